@@ -1,0 +1,99 @@
+// Package probes is the probe engine: the target under test, a recording HTTP client, the
+// Probe interface, a registry and a runner. Probe packs live in sub-packages. A probe returns
+// a Result and the HTTP exchanges it made; it never touches the database.
+package probes
+
+import (
+	"net/http"
+	"time"
+)
+
+// Status is the outcome of one probe. Error means "could not test" and is never a pass or a fail.
+type Status string
+
+// Probe outcomes, after Inferno's test states.
+const (
+	Pass  Status = "pass"
+	Fail  Status = "fail"
+	Warn  Status = "warn"
+	Skip  Status = "skip"
+	Error Status = "error"
+)
+
+// Severity says how much a failure matters to an inspector.
+type Severity string
+
+// Severities, most serious first. Critical failures (patient data without authentication, say)
+// make the overall rating Inadequate.
+const (
+	Critical Severity = "critical"
+	High     Severity = "high"
+	Medium   Severity = "medium"
+	Low      Severity = "low"
+	Info     Severity = "info"
+)
+
+// Result is one rule row: what was expected, what was observed, and the spec clause.
+type Result struct {
+	ProbeID   string        `json:"probe_id"`
+	Title     string        `json:"title"`
+	Pack      string        `json:"pack"`
+	Status    Status        `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=skip,enum=error"`
+	Severity  Severity      `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=info"`
+	Expected  string        `json:"expected"`
+	Observed  string        `json:"observed"`
+	SpecRef   string        `json:"spec_ref" jsonschema:"description=Specification clause or URL the expectation comes from"`
+	StartedAt time.Time     `json:"started_at"`
+	Duration  time.Duration `json:"duration_ns" jsonschema:"description=Wall time in nanoseconds"`
+	// Exchanges are the ids of the HTTP exchanges that evidence this result.
+	Exchanges []string `json:"exchanges,omitempty"`
+}
+
+// Exchange is one recorded HTTP request and response, with secrets removed. It is evidence.
+type Exchange struct {
+	ID              string      `json:"id"`
+	ProbeID         string      `json:"probe_id"`
+	Method          string      `json:"method"`
+	URL             string      `json:"url"`
+	RequestHeaders  http.Header `json:"request_headers,omitempty"`
+	RequestBody     []byte      `json:"request_body,omitempty"`
+	StatusCode      int         `json:"status_code,omitempty"`
+	ResponseHeaders http.Header `json:"response_headers,omitempty"`
+	// ResponseBody is capped; ResponseSHA256 and ResponseSize describe what was actually read.
+	ResponseBody      []byte        `json:"response_body,omitempty"`
+	ResponseSHA256    string        `json:"response_sha256,omitempty"`
+	ResponseSize      int64         `json:"response_size"`
+	ResponseTruncated bool          `json:"response_truncated,omitempty"`
+	TLS               *TLSFacts     `json:"tls,omitempty"`
+	StartedAt         time.Time     `json:"started_at"`
+	Duration          time.Duration `json:"duration_ns"`
+	// Err is the transport error, if the exchange did not complete.
+	Err string `json:"error,omitempty"`
+}
+
+// TLSFacts are what the TLS handshake showed.
+type TLSFacts struct {
+	Version       string    `json:"version"`
+	CipherSuite   string    `json:"cipher_suite"`
+	ALPN          string    `json:"alpn,omitempty"`
+	PeerSubject   string    `json:"peer_subject,omitempty"`
+	PeerIssuer    string    `json:"peer_issuer,omitempty"`
+	PeerDNSNames  []string  `json:"peer_dns_names,omitempty"`
+	PeerNotBefore time.Time `json:"peer_not_before,omitempty"`
+	PeerNotAfter  time.Time `json:"peer_not_after,omitempty"`
+	Verified      bool      `json:"verified"`
+	VerifyError   string    `json:"verify_error,omitempty"`
+}
+
+// Target is the endpoint under test. The token is a secret: it never leaves the process.
+type Target struct {
+	BaseURL     string `json:"base_url"`
+	FHIRVersion string `json:"fhir_version" jsonschema:"enum=R4,enum=STU3"`
+	Token       string `json:"-"`
+	CAFile      string `json:"ca_file,omitempty"`
+	ClientCert  string `json:"client_cert,omitempty"`
+	ClientKey   string `json:"-"`
+	Insecure    bool   `json:"insecure,omitempty"`
+	// TestNHSNumber is the test patient probes look up; empty means the pack's default test patient.
+	TestNHSNumber string `json:"test_nhs_number,omitempty"`
+}
