@@ -164,8 +164,12 @@ func TestLeaguePeerGroupsAndUnrated(t *testing.T) {
 }
 
 func TestLeagueDomainMedians(t *testing.T) {
-	id := func(p float64) DomainPercent { return DomainPercent{ID: "identity", Title: "Patient identity", Percent: p} }
-	term := func(p float64) DomainPercent { return DomainPercent{ID: "terminology", Title: "Terminology", Percent: p} }
+	id := func(p float64) DomainPercent {
+		return DomainPercent{ID: "identity", Title: "Patient identity", Percent: p}
+	}
+	term := func(p float64) DomainPercent {
+		return DomainPercent{ID: "terminology", Title: "Terminology", Percent: p}
+	}
 	table, err := League([]LeagueEntry{
 		entry("A", checklist.AcuteTrust, "London", 70, id(50), term(100)),
 		entry("B", checklist.AcuteTrust, "London", 60, id(75)),
