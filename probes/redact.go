@@ -1,0 +1,281 @@
+package probes
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/nhs-jigsaw/jigsaw/terminology"
+)
+
+// Redacted replaces every secret (and, unless kept, every patient identifier) in evidence.
+const Redacted = "[REDACTED]"
+
+// RedactedNHSNumber replaces NHS numbers in stored evidence.
+const RedactedNHSNumber = "[NHS-NUMBER]"
+
+// Headers whose whole value is a credential. Authorization keeps its scheme ("Bearer") because
+// which scheme was offered is evidence; the credential itself never is.
+var credentialHeaders = map[string]bool{
+	"Authorization":       true,
+	"Proxy-Authorization": true,
+	"Cookie":              true,
+	"Set-Cookie":          true,
+	"X-Api-Key":           true,
+	"Api-Key":             true,
+	"X-Auth-Token":        true,
+	"X-Access-Token":      true,
+}
+
+// Query parameters that carry credentials in OAuth, SMART and common API-key schemes. "code" is
+// left alone: it is a FHIR search parameter far more often than an authorisation code here.
+var credentialParams = map[string]bool{
+	"access_token": true, "token": true, "id_token": true, "refresh_token": true,
+	"client_secret": true, "client_assertion": true, "assertion": true, "password": true,
+	"api_key": true, "apikey": true, "key": true, "sig": true, "signature": true, "jwt": true,
+	"sessionid": true,
+}
+
+// JSON members that hold credentials (a token endpoint's answer, an echoed login form).
+var jsonSecretMember = regexp.MustCompile(`("(?:access_token|refresh_token|id_token|client_secret|client_assertion|password)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+
+// Bearer credentials echoed anywhere in text, whoever's they are.
+var bearerCredential = regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*`)
+
+// A ten-digit run: an NHS number when its modulus 11 check digit is right.
+var tenDigits = regexp.MustCompile(`(^|[^0-9])([0-9]{10})([^0-9]|$)`)
+
+// Members of person resources that directly identify someone.
+var personIdentifyingMembers = []string{"name", "telecom", "address", "birthDate", "photo", "contact"}
+
+// redactor strips secrets (always) and patient identifiers (unless kept) from evidence.
+type redactor struct {
+	secrets         [][]byte
+	keepIdentifiers bool
+}
+
+func newRedactor(keepIdentifiers bool, secrets ...string) *redactor {
+	r := &redactor{keepIdentifiers: keepIdentifiers}
+	seen := map[string]bool{}
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		// The same secret as it may appear URL-encoded or JSON-escaped.
+		jsonForm, _ := json.Marshal(s)
+		for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s), string(jsonForm[1 : len(jsonForm)-1])} {
+			if form != "" && !seen[form] {
+				seen[form] = true
+				r.secrets = append(r.secrets, []byte(form))
+			}
+		}
+	}
+	return r
+}
+
+// bytes replaces every known secret in b.
+func (r *redactor) replaceSecrets(b []byte) []byte {
+	for _, s := range r.secrets {
+		if bytes.Contains(b, s) {
+			b = bytes.ReplaceAll(b, s, []byte(Redacted))
+		}
+	}
+	return b
+}
+
+// text redacts secrets, echoed bearer credentials and (unless kept) NHS numbers in free text.
+func (r *redactor) text(s string) string {
+	s = string(r.replaceSecrets([]byte(s)))
+	s = bearerCredential.ReplaceAllString(s, "${1}"+Redacted)
+	if !r.keepIdentifiers {
+		s = redactNHSNumbers(s)
+	}
+	return s
+}
+
+// url redacts credential query parameters, user info, secrets and identifiers in a URL.
+func (r *redactor) url(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return r.text(raw)
+	}
+	if u.User != nil {
+		u.User = url.User(Redacted)
+	}
+	if u.RawQuery != "" {
+		q, err := url.ParseQuery(u.RawQuery)
+		if err == nil {
+			changed := false
+			for name, values := range q {
+				if credentialParams[strings.ToLower(name)] {
+					for i := range values {
+						values[i] = Redacted
+					}
+					changed = true
+				}
+			}
+			if changed {
+				u.RawQuery = q.Encode()
+			}
+		}
+	}
+	return r.text(u.String())
+}
+
+// header returns a redacted copy of h.
+func (r *redactor) header(h http.Header) http.Header {
+	if h == nil {
+		return nil
+	}
+	out := make(http.Header, len(h))
+	for name, values := range h {
+		canon := http.CanonicalHeaderKey(name)
+		redacted := make([]string, len(values))
+		for i, v := range values {
+			switch {
+			case canon == "Authorization" || canon == "Proxy-Authorization":
+				scheme, _, found := strings.Cut(strings.TrimSpace(v), " ")
+				if found {
+					redacted[i] = scheme + " " + Redacted
+				} else {
+					redacted[i] = Redacted
+				}
+			case credentialHeaders[canon] || strings.Contains(strings.ToLower(canon), "token") || strings.Contains(strings.ToLower(canon), "secret"):
+				redacted[i] = Redacted
+			case canon == "Location" || canon == "Content-Location" || canon == "Referer":
+				redacted[i] = r.url(v)
+			default:
+				redacted[i] = r.text(v)
+			}
+		}
+		out[canon] = redacted
+	}
+	return out
+}
+
+// body redacts a body for storage and caps it at limit bytes. truncatedRead says the body was
+// itself cut at the read limit, so a secret may straddle its end.
+func (r *redactor) body(b []byte, contentType string, limit int64, truncatedRead bool) (stored []byte, cut bool) {
+	if len(b) == 0 {
+		return nil, false
+	}
+	out := r.replaceSecrets(bytes.Clone(b))
+	if truncatedRead {
+		out = r.trimSecretPrefixAtEnd(out)
+	}
+	out = jsonSecretMember.ReplaceAll(out, []byte(`${1}"`+Redacted+`"`))
+	out = bearerCredential.ReplaceAll(out, []byte("${1}"+Redacted))
+	if !r.keepIdentifiers {
+		if isJSONMedia(contentType) || looksLikeJSON(out) {
+			if redacted, ok := redactPersonResources(out); ok {
+				out = redacted
+			}
+		}
+		out = []byte(redactNHSNumbers(string(out)))
+	}
+	if limit >= 0 && int64(len(out)) > limit {
+		return r.trimSecretPrefixAtEnd(out[:limit]), true
+	}
+	return out, false
+}
+
+// trimSecretPrefixAtEnd cuts a trailing partial secret left where the body was truncated.
+func (r *redactor) trimSecretPrefixAtEnd(b []byte) []byte {
+	for _, s := range r.secrets {
+		for n := min(len(s)-1, len(b)); n > 0; n-- {
+			if bytes.HasSuffix(b, s[:n]) {
+				b = append(b[:len(b)-n:len(b)-n], Redacted...)
+				break
+			}
+		}
+	}
+	return b
+}
+
+func redactNHSNumbers(s string) string {
+	if !tenDigits.MatchString(s) {
+		return s
+	}
+	// Matches can share a separator, so repeat until stable.
+	for i := 0; i < 3; i++ {
+		next := tenDigits.ReplaceAllStringFunc(s, func(m string) string {
+			sub := tenDigits.FindStringSubmatch(m)
+			if terminology.NHSNumberValid(sub[2]) {
+				return sub[1] + RedactedNHSNumber + sub[3]
+			}
+			return m
+		})
+		if next == s {
+			break
+		}
+		s = next
+	}
+	return s
+}
+
+func looksLikeJSON(b []byte) bool {
+	t := bytes.TrimSpace(b)
+	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+}
+
+// redactPersonResources blanks direct identifiers of people (Patient, RelatedPerson, Person)
+// wherever they appear in a JSON document, including inside Bundles and contained resources.
+func redactPersonResources(b []byte) ([]byte, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, false
+	}
+	if !redactPersons(doc, 0) {
+		return b, true
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+func redactPersons(v any, depth int) (changed bool) {
+	if depth > 64 {
+		return false
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		switch x["resourceType"] {
+		case "Patient", "RelatedPerson", "Person":
+			for _, m := range personIdentifyingMembers {
+				if _, ok := x[m]; ok {
+					x[m] = Redacted
+					changed = true
+				}
+			}
+			if ids, ok := x["identifier"].([]any); ok {
+				for _, id := range ids {
+					if idm, ok := id.(map[string]any); ok {
+						if _, has := idm["value"]; has {
+							idm["value"] = Redacted
+							changed = true
+						}
+					}
+				}
+			}
+		}
+		for _, child := range x {
+			if redactPersons(child, depth+1) {
+				changed = true
+			}
+		}
+	case []any:
+		for _, child := range x {
+			if redactPersons(child, depth+1) {
+				changed = true
+			}
+		}
+	}
+	return changed
+}

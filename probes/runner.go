@@ -1,0 +1,198 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Runner runs probes against one target. The zero value works with the defaults.
+type Runner struct {
+	// Client tunes the recording HTTP client (timeouts, caps, per-host rate).
+	Client ClientOptions
+	// Concurrency is how many probes run at once (default 4).
+	Concurrency int
+	// ProbeTimeout bounds one probe (default 2 minutes).
+	ProbeTimeout time.Duration
+	// RunTimeout bounds the whole run (default 10 minutes); probes not started by then
+	// report an error.
+	RunTimeout time.Duration
+	// OnResult is called as each probe finishes, one call at a time, with its result and the
+	// exchanges it references that no earlier call delivered. Persisting here means an
+	// interrupted run loses nothing already recorded.
+	OnResult func(Result, []Exchange)
+	// Progress shows the run's progress (nil for none).
+	Progress Progress
+}
+
+// Runner defaults.
+const (
+	DefaultConcurrency  = 4
+	DefaultProbeTimeout = 2 * time.Minute
+	DefaultRunTimeout   = 10 * time.Minute
+	// abandonGrace is how long a probe past its timeout gets to return before the runner
+	// records an error and moves on without it.
+	abandonGrace = 2 * time.Second
+)
+
+// Report is a finished run: results in the order the probes were given and every exchange
+// the results reference.
+type Report struct {
+	RunID      string     `json:"run_id"`
+	Target     Target     `json:"target"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt time.Time  `json:"finished_at"`
+	Results    []Result   `json:"results"`
+	Exchanges  []Exchange `json:"exchanges"`
+}
+
+// Counts tallies results by status.
+func (r *Report) Counts() map[Status]int {
+	out := map[Status]int{}
+	for _, res := range r.Results {
+		out[res.Status]++
+	}
+	return out
+}
+
+// Run runs the probes against the target. It returns an error only when the run cannot start
+// (a bad target, CA file or client certificate); everything that goes wrong during the run
+// becomes a result.
+func (r *Runner) Run(ctx context.Context, target Target, ps []Probe) (*Report, error) {
+	target, err := target.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	client, err := NewClient(target, r.Client)
+	if err != nil {
+		return nil, err
+	}
+	runTimeout := r.RunTimeout
+	if runTimeout <= 0 {
+		runTimeout = DefaultRunTimeout
+	}
+	runCtx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+
+	report := &Report{RunID: client.RunID(), Target: target, StartedAt: time.Now().UTC()}
+	report.Results = make([]Result, len(ps))
+	shared := newSharedCache(runCtx)
+	progress := r.Progress
+	if progress == nil {
+		progress = noProgress{}
+	}
+	progress.Start(len(ps))
+
+	var deliverMu sync.Mutex
+	delivered := map[string]bool{}
+	deliver := func(i int, res Result) {
+		deliverMu.Lock()
+		defer deliverMu.Unlock()
+		report.Results[i] = res
+		var fresh []Exchange
+		for _, id := range res.Exchanges {
+			if delivered[id] {
+				continue
+			}
+			if ex, ok := client.Exchange(id); ok {
+				delivered[id] = true
+				fresh = append(fresh, ex)
+			}
+		}
+		report.Exchanges = append(report.Exchanges, fresh...)
+		if r.OnResult != nil {
+			r.OnResult(res, fresh)
+		}
+		progress.Finished(res)
+	}
+
+	limit := r.Concurrency
+	if limit <= 0 {
+		limit = DefaultConcurrency
+	}
+	var g errgroup.Group
+	g.SetLimit(limit)
+	for i, p := range ps {
+		g.Go(func() error {
+			deliver(i, r.runOne(runCtx, client, shared, p))
+			return nil
+		})
+	}
+	_ = g.Wait()
+	progress.Stop()
+	report.FinishedAt = time.Now().UTC()
+	return report, nil
+}
+
+// runOne runs one probe with its timeout, turning panics and hangs into error results.
+func (r *Runner) runOne(runCtx context.Context, client *Client, shared *sharedCache, p Probe) (res Result) {
+	meta := p.Meta()
+	start := time.Now()
+	session := newSession(meta, client, shared)
+	defer func() {
+		res = finish(res, meta, start, session.Evidence())
+	}()
+	if err := runCtx.Err(); err != nil {
+		return Errored("", fmt.Errorf("the run's deadline passed before this probe started (%v)", err))
+	}
+	timeout := r.ProbeTimeout
+	if timeout <= 0 {
+		timeout = DefaultProbeTimeout
+	}
+	ctx, cancel := context.WithTimeout(runCtx, timeout)
+	defer cancel()
+
+	done := make(chan Result, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- Errored("", fmt.Errorf("probe panicked: %v", v))
+			}
+		}()
+		done <- p.Run(ctx, session)
+	}()
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		select {
+		case res = <-done:
+		case <-time.After(abandonGrace):
+			res = Errored("", fmt.Errorf("probe did not stop within %s of its deadline (%v)", abandonGrace, ctx.Err()))
+		}
+	}
+	return res
+}
+
+// finish fills in what the runner owns: metadata, timing and evidence.
+func finish(res Result, meta Meta, start time.Time, evidence []string) Result {
+	switch res.Status {
+	case Pass, Fail, Warn, Skip, Error:
+	default:
+		res = Errored(res.Expected, fmt.Errorf("probe returned no valid status (%q)", res.Status))
+	}
+	res.ProbeID, res.Title, res.Pack = meta.ID, meta.Title, meta.Pack
+	if res.Severity == "" {
+		res.Severity = meta.Severity
+	}
+	if res.SpecRef == "" {
+		res.SpecRef = meta.SpecRef
+	}
+	if res.Expected == "" {
+		res.Expected = meta.Description
+	}
+	res.StartedAt = start.UTC()
+	res.Duration = time.Since(start)
+	seen := map[string]bool{}
+	var ids []string
+	for _, id := range append(res.Exchanges, evidence...) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	res.Exchanges = ids
+	return res
+}

@@ -1,0 +1,180 @@
+package probes
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+)
+
+// Session is what one probe sees of the run: the target, the recording client scoped to the
+// probe (every exchange it causes becomes evidence on its result) and the run's shared cache.
+type Session struct {
+	Target Target
+	meta   Meta
+	client *Client
+	shared *sharedCache
+
+	mu       sync.Mutex
+	evidence []string
+	seen     map[string]bool
+}
+
+func newSession(meta Meta, client *Client, shared *sharedCache) *Session {
+	return &Session{Target: client.Target(), meta: meta, client: client, shared: shared, seen: map[string]bool{}}
+}
+
+// Probe returns the metadata of the probe the session belongs to.
+func (s *Session) Probe() Meta { return s.meta }
+
+// Do performs a request, records it and adds its exchanges to the probe's evidence. A
+// non-nil error means no complete response arrived; the Response may still name the
+// recorded exchanges (and hold the last response when a redirect chain was cut short).
+// Credentials are only ever sent to the target's own origin.
+func (s *Session) Do(ctx context.Context, r Request) (*Response, error) {
+	if !r.NoAuth && !s.sameOriginAsBase(r.URL) {
+		r.NoAuth = true
+	}
+	resp, err := s.client.do(ctx, s.meta.ID, r)
+	if resp != nil {
+		s.AddEvidence(resp.Exchanges...)
+	}
+	return resp, err
+}
+
+// Get is Do for a GET with optional header name/value pairs.
+func (s *Session) Get(ctx context.Context, ref string, headerPairs ...string) (*Response, error) {
+	h := http.Header{}
+	for i := 0; i+1 < len(headerPairs); i += 2 {
+		h.Set(headerPairs[i], headerPairs[i+1])
+	}
+	return s.Do(ctx, Request{Method: http.MethodGet, URL: ref, Header: h})
+}
+
+func (s *Session) sameOriginAsBase(ref string) bool {
+	abs, err := s.client.Resolve(ref)
+	if err != nil {
+		return false
+	}
+	u, err1 := url.Parse(abs)
+	base, err2 := url.Parse(s.Target.BaseURL)
+	return err1 == nil && err2 == nil && sameOrigin(u, base)
+}
+
+// Handshake performs a bare TLS handshake with cfg against host:port and records it as
+// evidence (method "TLS"). Start from TLSConfig to keep the target's roots and client cert.
+func (s *Session) Handshake(ctx context.Context, hostport string, cfg *tls.Config) (*HandshakeResult, error) {
+	res, err := s.client.handshake(ctx, s.meta.ID, hostport, cfg)
+	if res != nil && res.ExchangeID != "" {
+		s.AddEvidence(res.ExchangeID)
+	}
+	return res, err
+}
+
+// TLSConfig returns a copy of the target's TLS client configuration (roots, client
+// certificate, insecure flag) for a probe to adjust.
+func (s *Session) TLSConfig() *tls.Config { return s.client.tls.Clone() }
+
+// VerifyChain verifies a presented certificate chain against the target's roots for host.
+func (s *Session) VerifyChain(chain []*x509.Certificate, host string) error {
+	return s.client.VerifyChain(chain, host)
+}
+
+// Exchange returns a recorded exchange (already redacted) by id.
+func (s *Session) Exchange(id string) (Exchange, bool) { return s.client.Exchange(id) }
+
+// AddEvidence attaches exchanges to the probe's result.
+func (s *Session) AddEvidence(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if id != "" && !s.seen[id] {
+			s.seen[id] = true
+			s.evidence = append(s.evidence, id)
+		}
+	}
+}
+
+// Evidence returns the exchange ids gathered so far, in order.
+func (s *Session) Evidence() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.evidence...)
+}
+
+// Identifier returns a patient identifier fit for an observation: masked unless the run
+// keeps identifiers.
+func (s *Session) Identifier(v string) string {
+	if s.client.opts.KeepIdentifiers {
+		return v
+	}
+	return MaskIdentifier(v)
+}
+
+// MaskIdentifier keeps the first and last three characters of an identifier.
+func MaskIdentifier(v string) string {
+	r := []rune(v)
+	if len(r) <= 6 {
+		return "***"
+	}
+	return string(r[:3]) + "****" + string(r[len(r)-3:])
+}
+
+// Shared returns the run-wide value for key, computing it once with fetch. Concurrent callers
+// wait for the one fetch; every caller gets the fetch's exchanges as evidence. The fetch runs
+// under the run's context, so a probe timing out does not poison the value for the others.
+func (s *Session) Shared(ctx context.Context, key string, fetch func(ctx context.Context, s *Session) (any, error)) (any, error) {
+	e := s.shared.entry(key, func(e *sharedEntry) {
+		fetchSession := newSession(s.meta, s.client, s.shared)
+		go func() {
+			defer close(e.done)
+			defer func() {
+				if v := recover(); v != nil {
+					e.err = fmt.Errorf("shared %s panicked: %v", key, v)
+				}
+				e.evidence = fetchSession.Evidence()
+			}()
+			e.value, e.err = fetch(s.shared.ctx, fetchSession)
+		}()
+	})
+	select {
+	case <-e.done:
+		s.AddEvidence(e.evidence...)
+		return e.value, e.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for shared %s: %w", key, ctx.Err())
+	}
+}
+
+type sharedCache struct {
+	ctx     context.Context
+	mu      sync.Mutex
+	entries map[string]*sharedEntry
+}
+
+type sharedEntry struct {
+	done     chan struct{}
+	value    any
+	err      error
+	evidence []string
+}
+
+func newSharedCache(ctx context.Context) *sharedCache {
+	return &sharedCache{ctx: ctx, entries: map[string]*sharedEntry{}}
+}
+
+// entry returns the entry for key, calling start (under the lock) when it is new.
+func (c *sharedCache) entry(key string, start func(*sharedEntry)) *sharedEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok {
+		return e
+	}
+	e := &sharedEntry{done: make(chan struct{})}
+	c.entries[key] = e
+	start(e)
+	return e
+}
