@@ -1,0 +1,538 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/nhs-jigsaw/jigsaw/terminology"
+)
+
+// Redacted replaces every value the store removes.
+const Redacted = "[REDACTED]"
+
+// redactedNarrative replaces a FHIR narrative, which repeats the resource in prose (names,
+// dates of birth, addresses), and stays valid XHTML.
+const redactedNarrative = `<div xmlns="http://www.w3.org/1999/xhtml">` + Redacted + `</div>`
+
+// maxJSONDepth bounds nesting; a body nested deeper is treated as not JSON (hash only).
+// Real FHIR resources nest a few dozen levels at most.
+const maxJSONDepth = 256
+
+// nhsNumberSystems are the identifier systems that mean "NHS number": the current URI, the
+// one GP Connect 0.x and DSTU2 used, and the OID.
+var nhsNumberSystems = map[string]bool{
+	terminology.SystemNHSNumber:         true,
+	"http://fhir.nhs.net/Id/nhs-number": true,
+	"urn:oid:2.16.840.1.113883.2.1.4.1": true,
+}
+
+// secretHeaders are never stored, whatever the caller passes.
+var secretHeaders = map[string]bool{
+	"Authorization":        true,
+	"Proxy-Authorization":  true,
+	"Cookie":               true,
+	"Set-Cookie":           true,
+	"Apikey":               true, // NHS API platform
+	"X-Api-Key":            true,
+	"X-Auth-Token":         true,
+	"X-Amz-Security-Token": true,
+}
+
+// secretNames are JSON members, URL parameters and form fields whose values are credentials.
+// Compared in lower case.
+var secretNames = map[string]bool{
+	"access_token": true, "refresh_token": true, "id_token": true, "token": true,
+	"client_secret": true, "client_assertion": true, "assertion": true, "code_verifier": true,
+	"password": true, "passwd": true, "secret": true, "api_key": true, "apikey": true,
+}
+
+// Direct identifiers inside FHIR datatypes: HumanName, Address, ContactPoint, Attachment.
+var (
+	humanNameFields = []string{"family", "given", "text", "prefix", "suffix"}
+	addressFields   = []string{"text", "line", "city", "district", "state", "postalCode"}
+	telecomFields   = []string{"value"}
+	photoFields     = []string{"data", "url", "title", "hash"}
+)
+
+// personResources are resource types whose own identifiers identify a person.
+var personResources = map[string]bool{"Patient": true, "RelatedPerson": true, "Person": true}
+
+// codeKeys hold codes (SNOMED CT, dm+d ...) that may look like NHS numbers and are not.
+var codeKeys = map[string]bool{"code": true, "system": true, "version": true, "valueCode": true}
+
+// Redactor removes secrets from everything it is given and, unless keepBodies, direct patient
+// identifiers too. It is safe for concurrent use once made.
+type Redactor struct {
+	keepIdentifiers bool
+	allowed         map[string]bool
+}
+
+// NewRedactor makes a Redactor. testNHSNumbers are known test patients, kept as they are;
+// spaces and hyphens in them are ignored. With keepBodies, bodies and identifiers are kept
+// and only secrets go.
+func NewRedactor(keepBodies bool, testNHSNumbers []string) *Redactor {
+	r := &Redactor{keepIdentifiers: keepBodies, allowed: map[string]bool{}}
+	for _, n := range testNHSNumbers {
+		r.allowed[digitsOnly(n)] = true
+	}
+	return r
+}
+
+func digitsOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
+}
+
+// Headers returns h without secret headers, and the canonical names of those removed.
+func (r *Redactor) Headers(h http.Header) (kept http.Header, removed []string) {
+	if len(h) == 0 {
+		return nil, nil
+	}
+	kept = http.Header{}
+	for name, values := range h {
+		canonical := textproto.CanonicalMIMEHeaderKey(name)
+		if secretHeaders[canonical] {
+			if !slices.Contains(removed, canonical) {
+				removed = append(removed, canonical)
+			}
+			continue
+		}
+		for _, v := range values {
+			if !r.keepIdentifiers {
+				v = r.RedactText(v)
+			}
+			kept[canonical] = append(kept[canonical], v)
+		}
+	}
+	slices.Sort(removed)
+	return kept, removed
+}
+
+// Body decides what of an HTTP body is stored. JSON is kept with secrets and (unless
+// keepBodies) direct identifiers replaced by "[REDACTED]"; when nothing needed replacing the
+// original bytes are kept exactly. Anything else is kept only with keepBodies (form fields
+// that carry credentials replaced); otherwise it is stored as its hash and size only.
+func (r *Redactor) Body(contentType string, body []byte) ([]byte, BodyMode) {
+	if len(body) == 0 {
+		return nil, BodyNone
+	}
+	mode := BodyRedacted
+	if r.keepIdentifiers {
+		mode = BodyRaw
+	}
+	if out, err := r.RedactJSON(body); err == nil {
+		return out, mode
+	}
+	if !r.keepIdentifiers {
+		return nil, BodyHashOnly
+	}
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil && mt == "application/x-www-form-urlencoded" {
+		return []byte(redactParams(string(body))), BodyRaw
+	}
+	return body, BodyRaw
+}
+
+// RedactURL removes credentials from a URL (user info, token parameters in the query or the
+// fragment) and, unless keepBodies, NHS numbers that are not known test numbers.
+func (r *Redactor) RedactURL(raw string) string {
+	out := raw
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		u.User = url.User("REDACTED")
+		out = u.String()
+	}
+	if i := strings.IndexAny(out, "?#"); i >= 0 {
+		out = out[:i+1] + redactURLTail(out[i+1:])
+	}
+	if !r.keepIdentifiers {
+		out = r.RedactText(out)
+	}
+	return out
+}
+
+// redactURLTail redacts secret parameters in what follows the first '?' or '#'.
+func redactURLTail(tail string) string {
+	if i := strings.IndexByte(tail, '#'); i >= 0 {
+		return redactParams(tail[:i]) + "#" + redactParams(tail[i+1:])
+	}
+	return redactParams(tail)
+}
+
+// redactParams replaces the values of secret parameters in a&b=c form text, leaving the rest
+// byte for byte.
+func redactParams(s string) string {
+	parts := strings.Split(s, "&")
+	for i, p := range parts {
+		k, _, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		if secretNames[strings.ToLower(name)] {
+			parts[i] = k + "=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// RedactText replaces NHS numbers in free text (ten digits, or 3-3-4 separated by spaces or
+// hyphens, with a valid check digit, not part of a longer number) unless they are known test
+// numbers. With keepBodies it returns s unchanged.
+func (r *Redactor) RedactText(s string) string {
+	if r.keepIdentifiers {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) || (i > 0 && isDigit(s[i-1])) {
+			i++
+			continue
+		}
+		if n, digits := nhsNumberAt(s, i); n > 0 && terminology.NHSNumberValid(digits) && !r.allowed[digits] {
+			b.WriteString(s[last:i])
+			b.WriteString(Redacted)
+			i += n
+			last = i
+			continue
+		}
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// nhsNumberAt matches an NHS-number-shaped token at s[i:] and returns its length in s and its
+// ten digits, or 0.
+func nhsNumberAt(s string, i int) (int, string) {
+	digitsAt := func(from, n int) bool {
+		if from+n > len(s) {
+			return false
+		}
+		for k := from; k < from+n; k++ {
+			if !isDigit(s[k]) {
+				return false
+			}
+		}
+		return true
+	}
+	endsAt := func(end int) bool { return end == len(s) || !isDigit(s[end]) }
+	if digitsAt(i, 10) && endsAt(i+10) {
+		return 10, s[i : i+10]
+	}
+	if digitsAt(i, 3) && i+3 < len(s) && (s[i+3] == ' ' || s[i+3] == '-') {
+		sep := s[i+3]
+		if digitsAt(i+4, 3) && i+7 < len(s) && s[i+7] == sep && digitsAt(i+8, 4) && endsAt(i+12) {
+			return 12, s[i:i+3] + s[i+4:i+7] + s[i+8:i+12]
+		}
+	}
+	return 0, ""
+}
+
+// RedactJSON rewrites a JSON body with secrets and (unless keepBodies) direct patient
+// identifiers replaced, keeping member order. It returns body itself when nothing needed
+// replacing, and an error when body is not one well-formed JSON value.
+//
+// Identifiers removed, anywhere in the document: HumanName family/given/text/prefix/suffix;
+// Address text/line/city/district/state/postalCode; ContactPoint (telecom) value; photo data,
+// url, title, hash; birthDate; narrative div; the value of any identifier whose system is the
+// NHS number; every identifier value of a Patient, RelatedPerson or Person; the display of a
+// reference to a Patient or RelatedPerson; NHS numbers in any other string except codes.
+// Known test NHS numbers are kept.
+func (r *Redactor) RedactJSON(body []byte) ([]byte, error) {
+	root, err := parseJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	w := redactWalk{r: r}
+	w.node(root, "", "")
+	if !w.changed {
+		return body, nil
+	}
+	var out bytes.Buffer
+	out.Grow(len(body))
+	root.write(&out)
+	return out.Bytes(), nil
+}
+
+type redactWalk struct {
+	r       *Redactor
+	changed bool
+}
+
+func (w *redactWalk) set(n *jsonNode, v string) {
+	if n.kind == jsonString && n.text != v {
+		n.text = v
+		w.changed = true
+	}
+}
+
+// node walks n, which is the value of member key inside a resource of type resourceType.
+func (w *redactWalk) node(n *jsonNode, key, resourceType string) {
+	switch n.kind {
+	case jsonString:
+		if secretNames[strings.ToLower(key)] {
+			w.set(n, Redacted)
+		} else if !codeKeys[key] {
+			w.set(n, w.r.RedactText(n.text))
+		}
+	case jsonArray:
+		for _, e := range n.values {
+			w.node(e, key, resourceType)
+		}
+	case jsonObject:
+		w.object(n, resourceType)
+	}
+}
+
+func (w *redactWalk) object(n *jsonNode, resourceType string) {
+	if rt := n.member("resourceType"); rt != nil && rt.kind == jsonString {
+		resourceType = rt.text
+		if !w.r.keepIdentifiers && personResources[rt.text] {
+			if ids := n.member("identifier"); ids != nil {
+				forEachObject(ids, func(id *jsonNode) { w.identifier(id, true) })
+			}
+		}
+	}
+	if !w.r.keepIdentifiers {
+		w.identifier(n, false)
+		if ref, display := n.member("reference"), n.member("display"); ref != nil && display != nil &&
+			ref.kind == jsonString && refersToPerson(ref.text) {
+			w.set(display, Redacted)
+		}
+	}
+	for i, key := range n.keys {
+		v := n.values[i]
+		if !w.r.keepIdentifiers {
+			switch key {
+			case "name":
+				forEachObject(v, func(o *jsonNode) { w.fields(o, humanNameFields) })
+			case "address":
+				forEachObject(v, func(o *jsonNode) { w.fields(o, addressFields) })
+			case "telecom":
+				forEachObject(v, func(o *jsonNode) { w.fields(o, telecomFields) })
+			case "photo":
+				forEachObject(v, func(o *jsonNode) { w.fields(o, photoFields) })
+			case "birthDate":
+				w.set(v, Redacted)
+			case "div":
+				w.set(v, redactedNarrative)
+			}
+		}
+		w.node(v, key, resourceType)
+	}
+}
+
+// identifier redacts the value of an identifier-shaped object (system + value) when it is an
+// NHS number, or any value when the identifier belongs to a person resource; test NHS numbers
+// stay.
+func (w *redactWalk) identifier(o *jsonNode, person bool) {
+	value := o.member("value")
+	if value == nil || value.kind != jsonString {
+		return
+	}
+	system := o.member("system")
+	isNHS := system != nil && system.kind == jsonString && nhsNumberSystems[strings.TrimSpace(system.text)]
+	if (isNHS || person) && !w.r.allowed[digitsOnly(value.text)] {
+		w.set(value, Redacted)
+	}
+}
+
+// fields replaces every string (or string in an array) under the named members of o.
+func (w *redactWalk) fields(o *jsonNode, names []string) {
+	for i, k := range o.keys {
+		if !slices.Contains(names, k) {
+			continue
+		}
+		v := o.values[i]
+		switch v.kind {
+		case jsonString:
+			w.set(v, Redacted)
+		case jsonArray:
+			for _, e := range v.values {
+				w.set(e, Redacted)
+			}
+		}
+	}
+}
+
+func refersToPerson(ref string) bool {
+	for _, t := range []string{"Patient/", "RelatedPerson/"} {
+		if strings.HasPrefix(ref, t) || strings.Contains(ref, "/"+t) {
+			return true
+		}
+	}
+	return false
+}
+
+func forEachObject(n *jsonNode, fn func(*jsonNode)) {
+	switch n.kind {
+	case jsonObject:
+		fn(n)
+	case jsonArray:
+		for _, e := range n.values {
+			if e.kind == jsonObject {
+				fn(e)
+			}
+		}
+	}
+}
+
+// jsonNode is a parsed JSON value that keeps object members in document order, so a redacted
+// body reads like the original.
+type jsonNode struct {
+	kind jsonKind
+	// text is a string's value or a number's or literal's source text.
+	text string
+	// keys and values are an object's members; values alone are an array's elements.
+	keys   []string
+	values []*jsonNode
+}
+
+type jsonKind uint8
+
+const (
+	jsonString jsonKind = iota
+	jsonLiteral
+	jsonObject
+	jsonArray
+)
+
+func (n *jsonNode) member(key string) *jsonNode {
+	for i, k := range n.keys {
+		if k == key {
+			return n.values[i]
+		}
+	}
+	return nil
+}
+
+var errJSONTooDeep = fmt.Errorf("JSON nested deeper than %d levels", maxJSONDepth)
+
+// parseJSON parses exactly one JSON value.
+func parseJSON(body []byte) (*jsonNode, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	root, err := parseValue(dec, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("JSON value followed by more data")
+	}
+	return root, nil
+}
+
+func parseValue(dec *json.Decoder, depth int) (*jsonNode, error) {
+	if depth > maxJSONDepth {
+		return nil, errJSONTooDeep
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			n := &jsonNode{kind: jsonObject}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				key, ok := kt.(string)
+				if !ok {
+					return nil, fmt.Errorf("JSON object key is %v, not a string", kt)
+				}
+				v, err := parseValue(dec, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				n.keys = append(n.keys, key)
+				n.values = append(n.values, v)
+			}
+			if _, err := dec.Token(); err != nil { // '}'
+				return nil, err
+			}
+			return n, nil
+		case '[':
+			n := &jsonNode{kind: jsonArray}
+			for dec.More() {
+				v, err := parseValue(dec, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				n.values = append(n.values, v)
+			}
+			if _, err := dec.Token(); err != nil { // ']'
+				return nil, err
+			}
+			return n, nil
+		}
+		return nil, fmt.Errorf("unexpected JSON delimiter %v", t)
+	case string:
+		return &jsonNode{kind: jsonString, text: t}, nil
+	case json.Number:
+		return &jsonNode{kind: jsonLiteral, text: t.String()}, nil
+	case bool:
+		if t {
+			return &jsonNode{kind: jsonLiteral, text: "true"}, nil
+		}
+		return &jsonNode{kind: jsonLiteral, text: "false"}, nil
+	case nil:
+		return &jsonNode{kind: jsonLiteral, text: "null"}, nil
+	}
+	return nil, fmt.Errorf("unexpected JSON token %v", tok)
+}
+
+func (n *jsonNode) write(b *bytes.Buffer) {
+	switch n.kind {
+	case jsonString:
+		writeJCSString(b, n.text)
+	case jsonLiteral:
+		b.WriteString(n.text)
+	case jsonObject:
+		b.WriteByte('{')
+		for i, k := range n.keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJCSString(b, k)
+			b.WriteByte(':')
+			n.values[i].write(b)
+		}
+		b.WriteByte('}')
+	case jsonArray:
+		b.WriteByte('[')
+		for i, v := range n.values {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			v.write(b)
+		}
+		b.WriteByte(']')
+	}
+}
