@@ -1,0 +1,72 @@
+package checklist
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/nhs-jigsaw/jigsaw/schemas"
+	"github.com/nhs-jigsaw/jigsaw/schemas/yamldoc"
+)
+
+// SchemaName is the name of the published JSON Schema checklist files are validated against.
+const SchemaName = "checklist"
+
+// Option adjusts how a checklist file is read.
+type Option func(*options)
+
+type options struct {
+	knownProbe func(string) bool
+}
+
+// WithKnownProbes also checks every linked probe id with known, so that one pass reports
+// probe-id mistakes together with everything else.
+func WithKnownProbes(known func(probeID string) bool) Option {
+	return func(o *options) { o.knownProbe = known }
+}
+
+// Load reads and validates a checklist file. On failure the error is a yamldoc.Errors listing
+// every problem as file:line:column: field: message.
+func Load(path string, opts ...Option) (*Checklist, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read checklist: %w", err)
+	}
+	return Parse(path, data, opts...)
+}
+
+// Parse reads and validates a checklist from data; name is the file name used in errors. The
+// YAML must match the published schema exactly (unknown fields are errors) and pass Validate.
+// Linked probe ids are only checked when WithKnownProbes is given.
+func Parse(name string, data []byte, opts ...Option) (*Checklist, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	doc, err := yamldoc.Parse(filepath.Base(name), data)
+	if err != nil {
+		return nil, err
+	}
+	sch, err := schemas.Compile(SchemaName)
+	if err != nil {
+		return nil, fmt.Errorf("checklist schema: %w", err)
+	}
+	schemaProblems := doc.Check(sch)
+	c := &Checklist{}
+	if err := doc.Decode(c, schemaProblems); err != nil {
+		if es := doc.Errors(yamldoc.Merge(schemaProblems, nil)); len(es) > 0 {
+			return nil, es
+		}
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	c.SHA256 = hex.EncodeToString(sum[:])
+	c.Source = name
+	c.doc = doc
+	if all := yamldoc.Merge(schemaProblems, problems(c, o.knownProbe)); len(all) > 0 {
+		return nil, doc.Errors(all)
+	}
+	return c, nil
+}

@@ -1,0 +1,101 @@
+// Package registry maps each published schema name to the Go type it is generated from, and
+// generates the schema documents with invopop/jsonschema. `go generate ./schemas` writes them;
+// a test fails when the committed files are stale.
+package registry
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/invopop/jsonschema"
+
+	"github.com/nhs-jigsaw/jigsaw/answers"
+	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/schemas"
+)
+
+// Entry is one published schema.
+type Entry struct {
+	Name  string
+	Title string
+	Type  any // a value of the Go type the schema describes
+}
+
+// Entries lists every published schema. Add a format with one line here, then run
+// `go generate ./schemas`.
+func Entries() []Entry {
+	return []Entry{
+		{Name: "checklist", Title: "Jigsaw checklist", Type: checklist.Checklist{}},
+		{Name: "answers", Title: "Jigsaw self-assessment answers", Type: answers.File{}},
+		{Name: "probe-result", Title: "Jigsaw probe result with its HTTP exchanges", Type: ProbeResult{}},
+	}
+}
+
+// ProbeResult is one probe result together with the HTTP exchanges it cites.
+type ProbeResult struct {
+	Result    probes.Result     `json:"result"`
+	Exchanges []probes.Exchange `json:"exchanges,omitempty"`
+}
+
+// enums gives named string types their closed set of values, taken from the Go constants so
+// the schema cannot drift from the code.
+func enums() map[reflect.Type][]string {
+	m := map[reflect.Type][]string{}
+	add := func(t reflect.Type, values []string) { m[t] = values }
+	add(reflect.TypeFor[checklist.OrgType](), strs(checklist.OrgTypes()))
+	add(reflect.TypeFor[checklist.Layer](), strs(checklist.Layers()))
+	add(reflect.TypeFor[answers.Status](), strs(answers.Statuses()))
+	add(reflect.TypeFor[answers.Provenance](), strs(answers.Provenances()))
+	return m
+}
+
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// Lookup returns the entry called name.
+func Lookup(name string) (Entry, bool) {
+	i := slices.IndexFunc(Entries(), func(e Entry) bool { return e.Name == name })
+	if i < 0 {
+		return Entry{}, false
+	}
+	return Entries()[i], true
+}
+
+// Generate returns the schema document for name, formatted as it is committed.
+func Generate(name string) ([]byte, error) {
+	e, ok := Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("no schema named %q", name)
+	}
+	known := enums()
+	r := &jsonschema.Reflector{
+		ExpandedStruct: true,
+		Mapper: func(t reflect.Type) *jsonschema.Schema {
+			values, ok := known[t]
+			if !ok {
+				return nil
+			}
+			s := &jsonschema.Schema{Type: "string"}
+			for _, v := range values {
+				s.Enum = append(s.Enum, v)
+			}
+			return s
+		},
+	}
+	s := r.Reflect(e.Type)
+	s.ID = jsonschema.ID("https://github.com/nhs-jigsaw/jigsaw/schemas/" + schemas.FileName(name))
+	s.Title = e.Title
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("marshal schema %s: %w", name, err)
+	}
+	return schemas.Indent(raw)
+}
