@@ -305,6 +305,15 @@ func (r *Response) ContentType() string {
 	return mt
 }
 
+// Describe summarises the response for an observation: status, media type and size.
+func (r *Response) Describe() string {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "no Content-Type"
+	}
+	return fmt.Sprintf("HTTP %d, %s, %d bytes", r.StatusCode, Clip(ct, 60), len(r.Body))
+}
+
 // requestOptionsKey carries the hop log of one Do call through the http.Client.
 type requestOptionsKey struct{}
 
@@ -624,4 +633,11 @@ func (c *Client) handshake(ctx context.Context, probeID, hostport string, cfg *t
 	ex.TLS = c.tlsFacts(&state, host)
 	id := c.record(ex)
 	return &HandshakeResult{State: &state, ExchangeID: id}, nil
+}
+
+// RandomHex returns n random bytes as hex: ids no server can know, forged credentials.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

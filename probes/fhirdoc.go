@@ -374,3 +374,23 @@ func snippet(b []byte, n int) string {
 func Snippet(b []byte, n int) string {
 	return fmt.Sprintf("%q", snippet(bytes.TrimSpace(b), n))
 }
+
+// Clip makes server-supplied text safe for an observation: control characters dropped,
+// invalid UTF-8 replaced and the length capped at n runes.
+func Clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "?")
+	var b strings.Builder
+	count := 0
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			r = ' '
+		}
+		if count == n {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+		count++
+	}
+	return strings.TrimSpace(b.String())
+}

@@ -3,6 +3,7 @@ package probes
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,6 +135,7 @@ func (r *Runner) runOne(runCtx context.Context, client *Client, shared *sharedCa
 	session := newSession(meta, client, shared)
 	defer func() {
 		res = finish(res, meta, start, session.Evidence())
+		res.SpecRef = versionedSpecRef(res.SpecRef, client.Target())
 	}()
 	if err := runCtx.Err(); err != nil {
 		return Errored("", fmt.Errorf("the run's deadline passed before this probe started (%v)", err))
@@ -195,4 +197,14 @@ func finish(res Result, meta Meta, start time.Time, evidence []string) Result {
 	}
 	res.Exchanges = ids
 	return res
+}
+
+// versionedSpecRef points links into the R4 specification at the STU3 one for STU3 targets,
+// so every result cites the version actually tested.
+func versionedSpecRef(ref string, t Target) string {
+	const r4 = "http://hl7.org/fhir/R4/"
+	if rest, ok := strings.CutPrefix(ref, r4); ok && !t.IsR4() {
+		return t.Spec(rest)
+	}
+	return ref
 }

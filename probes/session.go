@@ -35,7 +35,7 @@ func (s *Session) Probe() Meta { return s.meta }
 // recorded exchanges (and hold the last response when a redirect chain was cut short).
 // Credentials are only ever sent to the target's own origin.
 func (s *Session) Do(ctx context.Context, r Request) (*Response, error) {
-	if !r.NoAuth && !s.sameOriginAsBase(r.URL) {
+	if !r.NoAuth && !s.OnTarget(r.URL) {
 		r.NoAuth = true
 	}
 	resp, err := s.client.do(ctx, s.meta.ID, r)
@@ -54,7 +54,9 @@ func (s *Session) Get(ctx context.Context, ref string, headerPairs ...string) (*
 	return s.Do(ctx, Request{Method: http.MethodGet, URL: ref, Header: h})
 }
 
-func (s *Session) sameOriginAsBase(ref string) bool {
+// OnTarget reports whether a URL (absolute or relative to the base) is on the target's own
+// origin: scheme, host and port.
+func (s *Session) OnTarget(ref string) bool {
 	abs, err := s.client.Resolve(ref)
 	if err != nil {
 		return false

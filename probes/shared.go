@@ -211,7 +211,7 @@ func (s *Session) PatientSearch(ctx context.Context, resourceType string) (*Clin
 			}
 			out.Resources = append(out.Resources, b.Matches(resourceType)...)
 			next = b.LinkURL("next")
-			if next != "" && !s.sameOriginAsBase(next) {
+			if next != "" && !s.OnTarget(next) {
 				out.Err = fmt.Errorf("%s search: next link leaves the server (%s); not followed", resourceType, s.client.redact.url(next))
 				break
 			}

@@ -56,3 +56,12 @@ func redactURLUser(u *url.URL) string {
 	c.User = url.User(Redacted)
 	return c.String()
 }
+
+// Spec returns the URL of a page of the FHIR specification for the target's version, e.g.
+// Spec("http.html#read") is http://hl7.org/fhir/R4/http.html#read for an R4 target.
+func (t Target) Spec(page string) string {
+	if t.FHIRVersion == STU3 {
+		return "http://hl7.org/fhir/STU3/" + page
+	}
+	return "http://hl7.org/fhir/R4/" + page
+}

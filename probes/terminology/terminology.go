@@ -1,0 +1,375 @@
+// Package terminology probes how a server codes its clinical data for the test patient:
+// national code system coverage, SNOMED CT identifiers and system URI, dm+d for medicines,
+// and LOINC check digits.
+package terminology
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nhs-jigsaw/jigsaw/probes"
+	codes "github.com/nhs-jigsaw/jigsaw/terminology"
+)
+
+// Pack is this pack's name.
+const Pack = "terminology"
+
+// Probes returns the pack's probes in report order.
+func Probes() []probes.Probe {
+	return []probes.Probe{
+		probes.New(probes.Meta{
+			ID: "terminology.coding.coverage", Pack: Pack, Severity: probes.Medium,
+			Title:       "Clinical data is coded in national code systems",
+			SpecRef:     "NHS England information standard SCCI0034 (SNOMED CT); http://hl7.org/fhir/R4/terminologies.html",
+			Description: "Share of clinical CodeableConcepts for the test patient coded in SNOMED CT, LOINC or dm+d: >= 95% passes, >= 70% warns, else fails.",
+		}, coverage),
+		probes.New(probes.Meta{
+			ID: "terminology.snomed.valid-ids", Pack: Pack, Severity: probes.Medium,
+			Title:       "SNOMED CT codes are valid concept ids",
+			SpecRef:     "SNOMED CT Release File Specification §6.1 (SCTID: partition identifier and Verhoeff check digit)",
+			Description: "Every SNOMED CT code is a well-formed concept id: 6-18 digits, concept partition, valid Verhoeff check digit.",
+		}, snomedValidIDs),
+		probes.New(probes.Meta{
+			ID: "terminology.snomed.system-uri", Pack: Pack, Severity: probes.Medium,
+			Title:       "SNOMED CT uses its canonical system URI",
+			SpecRef:     "http://hl7.org/fhir/R4/snomedct.html",
+			Description: "SNOMED CT codings use exactly http://snomed.info/sct, not \"SNOMED-CT\", the OID or other variants.",
+		}, snomedSystemURI),
+		probes.New(probes.Meta{
+			ID: "terminology.dmd.medications", Pack: Pack, Severity: probes.Medium,
+			Title:       "Medicines are coded in dm+d",
+			SpecRef:     "NHS England information standard SCCI0052 (dm+d); https://www.nhsbsa.nhs.uk/pharmacies-gp-practices-and-appliance-contractors/dictionary-medicines-and-devices-dmd",
+			Description: "Medication codings use dm+d (https://dmd.nhs.uk, or SNOMED CT ids in the dm+d namespace 1000001).",
+		}, dmdMedications),
+		probes.New(probes.Meta{
+			ID: "terminology.loinc.valid-ids", Pack: Pack, Severity: probes.Low,
+			Title:       "LOINC codes carry a valid check digit",
+			SpecRef:     "http://hl7.org/fhir/R4/loinc.html; LOINC Users' Guide (mod 10 check digit)",
+			Description: "Every LOINC code has the form NNNNN-C with a valid mod 10 check digit.",
+		}, loincValidIDs),
+	}
+}
+
+// Concept is one clinical CodeableConcept found for the test patient.
+type Concept struct {
+	// Where names the element, e.g. "Condition.code".
+	Where      string
+	Medication bool
+	probes.CodeableConcept
+}
+
+// Dataset is the test patient's coded clinical data.
+type Dataset struct {
+	Concepts []Concept
+	// Searched notes each search's outcome: "Condition 12", "Observation HTTP 403"...
+	Searched []string
+}
+
+// Sources lists which element of which resource holds a clinical concept.
+var sources = []struct {
+	resourceType, element string
+	medication            bool
+}{
+	{"Condition", "code", false},
+	{"Observation", "code", false},
+	{"AllergyIntolerance", "code", false},
+	{"MedicationStatement", "medicationCodeableConcept", true},
+	{"MedicationRequest", "medicationCodeableConcept", true},
+}
+
+// gather collects the test patient's concepts once per run.
+func gather(ctx context.Context, s *probes.Session) (*Dataset, error) {
+	v, err := s.Shared(ctx, "terminology.dataset", func(ctx context.Context, s *probes.Session) (any, error) {
+		ds := &Dataset{}
+		failed := 0
+		var lastErr error
+		for _, src := range sources {
+			search, err := s.PatientSearch(ctx, src.resourceType)
+			if err != nil {
+				return nil, err
+			}
+			if search.Status != 200 {
+				failed++
+				lastErr = fmt.Errorf("%s search HTTP %d", src.resourceType, search.Status)
+				ds.Searched = append(ds.Searched, fmt.Sprintf("%s HTTP %d", src.resourceType, search.Status))
+				continue
+			}
+			n := 0
+			for _, raw := range search.Resources {
+				for _, c := range extract(raw, src.resourceType, src.element, src.medication) {
+					ds.Concepts = append(ds.Concepts, c)
+					n++
+				}
+			}
+			ds.Searched = append(ds.Searched, fmt.Sprintf("%s %d", src.resourceType, n))
+		}
+		if failed == len(sources) {
+			return nil, fmt.Errorf("every clinical search failed (%s): %w", strings.Join(ds.Searched, ", "), lastErr)
+		}
+		return ds, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Dataset), nil
+}
+
+// extract reads the concept at element of one resource. A medication given by reference to a
+// contained Medication contributes that Medication's code.
+func extract(raw json.RawMessage, resourceType, element string, medication bool) []Concept {
+	var doc map[string]json.RawMessage
+	if json.Unmarshal(raw, &doc) != nil {
+		return nil
+	}
+	where := resourceType + "." + element
+	var cc probes.CodeableConcept
+	if v, ok := doc[element]; ok && json.Unmarshal(v, &cc) == nil {
+		return []Concept{{Where: where, Medication: medication, CodeableConcept: cc}}
+	}
+	if !medication {
+		return nil
+	}
+	var ref probes.Reference
+	if v, ok := doc["medicationReference"]; !ok || json.Unmarshal(v, &ref) != nil || !strings.HasPrefix(ref.Reference, "#") {
+		return nil
+	}
+	var contained []json.RawMessage
+	if v, ok := doc["contained"]; !ok || json.Unmarshal(v, &contained) != nil {
+		return nil
+	}
+	for _, c := range contained {
+		var med struct {
+			ResourceType string                 `json:"resourceType"`
+			ID           string                 `json:"id"`
+			Code         probes.CodeableConcept `json:"code"`
+		}
+		if json.Unmarshal(c, &med) == nil && med.ResourceType == "Medication" && "#"+med.ID == ref.Reference {
+			return []Concept{{Where: resourceType + ".medicationReference(contained Medication.code)", Medication: true, CodeableConcept: med.Code}}
+		}
+	}
+	return nil
+}
+
+// nationalSystems are the code systems that count as nationally coded.
+var nationalSystems = []string{codes.SystemSNOMED, codes.SystemLOINC, codes.SystemDMD}
+
+// IsSNOMEDSystem reports whether a system URI is meant to be SNOMED CT: the canonical URI or
+// a look-alike (names, the HL7 OID, https, edition suffixes).
+func IsSNOMEDSystem(system string) bool {
+	s := strings.ToLower(system)
+	return strings.Contains(s, "snomed") || strings.Contains(s, "2.16.840.1.113883.6.96")
+}
+
+// InDMDNamespace reports whether a SNOMED CT concept id belongs to the dm+d extension
+// (namespace 1000001, long-form partition 10).
+func InDMDNamespace(code string) bool {
+	if !codes.ConceptIDValid(code) || len(code) < 11 {
+		return false
+	}
+	n := len(code)
+	return code[n-3:n-1] == "10" && code[n-10:n-3] == "1000001"
+}
+
+func datasetOrResult(ctx context.Context, s *probes.Session, exp string) (*Dataset, *probes.Result) {
+	ds, err := gather(ctx, s)
+	if err != nil {
+		r := probes.NoPatient(exp, err)
+		return nil, &r
+	}
+	if len(ds.Concepts) == 0 {
+		r := probes.Skipped(exp, "no coded clinical data for the test patient ("+strings.Join(ds.Searched, ", ")+")")
+		return nil, &r
+	}
+	return ds, nil
+}
+
+func coverage(ctx context.Context, s *probes.Session) probes.Result {
+	const exp = ">= 95% of clinical concepts coded in SNOMED CT, LOINC or dm+d (>= 70% warns)"
+	ds, res := datasetOrResult(ctx, s, exp)
+	if res != nil {
+		return *res
+	}
+	national, localOnly, textOnly, empty := 0, 0, 0, 0
+	localSystems := map[string]int{}
+	for _, c := range ds.Concepts {
+		switch {
+		case slices.ContainsFunc(c.Coding, func(cd probes.Coding) bool { return slices.Contains(nationalSystems, cd.System) && cd.Code != "" }):
+			national++
+		case len(c.Coding) > 0:
+			localOnly++
+			for _, cd := range c.Coding {
+				localSystems[cd.System]++
+			}
+		case c.Text != "":
+			textOnly++
+		default:
+			empty++
+		}
+	}
+	total := len(ds.Concepts)
+	pct := 100 * float64(national) / float64(total)
+	observed := fmt.Sprintf("%d of %d concepts (%.1f%%) nationally coded; %d local codes only, %d text only, %d empty (%s)",
+		national, total, pct, localOnly, textOnly, empty, strings.Join(ds.Searched, ", "))
+	if len(localSystems) > 0 {
+		var names []string
+		for sys := range localSystems {
+			if sys == "" {
+				sys = "(no system)"
+			}
+			names = append(names, probes.Clip(sys, 60))
+		}
+		slices.Sort(names)
+		observed += "; other systems: " + probes.Clip(strings.Join(names, ", "), 200)
+	}
+	switch {
+	case pct >= 95:
+		return probes.Passed(exp, observed)
+	case pct >= 70:
+		return probes.Warned(exp, observed)
+	}
+	return probes.Failed(exp, observed)
+}
+
+// codings returns every coding in the dataset whose system matches.
+func codings(ds *Dataset, match func(system string) bool) []probes.Coding {
+	var out []probes.Coding
+	for _, c := range ds.Concepts {
+		for _, cd := range c.Coding {
+			if match(cd.System) {
+				out = append(out, cd)
+			}
+		}
+	}
+	return out
+}
+
+// listCodes shows up to ten distinct offending codes.
+func listCodes(items []string) string {
+	slices.Sort(items)
+	items = slices.Compact(items)
+	more := ""
+	if len(items) > 10 {
+		more = fmt.Sprintf(" and %d more", len(items)-10)
+		items = items[:10]
+	}
+	return strings.Join(items, ", ") + more
+}
+
+func snomedValidIDs(ctx context.Context, s *probes.Session) probes.Result {
+	const exp = "every SNOMED CT code is a concept id with a valid partition and Verhoeff check digit"
+	ds, res := datasetOrResult(ctx, s, exp)
+	if res != nil {
+		return *res
+	}
+	cds := codings(ds, IsSNOMEDSystem)
+	if len(cds) == 0 {
+		return probes.Skipped(exp, "no SNOMED CT codings for the test patient")
+	}
+	var bad []string
+	for _, cd := range cds {
+		if codes.ConceptIDValid(cd.Code) {
+			continue
+		}
+		why := "not a valid SCTID"
+		if kind, ok := codes.ParseSCTID(cd.Code); ok {
+			why = "a " + string(kind) + " id, not a concept"
+		}
+		bad = append(bad, fmt.Sprintf("%q (%s)", probes.Clip(cd.Code, 30), why))
+	}
+	if len(bad) > 0 {
+		return probes.Failed(exp, fmt.Sprintf("%d of %d SNOMED CT codes invalid: %s", len(bad), len(cds), listCodes(bad)))
+	}
+	return probes.Passed(exp, fmt.Sprintf("%d SNOMED CT codes, all valid concept ids", len(cds)))
+}
+
+func snomedSystemURI(ctx context.Context, s *probes.Session) probes.Result {
+	const exp = "SNOMED CT codings use exactly " + codes.SystemSNOMED
+	ds, res := datasetOrResult(ctx, s, exp)
+	if res != nil {
+		return *res
+	}
+	cds := codings(ds, IsSNOMEDSystem)
+	if len(cds) == 0 {
+		return probes.Skipped(exp, "no SNOMED CT codings for the test patient")
+	}
+	wrong := map[string]int{}
+	nWrong := 0
+	for _, cd := range cds {
+		if cd.System != codes.SystemSNOMED {
+			wrong[probes.Clip(cd.System, 80)]++
+			nWrong++
+		}
+	}
+	if nWrong > 0 {
+		var parts []string
+		for sys, n := range wrong {
+			parts = append(parts, fmt.Sprintf("%q ×%d", sys, n))
+		}
+		slices.Sort(parts)
+		return probes.Failed(exp, fmt.Sprintf("%d of %d SNOMED CT codings use another system URI: %s", nWrong, len(cds), strings.Join(parts, ", ")))
+	}
+	return probes.Passed(exp, fmt.Sprintf("%d SNOMED CT codings, all under %s", len(cds), codes.SystemSNOMED))
+}
+
+func dmdMedications(ctx context.Context, s *probes.Session) probes.Result {
+	const exp = "every medication is coded in dm+d (" + codes.SystemDMD + ", or SNOMED CT ids in namespace 1000001)"
+	ds, res := datasetOrResult(ctx, s, exp)
+	if res != nil {
+		return *res
+	}
+	total := 0
+	var bad []string
+	for _, c := range ds.Concepts {
+		if !c.Medication {
+			continue
+		}
+		total++
+		ok := slices.ContainsFunc(c.Coding, func(cd probes.Coding) bool {
+			return (cd.System == codes.SystemDMD && cd.Code != "") || (cd.System == codes.SystemSNOMED && InDMDNamespace(cd.Code))
+		})
+		if ok {
+			continue
+		}
+		switch {
+		case len(c.Coding) > 0:
+			cd := c.Coding[0]
+			bad = append(bad, fmt.Sprintf("%s|%s", probes.Clip(cd.System, 50), probes.Clip(cd.Code, 30)))
+		case c.Text != "":
+			bad = append(bad, "text only")
+		default:
+			bad = append(bad, "no coding")
+		}
+	}
+	if total == 0 {
+		return probes.Skipped(exp, "no medications for the test patient ("+strings.Join(ds.Searched, ", ")+")")
+	}
+	if len(bad) > 0 {
+		return probes.Failed(exp, fmt.Sprintf("%d of %d medications not in dm+d: %s", len(bad), total, listCodes(bad)))
+	}
+	return probes.Passed(exp, fmt.Sprintf("%d medications, all coded in dm+d", total))
+}
+
+func loincValidIDs(ctx context.Context, s *probes.Session) probes.Result {
+	const exp = "every LOINC code is NNNNN-C with a valid mod 10 check digit"
+	ds, res := datasetOrResult(ctx, s, exp)
+	if res != nil {
+		return *res
+	}
+	cds := codings(ds, func(system string) bool { return system == codes.SystemLOINC })
+	if len(cds) == 0 {
+		return probes.Skipped(exp, "no LOINC codings for the test patient")
+	}
+	var bad []string
+	for _, cd := range cds {
+		if !codes.LOINCValid(cd.Code) {
+			bad = append(bad, fmt.Sprintf("%q", probes.Clip(cd.Code, 20)))
+		}
+	}
+	if len(bad) > 0 {
+		return probes.Failed(exp, fmt.Sprintf("%d of %d LOINC codes invalid: %s", len(bad), len(cds), listCodes(bad)))
+	}
+	return probes.Passed(exp, fmt.Sprintf("%d LOINC codes, all with valid check digits", len(cds)))
+}
