@@ -266,7 +266,7 @@ func exchangeRow(red *Redactor, assessmentID int64, probeID string, ex probes.Ex
 		"method": ex.Method, "url": redactedURL,
 		"request_headers": headerJSON(reqHeaders), "request_body": reqBody, "request_body_mode": string(reqMode),
 		"request_sha256": reqSHA, "request_size": int64(len(ex.RequestBody)),
-		"status_code": int64(ex.StatusCode),
+		"status_code":      int64(ex.StatusCode),
 		"response_headers": headerJSON(respHeaders), "response_body": respBody, "response_body_mode": string(respMode),
 		"response_sha256": respSHA, "response_size": respSize, "response_truncated": ex.ResponseTruncated,
 		"removed_headers": mustJSON(removed), "tls": tlsJSON,

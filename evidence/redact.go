@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -42,8 +43,10 @@ var secretHeaders = map[string]bool{
 	"Cookie":               true,
 	"Set-Cookie":           true,
 	"Apikey":               true, // NHS API platform
+	"Api-Key":              true,
 	"X-Api-Key":            true,
 	"X-Auth-Token":         true,
+	"X-Access-Token":       true,
 	"X-Amz-Security-Token": true,
 }
 
@@ -52,8 +55,13 @@ var secretHeaders = map[string]bool{
 var secretNames = map[string]bool{
 	"access_token": true, "refresh_token": true, "id_token": true, "token": true,
 	"client_secret": true, "client_assertion": true, "assertion": true, "code_verifier": true,
-	"password": true, "passwd": true, "secret": true, "api_key": true, "apikey": true,
+	"password": true, "passwd": true, "secret": true, "api_key": true, "apikey": true, "key": true,
+	"sig": true, "signature": true, "jwt": true, "sessionid": true,
 }
+
+// bearerCredential finds bearer tokens echoed in free text (error messages, diagnostics).
+// Real tokens are long; short words after "Bearer" (realm=, error=) are left as evidence.
+var bearerCredential = regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{12,}=*`)
 
 // Direct identifiers inside FHIR datatypes: HumanName, Address, ContactPoint, Attachment.
 var (
@@ -111,10 +119,7 @@ func (r *Redactor) Headers(h http.Header) (kept http.Header, removed []string) {
 			continue
 		}
 		for _, v := range values {
-			if !r.keepIdentifiers {
-				v = r.RedactText(v)
-			}
-			kept[canonical] = append(kept[canonical], v)
+			kept[canonical] = append(kept[canonical], r.RedactText(v))
 		}
 	}
 	slices.Sort(removed)
@@ -156,10 +161,7 @@ func (r *Redactor) RedactURL(raw string) string {
 	if i := strings.IndexAny(out, "?#"); i >= 0 {
 		out = out[:i+1] + redactURLTail(out[i+1:])
 	}
-	if !r.keepIdentifiers {
-		out = r.RedactText(out)
-	}
-	return out
+	return r.RedactText(out)
 }
 
 // redactURLTail redacts secret parameters in what follows the first '?' or '#'.
@@ -190,10 +192,13 @@ func redactParams(s string) string {
 	return strings.Join(parts, "&")
 }
 
-// RedactText replaces NHS numbers in free text (ten digits, or 3-3-4 separated by spaces or
-// hyphens, with a valid check digit, not part of a longer number) unless they are known test
-// numbers. With keepBodies it returns s unchanged.
+// RedactText replaces bearer tokens in free text and, unless keepBodies, NHS numbers (ten
+// digits, or 3-3-4 separated by spaces or hyphens, with a valid check digit, not part of a
+// longer number) that are not known test numbers.
 func (r *Redactor) RedactText(s string) string {
+	if strings.Contains(strings.ToLower(s), "bearer") {
+		s = bearerCredential.ReplaceAllString(s, "${1}"+Redacted)
+	}
 	if r.keepIdentifiers {
 		return s
 	}
