@@ -150,6 +150,7 @@ func TestProbes(t *testing.T) {
 				t.Errorf("result lacks spec ref or expectation: %+v", res)
 			}
 			probetest.AssertNoSecret(t, report, target.Token)
+			t.Logf("%s: %s", res.Status, res.Observed)
 		})
 	}
 }

@@ -125,19 +125,26 @@ func tlsVersion(ctx context.Context, s *probes.Session) probes.Result {
 	}
 	negotiated := tls.VersionName(modern.State.Version)
 
-	legacy := probeConfig(s)
-	legacy.MinVersion, legacy.MaxVersion = tls.VersionTLS10, tls.VersionTLS11
-	legacy.CipherSuites = allSuites()
-	old, err := s.Handshake(ctx, hostport, legacy)
-	if err == nil {
-		return probes.Failed(exp, fmt.Sprintf("default handshake negotiated %s, but a TLS 1.0/1.1-only offer was accepted (%s, %s)",
-			negotiated, tls.VersionName(old.State.Version), tls.CipherSuiteName(old.State.CipherSuite)))
+	var accepted, refused []string
+	for _, v := range []uint16{tls.VersionTLS10, tls.VersionTLS11} {
+		legacy := probeConfig(s)
+		legacy.MinVersion, legacy.MaxVersion = v, v
+		legacy.CipherSuites = allSuites()
+		old, err := s.Handshake(ctx, hostport, legacy)
+		if err == nil {
+			accepted = append(accepted, fmt.Sprintf("%s (%s)", tls.VersionName(old.State.Version), tls.CipherSuiteName(old.State.CipherSuite)))
+			continue
+		}
+		if ctx.Err() != nil {
+			return probes.Errored(exp, ctx.Err())
+		}
+		refused = append(refused, fmt.Sprintf("%s-only offer %s", tls.VersionName(v), refusal(err)))
 	}
-	if ctx.Err() != nil {
-		return probes.Errored(exp, ctx.Err())
+	if len(accepted) > 0 {
+		return probes.Failed(exp, fmt.Sprintf("default handshake negotiated %s, but the server also accepts %s", negotiated, strings.Join(accepted, " and ")))
 	}
-	return probes.Passed(exp, fmt.Sprintf("default handshake negotiated %s (%s); TLS 1.0/1.1-only offer %s",
-		negotiated, tls.CipherSuiteName(modern.State.CipherSuite), refusal(err)))
+	return probes.Passed(exp, fmt.Sprintf("default handshake negotiated %s (%s); %s",
+		negotiated, tls.CipherSuiteName(modern.State.CipherSuite), strings.Join(refused, "; ")))
 }
 
 // ExpiryWarning is how close to expiry a certificate earns a warning.
