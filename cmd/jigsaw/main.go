@@ -85,7 +85,9 @@ PDF, Excel and JSON reports.`,
 
 	// Command groups register here, one constructor per file.
 	root.AddCommand(
-	// commands:
+		// commands:
+		newChecklistCmd(streams),
+		newSchemaCmd(streams),
 	)
 	return root
 }

@@ -43,8 +43,55 @@ func CheckValue(sch *jsonschema.Schema, value any) []Problem {
 		out = append(out, problemsFor(value, e)...)
 	}
 	walk(ve)
+	hintMisspellings(out)
 	return out
 }
+
+// hintMisspellings adds "did you mean" to an unknown field when a required field of the same
+// mapping is missing and spelled almost the same (guidanse for guidance).
+func hintMisspellings(ps []Problem) {
+	for i := range ps {
+		unknown := &ps[i]
+		if !unknown.AtKey || len(unknown.Path) == 0 {
+			continue
+		}
+		parent, got := unknown.Path[:len(unknown.Path)-1], unknown.Path[len(unknown.Path)-1].Key
+		for _, missing := range ps {
+			if missing.AtKey || !missing.Structural || len(missing.Path) != len(unknown.Path) ||
+				!missing.Path.HasPrefix(parent) || missing.Message != requiredMessage {
+				continue
+			}
+			want := missing.Path[len(missing.Path)-1].Key
+			if editDistance(got, want) <= 2 {
+				unknown.Message += fmt.Sprintf(" (did you mean %q?)", want)
+				break
+			}
+		}
+	}
+}
+
+// editDistance is the Levenshtein distance between two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+const requiredMessage = "required field is missing"
 
 var printer = message.NewPrinter(language.English)
 
@@ -60,7 +107,7 @@ func problemsFor(value any, e *jsonschema.ValidationError) []Problem {
 	case *kind.Required:
 		ps := make([]Problem, 0, len(k.Missing))
 		for _, name := range k.Missing {
-			ps = append(ps, Problem{Path: at.Key(name), Message: "required field is missing", Structural: true})
+			ps = append(ps, Problem{Path: at.Key(name), Message: requiredMessage, Structural: true})
 		}
 		return ps
 	case *kind.Type:
