@@ -288,7 +288,7 @@ type VerifyReport struct {
 	// Rows counts the rows of each chained table.
 	Rows  map[string]int64 `json:"rows"`
 	Total int64            `json:"total"`
-	// Head is the last row's chain hash as stored; when OK is true it is also the recomputed one.
+	// Head is the last row that verified: the chain head when OK, the last good link otherwise.
 	Head ChainHead `json:"head"`
 	// Problem names the first row (in chain order) that does not match, when OK is false.
 	Problem *ChainProblem `json:"problem,omitempty"`

@@ -88,6 +88,7 @@ PDF, Excel and JSON reports.`,
 		// commands:
 		newChecklistCmd(streams),
 		newSchemaCmd(streams),
+		newVerifyCmd(streams),
 	)
 	return root
 }
