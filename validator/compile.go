@@ -1,0 +1,337 @@
+package validator
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nhs-jigsaw/jigsaw/validator/internal/fhirpath"
+	"github.com/nhs-jigsaw/jigsaw/validator/internal/model"
+)
+
+type typeKind uint8
+
+const (
+	kindPrimitive typeKind = iota
+	kindComplex
+	kindResource
+	kindLogical
+)
+
+// typeDef is a FHIR type compiled for fast validation.
+type typeDef struct {
+	name     string
+	url      string
+	kind     typeKind
+	abstract bool
+	root     *elemDef
+	base     *typeDef
+	check    primitiveCheck // primitives
+	companion *childSet     // primitives: what the "_name" object may hold (id, extension)
+	json     byte           // primitives: 's' string, 'n' number, 'b' boolean
+}
+
+// isA reports whether t is the named type or derives from it.
+func (t *typeDef) isA(name string) bool {
+	for x := t; x != nil; x = x.base {
+		if x.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+type typeRef struct {
+	t        *typeDef
+	code     string
+	targets  []string // resource types a Reference may point to; nil means any
+	profiles []string
+}
+
+// elemDef is an ElementDefinition compiled for fast validation.
+type elemDef struct {
+	path        string
+	name        string // JSON name without a choice suffix
+	min, max    int32  // max -1 means unbounded
+	types       []typeRef
+	choice      bool
+	attribute   bool
+	resourceID  bool
+	children    *childSet
+	contentRef  *elemDef
+	binding     *binding
+	constraints []*constraint
+	owner       *typeDef
+}
+
+// childSet is the set of properties an object may have, looked up by JSON name.
+type childSet struct {
+	byName   map[string]childRef
+	list     []*elemDef
+	required []int32
+}
+
+type childRef struct {
+	ord int32 // position in childSet.list
+	e   *elemDef
+	t   int32 // index into e.types (the choice made by the property name)
+}
+
+type binding struct {
+	strength string
+	url      string
+	vs       *valueSet
+}
+
+type valueSet struct {
+	url      string
+	complete bool
+	reason   string
+	codes    map[string]struct{} // bare codes
+	coded    map[string]struct{} // system + "|" + code
+	systems  map[string]struct{}
+}
+
+type constraint struct {
+	key      string
+	severity string
+	human    string
+	expr     string
+	source   string
+	compiled *fhirpath.Expr // nil when the expression is outside the supported subset
+	reason   string         // why it was not compiled
+}
+
+// schema is everything compiled from one set of definitions.
+type schema struct {
+	defs        *model.Definitions
+	fhirVersion string
+	types       map[string]*typeDef
+	byURL       map[string]*typeDef
+	profiles    map[string]*model.Structure // constraint profiles and extension definitions by URL
+	valueSets   map[string]*valueSet
+	constraints []*constraint
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func compileSchema(d *model.Definitions) (*schema, error) {
+	stu3 := strings.HasPrefix(d.FHIRVersion, "3.")
+	checks := builtinChecks(stu3)
+	sc := &schema{
+		defs: d, fhirVersion: d.FHIRVersion,
+		types: map[string]*typeDef{}, byURL: map[string]*typeDef{},
+		profiles: map[string]*model.Structure{}, valueSets: map[string]*valueSet{},
+	}
+	for i := range d.ValueSets {
+		mv := &d.ValueSets[i]
+		vs := &valueSet{url: mv.URL, complete: mv.Complete, reason: mv.Reason,
+			codes: map[string]struct{}{}, coded: map[string]struct{}{}, systems: map[string]struct{}{}}
+		for _, c := range mv.Codes {
+			sys := mv.Systems[c.System]
+			vs.codes[c.Code] = struct{}{}
+			vs.coded[sys+"|"+c.Code] = struct{}{}
+			vs.systems[sys] = struct{}{}
+		}
+		sc.valueSets[mv.URL] = vs
+	}
+	sc.constraints = make([]*constraint, len(d.Constraints))
+	for i, c := range d.Constraints {
+		k := &constraint{key: c.Key, severity: c.Severity, human: c.Human, expr: c.Expression, source: c.Source}
+		if c.Expression == "" {
+			k.reason = "no expression"
+		} else if e, err := fhirpath.Parse(c.Expression); err != nil {
+			k.reason = err.Error()
+		} else {
+			k.compiled = e
+		}
+		sc.constraints[i] = k
+	}
+	// First pass: one typeDef per base type (not profiles).
+	var bases []*model.Structure
+	for i := range d.Structures {
+		s := &d.Structures[i]
+		if s.Derivation == "constraint" || s.Differential {
+			sc.profiles[s.URL] = s
+			continue
+		}
+		if s.Kind == "logical" || len(s.Elements) == 0 {
+			continue
+		}
+		t := &typeDef{name: s.Type, url: s.URL, abstract: s.Abstract}
+		switch s.Kind {
+		case "primitive-type":
+			t.kind = kindPrimitive
+			t.json = 's'
+			switch s.Type {
+			case "boolean":
+				t.json = 'b'
+			case "integer", "decimal", "positiveInt", "unsignedInt", "integer64":
+				t.json = 'n'
+			}
+			if c, ok := checks[s.Type]; ok {
+				t.check = c
+			} else if s.Regex != "" {
+				c, err := regexCheck(s.Regex)
+				if err != nil {
+					return nil, fmt.Errorf("primitive type %s: regex: %w", s.Type, err)
+				}
+				t.check = c
+			}
+		case "resource":
+			t.kind = kindResource
+		default:
+			t.kind = kindComplex
+		}
+		sc.types[t.name] = t
+		sc.byURL[t.url] = t
+		bases = append(bases, s)
+	}
+	for _, s := range bases {
+		t := sc.types[s.Type]
+		t.base = sc.byURL[s.BaseDefinition]
+		if err := sc.compileElements(t, s); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range sc.types {
+		if t.kind != kindPrimitive {
+			continue
+		}
+		cs := &childSet{byName: map[string]childRef{}}
+		if t.root.children != nil {
+			for _, e := range t.root.children.list {
+				if e.name == "value" {
+					continue
+				}
+				ord := int32(len(cs.list))
+				cs.list = append(cs.list, e)
+				cs.byName[e.name] = childRef{ord: ord, e: e}
+			}
+		}
+		t.companion = cs
+	}
+	return sc, nil
+}
+
+// compileElements builds the element tree of a base type from its snapshot.
+func (sc *schema) compileElements(t *typeDef, s *model.Structure) error {
+	byPath := make(map[string]*elemDef, len(s.Elements))
+	var all []*elemDef
+	for i := range s.Elements {
+		me := &s.Elements[i]
+		if me.SliceName != "" || strings.Contains(me.ID, ":") {
+			continue // base types have no slices; skip defensively
+		}
+		e := &elemDef{path: me.Path, min: me.Min, max: me.Max, attribute: me.Attribute, owner: t}
+		if e.max == -2 {
+			e.max = -1
+		}
+		name := me.Path
+		if j := strings.LastIndexByte(name, '.'); j >= 0 {
+			name = name[j+1:]
+		}
+		if strings.HasSuffix(name, "[x]") {
+			name = strings.TrimSuffix(name, "[x]")
+			e.choice = true
+		}
+		e.name = name
+		for _, mt := range me.Types {
+			tr := typeRef{code: mt.Code, t: sc.types[mt.Code], profiles: mt.Profiles}
+			if tr.t == nil && strings.HasPrefix(mt.Code, "http://hl7.org/fhirpath/System.") {
+				sys := strings.TrimPrefix(mt.Code, "http://hl7.org/fhirpath/System.")
+				tr.t = sc.types[strings.ToLower(sys[:1])+sys[1:]]
+			}
+			if mt.Code == "Reference" || mt.Code == "canonical" {
+				for _, tp := range mt.TargetProfiles {
+					tn := tp[strings.LastIndexByte(tp, '/')+1:]
+					if tn == "Resource" || tn == "DomainResource" {
+						tr.targets = nil
+						break
+					}
+					tr.targets = append(tr.targets, tn)
+				}
+			}
+			e.types = append(e.types, tr)
+		}
+		if me.Binding != nil {
+			e.binding = &binding{strength: me.Binding.Strength, url: me.Binding.ValueSet, vs: sc.valueSets[me.Binding.ValueSet]}
+		}
+		for _, ci := range me.Constraints {
+			c := sc.constraints[ci]
+			if c.key == "ele-1" || c.key == "ext-1" {
+				continue // checked natively, element by element, as the empty and extension checks
+			}
+			e.constraints = append(e.constraints, c)
+		}
+		if _, dup := byPath[me.Path]; dup {
+			continue
+		}
+		byPath[me.Path] = e
+		all = append(all, e)
+	}
+	if len(all) == 0 {
+		return fmt.Errorf("type %s: no elements", t.name)
+	}
+	t.root = all[0]
+	for _, e := range all[1:] {
+		parentPath := e.path[:strings.LastIndexByte(e.path, '.')]
+		p := byPath[parentPath]
+		if p == nil {
+			return fmt.Errorf("type %s: element %s has no parent", t.name, e.path)
+		}
+		if p.children == nil {
+			p.children = &childSet{byName: map[string]childRef{}}
+		}
+		cs := p.children
+		ord := int32(len(cs.list))
+		cs.list = append(cs.list, e)
+		if e.min > 0 {
+			cs.required = append(cs.required, ord)
+		}
+		if e.choice {
+			for ti, tr := range e.types {
+				cs.byName[e.name+upperFirst(tr.code)] = childRef{ord: ord, e: e, t: int32(ti)}
+			}
+		} else {
+			cs.byName[e.name] = childRef{ord: ord, e: e}
+		}
+		if t.kind == kindResource && parentPath == t.name && e.name == "id" {
+			e.resourceID = true
+		}
+	}
+	// Content references point at another element's children.
+	for i := range s.Elements {
+		me := &s.Elements[i]
+		if me.ContentRef == "" {
+			continue
+		}
+		e := byPath[me.Path]
+		target := byPath[me.ContentRef]
+		if e == nil || target == nil {
+			return fmt.Errorf("type %s: content reference %s of %s not found", t.name, me.ContentRef, me.Path)
+		}
+		e.contentRef = target
+	}
+	return nil
+}
+
+// objectChildren returns the properties allowed in an object that is the value of e with type t.
+func objectChildren(e *elemDef, t *typeDef) *childSet {
+	if e != nil {
+		if e.contentRef != nil {
+			return e.contentRef.children
+		}
+		if e.children != nil {
+			return e.children
+		}
+	}
+	if t != nil && t.root != nil {
+		return t.root.children
+	}
+	return nil
+}

@@ -1,0 +1,506 @@
+// Package fhirpath implements the subset of FHIRPath that the invariants in the FHIR core
+// definitions use, over a compact tree supplied by the caller through the Model interface.
+//
+// Anything outside the subset is refused when parsing, so the caller can skip that invariant and
+// say so, rather than evaluate it wrongly. At run time, evaluation is three-valued: an expression
+// whose answer depends on data the model does not hold (a resource in another tree, resolve(),
+// dates of different precision) reports Incomplete, and the caller does not report a failure.
+package fhirpath
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+type tokKind uint8
+
+const (
+	tEOF tokKind = iota
+	tIdent
+	tString
+	tNumber
+	tDate
+	tVar  // %name
+	tSpec // $this, $index, $total
+	tOp
+)
+
+type token struct {
+	kind tokKind
+	text string
+	pos  int
+}
+
+func lex(src string) ([]token, error) {
+	var out []token
+	i := 0
+	for i < len(src) {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '/' && i+1 < len(src) && src[i+1] == '/':
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(src) && src[i+1] == '*':
+			end := strings.Index(src[i+2:], "*/")
+			if end < 0 {
+				return nil, fmt.Errorf("unterminated comment")
+			}
+			i += end + 4
+		case c == '\'':
+			j := i + 1
+			var b strings.Builder
+			for j < len(src) && src[j] != '\'' {
+				if src[j] == '\\' && j+1 < len(src) {
+					j++
+					switch src[j] {
+					case 'n':
+						b.WriteByte('\n')
+					case 't':
+						b.WriteByte('\t')
+					case 'r':
+						b.WriteByte('\r')
+					case 'f':
+						b.WriteByte('\f')
+					case 'u':
+						if j+4 < len(src) {
+							v, err := strconv.ParseUint(src[j+1:j+5], 16, 32)
+							if err == nil {
+								b.WriteRune(rune(v))
+								j += 4
+							}
+						}
+					default:
+						b.WriteByte(src[j])
+					}
+					j++
+					continue
+				}
+				b.WriteByte(src[j])
+				j++
+			}
+			if j >= len(src) {
+				return nil, fmt.Errorf("unterminated string at %d", i)
+			}
+			out = append(out, token{tString, b.String(), i})
+			i = j + 1
+		case c == '`':
+			j := strings.IndexByte(src[i+1:], '`')
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated delimited identifier at %d", i)
+			}
+			out = append(out, token{tIdent, src[i+1 : i+1+j], i})
+			i += j + 2
+		case c == '@':
+			j := i + 1
+			for j < len(src) && (isDigit(src[j]) || strings.IndexByte("-:T.+Z", src[j]) >= 0) {
+				j++
+			}
+			out = append(out, token{tDate, src[i+1 : j], i})
+			i = j
+		case c == '%' || c == '$':
+			j := i + 1
+			for j < len(src) && isIdent(src[j]) {
+				j++
+			}
+			k := tVar
+			if c == '$' {
+				k = tSpec
+			}
+			out = append(out, token{k, src[i+1 : j], i})
+			i = j
+		case isDigit(c):
+			j := i
+			for j < len(src) && isDigit(src[j]) {
+				j++
+			}
+			if j+1 < len(src) && src[j] == '.' && isDigit(src[j+1]) {
+				j++
+				for j < len(src) && isDigit(src[j]) {
+					j++
+				}
+			}
+			out = append(out, token{tNumber, src[i:j], i})
+			i = j
+		case isIdentStart(c):
+			j := i
+			for j < len(src) && isIdent(src[j]) {
+				j++
+			}
+			out = append(out, token{tIdent, src[i:j], i})
+			i = j
+		default:
+			two := ""
+			if i+1 < len(src) {
+				two = src[i : i+2]
+			}
+			switch two {
+			case "<=", ">=", "!=", "!~":
+				out = append(out, token{tOp, two, i})
+				i += 2
+				continue
+			}
+			if strings.IndexByte("().,[]{}=~<>|&+-*/", c) >= 0 {
+				out = append(out, token{tOp, string(c), i})
+				i++
+				continue
+			}
+			return nil, fmt.Errorf("unexpected character %q at %d", c, i)
+		}
+	}
+	out = append(out, token{tEOF, "", len(src)})
+	return out, nil
+}
+
+func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
+func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isIdent(c byte) bool      { return isIdentStart(c) || isDigit(c) }
+
+// nodeKind is the kind of an expression node.
+type nodeKind uint8
+
+const (
+	nLiteral nodeKind = iota
+	nEmpty
+	nMember   // name, applied to the input
+	nFunc     // name(args), applied to the input
+	nChain    // left . right
+	nIndex    // left [ index ]
+	nBinary   // left op right
+	nUnary    // - operand
+	nVar      // %name
+	nThis     // $this
+	nIndexVar // $index
+	nTypeOp   // left is/as Type
+)
+
+// Expr is a parsed FHIRPath expression.
+type Expr struct {
+	src  string
+	root *ast
+}
+
+// String returns the source text.
+func (e *Expr) String() string { return e.src }
+
+type ast struct {
+	kind  nodeKind
+	name  string
+	op    string
+	lit   Item
+	args  []*ast
+	left  *ast
+	right *ast
+}
+
+type parser struct {
+	toks []token
+	i    int
+}
+
+// Parse parses an expression, refusing anything outside the supported subset.
+func Parse(src string) (*Expr, error) {
+	toks, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{toks: toks}
+	root, err := p.expr(0)
+	if err != nil {
+		return nil, err
+	}
+	if p.peek().kind != tEOF {
+		return nil, fmt.Errorf("unexpected %q at %d", p.peek().text, p.peek().pos)
+	}
+	if err := checkSupported(root); err != nil {
+		return nil, err
+	}
+	return &Expr{src: src, root: root}, nil
+}
+
+func (p *parser) peek() token { return p.toks[p.i] }
+func (p *parser) advance() token {
+	t := p.toks[p.i]
+	if p.i < len(p.toks)-1 {
+		p.i++
+	}
+	return t
+}
+
+// Operator precedence, lowest first.
+var precedence = map[string]int{
+	"implies": 1,
+	"or":      2, "xor": 2,
+	"and": 3,
+	"in":  4, "contains": 4,
+	"=": 5, "~": 5, "!=": 5, "!~": 5,
+	"<": 6, ">": 6, "<=": 6, ">=": 6,
+	"|":  7,
+	"is": 8, "as": 8,
+	"+": 9, "-": 9, "&": 9,
+	"*": 10, "/": 10, "div": 10, "mod": 10,
+}
+
+func (p *parser) binaryOp() (string, int, bool) {
+	t := p.peek()
+	if t.kind != tOp && t.kind != tIdent {
+		return "", 0, false
+	}
+	prec, ok := precedence[t.text]
+	if !ok {
+		return "", 0, false
+	}
+	return t.text, prec, true
+}
+
+func (p *parser) expr(minPrec int) (*ast, error) {
+	left, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		op, prec, ok := p.binaryOp()
+		if !ok || prec <= minPrec {
+			return left, nil
+		}
+		p.advance()
+		if op == "is" || op == "as" {
+			tn, err := p.typeName()
+			if err != nil {
+				return nil, err
+			}
+			left = &ast{kind: nTypeOp, op: op, name: tn, left: left}
+			continue
+		}
+		right, err := p.expr(prec)
+		if err != nil {
+			return nil, err
+		}
+		left = &ast{kind: nBinary, op: op, left: left, right: right}
+	}
+}
+
+func (p *parser) typeName() (string, error) {
+	t := p.advance()
+	if t.kind != tIdent {
+		return "", fmt.Errorf("expected a type name at %d", t.pos)
+	}
+	name := t.text
+	for p.peek().kind == tOp && p.peek().text == "." {
+		p.advance()
+		n := p.advance()
+		if n.kind != tIdent {
+			return "", fmt.Errorf("expected a type name at %d", n.pos)
+		}
+		name = n.text // System.String, FHIR.Patient: keep the last part
+	}
+	return name, nil
+}
+
+func (p *parser) unary() (*ast, error) {
+	t := p.peek()
+	if t.kind == tOp && (t.text == "-" || t.text == "+") {
+		p.advance()
+		operand, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		if t.text == "+" {
+			return operand, nil
+		}
+		return &ast{kind: nUnary, op: "-", left: operand}, nil
+	}
+	return p.postfix()
+}
+
+func (p *parser) postfix() (*ast, error) {
+	left, err := p.term()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		t := p.peek()
+		switch {
+		case t.kind == tOp && t.text == ".":
+			p.advance()
+			right, err := p.invocation()
+			if err != nil {
+				return nil, err
+			}
+			left = &ast{kind: nChain, left: left, right: right}
+		case t.kind == tOp && t.text == "[":
+			p.advance()
+			idx, err := p.expr(0)
+			if err != nil {
+				return nil, err
+			}
+			if c := p.advance(); c.text != "]" {
+				return nil, fmt.Errorf("expected ']' at %d", c.pos)
+			}
+			left = &ast{kind: nIndex, left: left, right: idx}
+		default:
+			return left, nil
+		}
+	}
+}
+
+func (p *parser) term() (*ast, error) {
+	t := p.peek()
+	switch t.kind {
+	case tString:
+		p.advance()
+		return &ast{kind: nLiteral, lit: Item{Node: -1, Kind: KString, S: t.text}}, nil
+	case tNumber:
+		p.advance()
+		// A number followed by a string is a quantity literal; not needed by the core invariants.
+		if p.peek().kind == tString {
+			return nil, fmt.Errorf("quantity literals are not supported")
+		}
+		if strings.Contains(t.text, ".") {
+			f, _ := strconv.ParseFloat(t.text, 64)
+			return &ast{kind: nLiteral, lit: Item{Node: -1, Kind: KDecimal, F: f, S: t.text}}, nil
+		}
+		n, err := strconv.ParseInt(t.text, 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		return &ast{kind: nLiteral, lit: Item{Node: -1, Kind: KInteger, F: float64(n), S: t.text}}, nil
+	case tDate:
+		p.advance()
+		it, err := parseDateLiteral(t.text)
+		if err != nil {
+			return nil, err
+		}
+		return &ast{kind: nLiteral, lit: it}, nil
+	case tVar:
+		p.advance()
+		return &ast{kind: nVar, name: t.text}, nil
+	case tSpec:
+		p.advance()
+		switch t.text {
+		case "this":
+			return &ast{kind: nThis}, nil
+		case "index":
+			return &ast{kind: nIndexVar}, nil
+		}
+		return nil, fmt.Errorf("$%s is not supported", t.text)
+	case tOp:
+		switch t.text {
+		case "(":
+			p.advance()
+			e, err := p.expr(0)
+			if err != nil {
+				return nil, err
+			}
+			if c := p.advance(); c.text != ")" {
+				return nil, fmt.Errorf("expected ')' at %d", c.pos)
+			}
+			return e, nil
+		case "{":
+			p.advance()
+			if c := p.advance(); c.text != "}" {
+				return nil, fmt.Errorf("expected '}' at %d", c.pos)
+			}
+			return &ast{kind: nEmpty}, nil
+		}
+	case tIdent:
+		switch t.text {
+		case "true", "false":
+			p.advance()
+			return &ast{kind: nLiteral, lit: Item{Node: -1, Kind: KBoolean, B: t.text == "true"}}, nil
+		}
+		return p.invocation()
+	}
+	return nil, fmt.Errorf("unexpected %q at %d", t.text, t.pos)
+}
+
+func (p *parser) invocation() (*ast, error) {
+	t := p.advance()
+	if t.kind != tIdent {
+		return nil, fmt.Errorf("expected a name at %d, found %q", t.pos, t.text)
+	}
+	if p.peek().kind == tOp && p.peek().text == "(" {
+		p.advance()
+		fn := &ast{kind: nFunc, name: t.text}
+		if p.peek().text == ")" {
+			p.advance()
+			return fn, nil
+		}
+		for {
+			// is(), as() and ofType() take a type name, not an expression.
+			if fn.name == "is" || fn.name == "as" || fn.name == "ofType" {
+				tn, err := p.typeName()
+				if err != nil {
+					return nil, err
+				}
+				fn.args = append(fn.args, &ast{kind: nLiteral, lit: Item{Node: -1, Kind: KString, S: tn}})
+			} else {
+				arg, err := p.expr(0)
+				if err != nil {
+					return nil, err
+				}
+				fn.args = append(fn.args, arg)
+			}
+			c := p.advance()
+			if c.text == ")" {
+				return fn, nil
+			}
+			if c.text != "," {
+				return nil, fmt.Errorf("expected ',' or ')' at %d", c.pos)
+			}
+		}
+	}
+	return &ast{kind: nMember, name: t.text}, nil
+}
+
+// functions lists the supported functions and their argument counts (min, max).
+var functions = map[string][2]int{
+	"exists": {0, 1}, "empty": {0, 0}, "not": {0, 0}, "count": {0, 0}, "where": {1, 1},
+	"all": {1, 1}, "select": {1, 1}, "first": {0, 0}, "last": {0, 0}, "tail": {0, 0},
+	"hasValue": {0, 0}, "children": {0, 0}, "descendants": {0, 0}, "is": {1, 1}, "as": {1, 1},
+	"ofType": {1, 1}, "length": {0, 0}, "matches": {1, 1}, "startsWith": {1, 1}, "endsWith": {1, 1},
+	"contains": {1, 1}, "substring": {1, 2}, "iif": {2, 3}, "distinct": {0, 0}, "isDistinct": {0, 0},
+	"trace": {1, 2}, "toString": {0, 0}, "toInteger": {0, 0}, "combine": {1, 1}, "intersect": {1, 1},
+	"union": {1, 1}, "replaceMatches": {2, 2}, "lower": {0, 0}, "upper": {0, 0}, "extension": {1, 1},
+	"resolve": {0, 0}, "memberOf": {1, 1}, "conformsTo": {1, 1}, "htmlChecks": {0, 0}, "htmlchecks": {0, 0},
+	"allTrue": {0, 0}, "anyTrue": {0, 0}, "allFalse": {0, 0}, "anyFalse": {0, 0}, "single": {0, 0},
+	"exclude": {1, 1}, "subsetOf": {1, 1}, "supersetOf": {1, 1}, "indexOf": {1, 1}, "toDecimal": {0, 0},
+	"today": {0, 0}, "now": {0, 0}, "skip": {1, 1}, "take": {1, 1}, "trim": {0, 0},
+	"getValue": {0, 0},
+}
+
+func checkSupported(a *ast) error {
+	if a == nil {
+		return nil
+	}
+	if a.kind == nFunc {
+		n, ok := functions[a.name]
+		if !ok {
+			return fmt.Errorf("function %s() is not supported", a.name)
+		}
+		if len(a.args) < n[0] || len(a.args) > n[1] {
+			return fmt.Errorf("%s() takes %d to %d arguments, got %d", a.name, n[0], n[1], len(a.args))
+		}
+	}
+	if a.kind == nVar {
+		switch a.name {
+		case "resource", "rootResource", "context", "ucum", "sct", "loinc":
+		default:
+			if !strings.HasPrefix(a.name, "vs-") && !strings.HasPrefix(a.name, "ext-") {
+				return fmt.Errorf("variable %%%s is not supported", a.name)
+			}
+		}
+	}
+	for _, x := range a.args {
+		if err := checkSupported(x); err != nil {
+			return err
+		}
+	}
+	if err := checkSupported(a.left); err != nil {
+		return err
+	}
+	return checkSupported(a.right)
+}

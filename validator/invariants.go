@@ -1,0 +1,265 @@
+package validator
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/nhs-jigsaw/jigsaw/validator/internal/fhirpath"
+	"github.com/nhs-jigsaw/jigsaw/validator/internal/jsontok"
+)
+
+// treeModel lets FHIRPath navigate a tree.
+type treeModel struct{ t *tree }
+
+func (m treeModel) Children(n int32, name string, dst []fhirpath.Item) []fhirpath.Item {
+	for c := m.t.nodes[n].first; c >= 0; c = m.t.nodes[c].next {
+		if m.t.nodes[c].name == name {
+			dst = append(dst, fhirpath.Item{Node: c})
+		}
+	}
+	return dst
+}
+
+func (m treeModel) AllChildren(n int32, dst []fhirpath.Item) []fhirpath.Item {
+	for c := m.t.nodes[n].first; c >= 0; c = m.t.nodes[c].next {
+		dst = append(dst, fhirpath.Item{Node: c})
+	}
+	return dst
+}
+
+func (m treeModel) Stub(n int32) bool { return m.t.nodes[n].stub }
+
+func (m treeModel) Name(n int32) string { return m.t.nodes[n].name }
+
+func (m treeModel) TypeName(n int32) string {
+	if t := m.t.nodes[n].typ; t != nil {
+		return t.name
+	}
+	return ""
+}
+
+func (m treeModel) IsType(n int32, name string) bool {
+	t := m.t.nodes[n].typ
+	return t != nil && t.isA(name)
+}
+
+func (m treeModel) ResourceOf(n int32) int32 {
+	for x := n; x >= 0; x = m.t.nodes[x].parent {
+		if m.t.nodes[x].resource {
+			return x
+		}
+	}
+	return 0
+}
+
+func (m treeModel) Root() int32 { return 0 }
+
+func (m treeModel) Value(n int32) (fhirpath.Item, bool) {
+	nd := &m.t.nodes[n]
+	switch nd.kind {
+	case valTrue, valFalse:
+		return fhirpath.Item{Node: -1, Kind: fhirpath.KBoolean, B: nd.kind == valTrue}, true
+	case valNumber:
+		s := m.t.str(n)
+		k := fhirpath.KDecimal
+		if nd.typ != nil && nd.typ.name != "decimal" {
+			k = fhirpath.KInteger
+		}
+		f, err := parseFloat(s)
+		if err != nil {
+			return fhirpath.Item{}, false
+		}
+		return fhirpath.Item{Node: -1, Kind: k, F: f, S: s}, true
+	case valString:
+		s := m.t.str(n)
+		if nd.typ != nil {
+			switch nd.typ.name {
+			case "date", "dateTime", "instant":
+				d, ok := fhirpath.ParseDateTime(s, false)
+				if !ok {
+					return fhirpath.Item{Node: -1, Kind: fhirpath.KString, S: s}, true
+				}
+				k := fhirpath.KDateTime
+				if nd.typ.name == "date" {
+					k = fhirpath.KDate
+				}
+				return fhirpath.Item{Node: -1, Kind: k, T: d, S: s}, true
+			case "time":
+				d, ok := fhirpath.ParseDateTime(s, true)
+				if ok {
+					return fhirpath.Item{Node: -1, Kind: fhirpath.KTime, T: d, S: s}, true
+				}
+			}
+		}
+		return fhirpath.Item{Node: -1, Kind: fhirpath.KString, S: s}, true
+	}
+	return fhirpath.Item{}, false
+}
+
+// checkForKey files some invariants under the check they belong to.
+func checkForKey(key string) Check {
+	switch key {
+	case "dom-2", "dom-3", "dom-4", "dom-5":
+		return CheckContained
+	case "ref-1":
+		return CheckReference
+	case "ele-1":
+		return CheckEmpty
+	case "ext-1":
+		return CheckExtension
+	}
+	return CheckInvariant
+}
+
+// evaluate runs the invariants of every node of a finished resource tree.
+func (w *walker) evaluate(t *tree) {
+	if t.overflow {
+		w.report(SeverityInformation, CheckLimit, int(t.nodes[0].line), int(t.nodes[0].col), t.expression(0),
+			"the resource has more than %d elements: invariants were not evaluated", maxTreeNodes)
+		return
+	}
+	m := treeModel{t: t}
+	var seen [16]string
+	for i := range t.nodes {
+		n := &t.nodes[i]
+		if n.stub {
+			continue
+		}
+		k := 0
+		run := func(cs []*constraint) {
+			for _, c := range cs {
+				if c.compiled == nil {
+					continue
+				}
+				dup := false
+				for j := 0; j < k; j++ {
+					if seen[j] == c.key {
+						dup = true
+					}
+				}
+				if dup {
+					continue
+				}
+				if k < len(seen) {
+					seen[k] = c.key
+					k++
+				}
+				res, err := fhirpath.Eval(c.compiled, m, int32(i))
+				if err != nil {
+					continue // unknown: depends on data not held, or a type error in the data
+				}
+				if v, ok := fhirpath.Truth(res); ok && !v {
+					sev := SeverityError
+					if c.severity == "warning" {
+						sev = SeverityWarning
+					}
+					w.issues = appendIssue(w, Issue{Severity: sev, Code: issueType[checkForKey(c.key)], Check: checkForKey(c.key), Key: c.key,
+						Expression: t.expression(int32(i)), Message: c.key + ": " + c.human, Line: int(n.line), Column: int(n.col)})
+				}
+			}
+		}
+		if n.elem != nil {
+			run(n.elem.constraints)
+		}
+		if n.typ != nil && n.typ.root != nil && n.typ.root != n.elem {
+			run(n.typ.root.constraints)
+		}
+	}
+}
+
+func appendIssue(w *walker, is Issue) []Issue {
+	if len(w.issues) >= maxIssuesPerResource {
+		w.dropped++
+		return w.issues
+	}
+	return append(w.issues, is)
+}
+
+// Narrative rules: the elements and attributes FHIR allows in narrative XHTML (txt-1).
+var (
+	narrativeElements = setOf("a", "abbr", "acronym", "address", "area", "b", "bdo", "big", "blockquote", "br",
+		"caption", "cite", "code", "col", "colgroup", "dd", "del", "dfn", "div", "dl", "dt", "em", "h1", "h2", "h3",
+		"h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "map", "ol", "p", "pre", "q", "samp", "small",
+		"span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var")
+	narrativeAttributes = setOf("title", "style", "class", "id", "lang", "dir", "accesskey", "tabindex", "span",
+		"width", "align", "valign", "char", "charoff", "abbr", "axis", "headers", "scope", "rowspan", "colspan",
+		"src", "alt", "longdesc", "height", "usemap", "ismap", "name", "href", "rel", "rev", "shape", "coords",
+		"border", "cellpadding", "cellspacing", "frame", "rules", "summary", "start", "type", "value", "cite",
+		"datetime", "compact", "noshade", "nohref", "target", "size", "face", "color", "bgcolor", "nowrap",
+		"hreflang", "charset", "clear", "xmlns", "space", "cols")
+)
+
+func setOf(xs ...string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+const xhtmlNamespace = "http://www.w3.org/1999/xhtml"
+
+// checkNarrative applies txt-1 (well-formed XHTML, a div root in the XHTML namespace, only the
+// allowed elements and attributes, no scripts or event handlers) and txt-2 (some content).
+func (w *walker) checkNarrative(tok jsontok.Token) {
+	dec := xml.NewDecoder(bytes.NewReader(tok.Value))
+	dec.Strict = true
+	dec.Entity = xml.HTMLEntity
+	depth, text := 0, false
+	for {
+		x, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			w.errorAt(CheckNarrative, tok, "txt-1: the narrative is not well-formed XHTML: %v", err)
+			return
+		}
+		switch t := x.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				if t.Name.Local != "div" || t.Name.Space != xhtmlNamespace {
+					w.errorAt(CheckNarrative, tok, "txt-1: the narrative must be a <div> in the XHTML namespace %s", xhtmlNamespace)
+					return
+				}
+			} else if !narrativeElements[t.Name.Local] {
+				w.errorAt(CheckNarrative, tok, "txt-1: element <%s> is not allowed in narrative", t.Name.Local)
+				return
+			}
+			if t.Name.Local == "img" {
+				text = true
+			}
+			for _, a := range t.Attr {
+				name := strings.ToLower(a.Name.Local)
+				switch {
+				case strings.HasPrefix(name, "on"):
+					w.errorAt(CheckNarrative, tok, "txt-1: event handler attribute %q is not allowed in narrative", a.Name.Local)
+					return
+				case (name == "href" || name == "src") && strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Value)), "javascript:"):
+					w.errorAt(CheckNarrative, tok, "txt-1: javascript: URLs are not allowed in narrative")
+					return
+				case !narrativeAttributes[name] && a.Name.Space != "xmlns":
+					w.report(SeverityWarning, CheckNarrative, tok.Line, tok.Col, w.expr(), "txt-1: attribute %q on <%s> is not among the narrative attributes FHIR lists", a.Name.Local, t.Name.Local)
+				}
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 0 {
+				if len(bytes.TrimSpace(t)) > 0 {
+					w.errorAt(CheckNarrative, tok, "txt-1: text outside the root <div>")
+					return
+				}
+			} else if len(bytes.TrimSpace(t)) > 0 {
+				text = true
+			}
+		}
+	}
+	if !text {
+		w.errorAt(CheckNarrative, tok, "txt-2: the narrative has no content")
+	}
+}

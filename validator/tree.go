@@ -1,0 +1,150 @@
+package validator
+
+// tree is one resource materialised compactly while it streams past, so that invariants
+// (FHIRPath) can be evaluated over it. Nodes live in one slice and primitive values in one byte
+// arena; both are reused from resource to resource. Resources inside a Bundle get trees of their
+// own, so a Bundle's tree holds only its skeleton and memory stays bounded by the largest
+// resource rather than by the input.
+type tree struct {
+	nodes     []node
+	arena     []byte
+	overflow  bool // more than maxTreeNodes: invariants are not evaluated
+	truncated bool // some node stands for a resource held in another tree
+}
+
+// maxTreeNodes bounds one resource's tree (each node is about 64 bytes).
+const maxTreeNodes = 1 << 20
+
+type valueKind uint8
+
+const (
+	valNone valueKind = iota
+	valString
+	valNumber
+	valTrue
+	valFalse
+)
+
+type node struct {
+	name        string // FHIRPath name: the element name without a choice suffix
+	elem        *elemDef
+	typ         *typeDef
+	parent      int32
+	first, last int32 // children
+	next        int32 // next sibling
+	valOff      int32
+	valLen      int32
+	index       int32 // position in its array, -1 when the element is single
+	line, col   int32
+	kind        valueKind
+	resource    bool // the node is a resource root (the tree root or a contained resource)
+	stub        bool // the resource's content lives in another tree
+	choiceType  string
+}
+
+func (t *tree) reset() {
+	t.nodes = t.nodes[:0]
+	t.arena = t.arena[:0]
+	t.overflow = false
+	t.truncated = false
+}
+
+// add appends a node under parent (-1 for the root) and returns its index, or -1 when the tree
+// is full.
+func (t *tree) add(parent int32, name string, e *elemDef, typ *typeDef, index int32, line, col int) int32 {
+	if len(t.nodes) >= maxTreeNodes {
+		t.overflow = true
+		return -1
+	}
+	i := int32(len(t.nodes))
+	t.nodes = append(t.nodes, node{name: name, elem: e, typ: typ, parent: parent, first: -1, last: -1, next: -1,
+		index: index, line: int32(line), col: int32(col)})
+	if parent >= 0 {
+		p := &t.nodes[parent]
+		if p.last >= 0 {
+			t.nodes[p.last].next = i
+		} else {
+			p.first = i
+		}
+		p.last = i
+	}
+	return i
+}
+
+func (t *tree) setValue(i int32, kind valueKind, v []byte) {
+	if i < 0 {
+		return
+	}
+	n := &t.nodes[i]
+	n.kind = kind
+	if kind == valString || kind == valNumber {
+		n.valOff = int32(len(t.arena))
+		n.valLen = int32(len(v))
+		t.arena = append(t.arena, v...)
+	}
+}
+
+func (t *tree) str(i int32) string {
+	n := &t.nodes[i]
+	return string(t.arena[n.valOff : n.valOff+n.valLen])
+}
+
+// findChild finds the child of parent with a name and array index, used to join a primitive
+// value with its "_name" companion whichever comes first.
+func (t *tree) findChild(parent int32, name string, index int32) int32 {
+	if parent < 0 {
+		return -1
+	}
+	for c := t.nodes[parent].first; c >= 0; c = t.nodes[c].next {
+		if t.nodes[c].name == name && t.nodes[c].index == index {
+			return c
+		}
+	}
+	return -1
+}
+
+// expression renders the FHIRPath-style location of node i.
+func (t *tree) expression(i int32) string {
+	var segs []int32
+	for x := i; x >= 0; x = t.nodes[x].parent {
+		segs = append(segs, x)
+	}
+	var b []byte
+	for k := len(segs) - 1; k >= 0; k-- {
+		n := &t.nodes[segs[k]]
+		if k == len(segs)-1 {
+			if n.typ != nil {
+				b = append(b, n.typ.name...)
+			}
+			continue
+		}
+		b = append(b, '.')
+		b = append(b, n.name...)
+		if n.choiceType != "" {
+			b = append(b, ".ofType("...)
+			b = append(b, n.choiceType...)
+			b = append(b, ')')
+		}
+		if n.index >= 0 {
+			b = appendIndex(b, n.index)
+		}
+	}
+	return string(b)
+}
+
+func appendIndex(b []byte, i int32) []byte {
+	b = append(b, '[')
+	var d [12]byte
+	k := len(d)
+	if i == 0 {
+		k--
+		d[k] = '0'
+	}
+	for i > 0 {
+		k--
+		d[k] = byte('0' + i%10)
+		i /= 10
+	}
+	b = append(b, d[k:]...)
+	return append(b, ']')
+}

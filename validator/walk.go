@@ -1,0 +1,902 @@
+package validator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nhs-jigsaw/jigsaw/validator/internal/jsontok"
+)
+
+// maxIssuesPerResource bounds the issues kept for one top-level resource.
+const maxIssuesPerResource = 1000
+
+type pathSeg struct {
+	name   string
+	choice string
+	index  int32
+}
+
+// primArray tracks a repeating primitive and its "_name" companion array in one object.
+type primArray struct {
+	ord        int32
+	valLen     int32
+	compLen    int32
+	valNulls   []int32
+	compNulls  []int32
+	line, col  int
+	valSeen    bool
+	compSeen   bool
+	name       string
+}
+
+// objState is the per-object bookkeeping, reused by depth.
+type objState struct {
+	counts  []int32
+	flags   []uint8
+	variant []int16
+	prims   []primArray
+	props   int
+	nonID   int
+}
+
+const (
+	flagValue uint8 = 1 << iota
+	flagCompanion
+)
+
+// walker validates one input stream. It is not safe for concurrent use.
+type walker struct {
+	sc       *schema
+	ctx      context.Context
+	tr       *jsontok.Reader
+	issues   []Issue
+	dropped  int
+	path     []pathSeg
+	trees    []*tree
+	spare    []*tree
+	states   []*objState
+	depth    int
+	profiles []string
+	ops      int
+	// the top-level resource
+	resType, resID string
+}
+
+var errCanceled = errors.New("validation canceled")
+
+func (w *walker) report(sev Severity, check Check, line, col int, expr, format string, args ...any) {
+	if len(w.issues) >= maxIssuesPerResource {
+		w.dropped++
+		return
+	}
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	w.issues = append(w.issues, Issue{Severity: sev, Code: issueType[check], Check: check, Expression: expr,
+		Message: msg, Line: line, Column: col})
+}
+
+func (w *walker) errorAt(check Check, tok jsontok.Token, format string, args ...any) {
+	w.report(SeverityError, check, tok.Line, tok.Col, w.expr(), format, args...)
+}
+
+// expr renders the current path.
+func (w *walker) expr() string {
+	var b []byte
+	for i, s := range w.path {
+		if i > 0 {
+			b = append(b, '.')
+		}
+		b = append(b, s.name...)
+		if s.choice != "" {
+			b = append(b, ".ofType("...)
+			b = append(b, s.choice...)
+			b = append(b, ')')
+		}
+		if s.index >= 0 {
+			b = appendIndex(b, s.index)
+		}
+	}
+	return string(b)
+}
+
+func (w *walker) push(name, choice string, index int32) {
+	w.path = append(w.path, pathSeg{name: name, choice: choice, index: index})
+}
+func (w *walker) pop() { w.path = w.path[:len(w.path)-1] }
+
+func (w *walker) tree() *tree { return w.trees[len(w.trees)-1] }
+
+func (w *walker) newTree() *tree {
+	var t *tree
+	if n := len(w.spare); n > 0 {
+		t = w.spare[n-1]
+		w.spare = w.spare[:n-1]
+	} else {
+		t = &tree{}
+	}
+	t.reset()
+	w.trees = append(w.trees, t)
+	return t
+}
+
+func (w *walker) dropTree() {
+	t := w.trees[len(w.trees)-1]
+	w.trees = w.trees[:len(w.trees)-1]
+	if cap(t.nodes) > 1<<16 { // do not keep a giant tree around after a huge resource
+		t.nodes, t.arena = nil, nil
+	}
+	w.spare = append(w.spare, t)
+}
+
+func (w *walker) state(n int) *objState {
+	for len(w.states) <= w.depth {
+		w.states = append(w.states, &objState{})
+	}
+	s := w.states[w.depth]
+	if cap(s.counts) < n {
+		s.counts = make([]int32, n)
+		s.flags = make([]uint8, n)
+		s.variant = make([]int16, n)
+	}
+	s.counts, s.flags, s.variant = s.counts[:n], s.flags[:n], s.variant[:n]
+	clear(s.counts)
+	clear(s.flags)
+	clear(s.variant)
+	s.prims = s.prims[:0]
+	s.props, s.nonID = 0, 0
+	return s
+}
+
+func (w *walker) next() (jsontok.Token, error) {
+	w.ops++
+	if w.ops&0xfff == 0 {
+		if err := w.ctx.Err(); err != nil {
+			return jsontok.Token{}, errCanceled
+		}
+	}
+	return w.tr.Next()
+}
+
+// skip consumes the value starting with tok.
+func (w *walker) skip(tok jsontok.Token) error { return w.tr.Skip(tok.Kind) }
+
+// findResourceType looks ahead in the object just opened for its resourceType, then rewinds.
+func (w *walker) findResourceType() (string, error) {
+	w.tr.Mark()
+	defer w.tr.Unmark()
+	tok, err := w.next()
+	if err != nil {
+		return "", err
+	}
+	if tok.Kind == jsontok.Key && string(tok.Value) == "resourceType" {
+		v, err := w.next()
+		if err != nil {
+			return "", err
+		}
+		w.tr.Rewind()
+		if v.Kind != jsontok.String {
+			return "", nil
+		}
+		return string(v.Value), nil
+	}
+	// Not first: scan the members at this level.
+	for tok.Kind == jsontok.Key {
+		isRT := string(tok.Value) == "resourceType"
+		v, err := w.next()
+		if err != nil {
+			return "", err
+		}
+		if isRT && v.Kind == jsontok.String {
+			rt := string(v.Value)
+			w.tr.Rewind()
+			return rt, nil
+		}
+		if err := w.skip(v); err != nil {
+			return "", err
+		}
+		if tok, err = w.next(); err != nil {
+			return "", err
+		}
+	}
+	w.tr.Rewind()
+	return "", nil
+}
+
+// resource validates a resource object whose '{' was just read. parent is the tree node of
+// the element holding it (-1 at top level). own says the resource gets a tree of its own.
+func (w *walker) resource(start jsontok.Token, parent int32, name string, e *elemDef, index int32, own bool) (rt *typeDef, id string, err error) {
+	typeName, err := w.findResourceType()
+	if err != nil {
+		return nil, "", err
+	}
+	if typeName == "" {
+		w.errorAt(CheckResourceType, start, "resource has no resourceType")
+		return nil, "", w.skip(start)
+	}
+	t := w.sc.types[typeName]
+	if t == nil || t.kind != kindResource {
+		w.errorAt(CheckResourceType, start, "unknown resourceType %q for FHIR %s", typeName, w.sc.fhirVersion)
+		return nil, "", w.skip(start)
+	}
+	if t.abstract {
+		w.errorAt(CheckResourceType, start, "resourceType %q is abstract and cannot be instantiated", typeName)
+		return nil, "", w.skip(start)
+	}
+	var nodeIdx int32
+	if own {
+		if parent >= 0 { // a stub in the outer tree stands for this resource
+			outer := w.tree()
+			stub := outer.add(parent, name, e, t, index, start.Line, start.Col)
+			if stub >= 0 {
+				outer.nodes[stub].resource = true
+				outer.nodes[stub].stub = true
+				outer.truncated = true
+			}
+		}
+		tr := w.newTree()
+		nodeIdx = tr.add(-1, "", t.root, t, -1, start.Line, start.Col)
+	} else {
+		nodeIdx = w.tree().add(parent, name, e, t, index, start.Line, start.Col)
+	}
+	if nodeIdx >= 0 {
+		w.tree().nodes[nodeIdx].resource = true
+	}
+	if parent < 0 {
+		w.push(typeName, "", -1)
+	}
+	savedProfiles := w.profiles
+	w.profiles = nil
+	err = w.object(start, t.root, t, nodeIdx, true)
+	if err == nil {
+		w.checkProfiles(start)
+	}
+	w.profiles = savedProfiles
+	if parent < 0 {
+		w.pop()
+	}
+	if nodeIdx >= 0 {
+		tr := w.tree()
+		if c := tr.findChild(nodeIdx, "id", -1); c >= 0 && tr.nodes[c].kind == valString {
+			id = tr.str(c)
+		}
+	}
+	if own {
+		if err == nil {
+			w.evaluate(w.tree())
+		}
+		w.dropTree()
+	}
+	return t, id, err
+}
+
+// object validates the members of an object whose '{' was just read, as the value of element
+// e with type t.
+func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int32, isResource bool) error {
+	cs := objectChildren(e, t)
+	if t != nil && t.kind == kindPrimitive {
+		cs = t.companion // the "_name" object of a primitive: id and extension only
+	}
+	if cs == nil {
+		cs = emptyChildren
+	}
+	w.depth++
+	defer func() { w.depth-- }()
+	st := w.state(len(cs.list))
+	for {
+		tok, err := w.next()
+		if err != nil {
+			return err
+		}
+		if tok.Kind == jsontok.EndObject {
+			break
+		}
+		key := tok.Value
+		if isResource && string(key) == "resourceType" {
+			v, err := w.next()
+			if err != nil {
+				return err
+			}
+			if err := w.skip(v); err != nil {
+				return err
+			}
+			continue
+		}
+		st.props++
+		companion := len(key) > 1 && key[0] == '_'
+		lookup := key
+		if companion {
+			lookup = key[1:]
+		}
+		ref, ok := cs.byName[string(lookup)]
+		if !ok {
+			name := string(key)
+			v, err := w.next()
+			if err != nil {
+				return err
+			}
+			w.push(name, "", -1)
+			w.report(SeverityError, CheckUnknown, tok.Line, tok.Col, w.expr(), "unknown property %q", name)
+			w.pop()
+			if err := w.skip(v); err != nil {
+				return err
+			}
+			continue
+		}
+		ce := ref.e
+		if ce.name != "id" {
+			st.nonID++
+		}
+		var ctr *typeRef
+		if int(ref.t) < len(ce.types) {
+			ctr = &ce.types[ref.t]
+		}
+		choice := ""
+		sameVariant := true
+		if ce.choice && ctr != nil {
+			choice = upperFirst(ctr.code)
+			if v := st.variant[ref.ord]; v != 0 && v != int16(ref.t)+1 {
+				sameVariant = false
+				first := ce.types[v-1].code
+				w.push(ce.name, "", -1)
+				w.report(SeverityError, CheckChoice, tok.Line, tok.Col, w.expr(),
+					"only one form of %s[x] is allowed: found %s%s and %s", ce.name, ce.name, upperFirst(first), string(lookup))
+				w.pop()
+			}
+			st.variant[ref.ord] = int16(ref.t) + 1
+		}
+		prim := ctr != nil && ctr.t != nil && ctr.t.kind == kindPrimitive
+		flag := flagValue
+		if companion {
+			flag = flagCompanion
+			if !prim || ce.attribute {
+				name := string(key)
+				v, err := w.next()
+				if err != nil {
+					return err
+				}
+				w.push(name, "", -1)
+				w.report(SeverityError, CheckCompanion, tok.Line, tok.Col, w.expr(), "%q is not a primitive element, so %q is not allowed", string(lookup), name)
+				w.pop()
+				if err := w.skip(v); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if st.flags[ref.ord]&flag != 0 && sameVariant {
+			w.push(string(key), "", -1)
+			w.report(SeverityError, CheckDuplicate, tok.Line, tok.Col, w.expr(), "property %q appears more than once", string(key))
+			w.pop()
+		}
+		st.flags[ref.ord] |= flag
+		v, err := w.next()
+		if err != nil {
+			return err
+		}
+		var n int32
+		if ce.max == 1 || ce.choice {
+			if v.Kind == jsontok.BeginArray {
+				w.push(ce.name, choice, -1)
+				w.report(SeverityError, CheckJSONType, v.Line, v.Col, w.expr(), "%s allows one value, but an array was given", string(key))
+				w.pop()
+				if err := w.skip(v); err != nil {
+					return err
+				}
+				continue
+			}
+			w.push(ce.name, choice, -1)
+			if companion {
+				err = w.companion(v, ce, ctr, nodeIdx, -1)
+			} else {
+				err = w.value(v, ce, ctr, nodeIdx, -1, st.flags[ref.ord]&flagCompanion != 0)
+			}
+			w.pop()
+			if err != nil {
+				return err
+			}
+			n = 1
+		} else {
+			if v.Kind != jsontok.BeginArray {
+				w.push(ce.name, choice, -1)
+				w.report(SeverityError, CheckJSONType, v.Line, v.Col, w.expr(), "%s repeats, so its value must be an array", string(key))
+				if companion {
+					err = w.companion(v, ce, ctr, nodeIdx, 0)
+				} else {
+					err = w.value(v, ce, ctr, nodeIdx, 0, st.flags[ref.ord]&flagCompanion != 0)
+				}
+				w.pop()
+				if err != nil {
+					return err
+				}
+				n = 1
+			} else {
+				n, err = w.array(v, ce, ctr, nodeIdx, st, ref.ord, companion, prim, st.flags[ref.ord]&flagCompanion != 0)
+				if err != nil {
+					return err
+				}
+			}
+		}
+		if n > st.counts[ref.ord] {
+			st.counts[ref.ord] = n
+		}
+	}
+	// After the object: cardinality, alignment, emptiness and type-specific rules.
+	for _, pa := range st.prims {
+		w.checkPrimArray(cs, &pa)
+	}
+	for _, ord := range cs.required {
+		ce := cs.list[ord]
+		if st.counts[ord] < ce.min {
+			w.push(ce.name, "", -1)
+			if st.counts[ord] == 0 {
+				w.report(SeverityError, CheckCardinality, start.Line, start.Col, w.expr(), "%s is required (minimum %d) but missing", ce.path, ce.min)
+			} else {
+				w.report(SeverityError, CheckCardinality, start.Line, start.Col, w.expr(), "%s needs at least %d values, found %d", ce.path, ce.min, st.counts[ord])
+			}
+			w.pop()
+		}
+	}
+	if !isResource && st.nonID == 0 {
+		if st.props == 0 {
+			w.errorAt(CheckEmpty, start, "empty object: an element must have a value or children (ele-1)")
+		} else {
+			w.errorAt(CheckEmpty, start, "an element with only an id has no content (ele-1)")
+		}
+	}
+	if t != nil && !isResource {
+		switch t.name {
+		case "Extension":
+			w.checkExtension(start, cs, st)
+		}
+	}
+	if nodeIdx >= 0 && t != nil {
+		switch t.name {
+		case "Reference":
+			w.checkReference(nodeIdx, e)
+		case "Coding", "CodeableConcept", "Quantity":
+			w.checkCodedBinding(start, nodeIdx, e, t)
+		}
+	}
+	return nil
+}
+
+var emptyChildren = &childSet{byName: map[string]childRef{}}
+
+// array validates the items of a repeating element.
+func (w *walker) array(open jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, st *objState, ord int32, companion, prim, joined bool) (int32, error) {
+	var pa *primArray
+	if prim {
+		for i := range st.prims {
+			if st.prims[i].ord == ord {
+				pa = &st.prims[i]
+			}
+		}
+		if pa == nil {
+			st.prims = append(st.prims, primArray{ord: ord, name: ce.name, line: open.Line, col: open.Col})
+			pa = &st.prims[len(st.prims)-1]
+		}
+	}
+	var i int32
+	for {
+		tok, err := w.next()
+		if err != nil {
+			return i, err
+		}
+		if tok.Kind == jsontok.EndArray {
+			break
+		}
+		if tok.Kind == jsontok.Null {
+			if pa != nil {
+				if companion {
+					pa.compNulls = append(pa.compNulls, i)
+				} else {
+					pa.valNulls = append(pa.valNulls, i)
+				}
+			} else {
+				w.push(ce.name, "", i)
+				w.errorAt(CheckJSONType, tok, "null is only allowed in an array of primitives paired with its \"_%s\" array", ce.name)
+				w.pop()
+			}
+			i++
+			continue
+		}
+		w.push(ce.name, "", i)
+		if companion {
+			err = w.companion(tok, ce, ctr, parent, i)
+		} else {
+			err = w.value(tok, ce, ctr, parent, i, joined)
+		}
+		w.pop()
+		if err != nil {
+			return i, err
+		}
+		i++
+	}
+	if pa != nil {
+		if companion {
+			pa.compLen, pa.compSeen = i, true
+		} else {
+			pa.valLen, pa.valSeen = i, true
+		}
+	}
+	if i == 0 {
+		w.push(ce.name, "", -1)
+		w.errorAt(CheckEmpty, open, "empty array: leave the property out instead")
+		w.pop()
+	}
+	if ce.max >= 0 && i > ce.max {
+		w.push(ce.name, "", -1)
+		w.errorAt(CheckCardinality, open, "%s allows at most %d values, found %d", ce.path, ce.max, i)
+		w.pop()
+	}
+	return i, nil
+}
+
+func (w *walker) checkPrimArray(cs *childSet, pa *primArray) {
+	w.push(pa.name, "", -1)
+	defer w.pop()
+	if pa.valSeen && pa.compSeen && pa.valLen != pa.compLen {
+		w.report(SeverityError, CheckCompanion, pa.line, pa.col, w.expr(),
+			"%q has %d items but \"_%s\" has %d: the arrays must line up", pa.name, pa.valLen, pa.name, pa.compLen)
+		return
+	}
+	for _, i := range pa.valNulls {
+		ok := pa.compSeen
+		for _, j := range pa.compNulls {
+			if j == i {
+				ok = false
+			}
+		}
+		if !ok {
+			w.report(SeverityError, CheckCompanion, pa.line, pa.col, w.expr(),
+				"item %d of %q is null without an id or extension in \"_%s\"", i, pa.name, pa.name)
+		}
+	}
+	if !pa.valSeen {
+		for _, j := range pa.compNulls {
+			w.report(SeverityError, CheckCompanion, pa.line, pa.col, w.expr(),
+				"item %d of \"_%s\" is null and there is no value for it", j, pa.name)
+		}
+	}
+}
+
+// value validates one value of element ce with type ctr.
+func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, index int32, joined bool) error {
+	var t *typeDef
+	if ctr != nil {
+		t = ctr.t
+	}
+	name := ce.name
+	choice := ""
+	if ce.choice && ctr != nil {
+		choice = ctr.code
+	}
+	tr := w.tree()
+	// Backbone elements and content references carry their own children.
+	if ce.children != nil || ce.contentRef != nil {
+		if tok.Kind != jsontok.BeginObject {
+			w.errorAt(CheckJSONType, tok, "expected an object for %s, found %s", ce.path, tok.Kind)
+			return w.skip(tok)
+		}
+		n := tr.add(parent, name, ce, t, index, tok.Line, tok.Col)
+		return w.object(tok, ce, t, n, false)
+	}
+	if t == nil {
+		// A type this validator does not know: check the JSON shape loosely and move on.
+		return w.skip(tok)
+	}
+	if t.kind == kindResource || (ctr.code == "Resource" || ctr.code == "DomainResource") {
+		if tok.Kind != jsontok.BeginObject {
+			w.errorAt(CheckJSONType, tok, "expected a resource object for %s, found %s", ce.path, tok.Kind)
+			return w.skip(tok)
+		}
+		own := ce.name != "contained"
+		_, _, err := w.resource(tok, parent, name, ce, index, own)
+		return err
+	}
+	if t.kind != kindPrimitive {
+		if tok.Kind != jsontok.BeginObject {
+			w.errorAt(CheckJSONType, tok, "expected an object of type %s for %s, found %s", t.name, ce.path, tok.Kind)
+			return w.skip(tok)
+		}
+		n := tr.add(parent, name, ce, t, index, tok.Line, tok.Col)
+		if n >= 0 && choice != "" {
+			tr.nodes[n].choiceType = choice
+		}
+		return w.object(tok, ce, t, n, false)
+	}
+	// Primitive value.
+	var kind valueKind
+	switch tok.Kind {
+	case jsontok.String:
+		kind = valString
+	case jsontok.Number:
+		kind = valNumber
+	case jsontok.True:
+		kind = valTrue
+	case jsontok.False:
+		kind = valFalse
+	case jsontok.Null:
+		w.errorAt(CheckJSONType, tok, "null is not a value: leave the property out")
+		return nil
+	default:
+		w.errorAt(CheckJSONType, tok, "expected a %s value for %s, found %s", t.name, ce.path, tok.Kind)
+		return w.skip(tok)
+	}
+	want := t.json
+	got := byte('s')
+	if kind == valNumber {
+		got = 'n'
+	} else if kind == valTrue || kind == valFalse {
+		got = 'b'
+	}
+	if got != want {
+		w.errorAt(CheckJSONType, tok, "%s is a %s and must be a JSON %s, found %s", ce.path, t.name, jsonKindName(want), tok.Kind)
+	} else if kind == valString && len(tok.Value) == 0 {
+		w.errorAt(CheckEmpty, tok, "empty string: leave the property out instead (ele-1)")
+	} else {
+		check := t.check
+		typeName := t.name
+		if ce.resourceID {
+			check, typeName = checkID, "id"
+		}
+		if check != nil {
+			if why := check(tok.Value); why != "" {
+				w.errorAt(CheckFormat, tok, "%s is not a valid %s: %s", quoteValue(tok.Value), typeName, why)
+			}
+		}
+		if kind == valString && ce.binding != nil && t.name == "code" {
+			w.checkCode(tok, ce, tok.Value)
+		}
+	}
+	// Join with the node a "_name" companion may already have made.
+	n := int32(-1)
+	if joined {
+		n = tr.findChild(parent, name, index)
+	}
+	if n < 0 {
+		n = tr.add(parent, name, ce, t, index, tok.Line, tok.Col)
+		if n >= 0 && choice != "" {
+			tr.nodes[n].choiceType = choice
+		}
+	}
+	tr.setValue(n, kind, tok.Value)
+	if ce.path == "Meta.profile" && kind == valString {
+		w.profiles = append(w.profiles, string(tok.Value))
+	}
+	if t.name == "xhtml" && kind == valString {
+		w.checkNarrative(tok)
+	}
+	return nil
+}
+
+// companion validates the "_name" object of a primitive: an id and extensions.
+func (w *walker) companion(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, index int32) error {
+	if tok.Kind != jsontok.BeginObject {
+		w.errorAt(CheckCompanion, tok, "the \"_%s\" form must be an object with id and/or extension, found %s", ce.name, tok.Kind)
+		return w.skip(tok)
+	}
+	tr := w.tree()
+	n := tr.findChild(parent, ce.name, index)
+	if n < 0 {
+		n = tr.add(parent, ce.name, ce, ctr.t, index, tok.Line, tok.Col)
+		if n >= 0 && ce.choice {
+			tr.nodes[n].choiceType = ctr.code
+		}
+	}
+	return w.object(tok, nil, ctr.t, n, false)
+}
+
+func jsonKindName(k byte) string {
+	switch k {
+	case 'n':
+		return "number"
+	case 'b':
+		return "boolean"
+	}
+	return "string"
+}
+
+func quoteValue(v []byte) string {
+	if len(v) > 80 {
+		return strconv.Quote(string(v[:80])) + "..."
+	}
+	return strconv.Quote(string(v))
+}
+
+// checkCode checks a code against a required binding.
+func (w *walker) checkCode(tok jsontok.Token, ce *elemDef, code []byte) {
+	b := ce.binding
+	if b.strength != "required" || b.vs == nil || !b.vs.complete {
+		return
+	}
+	if _, ok := b.vs.codes[string(code)]; !ok {
+		w.errorAt(CheckBinding, tok, "code %s is not in the required value set %s", quoteValue(code), b.url)
+	}
+}
+
+// checkCodedBinding checks a Coding, CodeableConcept or Quantity against a required binding.
+func (w *walker) checkCodedBinding(start jsontok.Token, n int32, e *elemDef, t *typeDef) {
+	if e == nil || e.binding == nil || e.binding.strength != "required" || e.binding.vs == nil || !e.binding.vs.complete {
+		return
+	}
+	vs := e.binding.vs
+	tr := w.tree()
+	coding := func(c int32) (system, code string, ok bool) {
+		if s := tr.findChild(c, "system", -1); s >= 0 && tr.nodes[s].kind == valString {
+			system = tr.str(s)
+		}
+		if k := tr.findChild(c, "code", -1); k >= 0 && tr.nodes[k].kind == valString {
+			code = tr.str(k)
+			ok = true
+		}
+		return
+	}
+	switch t.name {
+	case "Coding", "Quantity":
+		system, code, ok := coding(n)
+		if !ok {
+			return
+		}
+		if _, in := vs.coded[system+"|"+code]; !in {
+			w.errorAt(CheckBinding, start, "%s|%s is not in the required value set %s", system, code, e.binding.url)
+		}
+	case "CodeableConcept":
+		any, good := false, false
+		var first string
+		for c := tr.nodes[n].first; c >= 0; c = tr.nodes[c].next {
+			if tr.nodes[c].name != "coding" {
+				continue
+			}
+			system, code, ok := coding(c)
+			if !ok {
+				continue
+			}
+			if !any {
+				first = system + "|" + code
+			}
+			any = true
+			if _, in := vs.coded[system+"|"+code]; in {
+				good = true
+			}
+		}
+		if any && !good {
+			w.errorAt(CheckBinding, start, "no coding is in the required value set %s (first coding %s)", e.binding.url, first)
+		}
+	}
+}
+
+// checkExtension applies the extension rules: a url, and a value or nested extensions, not both.
+func (w *walker) checkExtension(start jsontok.Token, cs *childSet, st *objState) {
+	hasValue, hasExt := false, false
+	for ord, ce := range cs.list {
+		if st.counts[ord] == 0 {
+			continue
+		}
+		switch ce.name {
+		case "value":
+			hasValue = true
+		case "extension":
+			hasExt = true
+		}
+	}
+	switch {
+	case hasValue && hasExt:
+		w.errorAt(CheckExtension, start, "an extension must have either a value or nested extensions, not both (ext-1)")
+	case !hasValue && !hasExt:
+		w.errorAt(CheckExtension, start, "an extension must have a value or nested extensions (ext-1)")
+	}
+}
+
+// checkReference checks the literal reference of a Reference: its form, and that the type it
+// names is a resource type the element allows.
+func (w *walker) checkReference(n int32, e *elemDef) {
+	tr := w.tree()
+	c := tr.findChild(n, "reference", -1)
+	if c < 0 || tr.nodes[c].kind != valString {
+		return
+	}
+	ref := tr.str(c)
+	node := &tr.nodes[c]
+	line, col := int(node.line), int(node.col)
+	expr := w.expr() + ".reference"
+	if strings.HasPrefix(ref, "#") {
+		return // contained: ref-1 checks it resolves
+	}
+	if strings.HasPrefix(ref, "urn:uuid:") {
+		if why := checkUUID([]byte(ref)); why != "" {
+			w.report(SeverityError, CheckReference, line, col, expr, "reference %q: %s", ref, why)
+		}
+		return
+	}
+	if strings.HasPrefix(ref, "urn:oid:") {
+		if why := checkOID([]byte(ref)); why != "" {
+			w.report(SeverityError, CheckReference, line, col, expr, "reference %q: %s", ref, why)
+		}
+		return
+	}
+	typ, ok := referenceType(ref)
+	if !ok {
+		if strings.Contains(ref, "?") {
+			return // a conditional reference, meaningful in transactions
+		}
+		w.report(SeverityWarning, CheckReference, line, col, expr, "reference %q is not of the form Type/id, an absolute URL ending in Type/id, urn:uuid or #id", ref)
+		return
+	}
+	if w.sc.types[typ] == nil || w.sc.types[typ].kind != kindResource {
+		w.report(SeverityError, CheckReference, line, col, expr, "reference %q names %q, which is not a resource type", ref, typ)
+		return
+	}
+	var targets []string
+	constrained := false
+	if e != nil {
+		for _, tr := range e.types {
+			if tr.code == "Reference" {
+				if tr.targets == nil {
+					constrained = false
+					targets = nil
+					break
+				}
+				constrained = true
+				targets = append(targets, tr.targets...)
+			}
+		}
+	}
+	if constrained {
+		rt := w.sc.types[typ]
+		for _, a := range targets {
+			if rt.isA(a) {
+				return
+			}
+		}
+		w.report(SeverityError, CheckReference, line, col, expr, "reference to %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
+	}
+}
+
+// referenceType extracts the resource type from a relative or absolute literal reference.
+func referenceType(ref string) (string, bool) {
+	s := ref
+	if i := strings.Index(s, "/_history/"); i >= 0 {
+		s = s[:i]
+	}
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 {
+		return "", false
+	}
+	typ, id := parts[len(parts)-2], parts[len(parts)-1]
+	if typ == "" || id == "" || checkID([]byte(id)) != "" {
+		return "", false
+	}
+	if len(parts) > 2 && !strings.HasPrefix(ref, "http://") && !strings.HasPrefix(ref, "https://") {
+		return "", false
+	}
+	if typ[0] < 'A' || typ[0] > 'Z' {
+		return "", false
+	}
+	return typ, true
+}
+
+// checkProfiles reports the profiles a resource declares in meta.profile.
+func (w *walker) checkProfiles(start jsontok.Token) {
+	for _, p := range w.profiles {
+		url := p
+		if i := strings.IndexByte(url, '|'); i >= 0 {
+			url = url[:i]
+		}
+		if _, ok := w.sc.profiles[url]; ok {
+			w.report(SeverityInformation, CheckProfile, start.Line, start.Col, w.expr()+".meta.profile",
+				"declared profile %s is known; the resource was validated against the base definition of its type", url)
+			continue
+		}
+		if _, ok := w.sc.byURL[url]; ok {
+			continue // the base definition itself
+		}
+		w.report(SeverityInformation, CheckProfile, start.Line, start.Col, w.expr()+".meta.profile",
+			"declared profile %s is not known to this validator (load its package with --package)", url)
+	}
+}
