@@ -212,7 +212,7 @@ func ParseWWWAuthenticate(v string) []Challenge {
 // isToken68Tail reports whether what follows a token is token68 padding ("==", "=" then end
 // or comma) rather than "= value".
 func isToken68Tail(s string) bool {
-	t := strings.TrimRight(s, "=")
+	t := strings.TrimLeft(s, "=")
 	t = strings.TrimLeft(t, " \t")
 	return t == "" || strings.HasPrefix(t, ",")
 }
@@ -289,9 +289,9 @@ func wwwAuthenticate(ctx context.Context, s *probes.Session) probes.Result {
 		case len(values) == 0:
 			bad = append(bad, "401 "+kind+": no WWW-Authenticate")
 		case !HasBearer(challenges):
-			bad = append(bad, fmt.Sprintf("401 %s: WWW-Authenticate %q has no Bearer challenge", kind, probes.Clip(strings.Join(values, ", "), 80)))
+			bad = append(bad, fmt.Sprintf("401 %s: WWW-Authenticate: %s (no Bearer challenge)", kind, probes.Clip(strings.Join(values, ", "), 80)))
 		default:
-			good = append(good, fmt.Sprintf("401 %s: WWW-Authenticate %q", kind, probes.Clip(strings.Join(values, ", "), 80)))
+			good = append(good, fmt.Sprintf("401 %s: WWW-Authenticate: %s", kind, probes.Clip(strings.Join(values, ", "), 80)))
 		}
 	}
 	switch {
