@@ -19,15 +19,15 @@ const (
 
 // typeDef is a FHIR type compiled for fast validation.
 type typeDef struct {
-	name     string
-	url      string
-	kind     typeKind
-	abstract bool
-	root     *elemDef
-	base     *typeDef
-	check    primitiveCheck // primitives
-	companion *childSet     // primitives: what the "_name" object may hold (id, extension)
-	json     byte           // primitives: 's' string, 'n' number, 'b' boolean
+	name      string
+	url       string
+	kind      typeKind
+	abstract  bool
+	root      *elemDef
+	base      *typeDef
+	check     primitiveCheck // primitives
+	companion *childSet      // primitives: what the "_name" object may hold (id, extension)
+	json      byte           // primitives: 's' string, 'n' number, 'b' boolean
 }
 
 // isA reports whether t is the named type or derives from it.

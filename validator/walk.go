@@ -21,15 +21,15 @@ type pathSeg struct {
 
 // primArray tracks a repeating primitive and its "_name" companion array in one object.
 type primArray struct {
-	ord        int32
-	valLen     int32
-	compLen    int32
-	valNulls   []int32
-	compNulls  []int32
-	line, col  int
-	valSeen    bool
-	compSeen   bool
-	name       string
+	ord       int32
+	valLen    int32
+	compLen   int32
+	valNulls  []int32
+	compNulls []int32
+	line, col int
+	valSeen   bool
+	compSeen  bool
+	name      string
 }
 
 // objState is the per-object bookkeeping, reused by depth.
