@@ -141,11 +141,11 @@ func patients(ctx context.Context, s *probes.Session) ([]*probes.Patient, string
 			out = append(out, p)
 		}
 	}
-	var notes []string
+	why := ""
 	if tp, err := s.TestPatient(ctx); err == nil {
 		add(tp.Patient)
 	} else {
-		notes = append(notes, err.Error())
+		why = err.Error()
 	}
 	set, err := s.PatientSample(ctx)
 	if err != nil {
@@ -154,10 +154,7 @@ func patients(ctx context.Context, s *probes.Session) ([]*probes.Patient, string
 	for _, rec := range set.Patients {
 		add(rec.Patient)
 	}
-	if len(out) == 0 {
-		notes = append(notes, fmt.Sprintf("Patient?_count=%d: %s", probes.PatientSampleSize, set.Response.Describe()))
-	}
-	return out, strings.Join(notes, "; "), nil
+	return out, why, nil
 }
 
 func nhsNumberSystem(ctx context.Context, s *probes.Session) probes.Result {
@@ -305,13 +302,23 @@ func odsCodes(ctx context.Context, s *probes.Session) probes.Result {
 			}
 		}
 	}
+	seenOrg := map[string]bool{}
 	for _, o := range orgs {
+		if o.ID != "" && seenOrg[o.ID] {
+			continue
+		}
+		seenOrg[o.ID] = true
 		for _, id := range o.Identifier {
 			ids = append(ids, found{"Organization/" + o.ID, id.System, id.Value})
 		}
 	}
 	var bad, good []string
+	seenID := map[found]bool{}
 	for _, id := range ids {
+		if seenID[id] {
+			continue
+		}
+		seenID[id] = true
 		switch {
 		case id.system == terminology.SystemODSOrg || id.system == terminology.SystemODSSite:
 			if terminology.ODSCodeValid(id.value) {
@@ -327,7 +334,7 @@ func odsCodes(ctx context.Context, s *probes.Session) probes.Result {
 	case len(bad) > 0:
 		return probes.Failed(exp, fmt.Sprintf("%d of %d ODS identifiers wrong: %s", len(bad), len(bad)+len(good), probes.Clip(strings.Join(bad, "; "), 400)))
 	case len(good) == 0:
-		return probes.Skipped(exp, fmt.Sprintf("no ODS organisation identifiers found (%d patients, %d organisations inspected)", len(ps), len(orgs)))
+		return probes.Skipped(exp, fmt.Sprintf("no ODS organisation identifiers found (%d patients, %d organisations inspected)", len(ps), len(seenOrg)))
 	}
 	slices.Sort(good)
 	good = slices.Compact(good)
