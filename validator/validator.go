@@ -452,3 +452,23 @@ func (v *Validator) ValidateFile(ctx context.Context, path string, fn func(Resul
 }
 
 func parseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
+
+// InvariantCoverage reports how many of the definitions' invariants the FHIRPath subset
+// evaluates, and why each of the others is skipped (by key).
+func (v *Validator) InvariantCoverage() (evaluated, total int, skipped map[string]string) {
+	skipped = map[string]string{}
+	for _, c := range v.sc.constraints {
+		if c.key == "ele-1" || c.key == "ext-1" {
+			evaluated++ // checked natively
+			total++
+			continue
+		}
+		total++
+		if c.compiled != nil {
+			evaluated++
+			continue
+		}
+		skipped[c.key] = c.reason
+	}
+	return evaluated, total, skipped
+}

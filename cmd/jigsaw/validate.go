@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nhs-jigsaw/jigsaw/validator"
+)
+
+// validateOptions are the inputs of jigsaw validate.
+type validateOptions struct {
+	IO          IO
+	Files       []string // "-" is standard input
+	FHIRVersion string
+	Format      string // table or json
+	Packages    []string
+	Quiet       bool // table: only errors and the summary
+}
+
+// maxJSONResults bounds the per-resource outcomes kept for -o json on a multi-resource input,
+// so that a huge NDJSON file does not fill memory; the summary always counts everything.
+const maxJSONResults = 1000
+
+// validateFileOutput is the -o json shape for a file holding several resources (NDJSON, or
+// concatenated JSON). A file holding one resource prints its OperationOutcome instead.
+type validateFileOutput struct {
+	File      string                 `json:"file"`
+	Summary   validator.Summary      `json:"summary"`
+	Outcomes  []validateResourceJSON `json:"outcomes"` // resources with issues, in input order
+	Truncated bool                   `json:"truncated,omitempty"`
+}
+
+type validateResourceJSON struct {
+	Index        int                        `json:"index"`
+	ResourceType string                     `json:"resourceType,omitempty"`
+	ID           string                     `json:"id,omitempty"`
+	Line         int                        `json:"line"`
+	Outcome      validator.OperationOutcome `json:"outcome"`
+}
+
+func newValidateCmd(streams IO) *cobra.Command {
+	opts := validateOptions{IO: streams}
+	cmd := &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Validate FHIR resources, Bundles or NDJSON against the official definitions",
+		Long: `Validate checks FHIR JSON against definitions generated from the official packages
+(R4 4.0.1 with UK Core 2.0.0, or STU3 3.0.1): JSON syntax, unknown elements, JSON types,
+primitive formats, cardinality, choice types, resource types, required bindings, extensions,
+references, contained resources, every Bundle entry, the "_element" form, empty values,
+declared profiles and the core invariants (FHIRPath).
+
+A FILE may hold one resource, a Bundle, several concatenated resources or NDJSON (one resource
+per line); "-" reads standard input. Input of any size is streamed with bounded memory.
+
+With -o json a file holding one resource prints its OperationOutcome; a file holding several
+prints a summary and the outcomes of the resources that have issues. Exit status 1 when any
+error is found.`,
+		Example: `  jigsaw validate patient.json
+  jigsaw validate --fhir-version STU3 gp-connect-bundle.json
+  jigsaw validate -o json export.ndjson
+  cat bundle.json | jigsaw validate -`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Files = args
+			return runValidate(c.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.FHIRVersion, "fhir-version", "R4", "FHIR version of the input: R4 or STU3")
+	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringSliceVar(&opts.Packages, "package", nil, "extra FHIR package (.tgz) to load, e.g. a newer UK Core (repeatable)")
+	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "table output: show errors only, not warnings and information")
+	return cmd
+}
+
+func runValidate(ctx context.Context, opts validateOptions) error {
+	if opts.Format != "table" && opts.Format != "json" {
+		return usageErrorf("unknown output format %q: use table or json", opts.Format)
+	}
+	version, err := validator.ParseVersion(opts.FHIRVersion)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if len(opts.Files) == 0 {
+		return usageErrorf("validate needs at least one FILE (or - for standard input)")
+	}
+	var vopts []validator.Option
+	for _, p := range opts.Packages {
+		vopts = append(vopts, validator.WithPackage(p))
+	}
+	v, err := validator.New(version, vopts...)
+	if err != nil {
+		return err
+	}
+	failed := false
+	var jsonDocs []any
+	var total validator.Summary
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 0, 2, ' ', 0)
+	for _, file := range opts.Files {
+		var results []validator.Result // for json: resources with issues, capped
+		var first *validator.Result
+		count := 0
+		truncated := false
+		sum, err := validateInput(ctx, v, file, opts.IO.In, func(r validator.Result) error {
+			count++
+			if count == 1 {
+				rc := r
+				first = &rc
+			}
+			if opts.Format == "json" {
+				if len(r.Issues) > 0 {
+					if len(results) < maxJSONResults {
+						results = append(results, r)
+					} else {
+						truncated = true
+					}
+				}
+				return nil
+			}
+			printResultTable(tw, file, r, opts.Quiet)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		addSummary(&total, sum)
+		if sum.Errors > 0 {
+			failed = true
+		}
+		if opts.Format == "json" {
+			if count == 1 && first != nil {
+				jsonDocs = append(jsonDocs, validator.Outcome(first.Issues))
+				continue
+			}
+			out := validateFileOutput{File: file, Summary: sum, Outcomes: []validateResourceJSON{}, Truncated: truncated}
+			for _, r := range results {
+				out.Outcomes = append(out.Outcomes, validateResourceJSON{Index: r.Index, ResourceType: r.ResourceType, ID: r.ID, Line: r.Line, Outcome: validator.Outcome(r.Issues)})
+			}
+			jsonDocs = append(jsonDocs, out)
+		}
+	}
+	if opts.Format == "json" {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		var doc any = jsonDocs
+		if len(jsonDocs) == 1 {
+			doc = jsonDocs[0]
+		}
+		if err := enc.Encode(doc); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+	} else {
+		tw.Flush()
+		fmt.Fprintf(opts.IO.Out, "%d resources (%s, %s): %d valid, %d errors, %d warnings, %d information\n",
+			total.Resources, version, humanBytes(total.Bytes), total.Valid, total.Errors, total.Warnings, total.Information)
+		if len(total.Checks) > 0 {
+			var parts []string
+			for c, n := range total.Checks {
+				parts = append(parts, fmt.Sprintf("%s %d", c, n))
+			}
+			sort.Strings(parts)
+			fmt.Fprintf(opts.IO.Out, "by check: %s\n", strings.Join(parts, ", "))
+		}
+	}
+	if failed {
+		return errSilentFailure
+	}
+	return nil
+}
+
+func validateInput(ctx context.Context, v *validator.Validator, file string, stdin io.Reader, fn func(validator.Result) error) (validator.Summary, error) {
+	if file == "-" {
+		if stdin == nil {
+			return validator.Summary{}, usageErrorf("no standard input to read")
+		}
+		sum, err := v.ValidateStream(ctx, stdin, fn)
+		if err != nil {
+			return sum, fmt.Errorf("validate standard input: %w", err)
+		}
+		return sum, nil
+	}
+	if _, err := os.Stat(file); err != nil {
+		return validator.Summary{}, fmt.Errorf("validate %s: %w", file, err)
+	}
+	return v.ValidateFile(ctx, file, fn)
+}
+
+func printResultTable(w io.Writer, file string, r validator.Result, quiet bool) {
+	for _, is := range r.Issues {
+		if quiet && is.Severity != validator.SeverityError && is.Severity != validator.SeverityFatal {
+			continue
+		}
+		where := fmt.Sprintf("%s:%d:%d", file, is.Line, is.Column)
+		what := r.ResourceType
+		if r.ID != "" {
+			what += "/" + r.ID
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", where, is.Severity, is.Check, what, is.Expression, is.Message)
+	}
+}
+
+func addSummary(total *validator.Summary, s validator.Summary) {
+	total.Resources += s.Resources
+	total.Bytes += s.Bytes
+	total.Valid += s.Valid
+	total.Errors += s.Errors
+	total.Warnings += s.Warnings
+	total.Information += s.Information
+	if total.Checks == nil {
+		total.Checks = map[validator.Check]int{}
+		total.ResourceTypes = map[string]int{}
+	}
+	for k, n := range s.Checks {
+		total.Checks[k] += n
+	}
+	for k, n := range s.ResourceTypes {
+		total.ResourceTypes[k] += n
+	}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
