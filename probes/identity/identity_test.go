@@ -31,7 +31,9 @@ func TestProbes(t *testing.T) {
 		}, want: probes.Skip, observed: "has none"},
 
 		{id: "identity.nhs-number.system", name: "national", want: probes.Pass, observed: "2 NHS numbers on 2 patients"},
-		{id: "identity.nhs-number.system", name: "OID", breakIt: func(f *probetest.FHIR) { setIdentifier(f, 1, "urn:oid:2.16.840.1.113883.2.1.4.1", probetest.NHSNumber2) }, want: probes.Fail, observed: `1 of 2 NHS numbers use another system: "urn:oid:2.16.840.1.113883.2.1.4.1" ×1`},
+		{id: "identity.nhs-number.system", name: "OID", breakIt: func(f *probetest.FHIR) {
+			setIdentifier(f, 1, "urn:oid:2.16.840.1.113883.2.1.4.1", probetest.NHSNumber2)
+		}, want: probes.Fail, observed: `1 of 2 NHS numbers use another system: "urn:oid:2.16.840.1.113883.2.1.4.1" ×1`},
 		{id: "identity.nhs-number.system", name: "no system", breakIt: func(f *probetest.FHIR) { setIdentifier(f, 1, "", probetest.NHSNumber2) }, want: probes.Fail, observed: "no system ×1"},
 		{id: "identity.nhs-number.system", name: "none", breakIt: func(f *probetest.FHIR) {
 			setIdentifier(f, 0, "https://trust.example/mrn", "M1")
