@@ -89,6 +89,7 @@ PDF, Excel and JSON reports.`,
 		newChecklistCmd(streams),
 		newSchemaCmd(streams),
 		newVerifyCmd(streams),
+		newSandboxCmd(streams),
 		newValidateCmd(streams),
 	)
 	return root
