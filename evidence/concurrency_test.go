@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +24,9 @@ const (
 	helperAssessmentEnv = "JIGSAW_EVIDENCE_TEST_ASSESSMENT"
 	helperCountEnv      = "JIGSAW_EVIDENCE_TEST_COUNT"
 	helperPrefixEnv     = "JIGSAW_EVIDENCE_TEST_PREFIX"
+	// helperStartEnv names a file the helper waits for before writing, so that writers
+	// started one after the other still write at the same time.
+	helperStartEnv = "JIGSAW_EVIDENCE_TEST_START"
 )
 
 // writeResults records count results (forever when count is 0), each with two exchanges, as
@@ -48,6 +54,13 @@ func TestHelperProcess(t *testing.T) {
 	id, _ := strconv.ParseInt(os.Getenv(helperAssessmentEnv), 10, 64)
 	count, _ := strconv.Atoi(os.Getenv(helperCountEnv))
 	s, err := Open(ctx, os.Getenv(helperDBEnv))
+	if start := os.Getenv(helperStartEnv); start != "" {
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if _, statErr := os.Stat(start); statErr == nil {
+				break
+			}
+		}
+	}
 	if err == nil {
 		err = writeResults(ctx, s, id, os.Getenv(helperPrefixEnv), count)
 		s.Close()
@@ -59,10 +72,10 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-func startWriterProcess(t *testing.T, path string, assessmentID int64, prefix string, count int) (*exec.Cmd, *bytes.Buffer) {
+func startWriterProcess(t *testing.T, path string, assessmentID int64, prefix string, count int, startFile string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperEnv+"=1", helperDBEnv+"="+path,
+	cmd.Env = append(os.Environ(), helperEnv+"=1", helperDBEnv+"="+path, helperStartEnv+"="+startFile,
 		helperAssessmentEnv+"="+strconv.FormatInt(assessmentID, 10),
 		helperCountEnv+"="+strconv.Itoa(count), helperPrefixEnv+"="+prefix)
 	var stderr bytes.Buffer
@@ -137,15 +150,19 @@ func TestConcurrentWriterProcesses(t *testing.T) {
 	}
 	s, path := openTestStore(t)
 	a := newAssessment(t, s, "RX1", false)
-	const perWriter = 40
+	const perWriter = 150
 	type proc struct {
 		cmd *exec.Cmd
 		out *bytes.Buffer
 	}
 	var procs []proc
+	start := filepath.Join(t.TempDir(), "start")
 	for _, prefix := range []string{"p1", "p2"} {
-		cmd, out := startWriterProcess(t, path, a.ID, prefix, perWriter)
+		cmd, out := startWriterProcess(t, path, a.ID, prefix, perWriter, start)
 		procs = append(procs, proc{cmd, out})
+	}
+	if err := os.WriteFile(start, nil, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	for i, p := range procs {
 		if err := p.cmd.Wait(); err != nil {
@@ -153,6 +170,15 @@ func TestConcurrentWriterProcesses(t *testing.T) {
 		}
 	}
 	checkAllRecorded(t, s, a.ID, 2*perWriter)
+	results, _ := s.ResultsFor(context.Background(), a.ID)
+	slices.SortFunc(results, func(x, y StoredResult) int { return strings.Compare(x.ID, y.ID) })
+	switches := 0
+	for i := 1; i < len(results); i++ {
+		if results[i].ProbeID[:2] != results[i-1].ProbeID[:2] {
+			switches++
+		}
+	}
+	t.Logf("writers alternated %d times in chain order", switches)
 }
 
 func TestWriterKilledMidwayLeavesASoundDatabase(t *testing.T) {
@@ -168,7 +194,7 @@ func TestWriterKilledMidwayLeavesASoundDatabase(t *testing.T) {
 	// time inside write transactions, so kills land mid-transaction.
 	target := int64(0)
 	for round := 0; round < 3; round++ {
-		cmd, out := startWriterProcess(t, path, a.ID, fmt.Sprintf("k%d", round), 0)
+		cmd, out := startWriterProcess(t, path, a.ID, fmt.Sprintf("k%d", round), 0, "")
 		target += 60
 		waitForHead(t, path, target, out)
 		if err := cmd.Process.Kill(); err != nil { // SIGKILL on Unix: no chance to clean up

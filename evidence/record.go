@@ -50,12 +50,12 @@ func (s *Store) UpsertOrganisation(ctx context.Context, org Organisation) error 
 // CreateAssessment starts an assessment of an organisation already recorded with
 // UpsertOrganisation. The assessment is the first link it adds to the chain.
 func (s *Store) CreateAssessment(ctx context.Context, in NewAssessment) (Assessment, error) {
-	for field, v := range map[string]string{
-		"checklist id": in.ChecklistID, "checklist version": in.ChecklistVersion, "target URL": in.TargetURL,
-		"FHIR version": in.FHIRVersion, "tool version": in.ToolVersion,
+	for _, f := range []struct{ name, value string }{
+		{"checklist id", in.ChecklistID}, {"checklist version", in.ChecklistVersion}, {"target URL", in.TargetURL},
+		{"FHIR version", in.FHIRVersion}, {"tool version", in.ToolVersion},
 	} {
-		if strings.TrimSpace(v) == "" {
-			return Assessment{}, fmt.Errorf("new assessment of %s: %s is empty", in.ODSCode, field)
+		if strings.TrimSpace(f.value) == "" {
+			return Assessment{}, fmt.Errorf("new assessment of %s: %s is empty", in.ODSCode, f.name)
 		}
 	}
 	if !isSHA256Hex(in.ChecklistSHA256) {
@@ -140,10 +140,10 @@ type openAssessment struct {
 }
 
 // assessmentForEvidence loads an assessment and refuses to add evidence to a complete one.
-func assessmentForEvidence(ctx context.Context, tx *sql.Tx, assessmentID int64) (openAssessment, error) {
+func assessmentForEvidence(ctx context.Context, q queryer, assessmentID int64) (openAssessment, error) {
 	var a openAssessment
 	var status, testJSON string
-	err := tx.QueryRowContext(ctx, `SELECT status, keep_bodies, test_nhs_numbers FROM assessments WHERE seq = ?`, assessmentID).
+	err := q.QueryRowContext(ctx, `SELECT status, keep_bodies, test_nhs_numbers FROM assessments WHERE seq = ?`, assessmentID).
 		Scan(&status, &a.keepBodies, &testJSON)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("assessment %s: %w", FormatID(KindAssessment, assessmentID), ErrNotFound)
@@ -187,16 +187,27 @@ func (s *Store) RecordProbeResult(ctx context.Context, assessmentID int64, res p
 		}
 	}
 
+	// The redaction policy is fixed when the assessment is created, so the rows are prepared
+	// before the write lock is taken: the transaction itself only appends.
+	policy, err := assessmentForEvidence(ctx, s.read, assessmentID)
+	if err != nil {
+		return RecordedResult{}, fmt.Errorf("record probe result %s: %w", res.ProbeID, err)
+	}
+	red := NewRedactor(policy.keepBodies, policy.testNHSNumbers)
+	recorded := formatTime(s.now())
+	rows := make([]map[string]any, len(exchanges))
+	for i, ex := range exchanges {
+		rows[i] = exchangeRow(red, assessmentID, res.ProbeID, ex, recorded)
+	}
+
 	out := RecordedResult{Exchanges: map[string]string{}}
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		a, err := assessmentForEvidence(ctx, tx, assessmentID)
-		if err != nil {
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		// Checked again under the lock: the assessment may have been completed meanwhile.
+		if _, err := assessmentForEvidence(ctx, tx, assessmentID); err != nil {
 			return err
 		}
-		red := NewRedactor(a.keepBodies, a.testNHSNumbers)
-		recorded := formatTime(s.now())
-		for _, ex := range exchanges {
-			seq, err := insertChained(ctx, tx, "exchanges", exchangeRow(red, assessmentID, res.ProbeID, ex, recorded), nil)
+		for i, ex := range exchanges {
+			seq, err := insertChained(ctx, tx, "exchanges", rows[i], nil)
 			if err != nil {
 				return err
 			}
@@ -206,13 +217,12 @@ func (s *Store) RecordProbeResult(ctx context.Context, assessmentID int64, res p
 		for i, id := range res.Exchanges {
 			cited[i] = out.Exchanges[id]
 		}
-		citedJSON, _ := json.Marshal(cited)
 		seq, err := insertChained(ctx, tx, "probe_results", map[string]any{
 			"assessment_id": assessmentID, "probe_id": res.ProbeID, "title": res.Title, "pack": res.Pack,
 			"status": string(res.Status), "severity": string(res.Severity),
 			"expected": red.RedactText(res.Expected), "observed": red.RedactText(res.Observed),
 			"spec_ref": res.SpecRef, "started_at": formatTime(res.StartedAt), "duration_ns": int64(res.Duration),
-			"exchange_ids": string(citedJSON), "recorded_at": recorded,
+			"exchange_ids": mustJSON(cited), "recorded_at": recorded,
 		}, nil)
 		if err != nil {
 			return err

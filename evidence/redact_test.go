@@ -329,3 +329,33 @@ func shape(v any) string {
 		return "z"
 	}
 }
+
+func BenchmarkRedactJSON(b *testing.B) {
+	// A search Bundle of 1,000 patients, about 400 KB.
+	var body bytes.Buffer
+	body.WriteString(`{"resourceType":"Bundle","type":"searchset","entry":[`)
+	for i := 0; i < 1000; i++ {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		body.Write(patientBundleEntry())
+	}
+	body.WriteString(`]}`)
+	r := NewRedactor(false, []string{"9990000018"})
+	b.SetBytes(int64(body.Len()))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.RedactJSON(body.Bytes()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func patientBundleEntry() []byte {
+	return []byte(`{"fullUrl":"https://127.0.0.1/Patient/p1","resource":{"resourceType":"Patient","id":"p1",` +
+		`"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],` +
+		`"name":[{"use":"official","family":"Smith","given":["Jane","Ann"],"prefix":["Mrs"]}],` +
+		`"telecom":[{"system":"phone","value":"020 7946 0000","use":"home"}],"gender":"female","birthDate":"1970-01-31",` +
+		`"address":[{"use":"home","line":["1 High Street"],"city":"Leeds","postalCode":"LS1 1AA"}],` +
+		`"generalPractitioner":[{"reference":"Practitioner/g1","display":"Dr A Jones"}]}}`)
+}
