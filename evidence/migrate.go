@@ -78,6 +78,10 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
+	return applyMigrations(ctx, db, ms)
+}
+
+func applyMigrations(ctx context.Context, db *sql.DB, ms []migration) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

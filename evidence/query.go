@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
@@ -309,7 +308,7 @@ func (s *Store) Exchange(ctx context.Context, id string) (StoredExchange, error)
 		e.RequestHeaders = nil
 	}
 	if len(e.ResponseHeaders) == 0 {
-		e.ResponseHeaders = http.Header(nil)
+		e.ResponseHeaders = nil
 	}
 	if tlsJSON != "" {
 		e.TLS = &probes.TLSFacts{}
