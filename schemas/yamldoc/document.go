@@ -24,7 +24,7 @@ import (
 const (
 	MaxBytes = 8 << 20
 	// maxNodes caps the number of values after aliases are expanded ("billion laughs").
-	maxNodes = 1_000_000
+	maxNodes = 250_000
 	// maxDepth caps nesting; no legitimate document nests this deep.
 	maxDepth = 200
 )
@@ -68,14 +68,21 @@ func Parse(name string, data []byte) (*Document, error) {
 	case len(docs) == 0:
 		return fail(1, 1, "the file is empty: it must hold one YAML document")
 	case len(docs) > 1:
-		pos := docs[1].GetToken().Position
-		return fail(pos.Line, pos.Column, "the file holds %d YAML documents; it must hold exactly one", len(docs))
+		tk := docs[1].Start // the "---" that opens the second document
+		if tk == nil {
+			tk = valueToken(docs[1].Body)
+		}
+		line, col := 0, 0
+		if tk != nil && tk.Position != nil {
+			line, col = tk.Position.Line, tk.Position.Column
+		}
+		return fail(line, col, "the file holds %d YAML documents; it must hold exactly one", len(docs))
 	}
 	d := &Document{name: name, body: docs[0].Body, anchors: map[string]ast.Node{}}
 	if err := d.checkSize(); err != nil {
 		return nil, err
 	}
-	if err := d.decodeValue(data); err != nil {
+	if err := d.decodeValue(); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -163,9 +170,9 @@ func (d *Document) errAt(n ast.Node, format string, args ...any) error {
 }
 
 // decodeValue turns the document into plain JSON-shaped data for schema validation.
-func (d *Document) decodeValue(data []byte) error {
+func (d *Document) decodeValue() error {
 	var raw any
-	if err := yaml.Unmarshal(data, &raw); err != nil {
+	if err := yaml.NodeToValue(d.body, &raw); err != nil {
 		var ye yaml.Error
 		if errors.As(err, &ye) && ye.GetToken() != nil {
 			pos := ye.GetToken().Position
