@@ -38,7 +38,9 @@ domains:
         probes: [fhir.capability.present]
 `
 
-func knownTestProbe(id string) bool { return id == "fhir.capability.present" || id == "security.auth.required" }
+func knownTestProbe(id string) bool {
+	return id == "fhir.capability.present" || id == "security.auth.required"
+}
 
 func TestParseValid(t *testing.T) {
 	c, err := Parse("valid.yaml", []byte(valid), WithKnownProbes(knownTestProbe))
