@@ -115,15 +115,15 @@ func (s *Store) SetAssessmentStatus(ctx context.Context, assessmentID int64, sta
 		if err != nil {
 			return err
 		}
-		if current == Complete && status != Complete {
+		if current == Complete {
+			if status == Complete {
+				return nil // already complete: keep the first finish time
+			}
 			return fmt.Errorf("assessment %s is complete and cannot become %s: start a new assessment", ref, status)
 		}
 		finished := ""
 		if status != Running {
 			finished = formatTime(s.now())
-		}
-		if current == Complete {
-			return nil // already complete: keep the first finish time
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE assessments SET status = ?, finished_at = ? WHERE seq = ?`,
 			string(status), finished, assessmentID); err != nil {
