@@ -407,10 +407,24 @@ func (c *Client) do(ctx context.Context, probeID string, r Request) (*Response, 
 		}
 	}
 	if doErr != nil {
-		return out, fmt.Errorf("%s %s: %s", method, c.redact.url(target), c.redact.text(unwrapURLError(doErr).Error()))
+		cause := unwrapURLError(doErr)
+		return out, &RequestError{
+			msg:   fmt.Sprintf("%s %s: %s", method, c.redact.url(target), c.redact.text(cause.Error())),
+			cause: cause,
+		}
 	}
 	return out, nil
 }
+
+// RequestError is a failed request. Its message is redacted; errors.Is and errors.As still
+// see the cause (a timeout, ErrRedirectLoop...).
+type RequestError struct {
+	msg   string
+	cause error
+}
+
+func (e *RequestError) Error() string { return e.msg }
+func (e *RequestError) Unwrap() error { return e.cause }
 
 // unwrapURLError drops url.Error's repetition of the method and URL.
 func unwrapURLError(err error) error {

@@ -156,8 +156,20 @@ func (r *redactor) header(h http.Header) http.Header {
 	return out
 }
 
-// body redacts a body for storage and caps it at limit bytes. truncatedRead says the body was
-// itself cut at the read limit, so a secret may straddle its end.
+// personParseLimit bounds the bodies parsed as JSON to redact people: bigger bodies that
+// may hold people are not stored at all (their hash and size still are).
+const personParseLimit = 1 << 20
+
+// Unterminated credential members and digit runs left at the end of a cut body.
+var (
+	jsonSecretMemberAtEnd = regexp.MustCompile(`("(?:access_token|refresh_token|id_token|client_secret|client_assertion|password)"\s*:\s*)"(?:[^"\\]|\\.)*\\?$`)
+	digitsAtEnd           = regexp.MustCompile(`[0-9]{1,9}$`)
+)
+
+// body redacts a body for storage and caps it at limit bytes (negative: no cap).
+// truncatedRead says the body was itself cut at the read limit, so a secret may straddle
+// its end. The expensive steps run on the stored part only, so a hostile 4 MiB body costs
+// little more than a small one.
 func (r *redactor) body(b []byte, contentType string, limit int64, truncatedRead bool) (stored []byte, cut bool) {
 	if len(b) == 0 {
 		return nil, false
@@ -166,20 +178,47 @@ func (r *redactor) body(b []byte, contentType string, limit int64, truncatedRead
 	if truncatedRead {
 		out = r.trimSecretPrefixAtEnd(out)
 	}
-	out = jsonSecretMember.ReplaceAll(out, []byte(`${1}"`+Redacted+`"`))
-	out = bearerCredential.ReplaceAll(out, []byte("${1}"+Redacted))
-	if !r.keepIdentifiers {
-		if isJSONMedia(contentType) || looksLikeJSON(out) {
+	if !r.keepIdentifiers && (isJSONMedia(contentType) || looksLikeJSON(out)) {
+		switch {
+		case len(out) <= personParseLimit:
 			if redacted, ok := redactPersonResources(out); ok {
 				out = redacted
 			}
+		case mentionsPeople(out):
+			return nil, true
 		}
-		out = []byte(redactNHSNumbers(string(out)))
 	}
 	if limit >= 0 && int64(len(out)) > limit {
-		return r.trimSecretPrefixAtEnd(out[:limit]), true
+		out, cut = out[:limit], true
 	}
-	return out, false
+	out = jsonSecretMember.ReplaceAll(out, []byte(`${1}"`+Redacted+`"`))
+	out = bearerCredential.ReplaceAll(out, []byte("${1}"+Redacted))
+	if cut || truncatedRead {
+		out = jsonSecretMemberAtEnd.ReplaceAll(out, []byte(`${1}"`+Redacted))
+	}
+	if !r.keepIdentifiers {
+		out = []byte(redactNHSNumbers(string(out)))
+		if cut || truncatedRead {
+			out = digitsAtEnd.ReplaceAll(out, nil)
+		}
+	}
+	// Re-encoding JSON turns escapes such as \u0041 into plain characters, which could spell a
+	// secret that was not visible before: replace once more on the final bytes.
+	out = r.replaceSecrets(out)
+	if cut || truncatedRead {
+		out = r.trimSecretPrefixAtEnd(out)
+	}
+	return out, cut
+}
+
+// mentionsPeople reports whether a body may hold person resources.
+func mentionsPeople(b []byte) bool {
+	for _, t := range []string{`"Patient"`, `"RelatedPerson"`, `"Person"`} {
+		if bytes.Contains(b, []byte(t)) {
+			return true
+		}
+	}
+	return false
 }
 
 // trimSecretPrefixAtEnd cuts a trailing partial secret left where the body was truncated.

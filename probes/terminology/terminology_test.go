@@ -19,7 +19,9 @@ func conditions(f *probetest.FHIR, sets ...[]map[string]any) {
 	f.Clinical["Condition"] = out
 }
 
-func sct(code string) []map[string]any { return []map[string]any{probetest.Coding(codes.SystemSNOMED, code)} }
+func sct(code string) []map[string]any {
+	return []map[string]any{probetest.Coding(codes.SystemSNOMED, code)}
+}
 
 func TestProbes(t *testing.T) {
 	local := []map[string]any{probetest.Coding("https://trust.example/codes", "X1")}
