@@ -12,10 +12,34 @@ import (
 )
 
 // treeModel lets FHIRPath navigate a tree.
-type treeModel struct{ t *tree }
+type treeModel struct {
+	t *tree
+	// index holds the children by name of nodes with many children (a Bundle's entries), so
+	// that looking up one property does not scan thousands of siblings each time.
+	index map[int32]map[string][]fhirpath.Item
+}
 
-func (m treeModel) Children(n int32, name string, dst []fhirpath.Item) []fhirpath.Item {
-	for c := m.t.nodes[n].first; c >= 0; c = m.t.nodes[c].next {
+// manyChildren is the child count from which a node's children are indexed by name.
+const manyChildren = 32
+
+func (m *treeModel) Children(n int32, name string, dst []fhirpath.Item) []fhirpath.Item {
+	nd := &m.t.nodes[n]
+	if nd.nchild >= manyChildren {
+		idx, ok := m.index[n]
+		if !ok {
+			if m.index == nil {
+				m.index = map[int32]map[string][]fhirpath.Item{}
+			}
+			idx = map[string][]fhirpath.Item{}
+			for c := nd.first; c >= 0; c = m.t.nodes[c].next {
+				cn := m.t.nodes[c].name
+				idx[cn] = append(idx[cn], fhirpath.Item{Node: c})
+			}
+			m.index[n] = idx
+		}
+		return append(dst, idx[name]...)
+	}
+	for c := nd.first; c >= 0; c = m.t.nodes[c].next {
 		if m.t.nodes[c].name == name {
 			dst = append(dst, fhirpath.Item{Node: c})
 		}
@@ -23,30 +47,30 @@ func (m treeModel) Children(n int32, name string, dst []fhirpath.Item) []fhirpat
 	return dst
 }
 
-func (m treeModel) AllChildren(n int32, dst []fhirpath.Item) []fhirpath.Item {
+func (m *treeModel) AllChildren(n int32, dst []fhirpath.Item) []fhirpath.Item {
 	for c := m.t.nodes[n].first; c >= 0; c = m.t.nodes[c].next {
 		dst = append(dst, fhirpath.Item{Node: c})
 	}
 	return dst
 }
 
-func (m treeModel) Stub(n int32) bool { return m.t.nodes[n].stub }
+func (m *treeModel) Stub(n int32) bool { return m.t.nodes[n].stub }
 
-func (m treeModel) Name(n int32) string { return m.t.nodes[n].name }
+func (m *treeModel) Name(n int32) string { return m.t.nodes[n].name }
 
-func (m treeModel) TypeName(n int32) string {
+func (m *treeModel) TypeName(n int32) string {
 	if t := m.t.nodes[n].typ; t != nil {
 		return t.name
 	}
 	return ""
 }
 
-func (m treeModel) IsType(n int32, name string) bool {
+func (m *treeModel) IsType(n int32, name string) bool {
 	t := m.t.nodes[n].typ
 	return t != nil && t.isA(name)
 }
 
-func (m treeModel) ResourceOf(n int32) int32 {
+func (m *treeModel) ResourceOf(n int32) int32 {
 	for x := n; x >= 0; x = m.t.nodes[x].parent {
 		if m.t.nodes[x].resource {
 			return x
@@ -55,9 +79,9 @@ func (m treeModel) ResourceOf(n int32) int32 {
 	return 0
 }
 
-func (m treeModel) Root() int32 { return 0 }
+func (m *treeModel) Root() int32 { return 0 }
 
-func (m treeModel) Value(n int32) (fhirpath.Item, bool) {
+func (m *treeModel) Value(n int32) (fhirpath.Item, bool) {
 	nd := &m.t.nodes[n]
 	switch nd.kind {
 	case valTrue, valFalse:
@@ -86,11 +110,11 @@ func (m treeModel) Value(n int32) (fhirpath.Item, bool) {
 				if nd.typ.name == "date" {
 					k = fhirpath.KDate
 				}
-				return fhirpath.Item{Node: -1, Kind: k, T: d, S: s}, true
+				return fhirpath.Item{Node: -1, Kind: k, T: &d, S: s}, true
 			case "time":
 				d, ok := fhirpath.ParseDateTime(s, true)
 				if ok {
-					return fhirpath.Item{Node: -1, Kind: fhirpath.KTime, T: d, S: s}, true
+					return fhirpath.Item{Node: -1, Kind: fhirpath.KTime, T: &d, S: s}, true
 				}
 			}
 		}
@@ -121,7 +145,7 @@ func (w *walker) evaluate(t *tree) {
 			"the resource has more than %d elements: invariants were not evaluated", maxTreeNodes)
 		return
 	}
-	m := treeModel{t: t}
+	m := &treeModel{t: t}
 	var seen [16]string
 	for i := range t.nodes {
 		n := &t.nodes[i]
@@ -133,6 +157,13 @@ func (w *walker) evaluate(t *tree) {
 			for _, c := range cs {
 				if c.compiled == nil {
 					continue
+				}
+				if names, ok := c.compiled.FocusNames(); ok && !t.hasAnyChild(int32(i), names) {
+					// The expression only reads children the node does not have: its value was
+					// worked out once, when the definitions were loaded.
+					if v, known := c.compiled.EmptyResult(); !known || v {
+						continue
+					}
 				}
 				dup := false
 				for j := 0; j < k; j++ {
@@ -147,7 +178,7 @@ func (w *walker) evaluate(t *tree) {
 					seen[k] = c.key
 					k++
 				}
-				res, err := fhirpath.Eval(c.compiled, m, int32(i))
+				res, err := w.eval.Eval(c.compiled, m, int32(i))
 				if err != nil {
 					continue // unknown: depends on data not held, or a type error in the data
 				}
@@ -205,6 +236,9 @@ const xhtmlNamespace = "http://www.w3.org/1999/xhtml"
 // checkNarrative applies txt-1 (well-formed XHTML, a div root in the XHTML namespace, only the
 // allowed elements and attributes, no scripts or event handlers) and txt-2 (some content).
 func (w *walker) checkNarrative(tok jsontok.Token) {
+	if narrativeFastOK(tok.Value) {
+		return
+	}
 	dec := xml.NewDecoder(bytes.NewReader(tok.Value))
 	dec.Strict = true
 	dec.Entity = xml.HTMLEntity
@@ -263,3 +297,156 @@ func (w *walker) checkNarrative(tok jsontok.Token) {
 		w.errorAt(CheckNarrative, tok, "txt-2: the narrative has no content")
 	}
 }
+
+// narrativeFastOK accepts the common narrative quickly: well-formed, a div root in the XHTML
+// namespace, only listed elements and attributes, some text. Whatever it is unsure of (comments,
+// CDATA, prefixes, unlisted names, any error) it leaves to the full XML check, so it never
+// accepts what that check would reject.
+func narrativeFastOK(v []byte) bool {
+	var stack [32][]byte
+	depth, text, rootDone, sawNS := 0, false, false, false
+	i := 0
+	for i < len(v) {
+		c := v[i]
+		if c != '<' {
+			if c == '&' {
+				j := i + 1
+				for j < len(v) && j-i < 12 && (isAlnum(v[j]) || v[j] == '#') {
+					j++
+				}
+				if j == i+1 || j >= len(v) || v[j] != ';' {
+					return false
+				}
+				if depth > 0 {
+					text = true
+				}
+				i = j + 1
+				continue
+			}
+			if !isSpace(c) {
+				if depth == 0 {
+					return false
+				}
+				text = true
+			}
+			i++
+			continue
+		}
+		if rootDone || i+1 >= len(v) {
+			return false
+		}
+		if v[i+1] == '/' { // end tag
+			j := i + 2
+			for j < len(v) && isNameByte(v[j]) {
+				j++
+			}
+			name := v[i+2 : j]
+			for j < len(v) && isSpace(v[j]) {
+				j++
+			}
+			if j >= len(v) || v[j] != '>' || depth == 0 || string(stack[depth-1]) != string(name) {
+				return false
+			}
+			depth--
+			if depth == 0 {
+				rootDone = true
+			}
+			i = j + 1
+			continue
+		}
+		j := i + 1
+		for j < len(v) && isNameByte(v[j]) {
+			j++
+		}
+		name := v[i+1 : j]
+		if len(name) == 0 {
+			return false // comments, CDATA, processing instructions
+		}
+		if depth == 0 {
+			if string(name) != "div" {
+				return false
+			}
+		} else if !narrativeElements[string(name)] {
+			return false
+		}
+		if string(name) == "img" {
+			text = true
+		}
+		selfClose := false
+		for {
+			for j < len(v) && isSpace(v[j]) {
+				j++
+			}
+			if j >= len(v) {
+				return false
+			}
+			if v[j] == '>' {
+				j++
+				break
+			}
+			if v[j] == '/' {
+				if j+1 >= len(v) || v[j+1] != '>' {
+					return false
+				}
+				selfClose = true
+				j += 2
+				break
+			}
+			a := j
+			for j < len(v) && isNameByte(v[j]) {
+				j++
+			}
+			attr := v[a:j]
+			if len(attr) == 0 || j >= len(v) || v[j] != '=' || j+1 >= len(v) {
+				return false
+			}
+			q := v[j+1]
+			if q != '"' && q != '\'' {
+				return false
+			}
+			k := j + 2
+			for k < len(v) && v[k] != q {
+				if v[k] == '<' || v[k] == '&' {
+					return false
+				}
+				k++
+			}
+			if k >= len(v) {
+				return false
+			}
+			val := v[j+2 : k]
+			switch {
+			case string(attr) == "xmlns":
+				if depth != 0 || string(val) != xhtmlNamespace {
+					return false
+				}
+				sawNS = true
+			case !narrativeAttributes[string(attr)]:
+				return false
+			case (string(attr) == "href" || string(attr) == "src") && bytes.Contains(bytes.ToLower(val), []byte("javascript:")):
+				return false
+			}
+			j = k + 1
+		}
+		if depth == 0 && !sawNS {
+			return false
+		}
+		if !selfClose {
+			if depth == len(stack) {
+				return false
+			}
+			stack[depth] = name
+			depth++
+		} else if depth == 0 {
+			rootDone = true
+		}
+		i = j
+	}
+	return rootDone && depth == 0 && text
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func isNameByte(c byte) bool { return isAlnum(c) || c == '-' || c == '_' || c == '.' }

@@ -35,6 +35,7 @@ type node struct {
 	valOff      int32
 	valLen      int32
 	index       int32 // position in its array, -1 when the element is single
+	nchild      int32
 	line, col   int32
 	kind        valueKind
 	resource    bool // the node is a resource root (the tree root or a contained resource)
@@ -61,6 +62,7 @@ func (t *tree) add(parent int32, name string, e *elemDef, typ *typeDef, index in
 		index: index, line: int32(line), col: int32(col)})
 	if parent >= 0 {
 		p := &t.nodes[parent]
+		p.nchild++
 		if p.last >= 0 {
 			t.nodes[p.last].next = i
 		} else {
@@ -147,4 +149,17 @@ func appendIndex(b []byte, i int32) []byte {
 	}
 	b = append(b, d[k:]...)
 	return append(b, ']')
+}
+
+// hasAnyChild reports whether node i has a child with one of the names.
+func (t *tree) hasAnyChild(i int32, names []string) bool {
+	for c := t.nodes[i].first; c >= 0; c = t.nodes[c].next {
+		cn := t.nodes[c].name
+		for _, n := range names {
+			if cn == n {
+				return true
+			}
+		}
+	}
+	return false
 }

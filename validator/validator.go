@@ -336,8 +336,11 @@ func (v *Validator) streamLines(ctx context.Context, w *walker, br *bufio.Reader
 				return err
 			}
 		} else if len(bytes.TrimSpace(buf)) > 0 {
-			tr := jsontok.NewReaderBytes(buf)
-			n, err := v.docValues(w, tr, index, line-1, emit)
+			if w.lineRdr == nil {
+				w.lineRdr = jsontok.NewReaderBytes(nil)
+			}
+			w.lineRdr.ResetBytes(buf)
+			n, err := v.docValues(w, w.lineRdr, index, line-1, emit)
 			index += n
 			if err != nil {
 				return err

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nhs-jigsaw/jigsaw/validator/internal/fhirpath"
 	"github.com/nhs-jigsaw/jigsaw/validator/internal/jsontok"
 )
 
@@ -61,6 +62,8 @@ type walker struct {
 	depth    int
 	profiles []string
 	ops      int
+	eval     fhirpath.Evaluator
+	lineRdr  *jsontok.Reader
 	// the top-level resource
 	resType, resID string
 }
@@ -864,15 +867,20 @@ func referenceType(ref string) (string, bool) {
 	if i := strings.Index(s, "/_history/"); i >= 0 {
 		s = s[:i]
 	}
-	parts := strings.Split(s, "/")
-	if len(parts) < 2 {
+	slash := strings.LastIndexByte(s, '/')
+	if slash <= 0 {
 		return "", false
 	}
-	typ, id := parts[len(parts)-2], parts[len(parts)-1]
+	id := s[slash+1:]
+	head := s[:slash]
+	typ := head
+	if k := strings.LastIndexByte(head, '/'); k >= 0 {
+		typ = head[k+1:]
+		if !strings.HasPrefix(ref, "http://") && !strings.HasPrefix(ref, "https://") {
+			return "", false
+		}
+	}
 	if typ == "" || id == "" || checkID([]byte(id)) != "" {
-		return "", false
-	}
-	if len(parts) > 2 && !strings.HasPrefix(ref, "http://") && !strings.HasPrefix(ref, "https://") {
 		return "", false
 	}
 	if typ[0] < 'A' || typ[0] > 'Z' {

@@ -32,7 +32,7 @@ type Item struct {
 	S    string  // string value, or the original text of a number or date
 	F    float64 // numbers
 	B    bool
-	T    DateTime
+	T    *DateTime // dates and times
 }
 
 // DateTime is a partial date, date-time or time with its precision.
@@ -76,6 +76,7 @@ type evalError struct{ msg string }
 func (e *evalError) Error() string { return e.msg }
 
 type env struct {
+	arena      []Item // backing store for small collections, reset per evaluation
 	m          Model
 	context    int32
 	resource   int32
@@ -86,7 +87,21 @@ type env struct {
 // known from the model, and another error for a type error in the data (which the caller may
 // treat as unknown too).
 func Eval(e *Expr, m Model, ctx int32) (result []Item, err error) {
-	en := &env{m: m, context: ctx, resource: m.ResourceOf(ctx)}
+	var ev Evaluator
+	return ev.Eval(e, m, ctx)
+}
+
+// Evaluator evaluates expressions reusing its memory; it is not safe for concurrent use.
+// Results are valid until the next call.
+type Evaluator struct{ en env }
+
+// Eval is like the package-level Eval.
+func (ev *Evaluator) Eval(e *Expr, m Model, ctx int32) (result []Item, err error) {
+	if cap(ev.en.arena) > 1<<16 {
+		ev.en.arena = nil
+	}
+	ev.en = env{arena: ev.en.arena[:0], m: m, context: ctx, resource: m.ResourceOf(ctx)}
+	en := &ev.en
 	defer func() {
 		if r := recover(); r != nil {
 			ee, ok := r.(*evalError)
@@ -96,7 +111,7 @@ func Eval(e *Expr, m Model, ctx int32) (result []Item, err error) {
 			result, err = nil, ee
 		}
 	}()
-	out := en.eval(e.root, []Item{{Node: ctx}}, Item{Node: ctx}, 0)
+	out := en.eval(e.root, en.one(Item{Node: ctx}), Item{Node: ctx}, 0)
 	if en.incomplete {
 		return out, ErrIncomplete
 	}
@@ -119,11 +134,11 @@ func fail(msg string) { panic(&evalError{msg}) }
 func (en *env) eval(a *ast, input []Item, this Item, index int) []Item {
 	switch a.kind {
 	case nLiteral:
-		return []Item{a.lit}
+		return a.litItems[:1:1]
 	case nEmpty:
 		return nil
 	case nThis:
-		return []Item{this}
+		return en.one(this)
 	case nIndexVar:
 		return []Item{{Node: -1, Kind: KInteger, F: float64(index)}}
 	case nVar:
@@ -183,7 +198,8 @@ func (en *env) eval(a *ast, input []Item, this Item, index int) []Item {
 }
 
 func (en *env) member(input []Item, name string) []Item {
-	var out []Item
+	start := len(en.arena)
+	out := en.arena
 	for _, it := range input {
 		if it.Node < 0 {
 			continue
@@ -198,7 +214,15 @@ func (en *env) member(input []Item, name string) []Item {
 		}
 		out = en.m.Children(it.Node, name, out)
 	}
-	return out
+	en.arena = out
+	return out[start:len(out):len(out)]
+}
+
+// one returns a one-item collection carved from the arena.
+func (en *env) one(it Item) []Item {
+	en.arena = append(en.arena, it)
+	n := len(en.arena)
+	return en.arena[n-1 : n : n]
 }
 
 // value turns a node into its primitive literal; literals pass through.
@@ -237,7 +261,18 @@ func (en *env) str(it Item) (string, bool) {
 	return "", false
 }
 
-func boolItem(b bool) []Item { return []Item{{Node: -1, Kind: KBoolean, B: b}} }
+var (
+	trueItems  = []Item{{Node: -1, Kind: KBoolean, B: true}}
+	falseItems = []Item{{Node: -1, Kind: KBoolean, B: false}}
+)
+
+// boolItem returns a shared, read-only collection: callers never append to results in place.
+func boolItem(b bool) []Item {
+	if b {
+		return trueItems[:1:1]
+	}
+	return falseItems[:1:1]
+}
 
 // boolOf reads a singleton boolean: value, and false for empty.
 func (en *env) boolOf(items []Item) (bool, bool) {
@@ -643,7 +678,7 @@ func (en *env) function(a *ast, input []Item, this Item, index int) []Item {
 			d.Hour, d.Minute, d.Second, d.Prec, d.TZ = now.Hour(), now.Minute(), float64(now.Second()), 6, true
 			k = KDateTime
 		}
-		return []Item{{Node: -1, Kind: k, T: d, S: now.Format(time.RFC3339)}}
+		return []Item{{Node: -1, Kind: k, T: &d, S: now.Format(time.RFC3339)}}
 	}
 	fail("function " + a.name + " is not supported")
 	return nil
@@ -969,7 +1004,7 @@ func (en *env) equal(a, b Item) (bool, bool) {
 	case isNum(av) && isNum(bv):
 		return av.F == bv.F, true
 	case isDate(av) && isDate(bv):
-		c, ok := compareDates(av.T, bv.T)
+		c, ok := compareDatePtrs(av.T, bv.T)
 		if !ok {
 			return false, false
 		}
@@ -1006,7 +1041,7 @@ func (en *env) compare(a, b Item) (int, bool) {
 	case isNum(av) && isNum(bv):
 		return cmpFloat(av.F, bv.F), true
 	case isDate(av) && isDate(bv):
-		return compareDates(av.T, bv.T)
+		return compareDatePtrs(av.T, bv.T)
 	case av.Kind == KString && bv.Kind == KString:
 		return strings.Compare(av.S, bv.S), true
 	}
@@ -1057,6 +1092,13 @@ func (en *env) compareQuantities(a, b int32) (int, bool) {
 		return 0, false
 	}
 	return cmpFloat(av.F, bv.F), true
+}
+
+func compareDatePtrs(a, b *DateTime) (int, bool) {
+	if a == nil || b == nil {
+		return 0, false
+	}
+	return compareDates(*a, *b)
 }
 
 // compareDates compares component by component; when one value stops before the other and
@@ -1214,7 +1256,7 @@ func parseDateLiteral(text string) (Item, error) {
 		if !ok {
 			return Item{}, errors.New("bad time literal @" + text)
 		}
-		return Item{Node: -1, Kind: KTime, T: d, S: text[1:]}, nil
+		return Item{Node: -1, Kind: KTime, T: &d, S: text[1:]}, nil
 	}
 	d, ok := ParseDateTime(text, false)
 	if !ok {
@@ -1224,5 +1266,5 @@ func parseDateLiteral(text string) (Item, error) {
 	if d.Prec > 3 || strings.Contains(text, "T") {
 		k = KDateTime
 	}
-	return Item{Node: -1, Kind: k, T: d, S: text}, nil
+	return Item{Node: -1, Kind: k, T: &d, S: text}, nil
 }

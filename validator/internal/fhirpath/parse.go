@@ -179,21 +179,26 @@ const (
 
 // Expr is a parsed FHIRPath expression.
 type Expr struct {
-	src  string
-	root *ast
+	src        string
+	root       *ast
+	focusNames []string
+	focusOK    bool
+	emptyValue bool
+	emptyKnown bool
 }
 
 // String returns the source text.
 func (e *Expr) String() string { return e.src }
 
 type ast struct {
-	kind  nodeKind
-	name  string
-	op    string
-	lit   Item
-	args  []*ast
-	left  *ast
-	right *ast
+	kind     nodeKind
+	name     string
+	op       string
+	lit      Item
+	litItems []Item // lit as a collection, shared and read-only
+	args     []*ast
+	left     *ast
+	right    *ast
 }
 
 type parser struct {
@@ -218,7 +223,10 @@ func Parse(src string) (*Expr, error) {
 	if err := checkSupported(root); err != nil {
 		return nil, err
 	}
-	return &Expr{src: src, root: root}, nil
+	prepareLiterals(root)
+	e := &Expr{src: src, root: root}
+	e.analyse()
+	return e, nil
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -504,3 +512,116 @@ func checkSupported(a *ast) error {
 	}
 	return checkSupported(a.right)
 }
+
+func prepareLiterals(a *ast) {
+	if a == nil {
+		return
+	}
+	if a.kind == nLiteral {
+		a.litItems = []Item{a.lit}
+	}
+	for _, x := range a.args {
+		prepareLiterals(x)
+	}
+	prepareLiterals(a.left)
+	prepareLiterals(a.right)
+}
+
+// FocusNames returns the names of the elements the expression reads from its focus, when its
+// result is decided by them alone: if the focus has none of them, the result is EmptyResult.
+// ok is false when the expression also looks at the focus itself, its descendants, the
+// resource or other context, so no shortcut applies.
+func (e *Expr) FocusNames() (names []string, ok bool) {
+	return e.focusNames, e.focusOK
+}
+
+// EmptyResult is the expression's value on a focus that has none of FocusNames: true, false,
+// or unknown (known false).
+func (e *Expr) EmptyResult() (value, known bool) { return e.emptyValue, e.emptyKnown }
+
+func (e *Expr) analyse() {
+	names := map[string]bool{}
+	if !rootNames(e.root, names) {
+		return
+	}
+	for n := range names {
+		e.focusNames = append(e.focusNames, n)
+	}
+	sortStrings(e.focusNames)
+	e.focusOK = true
+	res, err := Eval(e, emptyModel{}, 0)
+	if err == nil {
+		e.emptyValue, e.emptyKnown = Truth(res)
+	}
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// rootNames collects the member names read directly from the focus, and reports false when the
+// expression reads anything else from the focus's context.
+func rootNames(a *ast, names map[string]bool) bool {
+	switch a.kind {
+	case nLiteral, nEmpty:
+		return true
+	case nMember:
+		if a.name[0] >= 'A' && a.name[0] <= 'Z' {
+			return false // a type name: the focus itself
+		}
+		names[a.name] = true
+		return true
+	case nChain:
+		// The right side reads from the left side's result; a chain must start at a member of
+		// the focus, so that an absent member empties the whole chain.
+		left := a.left
+		for left.kind == nChain || left.kind == nIndex {
+			left = left.left
+		}
+		if left.kind != nMember {
+			return false
+		}
+		if a.right.kind == nFunc {
+			switch a.right.name {
+			case "combine", "union", "intersect", "exclude", "subsetOf", "supersetOf":
+				// These evaluate their argument against the focus even when the input is empty.
+				for _, arg := range a.right.args {
+					if !rootNames(arg, names) {
+						return false
+					}
+				}
+			}
+		}
+		return rootNames(a.left, names)
+	case nIndex:
+		return rootNames(a.left, names) && rootNames(a.right, names)
+	case nBinary:
+		return rootNames(a.left, names) && rootNames(a.right, names)
+	case nTypeOp, nUnary:
+		return rootNames(a.left, names)
+	case nVar:
+		switch a.name {
+		case "ucum", "sct", "loinc":
+			return true
+		}
+		return false
+	}
+	return false // functions on the focus, $this, $index
+}
+
+// emptyModel is a single node with nothing in it.
+type emptyModel struct{}
+
+func (emptyModel) Children(_ int32, _ string, dst []Item) []Item { return dst }
+func (emptyModel) AllChildren(_ int32, dst []Item) []Item        { return dst }
+func (emptyModel) Stub(int32) bool                               { return false }
+func (emptyModel) Value(int32) (Item, bool)                      { return Item{}, false }
+func (emptyModel) IsType(int32, string) bool                     { return false }
+func (emptyModel) TypeName(int32) string                         { return "" }
+func (emptyModel) Name(int32) string                             { return "" }
+func (emptyModel) ResourceOf(int32) int32                        { return 0 }
+func (emptyModel) Root() int32                                   { return 0 }

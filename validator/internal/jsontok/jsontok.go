@@ -131,6 +131,11 @@ func NewReaderBytes(b []byte) *Reader {
 	return &Reader{buf: b, end: len(b), eof: true, line: 1}
 }
 
+// ResetBytes makes r read a new in-memory document, keeping its buffers.
+func (r *Reader) ResetBytes(b []byte) {
+	*r = Reader{buf: b, end: len(b), eof: true, line: 1, stack: r.stack[:0], scratch: r.scratch[:0], mark: readerState{stack: r.mark.stack[:0]}}
+}
+
 // SetMulti makes the reader accept a sequence of top-level values. With ndjson set, each value
 // must begin on a line after the previous one ended.
 func (r *Reader) SetMulti(ndjson bool) {
