@@ -20,12 +20,9 @@ import (
 // r4Server is the FHIR R4 API of one sandbox organisation, mounted under its base path with the
 // prefix stripped: it sees /metadata, /Patient/123 and so on.
 type r4Server struct {
-	profile  Profile
 	b        behaviour
-	org      Org
 	store    *store
 	token    string
-	basePath string // "/fhir/r4"
 	httpsURL string // "https://127.0.0.1:port/fhir/r4"
 	httpURL  string // the same over plain HTTP, for profiles that serve it
 

@@ -159,27 +159,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.listener = ln
 	s.addr = dialAddr(ln.Addr().(*net.TCPAddr), listenHost)
 
-	r4 := &r4Server{
-		profile:      profile,
-		b:            b,
-		org:          org,
-		store:        st,
-		token:        s.Token,
-		basePath:     R4BasePath,
-		httpsURL:     "https://" + s.addr + R4BasePath,
-		httpURL:      "http://" + s.addr + R4BasePath,
-		latencyScale: scale,
-		jitter:       rng{state: dataSeed ^ 0x1a7e},
-	}
-	if r4.capability, err = capabilityJSON(r4.httpsURL, org, profile, b); err != nil {
+	r4, err := newR4Server(profile, org, st, s.Token, s.addr, scale)
+	if err != nil {
 		ln.Close()
 		s.removeTemp()
-		return nil, fmt.Errorf("render CapabilityStatement: %w", err)
-	}
-	if r4.smart, err = smartJSON(r4.httpsURL); err != nil {
-		ln.Close()
-		s.removeTemp()
-		return nil, fmt.Errorf("render SMART configuration: %w", err)
+		return nil, err
 	}
 
 	mux := http.NewServeMux()
@@ -237,6 +221,28 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 	return s, nil
+}
+
+// newR4Server makes the FHIR R4 API of one organisation, to be mounted at R4BasePath on addr.
+func newR4Server(profile Profile, org Org, st *store, token, addr string, latencyScale float64) (*r4Server, error) {
+	b := behaviourOf(profile)
+	r4 := &r4Server{
+		b:            b,
+		store:        st,
+		token:        token,
+		httpsURL:     "https://" + addr + R4BasePath,
+		httpURL:      "http://" + addr + R4BasePath,
+		latencyScale: latencyScale,
+		jitter:       rng{state: dataSeed ^ 0x1a7e},
+	}
+	var err error
+	if r4.capability, err = capabilityJSON(r4.httpsURL, org, profile, b); err != nil {
+		return nil, fmt.Errorf("render CapabilityStatement: %w", err)
+	}
+	if r4.smart, err = smartJSON(r4.httpsURL); err != nil {
+		return nil, fmt.Errorf("render SMART configuration: %w", err)
+	}
+	return r4, nil
 }
 
 // mount serves h under base (a path without a trailing slash), prefix stripped. Further APIs
