@@ -117,7 +117,7 @@ func histogram(d *pdfDoc, scores []float64) {
 	for _, tick := range []int{0, top} {
 		y := y0 + chartH - chartH*float64(tick)/float64(top)
 		f.SetXY(d.left, y-2)
-		f.CellFormat(9, 4, strconv.Itoa(tick), "", 0, "R", false, 0, "")
+		d.text(9, 4, strconv.Itoa(tick), 0, "R")
 	}
 	for i, c := range counts {
 		x := x0 + float64(i)*colW
@@ -128,12 +128,12 @@ func histogram(d *pdfDoc, scores []float64) {
 			f.Rect(x+1.5, y0+chartH-h, colW-3, h, "F")
 			d.font("B", 7.5, darkGrey)
 			f.SetXY(x, y0+chartH-h-4.5)
-			f.CellFormat(colW, 4, strconv.Itoa(c), "", 0, "C", false, 0, "")
+			d.text(colW, 4, strconv.Itoa(c), 0, "C")
 		}
 		d.font("", 7, midGrey)
 		f.SetXY(x, y0+chartH+0.8)
 		label := fmt.Sprintf("%d–%d", i*10, i*10+10)
-		f.CellFormat(colW, 4, label, "", 0, "C", false, 0, "")
+		d.text(colW, 4, label, 0, "C")
 	}
 	f.SetXY(d.left, y0+chartH+6)
 	d.para("Organisations per 10-point score band (%), coloured by the CQC-style rating band of the bin.", 8, "", midGrey)

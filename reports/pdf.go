@@ -55,7 +55,7 @@ func newPDF(title, headerLeft, headerRight, footerLeft string, created time.Time
 	f.SetCompression(true)
 	f.AddUTF8FontFromBytes(fontFamily, "", dejaVuSans)
 	f.AddUTF8FontFromBytes(fontFamily, "B", dejaVuSansBold)
-	f.SetTitle(title, true)
+	f.SetTitle(clean(title), true)
 	f.SetCreator("Jigsaw", true)
 	f.SetProducer("Jigsaw (go-pdf/fpdf)", true)
 	f.SetLang("en-GB")
@@ -81,8 +81,8 @@ func (d *pdfDoc) header() {
 	f.SetY(9)
 	d.font("", 8, midGrey)
 	w := d.width()
-	f.CellFormat(w*0.7, 4, clean(d.headerLeft), "", 0, "L", false, 0, "")
-	f.CellFormat(w*0.3, 4, clean(d.headerRt), "", 1, "R", false, 0, "")
+	d.text(w*0.7, 4, clean(d.headerLeft), 0, "L")
+	d.text(w*0.3, 4, clean(d.headerRt), 1, "R")
 	d.draw(lineGrey)
 	f.Line(d.left, 14, d.pageW-d.right, 14)
 	f.SetY(20)
@@ -93,8 +93,8 @@ func (d *pdfDoc) footer() {
 	f.SetY(-13)
 	d.font("", 8, midGrey)
 	w := d.width()
-	f.CellFormat(w*0.7, 4, clean(d.footerLeft), "", 0, "L", false, 0, "")
-	f.CellFormat(w*0.3, 4, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R", false, 0, "")
+	d.text(w*0.7, 4, clean(d.footerLeft), 0, "L")
+	d.text(w*0.3, 4, fmt.Sprintf("Page %d of {nb}", f.PageNo()), 0, "R")
 }
 
 func (d *pdfDoc) output(w io.Writer) error {
@@ -102,6 +102,12 @@ func (d *pdfDoc) output(w io.Writer) error {
 		return fmt.Errorf("render PDF: %w", err)
 	}
 	return nil
+}
+
+// text draws one line of text; every string reaches fpdf through here or wrap, so it is
+// always cleaned.
+func (d *pdfDoc) text(w, h float64, s string, ln int, align string) {
+	d.f.CellFormat(w, h, clean(s), "", ln, align, false, 0, "")
 }
 
 func (d *pdfDoc) width() float64 { return d.pageW - d.left - d.right }
@@ -126,7 +132,7 @@ func (d *pdfDoc) heading(title string) {
 	d.f.AddPage()
 	d.f.Bookmark(title, 0, -1)
 	d.font("B", 16, nhsBlue)
-	d.f.CellFormat(d.width(), 9, clean(title), "", 1, "L", false, 0, "")
+	d.text(d.width(), 9, clean(title), 1, "L")
 	d.f.Ln(2)
 }
 
@@ -134,7 +140,7 @@ func (d *pdfDoc) subheading(title string) {
 	d.ensure(16)
 	d.f.Ln(2)
 	d.font("B", 11.5, nhsBlue)
-	d.f.CellFormat(d.width(), 7, clean(title), "", 1, "L", false, 0, "")
+	d.text(d.width(), 7, clean(title), 1, "L")
 	d.f.Ln(1)
 }
 
@@ -144,27 +150,28 @@ func (d *pdfDoc) para(text string, size float64, style string, c rgb) {
 	lh := lineHeight(size)
 	for _, line := range d.wrap(text, d.width()) {
 		d.ensure(lh)
-		d.f.CellFormat(d.width(), lh, line, "", 1, "L", false, 0, "")
+		d.text(d.width(), lh, line, 1, "L")
 	}
 }
 
-// keyValues writes label: value rows with wrapped values.
+// keyValues writes label: value rows with wrapped values. Long values run on across pages.
 func (d *pdfDoc) keyValues(labelW float64, pairs [][2]string) {
 	lh := lineHeight(9.5)
 	for _, kv := range pairs {
 		d.font("", 9.5, black)
 		lines := d.wrap(kv[1], d.width()-labelW)
-		d.ensure(lh * float64(len(lines)))
-		y := d.f.GetY()
+		d.ensure(lh * float64(min(len(lines), 3)))
 		d.font("B", 9.5, darkGrey)
-		d.f.SetXY(d.left, y)
-		d.f.CellFormat(labelW, lh, clean(kv[0]), "", 0, "L", false, 0, "")
+		d.f.SetX(d.left)
+		d.text(labelW, lh, clean(kv[0]), 0, "L")
 		d.font("", 9.5, black)
 		for i, line := range lines {
-			d.f.SetXY(d.left+labelW, y+float64(i)*lh)
-			d.f.CellFormat(d.width()-labelW, lh, line, "", 0, "L", false, 0, "")
+			if i > 0 {
+				d.ensure(lh)
+			}
+			d.f.SetX(d.left + labelW)
+			d.text(d.width()-labelW, lh, line, 1, "L")
 		}
-		d.f.SetXY(d.left, y+float64(len(lines))*lh)
 	}
 }
 
@@ -182,6 +189,9 @@ func (d *pdfDoc) wrap(text string, w float64) []string {
 }
 
 func lineHeight(size float64) float64 { return size * 0.47 }
+
+// maxRowLines keeps a table row shorter than a page.
+const maxRowLines = 45
 
 // column is one table column; width in millimetres.
 type column struct {
@@ -240,6 +250,15 @@ func (d *pdfDoc) table(cols []column, rows [][]cell) {
 			d.font(styleOf(row[i]), size, black)
 			lines[i] = d.wrap(row[i].text, c.width-2*pad)
 			maxLines = max(maxLines, len(lines[i]))
+		}
+		if maxLines > maxRowLines {
+			// A row must fit on a page; the JSON and XLSX keep the full text.
+			for i := range lines {
+				if len(lines[i]) > maxRowLines {
+					lines[i] = append(lines[i][:maxRowLines-1], "… (truncated)")
+				}
+			}
+			maxLines = maxRowLines
 		}
 		h := float64(maxLines)*lh + 2*pad
 		if d.f.GetY()+h > d.pageH-d.bottom {
@@ -343,7 +362,7 @@ func (d *pdfDoc) badge(x, y, w, h float64, c rgb, text string, size float64) {
 	d.f.RoundedRect(x, y, w, h, 2, "1234", "F")
 	d.font("B", size, white)
 	d.f.SetXY(x, y)
-	d.f.CellFormat(w, h, clean(text), "", 0, "C", false, 0, "")
+	d.text(w, h, clean(text), 0, "C")
 }
 
 // barChart draws horizontal bars of percentages (nil = not scored), with dashed lines at the
@@ -369,18 +388,18 @@ func (d *pdfDoc) barChart(labels []string, values []*float64) {
 		d.f.SetDashPattern([]float64{}, 0)
 		d.font("", 7, midGrey)
 		d.f.SetXY(x-8, y0+float64(len(labels))*chartRowH+0.5)
-		d.f.CellFormat(16, 4, g.label, "", 0, "C", false, 0, "")
+		d.text(16, 4, g.label, 0, "C")
 	}
 	for i, label := range labels {
 		y := y0 + float64(i)*chartRowH
 		d.font("", 8.5, black)
 		d.f.SetXY(d.left, y)
-		d.f.CellFormat(labelW-2, chartRowH, truncate(d, clean(label), labelW-3), "", 0, "R", false, 0, "")
+		d.text(labelW-2, chartRowH, truncate(d, clean(label), labelW-3), 0, "R")
 		v := values[i]
 		if v == nil {
 			d.font("", 8, midGrey)
 			d.f.SetXY(x0+1, y)
-			d.f.CellFormat(chartW, chartRowH, "not scored", "", 0, "L", false, 0, "")
+			d.text(chartW, chartRowH, "not scored", 0, "L")
 			continue
 		}
 		c := ratingColour(bandOf(*v))
@@ -388,7 +407,7 @@ func (d *pdfDoc) barChart(labels []string, values []*float64) {
 		d.f.Rect(x0, y+(chartRowH-barH)/2, chartW**v/100, barH, "F")
 		d.font("B", 8, darkGrey)
 		d.f.SetXY(x0+chartW+1, y)
-		d.f.CellFormat(valueW, chartRowH, pct(v), "", 0, "L", false, 0, "")
+		d.text(valueW, chartRowH, pct(v), 0, "L")
 	}
 	d.f.SetXY(d.left, y0+float64(len(labels))*chartRowH+7)
 }
@@ -399,6 +418,7 @@ func barChartHeight(bars int) float64 { return float64(bars)*chartRowH + 12 }
 
 // truncate shortens s with an ellipsis until it fits in w millimetres.
 func truncate(d *pdfDoc, s string, w float64) string {
+	s = clean(s)
 	if d.f.GetStringWidth(s) <= w {
 		return s
 	}
@@ -409,15 +429,37 @@ func truncate(d *pdfDoc, s string, w float64) string {
 	return strings.TrimSpace(string(r)) + "…"
 }
 
-// clean drops control characters other than newlines, which would otherwise reach the PDF.
+// clean makes text safe to hand to fpdf: valid UTF-8 (fpdf's UTF-16 writer panics on
+// anything else), Basic Multilingual Plane only (it mis-encodes 4-byte sequences such as
+// emoji), and no control characters other than newlines.
 func clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r > 0xFFFD:
+			return '\uFFFD'
+		case r == '\n':
+			return r
+		case r == '\t':
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// xmlSafe makes text safe for a workbook's XML: valid UTF-8 and no characters XML 1.0 forbids.
+// Unlike clean it keeps characters outside the Basic Multilingual Plane.
+func xmlSafe(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n':
 			return r
 		case r == '\t':
 			return ' '
-		case unicode.IsControl(r):
+		case unicode.IsControl(r), r == 0xFFFE, r == 0xFFFF:
 			return -1
 		}
 		return r

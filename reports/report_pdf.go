@@ -45,7 +45,7 @@ func reportCover(d *pdfDoc, r *Report) {
 	f.Rect(0, 0, d.pageW, 8, "F")
 	f.SetY(26)
 	d.font("B", 11, nhsBlue)
-	f.CellFormat(d.width(), 6, "INTEROPERABILITY INSPECTION REPORT", "", 1, "L", false, 0, "")
+	d.text(d.width(), 6, "INTEROPERABILITY INSPECTION REPORT", 1, "L")
 	f.Ln(4)
 	d.para(r.Organisation.Name, 24, "B", black)
 	f.Ln(2)
@@ -83,12 +83,12 @@ func reportCover(d *pdfDoc, r *Report) {
 	d.badge(d.left, y, 80, 22, ratingColour(s.Rating), s.RatingLabel, 16)
 	d.font("B", 22, black)
 	f.SetXY(d.left+88, y+2)
-	f.CellFormat(60, 10, pct(s.Percent), "", 0, "L", false, 0, "")
+	d.text(60, 10, pct(s.Percent), 0, "L")
 	d.font("", 9, darkGrey)
 	f.SetXY(d.left+88, y+12)
-	f.CellFormat(90, 5, "overall score", "", 0, "L", false, 0, "")
+	d.text(90, 5, "overall score", 0, "L")
 	f.SetXY(d.left+88, y+16.5)
-	f.CellFormat(90, 5, fmt.Sprintf("%d of %d applicable items scored", s.Completeness.Scored, s.Completeness.Applicable), "", 0, "L", false, 0, "")
+	d.text(90, 5, fmt.Sprintf("%d of %d applicable items scored", s.Completeness.Scored, s.Completeness.Applicable), 0, "L")
 	f.SetXY(d.left, y+28)
 
 	if s.WarningNotice.Flagged {
@@ -126,12 +126,12 @@ func noticeBox(d *pdfDoc, wn scoring.WarningNotice) {
 	d.font("B", 11, failRed)
 	for i, line := range titleLines {
 		f.SetXY(d.left+4, y+2.5+6*float64(i))
-		f.CellFormat(d.width()-8, 6, line, "", 0, "L", false, 0, "")
+		d.text(d.width()-8, 6, line, 0, "L")
 	}
 	d.font("", 9, black)
 	for i, line := range lines {
 		f.SetXY(d.left+4, y+titleH+3+float64(i)*lh)
-		f.CellFormat(d.width()-8, lh, line, "", 0, "L", false, 0, "")
+		d.text(d.width()-8, lh, line, 0, "L")
 	}
 	f.SetXY(d.left, y+h+3)
 }
@@ -221,7 +221,7 @@ func reportFindings(d *pdfDoc, r *Report) {
 		d.badge(d.left, y, 30, 6, c, strings.ToUpper(fd.Status)+" · "+fd.Severity, 7.5)
 		d.font("B", 10, black)
 		d.f.SetXY(d.left+33, y)
-		d.f.CellFormat(d.width()-33, 6, truncate(d, fd.ProbeID+" — "+clean(fd.Title), d.width()-34), "", 1, "L", false, 0, "")
+		d.text(d.width()-33, 6, truncate(d, fd.ProbeID+" — "+clean(fd.Title), d.width()-34), 1, "L")
 		d.f.Ln(1)
 		kv := [][2]string{{"Expected", fd.Expected}, {"Observed", fd.Observed}}
 		if fd.SpecRef != "" {

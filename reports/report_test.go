@@ -515,9 +515,21 @@ func TestUniqueSheetName(t *testing.T) {
 	}
 }
 
-func TestCleanDropsControlCharacters(t *testing.T) {
-	if got := clean("a\tb\x00c\x1bd\ne\r"); got != "a bcd\ne" {
-		t.Errorf("clean = %q", got)
+func TestCleanText(t *testing.T) {
+	tests := []struct{ in, pdf, xml string }{
+		{"a\tb\x00c\x1bd\ne\r", "a bcd\ne", "a bcd\ne"},
+		{"Ysbyty Gwynedd ŵ ŷ", "Ysbyty Gwynedd ŵ ŷ", "Ysbyty Gwynedd ŵ ŷ"},
+		{"bad \xff\xc3 utf-8", "bad \uFFFD utf-8", "bad \uFFFD utf-8"},
+		{"emoji \U0001F600", "emoji \uFFFD", "emoji \U0001F600"},
+		{"non-characters \uFFFE\uFFFF", "non-characters \uFFFD\uFFFD", "non-characters "},
+	}
+	for _, tt := range tests {
+		if got := clean(tt.in); got != tt.pdf {
+			t.Errorf("clean(%q) = %q, want %q", tt.in, got, tt.pdf)
+		}
+		if got := xmlSafe(tt.in); got != tt.xml {
+			t.Errorf("xmlSafe(%q) = %q, want %q", tt.in, got, tt.xml)
+		}
 	}
 }
 

@@ -242,7 +242,7 @@ func cleanCell(v any) any {
 		}
 		return *x
 	case string:
-		return clean(x)
+		return xmlSafe(x)
 	}
 	return v
 }
