@@ -3,6 +3,7 @@ package validator
 import (
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // primitiveCheck validates the lexical form of a primitive value and returns a reason when it is
@@ -293,6 +294,9 @@ func checkBase64(v []byte) string {
 		}
 		n++
 	}
+	if n == 0 {
+		return "base64 data must not be only whitespace"
+	}
 	if n%4 != 0 || pad > 2 {
 		return "base64 data must be a whole number of 4-character groups"
 	}
@@ -306,6 +310,9 @@ func checkInteger(min int64) primitiveCheck {
 			if !isDigit(c) && !(i == 0 && c == '-') {
 				return "an integer has no fraction or exponent"
 			}
+		}
+		if d := strings.TrimPrefix(string(v), "-"); len(d) > 1 && d[0] == '0' {
+			return "an integer must not have leading zeros"
 		}
 		n, err := strconv.ParseInt(string(v), 10, 32)
 		if err != nil {
