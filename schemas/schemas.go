@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -51,14 +52,31 @@ func JSON(name string) ([]byte, error) {
 	return b, nil
 }
 
+// compiled holds each embedded schema compiled once: the files never change at run time and a
+// compiled schema is safe for concurrent use, so every caller can share it.
+var compiled = func() map[string]func() (*jsonschema.Schema, error) {
+	m := map[string]func() (*jsonschema.Schema, error){}
+	for _, name := range Names() {
+		m[name] = sync.OnceValues(func() (*jsonschema.Schema, error) {
+			b, err := JSON(name)
+			if err != nil {
+				return nil, err
+			}
+			return CompileJSON(name, b)
+		})
+	}
+	return m
+}()
+
 // Compile returns the named schema ready to validate JSON-shaped data. Format keywords (date,
 // uri, ...) are asserted, not just annotated.
 func Compile(name string) (*jsonschema.Schema, error) {
-	b, err := JSON(name)
-	if err != nil {
+	get, ok := compiled[name]
+	if !ok {
+		_, err := JSON(name)
 		return nil, err
 	}
-	return CompileJSON(name, b)
+	return get()
 }
 
 // CompileJSON compiles a schema document; name is used in error messages and as its location
