@@ -181,11 +181,6 @@ func (s *Store) RecordProbeResult(ctx context.Context, assessmentID int64, res p
 		}
 		byProbeID[ex.ID] = i
 	}
-	for _, id := range res.Exchanges {
-		if _, ok := byProbeID[id]; !ok {
-			return RecordedResult{}, fmt.Errorf("record probe result %s: result cites exchange %q, which was not passed with it", res.ProbeID, id)
-		}
-	}
 
 	// The redaction policy is fixed when the assessment is created, so the rows are prepared
 	// before the write lock is taken: the transaction itself only appends.
@@ -213,9 +208,25 @@ func (s *Store) RecordProbeResult(ctx context.Context, assessmentID int64, res p
 			}
 			out.Exchanges[ex.ID] = FormatID(KindExchange, seq)
 		}
+		// A run shares some exchanges between probes (the CapabilityStatement is fetched once),
+		// and the runner hands each exchange over only with the first result that cites it: a
+		// later result's citation is resolved to the evidence row recorded then.
 		cited := make([]string, len(res.Exchanges))
 		for i, id := range res.Exchanges {
-			cited[i] = out.Exchanges[id]
+			if evID, ok := out.Exchanges[id]; ok {
+				cited[i] = evID
+				continue
+			}
+			var seq int64
+			err := tx.QueryRowContext(ctx, `SELECT seq FROM exchanges WHERE assessment_id = ? AND probe_exchange_id = ? ORDER BY seq LIMIT 1`,
+				assessmentID, id).Scan(&seq)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("result cites exchange %q, which was neither passed with it nor recorded earlier in this assessment", id)
+			}
+			if err != nil {
+				return fmt.Errorf("look up cited exchange %q: %w", id, err)
+			}
+			cited[i] = FormatID(KindExchange, seq)
 		}
 		seq, err := insertChained(ctx, tx, "probe_results", map[string]any{
 			"assessment_id": assessmentID, "probe_id": res.ProbeID, "title": res.Title, "pack": res.Pack,

@@ -673,3 +673,29 @@ func fill(t *testing.T, s *Store) Assessment {
 	newAssessment(t, s, "RX2", false)
 	return a
 }
+
+func TestRecordProbeResultCitesEarlierExchange(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTestStore(t)
+	a := newAssessment(t, s, "RXA", false)
+	shared := probes.Exchange{ID: "run1-0001", Method: "GET", URL: "https://x.test/metadata", StatusCode: 200}
+	first, err := s.RecordProbeResult(ctx, a.ID, probes.Result{ProbeID: "fhir.capability.present", Status: probes.Pass, Exchanges: []string{"run1-0001"}}, []probes.Exchange{shared})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordProbeResult(ctx, a.ID, probes.Result{ProbeID: "fhir.capability.version", Status: probes.Pass, Exchanges: []string{"run1-0001"}}, nil); err != nil {
+		t.Fatalf("citing an exchange recorded with an earlier result: %v", err)
+	}
+	results, err := s.ResultsFor(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if len(r.Exchanges) != 1 || r.Exchanges[0] != first.Exchanges["run1-0001"] {
+			t.Errorf("%s cites %v, want [%s]", r.ProbeID, r.Exchanges, first.Exchanges["run1-0001"])
+		}
+	}
+	if _, err := s.RecordProbeResult(ctx, a.ID, probes.Result{ProbeID: "fhir.content-type", Status: probes.Pass, Exchanges: []string{"never-recorded"}}, nil); err == nil {
+		t.Fatal("citing an exchange never recorded must fail")
+	}
+}

@@ -86,6 +86,7 @@ PDF, Excel and JSON reports.`,
 	// Command groups register here, one constructor per file.
 	root.AddCommand(
 		// commands:
+		newDemoCmd(streams),
 		newChecklistCmd(streams),
 		newSchemaCmd(streams),
 		newVerifyCmd(streams),

@@ -75,6 +75,7 @@ CREATE TABLE exchanges (
     chain_hash          TEXT NOT NULL
 ) STRICT;
 CREATE INDEX exchanges_by_assessment ON exchanges (assessment_id, seq);
+CREATE INDEX exchanges_by_probe_exchange ON exchanges (assessment_id, probe_exchange_id);
 
 CREATE TABLE probe_results (
     seq            INTEGER PRIMARY KEY,

@@ -1,0 +1,290 @@
+// Package assess is the assessment workflow: it runs the probes a checklist links against a
+// target, records every result and exchange in the evidence store as it arrives, imports the
+// organisation's answers, and turns what was recorded into a score and a report model. The CLI
+// and the demo both drive assessments through it, so the steps happen the same way everywhere.
+package assess
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/nhs-jigsaw/jigsaw/answers"
+	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/evidence"
+	"github.com/nhs-jigsaw/jigsaw/probes"
+)
+
+// Options describe one assessment run.
+type Options struct {
+	Checklist *checklist.Checklist
+	Org       evidence.Organisation
+	Target    probes.Target
+	// Registry holds the probes the checklist's items may link.
+	Registry *probes.Registry
+	// Runner carries concurrency, timeouts, client limits and progress; its OnResult is set here.
+	Runner probes.Runner
+	// Answers, when set, are imported as attestations.
+	Answers     *answers.File
+	Cycle       string
+	ToolVersion string
+	KeepBodies  bool
+	// Resume continues an earlier assessment (its evidence id, "AS-000001") instead of starting
+	// a new one: probes already recorded are not run again, so nothing is duplicated.
+	Resume string
+}
+
+// Outcome is what a run did.
+type Outcome struct {
+	Assessment evidence.Assessment
+	// Ran counts the probes run now; Skipped the ones already recorded by an earlier run.
+	Ran, Skipped int
+	Counts       map[probes.Status]int
+	Imported     *evidence.ImportResult
+	// Incomplete says why the assessment is stored as incomplete (empty when complete).
+	Incomplete []string
+}
+
+// LinkedProbes returns the probes that the checklist's items link, in registry order. A linked
+// id the registry does not know is an error: the checklist and the tool disagree.
+func LinkedProbes(c *checklist.Checklist, reg *probes.Registry) ([]probes.Probe, error) {
+	want := map[string]bool{}
+	for _, d := range c.Domains {
+		for _, it := range d.Items {
+			for _, id := range it.Probes {
+				want[id] = true
+			}
+		}
+	}
+	var missing []string
+	for id := range want {
+		if !reg.Has(id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("checklist %s links probes this build does not have: %v", c.Ref(), missing)
+	}
+	var out []probes.Probe
+	for _, p := range reg.All() {
+		if want[p.Meta().ID] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Run performs an assessment. Each probe's result and exchanges are committed as the probe
+// finishes, so an interrupted run keeps everything it recorded; the assessment is then marked
+// incomplete and can be resumed.
+func Run(ctx context.Context, store *evidence.Store, opts Options) (*Outcome, error) {
+	if opts.Checklist == nil || opts.Registry == nil {
+		return nil, errors.New("assess: checklist and probe registry are required")
+	}
+	if opts.Answers != nil && opts.Answers.Checklist != opts.Checklist.Ref() {
+		return nil, fmt.Errorf("answers file %s is for checklist %s, but the assessment uses %s",
+			opts.Answers.Source, opts.Answers.Checklist, opts.Checklist.Ref())
+	}
+	linked, err := LinkedProbes(opts.Checklist, opts.Registry)
+	if err != nil {
+		return nil, err
+	}
+	asmt, done, err := startOrResume(ctx, store, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := &Outcome{Assessment: asmt, Counts: map[probes.Status]int{}}
+
+	var toRun []probes.Probe
+	for _, p := range linked {
+		if done[p.Meta().ID] {
+			out.Skipped++
+			continue
+		}
+		toRun = append(toRun, p)
+	}
+
+	if len(toRun) > 0 {
+		// Recording is done from the runner's callback. A failure to record stops the run:
+		// results we cannot keep as evidence must not be scored.
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var (
+			mu        sync.Mutex
+			recordErr error
+		)
+		runner := opts.Runner
+		runner.OnResult = func(r probes.Result, ex []probes.Exchange) {
+			mu.Lock()
+			defer mu.Unlock()
+			if recordErr != nil {
+				return
+			}
+			if _, err := store.RecordProbeResult(ctx, asmt.ID, r, ex); err != nil {
+				recordErr = fmt.Errorf("record result of %s: %w", r.ProbeID, err)
+				cancel()
+				return
+			}
+			out.Ran++
+			out.Counts[r.Status]++
+		}
+		_, runErr := runner.Run(runCtx, opts.Target, toRun)
+		mu.Lock()
+		rerr := recordErr
+		mu.Unlock()
+		if rerr != nil {
+			_ = store.SetAssessmentStatus(context.WithoutCancel(ctx), asmt.ID, evidence.Incomplete)
+			return out, rerr
+		}
+		if runErr != nil {
+			out.Incomplete = append(out.Incomplete, "probe run stopped: "+runErr.Error())
+		}
+	}
+
+	if opts.Answers != nil {
+		res, err := ImportAnswers(ctx, store, asmt.ID, opts.Answers)
+		if err != nil {
+			_ = store.SetAssessmentStatus(context.WithoutCancel(ctx), asmt.ID, evidence.Incomplete)
+			return out, err
+		}
+		out.Imported = &res
+	}
+
+	if ctx.Err() != nil {
+		out.Incomplete = append(out.Incomplete, "interrupted: "+ctx.Err().Error())
+	}
+	// Results of earlier runs count too when deciding whether every probe could test.
+	stored, err := store.ResultsFor(context.WithoutCancel(ctx), asmt.ID)
+	if err != nil {
+		return out, err
+	}
+	recorded := map[string]probes.Status{}
+	for _, r := range stored {
+		recorded[r.ProbeID] = r.Status
+	}
+	var notRun, errored []string
+	for _, p := range linked {
+		id := p.Meta().ID
+		st, ok := recorded[id]
+		switch {
+		case !ok:
+			notRun = append(notRun, id)
+		case st == probes.Error:
+			errored = append(errored, id)
+		}
+	}
+	if len(notRun) > 0 {
+		out.Incomplete = append(out.Incomplete, fmt.Sprintf("%d probes not run: %v", len(notRun), notRun))
+	}
+	if len(errored) > 0 {
+		out.Incomplete = append(out.Incomplete, fmt.Sprintf("%d probes could not test: %v", len(errored), errored))
+	}
+	status := evidence.Complete
+	if len(out.Incomplete) > 0 {
+		status = evidence.Incomplete
+	}
+	if err := store.SetAssessmentStatus(context.WithoutCancel(ctx), asmt.ID, status); err != nil {
+		return out, err
+	}
+	out.Assessment, err = store.Assessment(context.WithoutCancel(ctx), asmt.ID)
+	return out, err
+}
+
+// startOrResume creates the assessment, or reopens the one named by opts.Resume and returns the
+// ids of the probes it already recorded.
+func startOrResume(ctx context.Context, store *evidence.Store, opts Options) (evidence.Assessment, map[string]bool, error) {
+	done := map[string]bool{}
+	if opts.Resume != "" {
+		id, err := evidence.ParseAssessmentID(opts.Resume)
+		if err != nil {
+			return evidence.Assessment{}, nil, fmt.Errorf("--resume: %w", err)
+		}
+		a, err := store.Assessment(ctx, id)
+		if err != nil {
+			return evidence.Assessment{}, nil, fmt.Errorf("resume assessment %s: %w", opts.Resume, err)
+		}
+		if a.ChecklistRef() != opts.Checklist.Ref() || a.ChecklistSHA256 != opts.Checklist.SHA256 {
+			return evidence.Assessment{}, nil, fmt.Errorf("assessment %s used checklist %s (sha256 %.12s…), not %s (sha256 %.12s…): resume with the same checklist",
+				a.Ref, a.ChecklistRef(), a.ChecklistSHA256, opts.Checklist.Ref(), opts.Checklist.SHA256)
+		}
+		if a.Org.ODSCode != opts.Org.ODSCode {
+			return evidence.Assessment{}, nil, fmt.Errorf("assessment %s is for %s, not %s", a.Ref, a.Org.ODSCode, opts.Org.ODSCode)
+		}
+		results, err := store.ResultsFor(ctx, id)
+		if err != nil {
+			return evidence.Assessment{}, nil, err
+		}
+		for _, r := range results {
+			// A probe that could not test is worth another try; anything else is final.
+			if r.Status != probes.Error {
+				done[r.ProbeID] = true
+			}
+		}
+		if err := store.SetAssessmentStatus(ctx, id, evidence.Running); err != nil {
+			return evidence.Assessment{}, nil, err
+		}
+		return a, done, nil
+	}
+	if err := store.UpsertOrganisation(ctx, opts.Org); err != nil {
+		return evidence.Assessment{}, nil, err
+	}
+	var testNumbers []string
+	if opts.Target.TestNHSNumber != "" {
+		testNumbers = []string{opts.Target.TestNHSNumber}
+	}
+	a, err := store.CreateAssessment(ctx, evidence.NewAssessment{
+		ODSCode:          opts.Org.ODSCode,
+		ChecklistID:      opts.Checklist.ID,
+		ChecklistVersion: opts.Checklist.Version,
+		ChecklistSHA256:  opts.Checklist.SHA256,
+		TargetURL:        opts.Target.BaseURL,
+		FHIRVersion:      opts.Target.FHIRVersion,
+		Cycle:            opts.Cycle,
+		ToolVersion:      opts.ToolVersion,
+		KeepBodies:       opts.KeepBodies,
+		TestNHSNumbers:   testNumbers,
+	})
+	return a, done, err
+}
+
+// ImportAnswers records an answers file's answers as attestations of the assessment. Importing
+// the same file again adds nothing.
+func ImportAnswers(ctx context.Context, store *evidence.Store, assessmentID int64, f *answers.File) (evidence.ImportResult, error) {
+	answeredAt := f.AnsweredOn()
+	atts := make([]evidence.Attestation, 0, len(f.Answers))
+	for _, a := range f.Answers {
+		att := evidence.Attestation{
+			ItemID:     a.Item,
+			Status:     evidence.AttestationStatus(a.Status),
+			Level:      a.Level,
+			Provenance: evidence.Provenance(a.Provenance),
+			AnsweredBy: f.AnsweredBy,
+			AnsweredAt: answeredAt,
+			Owner:      a.Owner,
+			Notes:      a.Notes,
+		}
+		for _, d := range a.Evidence {
+			ref := d.Name
+			if d.SHA256 != "" {
+				ref += " (sha256 " + d.SHA256 + ")"
+			}
+			att.EvidenceRefs = append(att.EvidenceRefs, ref)
+		}
+		if a.Waiver != nil {
+			att.WaiverReason = a.Waiver.Reason
+			// The answers file names the last day the waiver applies; validation has checked
+			// the date, so a parse failure here cannot happen for a validated file.
+			last, err := time.Parse(time.DateOnly, a.Waiver.Expires)
+			if err != nil {
+				return evidence.ImportResult{}, fmt.Errorf("%s: item %s: waiver expiry %q: %w", f.Source, a.Item, a.Waiver.Expires, err)
+			}
+			att.WaiverExpiry = last
+		}
+		atts = append(atts, att)
+	}
+	return store.RecordAttestations(ctx, assessmentID, evidence.AttestationSource{File: f.Source, SHA256: f.SHA256}, atts)
+}

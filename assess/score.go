@@ -1,0 +1,149 @@
+package assess
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/evidence"
+	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/reports"
+	"github.com/nhs-jigsaw/jigsaw/scoring"
+)
+
+// Scored is an assessment as recorded, with the checklist it used and its score.
+type Scored struct {
+	Snapshot  *evidence.Snapshot
+	Checklist *checklist.Checklist
+	Result    scoring.Result
+}
+
+// ChecklistFinder finds the checklist an assessment recorded, by id@version.
+type ChecklistFinder func(ref string) (*checklist.Checklist, error)
+
+// Score loads an assessment from the store and scores it. The checklist must be the exact text
+// the assessment used (same SHA-256): scoring against a different text would misstate results.
+func Score(ctx context.Context, store *evidence.Store, assessmentID int64, find ChecklistFinder) (*Scored, error) {
+	snap, err := store.Load(ctx, assessmentID)
+	if err != nil {
+		return nil, err
+	}
+	a := snap.Assessment
+	c, err := find(a.ChecklistRef())
+	if err != nil {
+		return nil, fmt.Errorf("assessment %s used checklist %s: %w", a.Ref, a.ChecklistRef(), err)
+	}
+	if c.SHA256 != a.ChecklistSHA256 {
+		return nil, fmt.Errorf("assessment %s used checklist %s with sha256 %s, but the one found (%s) has sha256 %s: pass the original file with --checklist",
+			a.Ref, a.ChecklistRef(), a.ChecklistSHA256, c.Source, c.SHA256)
+	}
+	res, err := scoring.Score(ScoringInput(snap, c))
+	if err != nil {
+		return nil, fmt.Errorf("score assessment %s: %w", a.Ref, err)
+	}
+	return &Scored{Snapshot: snap, Checklist: c, Result: res}, nil
+}
+
+// ScoringInput turns recorded evidence into what scoring reads. Scores are computed as of the
+// end of the assessment, so re-scoring later gives the same answer.
+func ScoringInput(snap *evidence.Snapshot, c *checklist.Checklist) scoring.Input {
+	a := snap.Assessment
+	asOf := a.FinishedAt
+	if asOf.IsZero() {
+		asOf = a.StartedAt
+	}
+	in := scoring.Input{Checklist: c, OrgType: a.Org.Type, AsOf: asOf}
+	for _, att := range snap.Attestations {
+		cl := scoring.Claim{
+			ItemID:     att.ItemID,
+			Status:     scoring.Status(att.Status),
+			Level:      att.Level,
+			Provenance: scoring.Provenance(att.Provenance),
+		}
+		if att.Status == evidence.Waived {
+			// Stored expiry is the last day the waiver applies; scoring wants the first day it
+			// no longer does.
+			cl.Waiver = &scoring.Waiver{Reason: att.WaiverReason, Expires: att.WaiverExpiry.AddDate(0, 0, 1)}
+		}
+		in.Claims = append(in.Claims, cl)
+	}
+	results := make([]probes.Result, len(snap.Results))
+	for i, r := range snap.Results {
+		results[i] = r.Result
+	}
+	in.Probes = reports.ProbeOutcomes(results)
+	return in
+}
+
+// ReportInput gathers what a report is built from.
+func ReportInput(s *Scored, generatedAt time.Time, generator string) reports.Input {
+	snap := s.Snapshot
+	a := snap.Assessment
+	in := reports.Input{
+		Organisation: reports.Organisation{ODS: a.Org.ODSCode, Name: a.Org.Name, Type: a.Org.Type, Region: a.Org.Region},
+		Assessment: reports.AssessmentInfo{
+			ID:          a.Ref,
+			Cycle:       a.Cycle,
+			StartedAt:   a.StartedAt,
+			CompletedAt: a.FinishedAt,
+			Targets:     []reports.Target{{URL: a.TargetURL, FHIRVersion: a.FHIRVersion}},
+		},
+		Checklist:       s.Checklist,
+		ChecklistSHA256: a.ChecklistSHA256,
+		Score:           s.Result,
+		GeneratedAt:     generatedAt,
+		Generator:       generator,
+	}
+	for _, r := range snap.Results {
+		in.Probes = append(in.Probes, r.Result)
+	}
+	for _, e := range snap.Exchanges {
+		in.Exchanges = append(in.Exchanges, probes.Exchange{
+			ID: e.ID, ProbeID: e.ProbeID, Method: e.Method, URL: e.URL, StatusCode: e.StatusCode,
+			ResponseSHA256: e.ResponseSHA256, ResponseSize: e.ResponseSize,
+			StartedAt: e.StartedAt, Duration: e.Duration, Err: e.Error,
+		})
+	}
+	files := map[string]reports.AttachedFile{}
+	for _, f := range snap.Files {
+		files[f.ID] = reports.AttachedFile{Name: f.Name, Size: f.Size, SHA256: f.SHA256}
+	}
+	for _, att := range snap.Attestations {
+		ra := reports.Attestation{
+			ID:     att.ID,
+			ItemID: att.ItemID,
+			Who:    att.AnsweredBy,
+			Role:   string(att.Provenance),
+			When:   att.AnsweredAt,
+			What:   describeAttestation(att.Attestation),
+		}
+		for _, ref := range att.EvidenceRefs {
+			if f, ok := files[ref]; ok {
+				ra.Files = append(ra.Files, f)
+			}
+		}
+		in.Attestations = append(in.Attestations, ra)
+	}
+	return in
+}
+
+func describeAttestation(att evidence.Attestation) string {
+	var b strings.Builder
+	switch att.Status {
+	case evidence.Answered:
+		fmt.Fprintf(&b, "Level %d claimed", att.Level)
+	case evidence.Waived:
+		fmt.Fprintf(&b, "Waived until %s: %s", att.WaiverExpiry.Format(time.DateOnly), att.WaiverReason)
+	default:
+		b.WriteString(strings.ReplaceAll(string(att.Status), "-", " "))
+	}
+	if len(att.EvidenceRefs) > 0 {
+		b.WriteString("; evidence: " + strings.Join(att.EvidenceRefs, ", "))
+	}
+	if att.Notes != "" {
+		b.WriteString("; " + att.Notes)
+	}
+	return b.String()
+}

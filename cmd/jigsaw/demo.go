@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nhs-jigsaw/jigsaw/answers"
+	"github.com/nhs-jigsaw/jigsaw/assess"
+	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/evidence"
+	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/probes/all"
+	"github.com/nhs-jigsaw/jigsaw/reports"
+	"github.com/nhs-jigsaw/jigsaw/sandbox"
+	"github.com/nhs-jigsaw/jigsaw/scoring"
+)
+
+// demoOrg is one sandbox organisation the demo assesses: the profile it serves, the example
+// answers it submits and the region it is benchmarked in.
+type demoOrg struct {
+	Profile sandbox.Profile
+	Answers string
+	Region  string
+}
+
+var demoOrgs = []demoOrg{
+	{Profile: sandbox.Exemplar, Answers: "exemplar", Region: "North East and Yorkshire"},
+	{Profile: sandbox.Typical, Answers: "typical", Region: "Wales"},
+	{Profile: sandbox.Legacy, Answers: "legacy", Region: "Midlands"},
+}
+
+type demoOptions struct {
+	IO           IO
+	OutDir       string
+	Checklist    string
+	Formats      string
+	Format       string // table or json
+	LatencyScale float64
+	Concurrency  int
+	NoProgress   bool
+	// now fixes the reports' generation time (a seam for tests).
+	now func() time.Time
+}
+
+// demoOrgResult is one line of the demo's summary.
+type demoOrgResult struct {
+	Profile       string         `json:"profile"`
+	ODS           string         `json:"ods"`
+	Name          string         `json:"name"`
+	Assessment    string         `json:"assessment"`
+	Status        string         `json:"status"`
+	Percent       *float64       `json:"percent,omitempty"`
+	Rating        scoring.Rating `json:"rating"`
+	WarningNotice bool           `json:"warning_notice"`
+	Probes        map[string]int `json:"probes"`
+	Rank          int            `json:"rank"`
+	Files         []string       `json:"files"`
+}
+
+type demoOutput struct {
+	OutDir        string          `json:"out_dir"`
+	Database      string          `json:"database"`
+	Checklist     string          `json:"checklist"`
+	Organisations []demoOrgResult `json:"organisations"`
+	LeagueFiles   []string        `json:"league_files"`
+	Seconds       float64         `json:"seconds"`
+}
+
+func newDemoCmd(streams IO) *cobra.Command {
+	opts := demoOptions{IO: streams, now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "demo [--out DIR]",
+		Short: "Assess the three built-in sandbox organisations end to end and write their reports and a league table",
+		Long: `Demo starts the three sandbox organisations (exemplar, typical, legacy) in-process on
+127.0.0.1, assesses each against the checklist with its bundled example answers, records all
+evidence in DIR/evidence.db, writes each organisation's PDF, XLSX and JSON report and a league
+table (league.pdf, league.xlsx, league.json), and prints a summary.`,
+		Example: `  jigsaw demo
+  jigsaw demo --out /tmp/jigsaw-demo --format pdf,json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDemo(c.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.OutDir, "out", "jigsaw-demo", "directory for the evidence database and reports")
+	cmd.Flags().StringVar(&opts.Checklist, "checklist", "nhs-interop@2026.1", "checklist id@version")
+	cmd.Flags().StringVar(&opts.Formats, "format", "pdf,xlsx,json", "report formats")
+	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "summary format: table or json")
+	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 1, "multiply the sandboxes' deliberate delays (0 turns them off)")
+	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", probes.DefaultConcurrency, "probes run at once per organisation")
+	cmd.Flags().BoolVar(&opts.NoProgress, "no-progress", false, "do not show progress")
+	return cmd
+}
+
+func runDemo(ctx context.Context, opts demoOptions) error {
+	start := time.Now()
+	if opts.Format != "table" && opts.Format != "json" {
+		return usageErrorf("unknown output format %q: use table or json", opts.Format)
+	}
+	formats, err := reports.ParseFormats(opts.Formats)
+	if err != nil {
+		return usageErrorf("--format: %v", err)
+	}
+	if opts.LatencyScale < 0 {
+		return usageErrorf("--latency-scale must be 0 or more, not %g", opts.LatencyScale)
+	}
+	c, err := checklist.Lookup(opts.Checklist)
+	if err != nil {
+		return usageErrorf("--checklist: %v", err)
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+		return fmt.Errorf("create output directory: %w", err)
+	}
+	dbPath := filepath.Join(opts.OutDir, "evidence.db")
+	store, err := evidence.Open(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	reg := all.Registry()
+	out := demoOutput{OutDir: opts.OutDir, Database: dbPath, Checklist: c.Ref()}
+	var entries []scoring.LeagueEntry
+	generatedAt := opts.now().UTC()
+	for _, d := range demoOrgs {
+		res, entry, err := demoAssess(ctx, opts, store, reg, c, d, formats, generatedAt)
+		if err != nil {
+			return fmt.Errorf("demo organisation %s: %w", d.Profile, err)
+		}
+		out.Organisations = append(out.Organisations, res)
+		entries = append(entries, entry)
+	}
+
+	table, err := scoring.League(entries, nil)
+	if err != nil {
+		return fmt.Errorf("build league table: %w", err)
+	}
+	league, err := reports.BuildLeague(reports.LeagueMeta{
+		Title:       "Jigsaw demo: interoperability league table",
+		Checklist:   c.Ref(),
+		Generator:   "jigsaw " + toolVersion(),
+		GeneratedAt: generatedAt,
+	}, table)
+	if err != nil {
+		return err
+	}
+	out.LeagueFiles, err = reports.WriteLeague(ctx, opts.OutDir, league, formats)
+	if err != nil {
+		return fmt.Errorf("write league table: %w", err)
+	}
+	for _, row := range table.Rows {
+		for i := range out.Organisations {
+			if out.Organisations[i].ODS == row.ODS {
+				out.Organisations[i].Rank = row.Rank
+			}
+		}
+	}
+	out.Seconds = time.Since(start).Seconds()
+	return printDemo(opts.IO.Out, opts.Format, out)
+}
+
+func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, reg *probes.Registry, c *checklist.Checklist,
+	d demoOrg, formats []reports.Format, generatedAt time.Time) (demoOrgResult, scoring.LeagueEntry, error) {
+	ans, err := answers.Example(d.Answers, c)
+	if err != nil {
+		return demoOrgResult{}, scoring.LeagueEntry{}, err
+	}
+	scale := opts.LatencyScale
+	if scale == 0 {
+		scale = -1 // sandbox.Config: negative turns the delays off
+	}
+	srvCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srv, err := sandbox.Start(srvCtx, sandbox.Config{
+		Profile:      d.Profile,
+		Dir:          filepath.Join(opts.OutDir, "sandbox", string(d.Profile)),
+		Org:          sandbox.Org{ODSCode: ans.Organisation.ODS, Name: ans.Organisation.Name},
+		LatencyScale: scale,
+	})
+	if err != nil {
+		return demoOrgResult{}, scoring.LeagueEntry{}, fmt.Errorf("start sandbox: %w", err)
+	}
+	defer srv.Close()
+
+	org := evidence.Organisation{ODSCode: ans.Organisation.ODS, Name: ans.Organisation.Name, Type: ans.Organisation.Type, Region: d.Region}
+	runner := probes.Runner{Concurrency: opts.Concurrency, Client: probes.ClientOptions{UserAgent: userAgent()}}
+	if !opts.NoProgress {
+		fmt.Fprintf(opts.IO.ErrOut, "Assessing %s (%s, sandbox profile %s) at %s\n", org.Name, org.ODSCode, d.Profile, srv.BaseURL())
+		runner.Progress = probes.NewProgress(opts.IO.ErrOut)
+	}
+	outcome, err := assess.Run(ctx, store, assess.Options{
+		Checklist: c,
+		Org:       org,
+		Target: probes.Target{
+			BaseURL: srv.BaseURL(), FHIRVersion: probes.R4, Token: srv.Token,
+			CAFile: srv.CAFile, TestNHSNumber: srv.TestNHSNumber,
+		},
+		Registry:    reg,
+		Runner:      runner,
+		Answers:     ans,
+		Cycle:       "demo",
+		ToolVersion: toolVersion(),
+	})
+	if err != nil {
+		return demoOrgResult{}, scoring.LeagueEntry{}, err
+	}
+	scored, err := assess.Score(ctx, store, outcome.Assessment.ID, checklist.Lookup)
+	if err != nil {
+		return demoOrgResult{}, scoring.LeagueEntry{}, err
+	}
+	report, err := reports.Build(assess.ReportInput(scored, generatedAt, "jigsaw "+toolVersion()))
+	if err != nil {
+		return demoOrgResult{}, scoring.LeagueEntry{}, fmt.Errorf("build report: %w", err)
+	}
+	files, err := reports.WriteReport(ctx, opts.OutDir, reportBaseName(org.ODSCode, outcome.Assessment.Ref), report, formats)
+	if err != nil {
+		return demoOrgResult{}, scoring.LeagueEntry{}, fmt.Errorf("write report: %w", err)
+	}
+	counts := map[string]int{}
+	for st, n := range outcome.Counts {
+		counts[string(st)] = n
+	}
+	res := demoOrgResult{
+		Profile: string(d.Profile), ODS: org.ODSCode, Name: org.Name, Assessment: outcome.Assessment.Ref,
+		Status: string(outcome.Assessment.Status), Percent: scored.Result.Percent, Rating: scored.Result.Rating,
+		WarningNotice: scored.Result.WarningNotice.Flagged, Probes: counts, Files: files,
+	}
+	return res, scoring.EntryFromResult(org.ODSCode, org.Name, org.Region, scored.Result), nil
+}
+
+// reportBaseName names an organisation's report files after its ODS code and assessment.
+func reportBaseName(ods, assessmentRef string) string {
+	return ods + "-" + assessmentRef
+}
+
+func printDemo(w io.Writer, format string, out demoOutput) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RANK\tODS\tORGANISATION\tSCORE\tRATING\tWARNING NOTICE\tPROBES (pass/warn/fail/skip/error)\tSTATUS")
+	for _, o := range out.Organisations {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d/%d/%d/%d/%d\t%s\n", o.Rank, o.ODS, o.Name, percentText(o.Percent),
+			ratingLabel(o.Rating), yesNo(o.WarningNotice), o.Probes["pass"], o.Probes["warn"], o.Probes["fail"],
+			o.Probes["skip"], o.Probes["error"], o.Status)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nEvidence: %s\nReports:\n", out.Database)
+	for _, o := range out.Organisations {
+		for _, f := range o.Files {
+			fmt.Fprintf(w, "  %s\n", f)
+		}
+	}
+	fmt.Fprintln(w, "League table:")
+	for _, f := range out.LeagueFiles {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	fmt.Fprintf(w, "Done in %.1fs.\n", out.Seconds)
+	return nil
+}
+
+func percentText(p *float64) string {
+	if p == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%", *p)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "YES"
+	}
+	return "no"
+}
+
+func ratingLabel(r scoring.Rating) string {
+	switch r {
+	case scoring.Outstanding:
+		return "Outstanding"
+	case scoring.Good:
+		return "Good"
+	case scoring.RequiresImprovement:
+		return "Requires improvement"
+	case scoring.Inadequate:
+		return "Inadequate"
+	}
+	return "Not rated"
+}
