@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 )
 
 // Values several packs need, fetched once per run through the shared cache.
@@ -120,8 +121,10 @@ func (s *Session) TestPatient(ctx context.Context) (*TestPatient, error) {
 			if err != nil {
 				return nil, err
 			}
+			// The identifier's system is identity.nhs-number.system's business: any identifier
+			// with the number names the test patient.
 			for _, rec := range set.Patients {
-				if rec.Patient.NHSNumber() == n && rec.Patient.ID != "" {
+				if rec.Patient.ID != "" && slices.ContainsFunc(rec.Patient.Identifier, func(id Identifier) bool { return id.Value == n }) {
 					return &TestPatient{PatientRecord: rec, ID: rec.Patient.ID, NHSNumber: n, Found: "NHS number search"}, nil
 				}
 			}

@@ -45,6 +45,8 @@ func contentType(ctx context.Context, s *probes.Session) probes.Result {
 			bad = append(bad, fmt.Sprintf("%s: %s", label, shown))
 		case charset != "" && charset != "utf-8":
 			bad = append(bad, fmt.Sprintf("%s: charset %s", label, probes.Clip(charset, 20)))
+		case r.Truncated || probes.ResourceTypeOf(r.Body) == "":
+			bad = append(bad, fmt.Sprintf("%s: labelled %s but the body is not a FHIR JSON resource", label, shown))
 		}
 	}
 	check("GET metadata", f.Response)

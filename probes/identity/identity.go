@@ -86,14 +86,16 @@ func nhsNumberSearch(ctx context.Context, s *probes.Session) probes.Result {
 	case len(set.Patients) > 1:
 		return probes.Failed(exp, fmt.Sprintf("%d Patients returned for NHS number %s (%d carry it)", len(set.Patients), shown, matching))
 	case matching == 0:
-		return probes.Failed(exp, fmt.Sprintf("the Patient returned for NHS number %s does not carry it in the NHS number system", shown))
+		return probes.Failed(exp, fmt.Sprintf("the Patient returned for NHS number %s does not carry it", shown))
 	}
 	return probes.Passed(exp, fmt.Sprintf("exactly one Patient (id %s) with NHS number %s", probes.Clip(set.Patients[0].Patient.ID, 64), shown))
 }
 
+// hasNHSNumber reports whether the patient carries the NHS number, under the national system
+// or a look-alike (which system is used is identity.nhs-number.system's question).
 func hasNHSNumber(p *probes.Patient, n string) bool {
 	for _, id := range p.Identifier {
-		if id.System == probes.SystemNHSNumber && id.Value == n {
+		if id.Value == n && (id.System == "" || IsNHSNumberSystem(id.System)) {
 			return true
 		}
 	}
