@@ -148,7 +148,7 @@ func TestParseErrors(t *testing.T) {
 				}
 				src = strings.Replace(src, r[0], r[1], 1)
 			}
-			_, err := Parse("x/bad.yaml", []byte(src), WithChecklist(catalogue(t), asOf))
+			_, err := Parse("bad.yaml", []byte(src), WithChecklist(catalogue(t), asOf))
 			var es yamldoc.Errors
 			if !errors.As(err, &es) {
 				t.Fatalf("want yamldoc.Errors, got %v", err)

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -51,7 +50,7 @@ func Parse(name string, data []byte, opts ...Option) (*File, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	doc, err := yamldoc.Parse(filepath.Base(name), data)
+	doc, err := yamldoc.Parse(name, data)
 	if err != nil {
 		return nil, err
 	}

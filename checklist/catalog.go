@@ -127,7 +127,6 @@ func (r *Registry) load(id, version string) (*Checklist, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalogue checklist %s@%s is invalid:\n%w", id, version, err)
 	}
-	c.Source = p
 	if c.ID != id || c.Version != version {
 		return nil, errors.New(p + ": declares " + c.Ref() + "; the file name must match its id and version")
 	}

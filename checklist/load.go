@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/nhs-jigsaw/jigsaw/schemas"
 	"github.com/nhs-jigsaw/jigsaw/schemas/yamldoc"
@@ -45,7 +44,7 @@ func Parse(name string, data []byte, opts ...Option) (*Checklist, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	doc, err := yamldoc.Parse(filepath.Base(name), data)
+	doc, err := yamldoc.Parse(name, data)
 	if err != nil {
 		return nil, err
 	}

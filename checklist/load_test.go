@@ -158,7 +158,7 @@ func TestParseErrors(t *testing.T) {
 				}
 				src = strings.Replace(src, r[0], r[1], 1)
 			}
-			_, err := Parse("some/dir/bad.yaml", []byte(src), WithKnownProbes(knownTestProbe))
+			_, err := Parse("bad.yaml", []byte(src), WithKnownProbes(knownTestProbe))
 			got := errorLines(t, err)
 			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 				t.Errorf("errors\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))

@@ -115,10 +115,10 @@ func TestChecklistValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut := runJigsaw(t, "checklist", "validate", badPath)
-	want := "bad.yaml:9:10: version: must be a string, not a number (put the value in quotes)\n" +
-		"bad.yaml:56:17: domains[0].items[0].weight: 9 is above the maximum 5\n" +
-		"bad.yaml:1474:13: domains[6].items[0].probes[0]: unknown probe id \"security.auth.requird\": no probe with this id is registered\n"
-	if code != 1 || out != want || !strings.Contains(errOut, "bad.yaml: 3 problems") {
+	want := badPath + ":9:10: version: must be a string, not a number (put the value in quotes)\n" +
+		badPath + ":56:17: domains[0].items[0].weight: 9 is above the maximum 5\n" +
+		badPath + ":1474:13: domains[6].items[0].probes[0]: unknown probe id \"security.auth.requird\": no probe with this id is registered\n"
+	if code != 1 || out != want || !strings.Contains(errOut, badPath+": 3 problems") {
 		t.Fatalf("exit %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", code, out, want, errOut)
 	}
 	code, out, _ = runJigsaw(t, "checklist", "validate", badPath, "-o", "json")
