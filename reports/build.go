@@ -18,7 +18,8 @@ type Input struct {
 	Organisation Organisation
 	Assessment   AssessmentInfo
 	Checklist    *checklist.Checklist
-	// ChecklistSHA256 is the hash of the checklist file the assessment recorded.
+	// ChecklistSHA256 is the hash of the checklist file the assessment recorded; when empty the
+	// checklist's own SHA256 (set by the loader) is used.
 	ChecklistSHA256 string
 	Score           scoring.Result
 	Probes          []probes.Result
@@ -65,7 +66,8 @@ func Build(in Input) (*Report, error) {
 		Organisation:  in.Organisation,
 		Assessment:    in.Assessment,
 		Checklist: ChecklistInfo{
-			ID: in.Checklist.ID, Version: in.Checklist.Version, Title: in.Checklist.Title, SHA256: in.ChecklistSHA256,
+			ID: in.Checklist.ID, Version: in.Checklist.Version, Title: in.Checklist.Title,
+			SHA256: cmp.Or(in.ChecklistSHA256, in.Checklist.SHA256),
 		},
 		Summary: Summary{
 			Rating:        in.Score.Rating,
@@ -94,13 +96,18 @@ func Build(in Input) (*Report, error) {
 		})
 	}
 
+	r.Layers = []LayerScore{}
+	for _, l := range in.Score.Layers {
+		r.Layers = append(r.Layers, LayerScore{Layer: l.Layer, Title: LayerTitle(l.Layer), Percent: l.Percent, Items: l.Items, Scored: l.Scored})
+	}
+
 	for _, ir := range in.Score.Items {
 		it := items[ir.ItemID]
 		if it == nil {
 			return nil, fmt.Errorf("build report: scored item %s is not in checklist %s", ir.ItemID, in.Checklist.Ref())
 		}
 		item := Item{
-			ID: ir.ItemID, DomainID: ir.DomainID, Title: it.Title, Status: ir.Status,
+			ID: ir.ItemID, DomainID: ir.DomainID, Title: it.Title, Layer: it.Layer, Status: ir.Status,
 			Claimed: ir.Claimed, Verified: ir.Verified, Final: ir.Final, Gap: ir.Gap,
 			ClaimProvenance: ir.ClaimProvenance, Provenance: ir.Provenance, Unverified: ir.Unverified,
 			Mandatory: ir.Mandatory, Critical: ir.Critical, Weight: ir.Weight, Percent: ir.Percent,

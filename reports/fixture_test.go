@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,8 +27,16 @@ func levels(id string) checklist.Levels {
 }
 
 func fxItem(id, title string, weight int, critical bool, mandatory bool, probeIDs ...string) checklist.Item {
+	layer := checklist.Organisational
+	if len(probeIDs) > 0 {
+		layer = checklist.Foundational
+		if strings.HasPrefix(probeIDs[0], "fhir.") {
+			layer = checklist.Structural
+		}
+	}
 	it := checklist.Item{
-		ID: id, Title: title, Question: "Is " + title + " in place?", Guidance: "Look for evidence.",
+		Layer: layer,
+		ID:    id, Title: title, Question: "Is " + title + " in place?", Guidance: "Look for evidence.",
 		Evidence: []string{"Policy document"}, Levels: levels(id), Weight: weight, Critical: critical,
 		References: []checklist.Reference{{Framework: "CQC SAF", Clause: "Safe systems, pathways and transitions"}},
 		Probes:     probeIDs,

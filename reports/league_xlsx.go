@@ -131,12 +131,12 @@ func leagueNational(b *xlsxBook, l *League) error {
 		{"Checklist", l.Checklist},
 		{"Organisations", len(l.Rows)},
 		{"Rated", n.Count},
-		{"Minimum (%)", n.Min},
-		{"Q1 (%)", n.Q1},
-		{"Median (%)", n.Median},
-		{"Q3 (%)", n.Q3},
-		{"Maximum (%)", n.Max},
-		{"Mean (%)", n.Mean},
+		{"Minimum (%)", orNil(n.Count, n.Min)},
+		{"Q1 (%)", orNil(n.Count, n.Q1)},
+		{"Median (%)", orNil(n.Count, n.Median)},
+		{"Q3 (%)", orNil(n.Count, n.Q3)},
+		{"Maximum (%)", orNil(n.Count, n.Max)},
+		{"Mean (%)", orNil(n.Count, n.Mean)},
 		{"Warning Notice flags", l.WarningNotices},
 		{"Generated", l.GeneratedAt.UTC().Format("2006-01-02 15:04:05 MST")},
 		{"Generator", l.Generator},
@@ -161,7 +161,7 @@ func leagueNational(b *xlsxBook, l *League) error {
 	}
 	ratingEnd := ratingStart + len(l.Ratings) - 1
 	vary := false
-	if err := b.f.AddChart(sheetNational, "D2", &excelize.Chart{
+	if err := b.f.AddChart(sheetNational, "D2", &excelize.Chart{ // beside the fields, above the domain table
 		Type:       excelize.Col,
 		VaryColors: &vary,
 		Series: []excelize.ChartSeries{{
@@ -181,25 +181,29 @@ func leagueNational(b *xlsxBook, l *League) error {
 	if len(l.DomainStats) == 0 {
 		return nil
 	}
-	// National domain medians under the chart, with their own chart.
-	start := 20
-	if err := b.f.SetSheetRow(sheetNational, fmt.Sprintf("D%d", start), &[]any{"Domain", "Organisations", "Q1 (%)", "Median (%)", "Q3 (%)"}); err != nil {
+	// National domain medians below the ratings, with their own chart beside them.
+	start := len(rows) + 4
+	if err := b.f.SetSheetRow(sheetNational, fmt.Sprintf("A%d", start), &[]any{"Domain", "Organisations", "Q1 (%)", "Median (%)", "Q3 (%)"}); err != nil {
 		return err
 	}
-	if err := b.f.SetCellStyle(sheetNational, fmt.Sprintf("D%d", start), fmt.Sprintf("H%d", start), b.head); err != nil {
+	if err := b.f.SetCellStyle(sheetNational, fmt.Sprintf("A%d", start), fmt.Sprintf("E%d", start), b.head); err != nil {
 		return err
 	}
 	for i, ds := range l.DomainStats {
-		if err := b.f.SetSheetRow(sheetNational, fmt.Sprintf("D%d", start+1+i), &[]any{ds.Title, ds.Count, ds.Q1, ds.Median, ds.Q3}); err != nil {
+		row := start + 1 + i
+		if err := b.f.SetSheetRow(sheetNational, fmt.Sprintf("A%d", row), &[]any{ds.Title, ds.Count, ds.Q1, ds.Median, ds.Q3}); err != nil {
+			return err
+		}
+		if err := b.f.SetCellStyle(sheetNational, fmt.Sprintf("C%d", row), fmt.Sprintf("E%d", row), b.number); err != nil {
 			return err
 		}
 	}
-	if err := b.f.SetColWidth(sheetNational, "D", "D", 40); err != nil {
+	if err := b.f.SetColWidth(sheetNational, "C", "E", 11); err != nil {
 		return err
 	}
 	end := start + len(l.DomainStats)
-	return b.barChart(sheetNational, fmt.Sprintf("J%d", start), "National median by domain (%)", fmt.Sprintf("'%s'!$G$%d", sheetNational, start),
-		fmt.Sprintf("'%s'!$D$%d:$D$%d", sheetNational, start+1, end), fmt.Sprintf("'%s'!$G$%d:$G$%d", sheetNational, start+1, end),
+	return b.barChart(sheetNational, fmt.Sprintf("G%d", start), "National median by domain (%)", fmt.Sprintf("'%s'!$D$%d", sheetNational, start),
+		fmt.Sprintf("'%s'!$A$%d:$A$%d", sheetNational, start+1, end), fmt.Sprintf("'%s'!$D$%d:$D$%d", sheetNational, start+1, end),
 		uint(120+28*len(l.DomainStats)))
 }
 
@@ -299,4 +303,12 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string(r[:n])
+}
+
+// orNil leaves a statistic empty when nothing was rated.
+func orNil(count int, v float64) any {
+	if count == 0 {
+		return nil
+	}
+	return v
 }

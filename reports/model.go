@@ -26,6 +26,7 @@ type Report struct {
 	Checklist       ChecklistInfo    `json:"checklist"`
 	Summary         Summary          `json:"summary"`
 	Domains         []Domain         `json:"domains"`
+	Layers          []LayerScore     `json:"layers" jsonschema:"description=Scores by interoperability layer (HIMSS): foundational\\, structural\\, semantic\\, organisational"`
 	Items           []Item           `json:"items"`
 	Findings        []Finding        `json:"findings"`
 	Gaps            []Gap            `json:"gaps" jsonschema:"description=Items with both a claimed and a verified level, largest over-claim first"`
@@ -109,11 +110,36 @@ type Domain struct {
 	Scored      int      `json:"scored"`
 }
 
+// LayerScore is the score of the items tagged with one interoperability layer.
+type LayerScore struct {
+	Layer   checklist.Layer `json:"layer" jsonschema:"enum=foundational,enum=structural,enum=semantic,enum=organisational"`
+	Title   string          `json:"title"`
+	Percent *float64        `json:"percent,omitempty" jsonschema:"minimum=0,maximum=100"`
+	Items   int             `json:"items"`
+	Scored  int             `json:"scored"`
+}
+
+// LayerTitle is a layer as printed.
+func LayerTitle(l checklist.Layer) string {
+	switch l {
+	case checklist.Foundational:
+		return "Foundational (connectivity and transport)"
+	case checklist.Structural:
+		return "Structural (formats and APIs)"
+	case checklist.Semantic:
+		return "Semantic (shared codes and meaning)"
+	case checklist.Organisational:
+		return "Organisational (governance, policy, workflow)"
+	}
+	return string(l)
+}
+
 // Item is one checklist item's result. Levels are 1–4; 0 means none.
 type Item struct {
 	ID              string                `json:"id"`
 	DomainID        string                `json:"domain_id"`
 	Title           string                `json:"title"`
+	Layer           checklist.Layer       `json:"layer,omitempty" jsonschema:"enum=,enum=foundational,enum=structural,enum=semantic,enum=organisational"`
 	Status          scoring.Status        `json:"status" jsonschema:"enum=answered,enum=not-applicable,enum=not-reviewed,enum=waived,enum=error"`
 	Claimed         int                   `json:"claimed,omitempty" jsonschema:"minimum=0,maximum=4"`
 	Verified        int                   `json:"verified,omitempty" jsonschema:"minimum=0,maximum=4"`

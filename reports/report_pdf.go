@@ -204,6 +204,27 @@ func reportSummary(d *pdfDoc, r *Report) {
 	}
 	d.barChart(labels, values)
 	d.para("Dashed lines mark the CQC-style bands: 39% Requires improvement, 63% Good, 88% Outstanding. An item at level 1–4 scores 25/50/75/100%.", 8, "", midGrey)
+
+	var layerRows [][]cell
+	for _, l := range r.Layers {
+		if l.Items == 0 {
+			continue
+		}
+		c := cell{text: pct(l.Percent), bold: true}
+		if l.Percent != nil {
+			ink := ratingColour(bandOf(*l.Percent))
+			c.ink = &ink
+		}
+		layerRows = append(layerRows, []cell{txt(l.Title), txt(fmt.Sprintf("%d / %d", l.Scored, l.Items)), c})
+	}
+	if len(layerRows) > 0 {
+		d.subheading("Interoperability layers")
+		d.table([]column{
+			{head: "Layer", width: 110},
+			{head: "Items scored", width: 35, align: "C"},
+			{head: "Score", width: 35, align: "R"},
+		}, layerRows)
+	}
 }
 
 func reportFindings(d *pdfDoc, r *Report) {

@@ -157,7 +157,7 @@ func TestReportXLSXGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	wantSheets := []string{"Summary", "Domains", "Items", "Probes", "Evidence", "Recommendations", "Attestations"}
+	wantSheets := []string{"Summary", "Domains", "Layers", "Items", "Probes", "Evidence", "Recommendations", "Attestations"}
 	if got := f.GetSheetList(); !reflect.DeepEqual(got, wantSheets) {
 		t.Fatalf("sheets = %q, want %q", got, wantSheets)
 	}
@@ -436,6 +436,12 @@ func TestWriteReport(t *testing.T) {
 	lpaths, err := WriteLeague(context.Background(), dir, fixtureLeague(t), []Format{JSON, PDF})
 	if err != nil || len(lpaths) != 2 || filepath.Base(lpaths[0]) != "league.json" {
 		t.Errorf("WriteLeague = %q, %v", lpaths, err)
+	}
+
+	for _, bad := range []string{"", "..", "../escape", `a\b`} {
+		if _, err := WriteReport(context.Background(), dir, bad, r, Formats()); err == nil {
+			t.Errorf("WriteReport with base %q: no error", bad)
+		}
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -12,6 +12,7 @@ import (
 const (
 	sheetSummary         = "Summary"
 	sheetDomains         = "Domains"
+	sheetLayers          = "Layers"
 	sheetItems           = "Items"
 	sheetProbes          = "Probes"
 	sheetEvidence        = "Evidence"
@@ -34,7 +35,7 @@ func RenderXLSX(w io.Writer, r *Report) error {
 		return err
 	}
 	steps := []func(*xlsxBook, *Report) error{
-		xlsxSummary, xlsxDomains, xlsxItems, xlsxProbes, xlsxEvidence, xlsxRecommendations, xlsxAttestations,
+		xlsxSummary, xlsxDomains, xlsxLayers, xlsxItems, xlsxProbes, xlsxEvidence, xlsxRecommendations, xlsxAttestations,
 	}
 	for _, step := range steps {
 		if err := step(b, r); err != nil {
@@ -88,10 +89,6 @@ func xlsxSummary(b *xlsxBook, r *Report) error {
 	if err := b.f.SetColStyle(sheetSummary, "A", b.label); err != nil {
 		return err
 	}
-	// The overall score is the 13th field, on row 14 below the header.
-	if err := b.f.SetCellStyle(sheetSummary, "B14", "B14", b.number); err != nil {
-		return err
-	}
 	if err := b.highlight(sheetSummary, 2, len(rows), ratingRules); err != nil {
 		return err
 	}
@@ -126,6 +123,23 @@ func xlsxDomains(b *xlsxBook, r *Report) error {
 		fmt.Sprintf("%s!$B$2:$B$%d", sheetDomains, n), fmt.Sprintf("%s!$C$2:$C$%d", sheetDomains, n), uint(120+28*len(rows)))
 }
 
+func xlsxLayers(b *xlsxBook, r *Report) error {
+	rows := make([][]any, 0, len(r.Layers))
+	for _, l := range r.Layers {
+		rows = append(rows, []any{string(l.Layer), l.Title, l.Percent, l.Scored, l.Items})
+	}
+	if err := b.table(sheetLayers, []xcol{
+		{head: "Layer id", width: 16},
+		{head: "Layer", width: 46, kind: "wrap"},
+		{head: "Score (%)", width: 11, kind: "num"},
+		{head: "Items scored", width: 12},
+		{head: "Items", width: 8},
+	}, rows); err != nil {
+		return err
+	}
+	return b.percentBands(sheetLayers, 3, len(rows))
+}
+
 func xlsxItems(b *xlsxBook, r *Report) error {
 	rows := make([][]any, 0, len(r.Items))
 	for _, it := range r.Items {
@@ -134,7 +148,7 @@ func xlsxItems(b *xlsxBook, r *Report) error {
 			probes = append(probes, p.ProbeID+": "+p.Status)
 		}
 		rows = append(rows, []any{
-			it.ID, it.DomainID, it.Title, string(it.Status), intOrNil(it.Claimed), intOrNil(it.Verified), intOrNil(it.Final),
+			it.ID, it.DomainID, it.Title, string(it.Layer), string(it.Status), intOrNil(it.Claimed), intOrNil(it.Verified), intOrNil(it.Final),
 			ptrIntOrNil(it.Gap), string(it.ClaimProvenance), string(it.Provenance), yesNo(it.Unverified),
 			yesNo(it.Mandatory), yesNo(it.Critical), it.Weight, it.Percent, strings.Join(probes, "\n"),
 			strings.Join(it.Reasons, "\n"),
@@ -144,6 +158,7 @@ func xlsxItems(b *xlsxBook, r *Report) error {
 		{head: "Item", width: 11},
 		{head: "Domain", width: 18},
 		{head: "Title", width: 40, kind: "wrap"},
+		{head: "Layer", width: 14},
 		{head: "Status", width: 14},
 		{head: "Claimed", width: 9},
 		{head: "Verified", width: 9},
@@ -161,17 +176,17 @@ func xlsxItems(b *xlsxBook, r *Report) error {
 	}, rows); err != nil {
 		return err
 	}
-	if err := b.highlight(sheetItems, 4, len(rows), itemRules); err != nil {
+	if err := b.highlight(sheetItems, 5, len(rows), itemRules); err != nil {
 		return err
 	}
-	if err := b.levelScale(sheetItems, 7, len(rows)); err != nil {
+	if err := b.levelScale(sheetItems, 8, len(rows)); err != nil {
 		return err
 	}
 	if len(rows) == 0 {
 		return nil
 	}
 	red := b.cond["red"]
-	return b.f.SetConditionalFormat(sheetItems, fmt.Sprintf("H2:H%d", len(rows)+1), []excelize.ConditionalFormatOptions{
+	return b.f.SetConditionalFormat(sheetItems, fmt.Sprintf("I2:I%d", len(rows)+1), []excelize.ConditionalFormatOptions{
 		{Type: "cell", Criteria: ">", Value: "0", Format: &red},
 	})
 }

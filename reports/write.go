@@ -63,6 +63,9 @@ func writeJSON(w io.Writer, v any) error {
 // WriteReport writes the report in each format to dir/base.<format> and returns the paths
 // written. Each file appears whole or not at all.
 func WriteReport(ctx context.Context, dir, base string, r *Report, formats []Format) ([]string, error) {
+	if base == "" || base == "." || base == ".." || strings.ContainsAny(base, `/\`) {
+		return nil, fmt.Errorf("report file name %q must be a plain name without a directory (for example the ODS code)", base)
+	}
 	return writeAll(ctx, dir, base, formats, map[Format]func(io.Writer) error{
 		PDF:  func(w io.Writer) error { return RenderPDF(w, r) },
 		XLSX: func(w io.Writer) error { return RenderXLSX(w, r) },

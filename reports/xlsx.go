@@ -137,6 +137,15 @@ func (b *xlsxBook) table(name string, cols []xcol, rows [][]any) error {
 		if err := f.SetSheetRow(name, fmt.Sprintf("A%d", i+2), &vals); err != nil {
 			return err
 		}
+		// Fractions in mixed columns (the Summary's values) get one decimal place too.
+		for j, v := range vals {
+			if _, isFloat := v.(float64); isFloat && j < len(cols) && cols[j].kind != "num" {
+				ref, _ := excelize.CoordinatesToCellName(j+1, i+2)
+				if err := f.SetCellStyle(name, ref, ref, b.number); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	if err := f.SetPanes(name, &excelize.Panes{
 		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",

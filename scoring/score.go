@@ -73,6 +73,7 @@ func Score(in Input) (Result, error) {
 		res.Items = append(res.Items, items...)
 	}
 	res.Completeness = completeness(res.Items)
+	res.Layers = layers(in.Checklist, res.Items)
 
 	res.BandRating = NotRated
 	if domainsScored > 0 {
@@ -504,4 +505,36 @@ func plural(noun string, ids []string) string {
 		return noun + " " + ids[0]
 	}
 	return noun + "s " + strings.Join(ids, ", ")
+}
+
+// layers scores each interoperability layer over the items tagged with it, in layer order.
+func layers(cl *checklist.Checklist, items []ItemResult) []LayerResult {
+	layerOf := map[string]checklist.Layer{}
+	for _, d := range cl.Domains {
+		for _, it := range d.Items {
+			layerOf[it.ID] = it.Layer
+		}
+	}
+	out := make([]LayerResult, 0, len(checklist.Layers()))
+	for _, l := range checklist.Layers() {
+		lr := LayerResult{Layer: l}
+		var sum, weights float64
+		for _, ir := range items {
+			if layerOf[ir.ItemID] != l {
+				continue
+			}
+			lr.Items++
+			if ir.Status == Answered {
+				lr.Scored++
+				sum += float64(ir.Weight) * *ir.Percent
+				weights += float64(ir.Weight)
+			}
+		}
+		if lr.Scored > 0 {
+			p := sum / weights
+			lr.Percent = &p
+		}
+		out = append(out, lr)
+	}
+	return out
 }

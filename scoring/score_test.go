@@ -567,3 +567,30 @@ func TestRatingLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestLayers(t *testing.T) {
+	tagged := func(id string, weight int, l checklist.Layer) checklist.Item {
+		it := item(id, weight)
+		it.Layer = l
+		return it
+	}
+	cl := list(domain("a",
+		tagged("A-01", 1, checklist.Foundational), tagged("A-02", 3, checklist.Foundational),
+		tagged("A-03", 1, checklist.Organisational), tagged("A-04", 1, checklist.Semantic), item("A-05", 1)))
+	res, err := Score(Input{Checklist: cl, OrgType: checklist.AcuteTrust, AsOf: asOf, Claims: []Claim{
+		answered("A-01", 4, SelfAssessed), answered("A-02", 2, SelfAssessed), answered("A-03", 1, SelfAssessed),
+		{ItemID: "A-04", Status: NotApplicable}, answered("A-05", 4, SelfAssessed),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []LayerResult{
+		{Layer: checklist.Foundational, Percent: ptrF(62.5), Items: 2, Scored: 2},
+		{Layer: checklist.Structural},
+		{Layer: checklist.Semantic, Items: 1},
+		{Layer: checklist.Organisational, Percent: ptrF(25), Items: 1, Scored: 1},
+	}
+	if !reflect.DeepEqual(res.Layers, want) {
+		t.Errorf("layers = %+v, want %+v", res.Layers, want)
+	}
+}

@@ -103,7 +103,19 @@ type Result struct {
 	WarningNotice WarningNotice  `json:"warning_notice"`
 	Completeness  Completeness   `json:"completeness"`
 	Domains       []DomainResult `json:"domains"`
-	Items         []ItemResult   `json:"items"`
+	// Layers score the items tagged with each interoperability layer, so a report can show an
+	// organisation strong technically but weak organisationally. Untagged items are left out.
+	Layers []LayerResult `json:"layers"`
+	Items  []ItemResult  `json:"items"`
+}
+
+// LayerResult is the weighted mean score of the answered items of one interoperability layer.
+type LayerResult struct {
+	Layer checklist.Layer `json:"layer" jsonschema:"enum=foundational,enum=structural,enum=semantic,enum=organisational"`
+	// Percent is absent when no item of the layer was answered.
+	Percent *float64 `json:"percent,omitempty" jsonschema:"minimum=0,maximum=100"`
+	Items   int      `json:"items"`
+	Scored  int      `json:"scored"`
 }
 
 // WarningNotice flags an assessment whose critical failures a regulator should consider for a
