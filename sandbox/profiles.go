@@ -89,7 +89,7 @@ func Defects(p Profile) []Defect {
 			{"legacy.capability-no-search", "The CapabilityStatement is out of date: resources list only the read interaction and no search parameters.", "fhir.capability.resources"},
 			{"legacy.json-only", "The CapabilityStatement declares JSON only.", "fhir.capability.formats"},
 			{"legacy.json-content-type", "Every response is served as application/json, never application/fhir+json.", "fhir.content-type"},
-			{"legacy.xml-crash", "A request for XML (_format or Accept) fails with a 500 HTML error page.", "fhir.format.negotiation"},
+			{"legacy.xml-crash", "A request for any format but JSON (XML, or a type FHIR does not have; by _format or Accept) fails with a 500 HTML error page.", "fhir.format.negotiation"},
 			{"legacy.html-errors", "Errors are HTML pages, not OperationOutcomes.", "fhir.errors.operation-outcome"},
 			{"legacy.unknown-id-200", "Reading an unknown id answers 200 with an informational OperationOutcome instead of 404.", "fhir.read.not-found"},
 			{"legacy.no-etag", "Reads carry no ETag and resources no meta.versionId.", "fhir.read.versioning"},
@@ -107,7 +107,7 @@ func Defects(p Profile) []Defect {
 			{"legacy.snomed-system-variant", "Some SNOMED CT codings use the OID system urn:oid:2.16.840.1.113883.6.96.", "terminology.snomed.system-uri"},
 			{"legacy.invalid-snomed", "Some SNOMED CT codes fail the Verhoeff check (transcription errors).", "terminology.snomed.valid-ids"},
 			{"legacy.local-drug-codes", "Medications are coded in a local formulary, not dm+d.", "terminology.dmd.medications"},
-			{"legacy.invalid-loinc", "Blood pressure component LOINC codes carry wrong check digits.", "terminology.loinc.valid-ids"},
+			{"legacy.invalid-loinc", "Every LOINC code (observation codes and blood pressure components) carries a wrong check digit.", "terminology.loinc.valid-ids"},
 			{"legacy.no-smart", "There is no /.well-known/smart-configuration (a 404 HTML page).", "smart.configuration"},
 			{"legacy.slow", "Patient searches take 1.2–1.6 s and every other response 150–300 ms (scaled by Config.LatencyScale).", "performance.latency"},
 		}
@@ -134,7 +134,7 @@ type xmlHandling int
 const (
 	xmlServed  xmlHandling = iota // FHIR XML, converted from the JSON
 	xmlAsJSON                     // answered in JSON anyway
-	xmlCrashes                    // 500 HTML error page
+	xmlCrashes                    // 500 HTML error page, as for any format but JSON
 )
 
 // unknownParams is how a profile treats search parameters it does not know.

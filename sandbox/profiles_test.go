@@ -191,10 +191,17 @@ var defectObservers = map[string]func(t *testing.T, f *fixture){
 		}
 	},
 	"legacy.xml-crash": func(t *testing.T, f *fixture) {
-		for _, r := range []response{f.get(t, "/metadata?_format=xml"), f.get(t, "/metadata", withHeader("Accept", "application/fhir+xml"))} {
+		for _, r := range []response{
+			f.get(t, "/metadata?_format=xml"),
+			f.get(t, "/metadata", withHeader("Accept", "application/fhir+xml")),
+			f.get(t, "/metadata", withHeader("Accept", "application/x-unknown")),
+		} {
 			if r.status != 500 || mediaType(r.contentType()) != "text/html" {
-				t.Errorf("XML request: %d %s, want 500 HTML", r.status, r.contentType())
+				t.Errorf("non-JSON request: %d %s, want 500 HTML", r.status, r.contentType())
 			}
+		}
+		if r := f.get(t, "/metadata", withHeader("Accept", "text/html,*/*;q=0.8")); r.status != 200 {
+			t.Errorf("browser Accept: %d, want JSON", r.status)
 		}
 	},
 	"legacy.html-errors": func(t *testing.T, f *fixture) {

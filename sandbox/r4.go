@@ -118,7 +118,7 @@ func (s *r4Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case requested == formatXML && s.b.xml == xmlServed:
 		x.format = formatXML
-	case requested == formatXML && s.b.xml == xmlCrashes:
+	case requested != formatJSON && s.b.xml == xmlCrashes:
 		s.crash(x, "org.springframework.web.HttpMediaTypeNotAcceptableException", "Could not find acceptable representation")
 		return
 	case requested == formatUnsupported && s.b.xml == xmlServed:

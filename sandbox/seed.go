@@ -436,7 +436,11 @@ func (g *generator) observationCode(k observationKind, q conceptQuality) codeabl
 	c := concept{Code: k.SNOMED, Display: k.SNOMEDDisplay, LayText: k.LayText, LocalCode: k.LocalCode}
 	cc := g.snomedConcept(c, q, "observations")
 	if k.LOINC != "" && (q == codedWell || q == codedOIDSystem || q == codedBrokenSNOMED) {
-		cc.Coding = append(cc.Coding, coding{System: terminology.SystemLOINC, Code: k.LOINC, Display: k.LOINCDisplay})
+		loinc := k.LOINC
+		if g.b.legacyCoding {
+			loinc = breakCheckDigit(loinc) // the legacy mapping table has the check digits wrong
+		}
+		cc.Coding = append(cc.Coding, coding{System: terminology.SystemLOINC, Code: loinc, Display: k.LOINCDisplay})
 	}
 	return cc
 }
