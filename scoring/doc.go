@@ -42,6 +42,10 @@
 // equally, as CQC weighs its key questions equally, so a domain with many items does not drown
 // the others (OpenSCAP's default model normalises each group the same way).
 //
+// Items tagged with an interoperability layer (foundational, structural, semantic,
+// organisational) are also scored per layer, the same weighted way, so a report can show an
+// organisation strong technically but weak organisationally.
+//
 // # Domain maturity level (1–5, gated)
 //
 // Each level needs every condition of the levels below it:
