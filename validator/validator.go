@@ -213,9 +213,14 @@ const maxLineBytes = jsontok.MaxTokenBytes
 // the size of r. A JSON syntax error ends a document, but in NDJSON only its own line. The
 // returned error is an I/O error, a cancellation or fn's error; findings are in the results.
 func (v *Validator) ValidateStream(ctx context.Context, r io.Reader, fn func(Result) error) (Summary, error) {
+	return v.stream(ctx, r, fn, nil)
+}
+
+func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) error, onTree func(*tree)) (Summary, error) {
 	w := v.pool.Get().(*walker)
 	defer v.pool.Put(w)
 	w.ctx = ctx
+	w.onTree = onTree
 	cr := &countingReader{r: r}
 	br := bufio.NewReaderSize(cr, 64<<10)
 	var sum Summary

@@ -64,6 +64,7 @@ type walker struct {
 	ops      int
 	eval     fhirpath.Evaluator
 	lineRdr  *jsontok.Reader
+	onTree   func(*tree) // called with each finished resource tree (terminology analysis)
 	// the top-level resource
 	resType, resID string
 }
@@ -271,6 +272,9 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 	if own {
 		if err == nil {
 			w.evaluate(w.tree())
+			if w.onTree != nil {
+				w.onTree(w.tree())
+			}
 		}
 		w.dropTree()
 	}

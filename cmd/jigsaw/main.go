@@ -92,6 +92,7 @@ PDF, Excel and JSON reports.`,
 		newVerifyCmd(streams),
 		newSandboxCmd(streams),
 		newValidateCmd(streams),
+		newTerminologyCmd(streams),
 	)
 	return root
 }
