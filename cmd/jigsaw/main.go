@@ -87,6 +87,8 @@ PDF, Excel and JSON reports.`,
 	root.AddCommand(
 		// commands:
 		newDemoCmd(streams),
+		newAssessCmd(streams),
+		newReportCmd(streams),
 		newChecklistCmd(streams),
 		newSchemaCmd(streams),
 		newVerifyCmd(streams),

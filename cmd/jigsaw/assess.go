@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nhs-jigsaw/jigsaw/answers"
+	"github.com/nhs-jigsaw/jigsaw/assess"
+	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/evidence"
+	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/probes/all"
+	"github.com/nhs-jigsaw/jigsaw/scoring"
+	"github.com/nhs-jigsaw/jigsaw/terminology"
+)
+
+type assessOptions struct {
+	IO         IO
+	Target     targetFlags
+	ODS        string
+	Name       string
+	Type       string
+	Region     string
+	Checklist  string
+	Answers    string
+	DB         string
+	Cycle      string
+	Resume     string
+	KeepBodies bool
+	Format     string
+}
+
+// assessOutput is what assess prints with -o json.
+type assessOutput struct {
+	Assessment evidence.Assessment    `json:"assessment"`
+	Database   string                 `json:"database"`
+	Ran        int                    `json:"probes_run"`
+	Resumed    int                    `json:"probes_already_recorded"`
+	Probes     map[probes.Status]int  `json:"probe_counts"`
+	Imported   *evidence.ImportResult `json:"answers_imported,omitempty"`
+	Incomplete []string               `json:"incomplete,omitempty"`
+	Score      scoring.Result         `json:"score"`
+}
+
+func newAssessCmd(streams IO) *cobra.Command {
+	opts := assessOptions{IO: streams}
+	types := make([]string, 0, 7)
+	for _, t := range checklist.OrgTypes() {
+		types = append(types, string(t))
+	}
+	cmd := &cobra.Command{
+		Use:   "assess --org ODS --name NAME --type TYPE --target URL [--answers FILE] [--db FILE]",
+		Short: "Assess an organisation: probe its endpoint, import its answers, record the evidence and score it",
+		Long: `Assess runs every probe the checklist links against the organisation's FHIR endpoint,
+records each result and HTTP exchange in the evidence database as it arrives (tokens are never
+stored; patient identifiers are redacted unless --keep-bodies), imports the organisation's
+answers file as attestations, and prints the scored summary.
+
+An assessment that is interrupted, or whose probes could not all test, is stored as
+incomplete; --resume AS-000123 continues it without repeating what was recorded.
+Exit status: 0 complete, 1 incomplete or failed, 2 usage error.`,
+		Example: `  JIGSAW_TOKEN=… jigsaw assess --org RXX --name "Example NHS Trust" --type acute-trust \
+      --target https://fhir.example.nhs.uk/R4 --answers answers.yaml --db inspection.db`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runAssess(c.Context(), opts)
+		},
+	}
+	opts.Target.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&opts.ODS, "org", "", "ODS code of the organisation")
+	fl.StringVar(&opts.Name, "name", "", "name of the organisation")
+	fl.StringVar(&opts.Type, "type", "", "organisation type: "+strings.Join(types, ", "))
+	fl.StringVar(&opts.Region, "region", "", "region or ICB the organisation is benchmarked in")
+	fl.StringVar(&opts.Checklist, "checklist", "nhs-interop@2026.1", "checklist id@version, or a checklist file")
+	fl.StringVar(&opts.Answers, "answers", "", "answers file (YAML) to import as attestations")
+	fl.StringVar(&opts.DB, "db", "jigsaw.db", "evidence database (created if missing)")
+	fl.StringVar(&opts.Cycle, "cycle", "", "assessment cycle, for example 2026-Q3")
+	fl.StringVar(&opts.Resume, "resume", "", "continue the assessment with this id (AS-…) instead of starting a new one")
+	fl.BoolVar(&opts.KeepBodies, "keep-bodies", false, "store HTTP bodies unredacted (they may hold patient identifiers)")
+	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func runAssess(ctx context.Context, opts assessOptions) error {
+	if err := checkOutputFormat(opts.Format); err != nil {
+		return err
+	}
+	target, err := opts.Target.target()
+	if err != nil {
+		return err
+	}
+	if !terminology.ODSCodeValid(opts.ODS) {
+		return usageErrorf("--org %q is not an ODS code (3 to 6 upper-case letters and digits)", opts.ODS)
+	}
+	if strings.TrimSpace(opts.Name) == "" && opts.Resume == "" {
+		return usageErrorf("--name is required")
+	}
+	orgType := checklist.OrgType(opts.Type)
+	if !validOrgType(orgType) && opts.Resume == "" {
+		return usageErrorf("--type %q: use one of %v", opts.Type, checklist.OrgTypes())
+	}
+	reg := all.Registry()
+	c, err := resolveChecklist(opts.Checklist, reg)
+	if err != nil {
+		return err
+	}
+	var ans *answers.File
+	if opts.Answers != "" {
+		ans, err = answers.Load(opts.Answers, answers.WithChecklist(c, time.Now()))
+		if err != nil {
+			return err
+		}
+		if ans.Organisation.ODS != "" && ans.Organisation.ODS != opts.ODS {
+			return usageErrorf("answers file %s is for %s, not --org %s", opts.Answers, ans.Organisation.ODS, opts.ODS)
+		}
+	}
+
+	store, err := evidence.Open(ctx, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	if !opts.Target.NoProgress {
+		fmt.Fprintf(opts.IO.ErrOut, "Assessing %s (%s) against %s with %s\n", opts.Name, opts.ODS, describeTarget(target), c.Ref())
+	}
+	outcome, runErr := assess.Run(ctx, store, assess.Options{
+		Checklist:   c,
+		Org:         evidence.Organisation{ODSCode: opts.ODS, Name: opts.Name, Type: orgType, Region: opts.Region},
+		Target:      target,
+		Registry:    reg,
+		Runner:      opts.Target.runner(opts.IO.ErrOut),
+		Answers:     ans,
+		Cycle:       opts.Cycle,
+		ToolVersion: toolVersion(),
+		KeepBodies:  opts.KeepBodies,
+		Resume:      opts.Resume,
+	})
+	if runErr != nil {
+		if outcome != nil && outcome.Assessment.Ref != "" {
+			return fmt.Errorf("assessment %s in %s: %w (what was recorded is kept; --resume %s continues it)",
+				outcome.Assessment.Ref, opts.DB, runErr, outcome.Assessment.Ref)
+		}
+		return runErr
+	}
+	// Scoring reads back what was stored, so the summary shows exactly what the evidence holds.
+	scored, err := assess.Score(context.WithoutCancel(ctx), store, outcome.Assessment.ID, func(ref string) (*checklist.Checklist, error) {
+		if ref == c.Ref() {
+			return c, nil
+		}
+		return checklist.Lookup(ref)
+	})
+	if err != nil {
+		return err
+	}
+	out := assessOutput{
+		Assessment: outcome.Assessment, Database: opts.DB, Ran: outcome.Ran, Resumed: outcome.Skipped,
+		Probes: outcome.Counts, Imported: outcome.Imported, Incomplete: outcome.Incomplete, Score: scored.Result,
+	}
+	if opts.Format == "json" {
+		err = writeJSON(opts.IO.Out, out)
+	} else {
+		err = printAssess(opts.IO.Out, out, scored)
+	}
+	if err != nil {
+		return err
+	}
+	if len(outcome.Incomplete) > 0 {
+		return errSilentFailure
+	}
+	return nil
+}
+
+// resolveChecklist reads a checklist named by id@version from the catalogue, or from a file,
+// and checks its probe links against this build's probes.
+func resolveChecklist(ref string, reg *probes.Registry) (*checklist.Checklist, error) {
+	if checklistLooksLikeFile(ref) {
+		return checklist.Load(ref, checklist.WithKnownProbes(reg.Has))
+	}
+	c, err := checklist.Lookup(ref)
+	if err != nil {
+		return nil, usageErrorf("--checklist: %v", err)
+	}
+	if err := checklist.Validate(c, reg.Has); err != nil {
+		return nil, fmt.Errorf("built-in checklist %s does not match this build's probes: %w", c.Ref(), err)
+	}
+	return c, nil
+}
+
+func validOrgType(t checklist.OrgType) bool {
+	for _, k := range checklist.OrgTypes() {
+		if k == t {
+			return true
+		}
+	}
+	return false
+}
+
+func printAssess(w io.Writer, out assessOutput, scored *assess.Scored) error {
+	a := out.Assessment
+	r := out.Score
+	fmt.Fprintf(w, "Assessment %s of %s (%s), %s\n", a.Ref, a.Org.Name, a.Org.ODSCode, a.Status)
+	fmt.Fprintf(w, "Checklist  %s   Target %s (FHIR %s)\n", a.ChecklistRef(), a.TargetURL, a.FHIRVersion)
+	fmt.Fprintf(w, "Probes     %d run", out.Ran)
+	if out.Resumed > 0 {
+		fmt.Fprintf(w, ", %d already recorded", out.Resumed)
+	}
+	fmt.Fprintf(w, ": %d pass, %d warn, %d fail, %d skip, %d error\n",
+		out.Probes[probes.Pass], out.Probes[probes.Warn], out.Probes[probes.Fail], out.Probes[probes.Skip], out.Probes[probes.Error])
+	if out.Imported != nil {
+		fmt.Fprintf(w, "Answers    %d imported, %d already recorded\n", len(out.Imported.Added), out.Imported.Unchanged)
+	}
+	fmt.Fprintf(w, "Score      %s   Rating %s\n", percentText(r.Percent), ratingLabel(r.Rating))
+	for _, l := range r.Limiters {
+		fmt.Fprintf(w, "           limited: %s\n", l)
+	}
+	if r.WarningNotice.Flagged {
+		fmt.Fprintf(w, "WARNING NOTICE consideration flagged:\n")
+		for _, reason := range r.WarningNotice.Reasons {
+			fmt.Fprintf(w, "  - %s\n", reason)
+		}
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DOMAIN\tSCORE\tLEVEL")
+	for _, d := range r.Domains {
+		fmt.Fprintf(tw, "%s\t%s\t%d\n", d.Title, percentText(d.Percent), d.Level)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	// The largest over-claims are what an inspector asks about first.
+	type gap struct {
+		id, title         string
+		claimed, verified int
+	}
+	var gaps []gap
+	for _, it := range r.Items {
+		if it.Gap != nil && *it.Gap > 0 {
+			title := it.ItemID
+			if item, _, ok := scored.Checklist.Item(it.ItemID); ok {
+				title = item.Title
+			}
+			gaps = append(gaps, gap{it.ItemID, title, it.Claimed, it.Verified})
+		}
+	}
+	if len(gaps) > 0 {
+		sort.SliceStable(gaps, func(i, j int) bool { return gaps[i].claimed-gaps[i].verified > gaps[j].claimed-gaps[j].verified })
+		fmt.Fprintf(w, "\nClaimed vs verified (largest over-claims first):\n")
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ITEM\tTITLE\tCLAIMED\tVERIFIED")
+		for _, g := range gaps {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", g.id, g.title, g.claimed, g.verified)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, reason := range out.Incomplete {
+		fmt.Fprintf(w, "\nIncomplete: %s", reason)
+	}
+	if len(out.Incomplete) > 0 {
+		fmt.Fprintf(w, "\nContinue with: jigsaw assess --resume %s --db %s … (same flags)\n", a.Ref, out.Database)
+	}
+	fmt.Fprintf(w, "\nEvidence in %s. Reports: jigsaw report --db %s --assessment %s --out DIR\n", out.Database, out.Database, a.Ref)
+	return nil
+}

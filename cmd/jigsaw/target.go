@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/terminology"
+)
+
+// targetFlags are the flags that name an endpoint to probe and how to reach it, shared by the
+// commands that probe.
+type targetFlags struct {
+	URL         string
+	FHIRVersion string
+	Token       string
+	CAFile      string
+	CertFile    string
+	KeyFile     string
+	Insecure    bool
+	Patient     string
+	Concurrency int
+	Rate        float64
+	Timeout     time.Duration
+	NoProgress  bool
+}
+
+func (f *targetFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.URL, "target", "", "FHIR base URL of the endpoint to probe (https://…)")
+	fl.StringVar(&f.FHIRVersion, "fhir-version", probes.R4, "FHIR version the endpoint serves: R4 or STU3")
+	fl.StringVar(&f.Token, "token", "", "bearer token for the endpoint (prefer the JIGSAW_TOKEN environment variable: flags end up in shell history)")
+	fl.StringVar(&f.CAFile, "ca", "", "PEM file of CA certificates to trust for the endpoint")
+	fl.StringVar(&f.CertFile, "cert", "", "client certificate (PEM) for mutual TLS")
+	fl.StringVar(&f.KeyFile, "key", "", "client private key (PEM) for mutual TLS")
+	fl.BoolVar(&f.Insecure, "insecure", false, "do not verify the endpoint's certificate (the TLS probes still report what they see)")
+	fl.StringVar(&f.Patient, "patient", "", "NHS number of the test patient to look up (default: discover one)")
+	fl.IntVar(&f.Concurrency, "concurrency", probes.DefaultConcurrency, "probes run at once")
+	fl.Float64Var(&f.Rate, "rate", 10, "most requests per second to one host")
+	fl.DurationVar(&f.Timeout, "timeout", probes.DefaultRequestTimeout, "time limit for one request")
+	fl.BoolVar(&f.NoProgress, "no-progress", false, "do not show progress")
+}
+
+// target checks the flags and returns the target they name. The token comes from --token or
+// JIGSAW_TOKEN.
+func (f *targetFlags) target() (probes.Target, error) {
+	if f.URL == "" {
+		return probes.Target{}, usageErrorf("--target is required: the FHIR base URL to probe")
+	}
+	if !strings.HasPrefix(f.URL, "https://") && !strings.HasPrefix(f.URL, "http://") {
+		return probes.Target{}, usageErrorf("--target %q: give an http:// or https:// URL", f.URL)
+	}
+	version := strings.ToUpper(f.FHIRVersion)
+	if version != probes.R4 && version != probes.STU3 {
+		return probes.Target{}, usageErrorf("--fhir-version %q: use R4 or STU3", f.FHIRVersion)
+	}
+	if (f.CertFile == "") != (f.KeyFile == "") {
+		return probes.Target{}, usageErrorf("--cert and --key go together")
+	}
+	for flag, path := range map[string]string{"--ca": f.CAFile, "--cert": f.CertFile, "--key": f.KeyFile} {
+		if path == "" {
+			continue
+		}
+		if _, err := os.Stat(path); err != nil {
+			return probes.Target{}, usageErrorf("%s %s: %v", flag, path, err)
+		}
+	}
+	if f.Patient != "" && !terminology.NHSNumberValid(f.Patient) {
+		return probes.Target{}, usageErrorf("--patient %q is not a valid NHS number (10 digits, modulus 11 check digit)", f.Patient)
+	}
+	if f.Concurrency < 1 {
+		return probes.Target{}, usageErrorf("--concurrency must be at least 1")
+	}
+	token := f.Token
+	if token == "" {
+		token = os.Getenv("JIGSAW_TOKEN")
+	}
+	return probes.Target{
+		BaseURL:       strings.TrimRight(f.URL, "/"),
+		FHIRVersion:   version,
+		Token:         token,
+		CAFile:        f.CAFile,
+		ClientCert:    f.CertFile,
+		ClientKey:     f.KeyFile,
+		Insecure:      f.Insecure,
+		TestNHSNumber: f.Patient,
+	}, nil
+}
+
+// runner returns a probe runner configured by the flags, with progress on errOut unless
+// switched off.
+func (f *targetFlags) runner(errOut interface{ Write([]byte) (int, error) }) probes.Runner {
+	r := probes.Runner{
+		Concurrency: f.Concurrency,
+		Client: probes.ClientOptions{
+			RequestTimeout: f.Timeout,
+			RatePerSecond:  f.Rate,
+			UserAgent:      userAgent(),
+		},
+	}
+	if !f.NoProgress {
+		r.Progress = probes.NewProgress(errOut)
+	}
+	return r
+}
+
+// describeTarget is how a target is named in messages.
+func describeTarget(t probes.Target) string {
+	return fmt.Sprintf("%s (FHIR %s)", t.BaseURL, t.FHIRVersion)
+}
