@@ -78,7 +78,10 @@ func (r *Runner) Run(ctx context.Context, target Target, ps []Probe) (*Report, e
 	runCtx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
 
-	report := &Report{RunID: client.RunID(), Target: target, StartedAt: time.Now().UTC()}
+	// The report is output: it names the target but carries none of its secrets.
+	public := target
+	public.Token, public.ClientKey = "", ""
+	report := &Report{RunID: client.RunID(), Target: public, StartedAt: time.Now().UTC()}
 	report.Results = make([]Result, len(ps))
 	shared := newSharedCache(runCtx)
 	progress := r.Progress

@@ -43,4 +43,3 @@ func TestRegistryImplementsTheContract(t *testing.T) {
 		t.Errorf("packs %s", got)
 	}
 }
-

@@ -95,14 +95,15 @@ func isHTML(r *probes.Response) bool {
 }
 
 func formatNegotiation(ctx context.Context, s *probes.Session) probes.Result {
-	const exp = "_format=json (even with Accept: application/fhir+xml) and Accept: application/fhir+json return a JSON CapabilityStatement; an unsupported Accept gets 406/415 or a supported format, never 5xx or HTML"
+	const exp = "_format=json (even with Accept: application/fhir+xml) and Accept: application/fhir+json return a JSON CapabilityStatement; XML or an unsupported format gets XML (if supported), 406/415 or JSON, never 5xx or HTML"
 	type attempt struct {
 		label, url, accept string
-		unsupported        bool
+		mayRefuse          bool
 	}
 	attempts := []attempt{
 		{"_format=json", "metadata?_format=json", "application/fhir+xml", false},
 		{"Accept: application/fhir+json", "metadata", "application/fhir+json", false},
+		{"Accept: application/fhir+xml", "metadata", "application/fhir+xml", true},
 		{"Accept: application/x-jigsaw-unsupported", "metadata", "application/x-jigsaw-unsupported", true},
 	}
 	var problems, notes []string
@@ -118,7 +119,7 @@ func formatNegotiation(ctx context.Context, s *probes.Session) probes.Result {
 		switch {
 		case resp.StatusCode >= 500 || isHTML(resp):
 			problems = append(problems, desc)
-		case a.unsupported:
+		case a.mayRefuse:
 			if resp.StatusCode == 406 || resp.StatusCode == 415 || (resp.StatusCode == 200 && (isJSONCapability(resp) || isXML(resp))) {
 				notes = append(notes, desc)
 			} else {

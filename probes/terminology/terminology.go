@@ -58,13 +58,16 @@ type Concept struct {
 	// Where names the element, e.g. "Condition.code".
 	Where      string
 	Medication bool
+	// Secondary concepts (observation components and values, allergic reactions) have their
+	// codes checked but are not counted in coverage, which is about each record's main concept.
+	Secondary bool
 	probes.CodeableConcept
 }
 
 // Dataset is the test patient's coded clinical data.
 type Dataset struct {
 	Concepts []Concept
-	// Searched notes each search's outcome: "Condition 12", "Observation HTTP 403"...
+	// Searched notes each search's outcome: "Condition 12" (resources), "Observation HTTP 403"...
 	Searched []string
 }
 
@@ -97,14 +100,10 @@ func gather(ctx context.Context, s *probes.Session) (*Dataset, error) {
 				ds.Searched = append(ds.Searched, fmt.Sprintf("%s HTTP %d", src.resourceType, search.Status))
 				continue
 			}
-			n := 0
 			for _, raw := range search.Resources {
-				for _, c := range extract(raw, src.resourceType, src.element, src.medication) {
-					ds.Concepts = append(ds.Concepts, c)
-					n++
-				}
+				ds.Concepts = append(ds.Concepts, extract(raw, src.resourceType, src.element, src.medication)...)
 			}
-			ds.Searched = append(ds.Searched, fmt.Sprintf("%s %d", src.resourceType, n))
+			ds.Searched = append(ds.Searched, fmt.Sprintf("%s %d", src.resourceType, len(search.Resources)))
 		}
 		if failed == len(sources) {
 			return nil, fmt.Errorf("every clinical search failed (%s): %w", strings.Join(ds.Searched, ", "), lastErr)
@@ -125,12 +124,13 @@ func extract(raw json.RawMessage, resourceType, element string, medication bool)
 		return nil
 	}
 	where := resourceType + "." + element
+	out := secondary(raw, resourceType)
 	var cc probes.CodeableConcept
 	if v, ok := doc[element]; ok && json.Unmarshal(v, &cc) == nil {
-		return []Concept{{Where: where, Medication: medication, CodeableConcept: cc}}
+		return append([]Concept{{Where: where, Medication: medication, CodeableConcept: cc}}, out...)
 	}
 	if !medication {
-		return nil
+		return out
 	}
 	var ref probes.Reference
 	if v, ok := doc["medicationReference"]; !ok || json.Unmarshal(v, &ref) != nil || !strings.HasPrefix(ref.Reference, "#") {
@@ -151,6 +151,54 @@ func extract(raw json.RawMessage, resourceType, element string, medication bool)
 		}
 	}
 	return nil
+}
+
+// secondary collects the codes a record carries beside its main concept: Observation
+// components and coded values, AllergyIntolerance reaction manifestations.
+func secondary(raw json.RawMessage, resourceType string) []Concept {
+	var out []Concept
+	add := func(where string, cc probes.CodeableConcept) {
+		if len(cc.Coding) > 0 {
+			out = append(out, Concept{Where: where, Secondary: true, CodeableConcept: cc})
+		}
+	}
+	switch resourceType {
+	case "Observation":
+		var obs struct {
+			Value     *probes.CodeableConcept `json:"valueCodeableConcept"`
+			Component []struct {
+				Code  probes.CodeableConcept  `json:"code"`
+				Value *probes.CodeableConcept `json:"valueCodeableConcept"`
+			} `json:"component"`
+		}
+		if json.Unmarshal(raw, &obs) != nil {
+			return nil
+		}
+		if obs.Value != nil {
+			add("Observation.valueCodeableConcept", *obs.Value)
+		}
+		for _, c := range obs.Component {
+			add("Observation.component.code", c.Code)
+			if c.Value != nil {
+				add("Observation.component.valueCodeableConcept", *c.Value)
+			}
+		}
+	case "AllergyIntolerance":
+		var ai struct {
+			Reaction []struct {
+				Manifestation []probes.CodeableConcept `json:"manifestation"`
+			} `json:"reaction"`
+		}
+		if json.Unmarshal(raw, &ai) != nil {
+			return nil
+		}
+		for _, r := range ai.Reaction {
+			for _, m := range r.Manifestation {
+				add("AllergyIntolerance.reaction.manifestation", m)
+			}
+		}
+	}
+	return out
 }
 
 // nationalSystems are the code systems that count as nationally coded.
@@ -194,7 +242,12 @@ func coverage(ctx context.Context, s *probes.Session) probes.Result {
 	}
 	national, localOnly, textOnly, empty := 0, 0, 0, 0
 	localSystems := map[string]int{}
+	total := 0
 	for _, c := range ds.Concepts {
+		if c.Secondary {
+			continue
+		}
+		total++
 		switch {
 		case slices.ContainsFunc(c.Coding, func(cd probes.Coding) bool { return slices.Contains(nationalSystems, cd.System) && cd.Code != "" }):
 			national++
@@ -209,7 +262,9 @@ func coverage(ctx context.Context, s *probes.Session) probes.Result {
 			empty++
 		}
 	}
-	total := len(ds.Concepts)
+	if total == 0 {
+		return probes.Skipped(exp, "no clinical records with a main concept for the test patient ("+strings.Join(ds.Searched, ", ")+")")
+	}
 	pct := 100 * float64(national) / float64(total)
 	observed := fmt.Sprintf("%d of %d concepts (%.1f%%) nationally coded; %d local codes only, %d text only, %d empty (%s)",
 		national, total, pct, localOnly, textOnly, empty, strings.Join(ds.Searched, ", "))
