@@ -12,8 +12,10 @@ type tree struct {
 	truncated bool // some node stands for a resource held in another tree
 }
 
-// maxTreeNodes bounds one resource's tree (each node is about 64 bytes).
-const maxTreeNodes = 1 << 20
+// maxTreeNodes bounds one resource's tree (each node is about 100 bytes). Real resources are far
+// smaller; a Bundle's skeleton (entry, fullUrl, request...) reaches it at about 170,000 entries,
+// after which the Bundle-level invariants are skipped and said to be.
+const maxTreeNodes = 1 << 19
 
 type valueKind uint8
 
@@ -53,7 +55,9 @@ func (t *tree) reset() {
 // add appends a node under parent (-1 for the root) and returns its index, or -1 when the tree
 // is full.
 func (t *tree) add(parent int32, name string, e *elemDef, typ *typeDef, index int32, line, col int) int32 {
-	if len(t.nodes) >= maxTreeNodes {
+	if t.overflow || len(t.nodes) >= maxTreeNodes {
+		// Once full, nothing more is added: a node whose parent was dropped must not become a
+		// second root.
 		t.overflow = true
 		return -1
 	}

@@ -71,6 +71,7 @@ func runTerminology(ctx context.Context, opts terminologyOptions) error {
 	if len(opts.Files) == 0 {
 		return usageErrorf("terminology needs at least one FILE (or - for standard input)")
 	}
+	setMemoryLimit()
 	var vopts []validator.Option
 	for _, p := range opts.Packages {
 		vopts = append(vopts, validator.WithPackage(p))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -91,6 +92,7 @@ func runValidate(ctx context.Context, opts validateOptions) error {
 	if len(opts.Files) == 0 {
 		return usageErrorf("validate needs at least one FILE (or - for standard input)")
 	}
+	setMemoryLimit()
 	var vopts []validator.Option
 	for _, p := range opts.Packages {
 		vopts = append(vopts, validator.WithPackage(p))
@@ -173,6 +175,17 @@ func runValidate(ctx context.Context, opts validateOptions) error {
 		return errSilentFailure
 	}
 	return nil
+}
+
+// validationMemoryLimit is a soft heap limit for validate and terminology runs: the validator
+// streams, so this only makes the garbage collector work harder before memory grows past it.
+const validationMemoryLimit = 160 << 20
+
+// setMemoryLimit applies validationMemoryLimit unless the user set GOMEMLIMIT.
+func setMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(validationMemoryLimit)
+	}
 }
 
 func validateInput(ctx context.Context, v *validator.Validator, file string, stdin io.Reader, fn func(validator.Result) error) (validator.Summary, error) {
