@@ -78,9 +78,13 @@ func (r *Runner) Run(ctx context.Context, target Target, ps []Probe) (*Report, e
 	runCtx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
 
-	// The report is output: it names the target but carries none of its secrets.
+	// The report is output: it names the target but carries none of its secrets, and the test
+	// patient's NHS number only when identifiers are kept.
 	public := target
 	public.Token, public.ClientKey = "", ""
+	if public.TestNHSNumber != "" && !r.Client.KeepIdentifiers {
+		public.TestNHSNumber = MaskIdentifier(public.TestNHSNumber)
+	}
 	report := &Report{RunID: client.RunID(), Target: public, StartedAt: time.Now().UTC()}
 	report.Results = make([]Result, len(ps))
 	shared := newSharedCache(runCtx)

@@ -95,6 +95,7 @@ PDF, Excel and JSON reports.`,
 		newSandboxCmd(streams),
 		newValidateCmd(streams),
 		newTerminologyCmd(streams),
+		newProbeCmd(streams),
 	)
 	return root
 }

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/sandbox"
+)
+
+func startSandbox(t *testing.T, profile sandbox.Profile) *sandbox.Server {
+	t.Helper()
+	srv, err := sandbox.Start(context.Background(), sandbox.Config{Profile: profile, LatencyScale: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+func TestProbeCommandJSON(t *testing.T) {
+	srv := startSandbox(t, sandbox.Exemplar)
+	t.Setenv("JIGSAW_TOKEN", srv.Token)
+	code, stdout, stderr := runCLI(t, "probe", "--target", srv.BaseURL(), "--ca", srv.CAFile, "--patient", srv.TestNHSNumber,
+		"--pack", "fhir", "--probe", "security.auth.required", "--rate", "-1", "--no-progress", "-o", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr %s", code, stderr)
+	}
+	var out probeOutput
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, stdout)
+	}
+	if len(out.Results) != 14 || out.Summary["pass"] != 14 {
+		t.Errorf("%d results, summary %v; want 14 passes", len(out.Results), out.Summary)
+	}
+	if out.Results[len(out.Results)-1].ProbeID != "security.auth.required" {
+		t.Errorf("results not in registry order: last is %s", out.Results[len(out.Results)-1].ProbeID)
+	}
+	ids := map[string]bool{}
+	for _, ex := range out.Exchanges {
+		ids[ex.ID] = true
+	}
+	for _, r := range out.Results {
+		for _, id := range r.Exchanges {
+			if !ids[id] {
+				t.Errorf("%s cites exchange %s, which the output lacks", r.ProbeID, id)
+			}
+		}
+	}
+	if strings.Contains(stdout+stderr, srv.Token) {
+		t.Error("the token appears in the output")
+	}
+	if strings.Contains(stdout, srv.TestNHSNumber) {
+		t.Error("the test patient's NHS number appears in the output")
+	}
+}
+
+func TestProbeCommandTableAndExitCodes(t *testing.T) {
+	srv := startSandbox(t, sandbox.Legacy)
+	code, stdout, stderr := runCLI(t, "probe", "--target", srv.BaseURL(), "--ca", srv.CAFile, "--token", srv.Token,
+		"--pack", "security", "--rate", "-1")
+	if code != exitFailure {
+		t.Fatalf("exit %d with failing probes; want %d\n%s%s", code, exitFailure, stdout, stderr)
+	}
+	for _, want := range []string{"STATUS", "security.auth.required", "CRITICAL failures: security.auth.required", "5 probes"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "[5/5]") {
+		t.Errorf("no plain progress lines on a non-terminal stderr: %q", stderr)
+	}
+	if strings.Contains(stdout+stderr, srv.Token) {
+		t.Error("the token appears in the output")
+	}
+}
+
+func TestProbeCommandUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"probe"}, "--target is required"},
+		{[]string{"probe", "--target", "https://127.0.0.1:1/fhir", "--pack", "nope"}, `unknown pack "nope"`},
+		{[]string{"probe", "--target", "https://127.0.0.1:1/fhir", "--probe", "fhir.nope"}, `unknown probe id "fhir.nope"`},
+		{[]string{"probe", "--target", "https://127.0.0.1:1/fhir", "-o", "xml"}, "unknown output format"},
+		{[]string{"probe", "--target", "https://127.0.0.1:1/fhir", "--fhir-version", "R5"}, "use R4 or STU3"},
+		{[]string{"probe", "--target", "https://127.0.0.1:1/fhir", "--patient", "1234567890"}, "not a valid NHS number"},
+		{[]string{"probe", "--target", "https://127.0.0.1:1/fhir", "--cert", "c.pem"}, "--cert and --key go together"},
+	}
+	for _, tc := range tests {
+		code, _, stderr := runCLI(t, tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, exitUsage, tc.want)
+		}
+	}
+}
+
+func TestProbeList(t *testing.T) {
+	code, stdout, _ := runCLI(t, "probe", "--list", "-o", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var rows []probeListing
+	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 30 || rows[0].ID != "transport.tls.version" || rows[0].Severity != probes.High {
+		t.Errorf("listing: %d rows, first %+v", len(rows), rows[0])
+	}
+	code, stdout, _ = runCLI(t, "probe", "--list")
+	if code != exitOK || !strings.Contains(stdout, "smart.configuration") {
+		t.Errorf("table listing: exit %d\n%s", code, stdout)
+	}
+}
