@@ -113,7 +113,9 @@ func TestBundleEntries(t *testing.T) {
 	doc := `{"type": "collection", "resourceType": "Bundle", "entry": [
  {"fullUrl": "urn:uuid:6f7a1c3e-1111-4a5b-9c0d-000000000001", "resource": {"resourceType": "Patient", "gender": "female"}},
  {"fullUrl": "urn:uuid:6f7a1c3e-1111-4a5b-9c0d-000000000002", "resource": {"birthDate": "2020-13-01", "resourceType": "Patient"}},
- {"fullUrl": "urn:uuid:6f7a1c3e-1111-4a5b-9c0d-000000000003", "resource": {"resourceType": "Observation", "code": {"text": "x"}}}
+ {"fullUrl": "urn:uuid:6f7a1c3e-1111-4a5b-9c0d-000000000003", "resource": {"resourceType": "Observation", "code": {"text": "x"}}},
+ {"resource": {"resourceType": "Patient", "id": "p1"}, "fullUrl": "https://example.org/fhir/Patient/p2"},
+ {"fullUrl": "https://example.org/fhir/Patient/p3", "resource": {"resourceType": "Patient", "id": "p3"}}
 ]}`
 	got := errorsOnly(v.ValidateResource(context.Background(), []byte(doc)))
 	want := []struct {
@@ -123,6 +125,7 @@ func TestBundleEntries(t *testing.T) {
 	}{
 		{CheckFormat, "Bundle.entry[1].resource.birthDate", 3},
 		{CheckCardinality, "Bundle.entry[2].resource.status", 4},
+		{CheckBundle, "Bundle.entry[3].fullUrl", 5},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d errors, want %d:\n%s", len(got), len(want), describe(got))

@@ -65,11 +65,19 @@ type walker struct {
 	eval     fhirpath.Evaluator
 	lineRdr  *jsontok.Reader
 	onTree   func(*tree) // called with each finished resource tree (terminology analysis)
+	entryRes entryResource
 	// the top-level resource
 	resType, resID string
 }
 
 var errCanceled = errors.New("validation canceled")
+
+// entryResource remembers the resource of the Bundle entry being read, for the fullUrl check.
+type entryResource struct {
+	set       bool
+	typ, id   string
+	line, col int
+}
 
 func (w *walker) report(sev Severity, check Check, line, col int, expr, format string, args ...any) {
 	if len(w.issues) >= maxIssuesPerResource {
@@ -461,6 +469,9 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			w.checkExtension(start, cs, st)
 		}
 	}
+	if e != nil && e.path == "Bundle.entry" {
+		w.checkEntry(nodeIdx)
+	}
 	if nodeIdx >= 0 && t != nil {
 		switch t.name {
 		case "Reference":
@@ -603,7 +614,10 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 			return w.skip(tok)
 		}
 		own := ce.name != "contained"
-		_, _, err := w.resource(tok, parent, name, ce, index, own)
+		rt, id, err := w.resource(tok, parent, name, ce, index, own)
+		if ce.path == "Bundle.entry.resource" && rt != nil {
+			w.entryRes = entryResource{set: true, typ: rt.name, id: id, line: tok.Line, col: tok.Col}
+		}
 		return err
 	}
 	if t.kind != kindPrimitive {
@@ -910,5 +924,29 @@ func (w *walker) checkProfiles(start jsontok.Token) {
 		}
 		w.report(SeverityInformation, CheckProfile, start.Line, start.Col, w.expr()+".meta.profile",
 			"declared profile %s is not known to this validator (load its package with --package)", url)
+	}
+}
+
+// checkEntry checks that a Bundle entry's fullUrl agrees with its resource's type and id, as the
+// Bundle rules require when the fullUrl is not a urn:uuid or urn:oid.
+func (w *walker) checkEntry(n int32) {
+	er := w.entryRes
+	w.entryRes = entryResource{}
+	if !er.set || er.id == "" || n < 0 {
+		return
+	}
+	tr := w.tree()
+	c := tr.findChild(n, "fullUrl", -1)
+	if c < 0 || tr.nodes[c].kind != valString {
+		return
+	}
+	full := tr.str(c)
+	if strings.HasPrefix(full, "urn:") {
+		return
+	}
+	want := er.typ + "/" + er.id
+	if full != want && !strings.HasSuffix(full, "/"+want) {
+		w.report(SeverityError, CheckBundle, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr()+".fullUrl",
+			"fullUrl %q does not end with the resource's type and id %s/%s", full, er.typ, er.id)
 	}
 }
