@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/assess"
@@ -128,15 +129,24 @@ func runDemo(ctx context.Context, opts demoOptions) error {
 
 	reg := all.Registry()
 	out := demoOutput{OutDir: opts.OutDir, Database: dbPath, Checklist: c.Ref()}
-	var entries []scoring.LeagueEntry
 	generatedAt := opts.now().UTC()
-	for _, d := range demoOrgs {
-		res, entry, err := demoAssess(ctx, opts, store, reg, c, d, formats, generatedAt)
-		if err != nil {
-			return fmt.Errorf("demo organisation %s: %w", d.Profile, err)
-		}
-		out.Organisations = append(out.Organisations, res)
-		entries = append(entries, entry)
+	// The organisations are independent: assess them at once, as three inspectors would. The
+	// evidence store serialises their writes.
+	out.Organisations = make([]demoOrgResult, len(demoOrgs))
+	entries := make([]scoring.LeagueEntry, len(demoOrgs))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, d := range demoOrgs {
+		g.Go(func() error {
+			res, entry, err := demoAssess(gctx, opts, store, reg, c, d, formats, generatedAt)
+			if err != nil {
+				return fmt.Errorf("demo organisation %s: %w", d.Profile, err)
+			}
+			out.Organisations[i], entries[i] = res, entry
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 
 	table, err := scoring.League(entries, nil)
@@ -181,7 +191,6 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 	defer cancel()
 	srv, err := sandbox.Start(srvCtx, sandbox.Config{
 		Profile:      d.Profile,
-		Dir:          filepath.Join(opts.OutDir, "sandbox", string(d.Profile)),
 		Org:          sandbox.Org{ODSCode: ans.Organisation.ODS, Name: ans.Organisation.Name},
 		LatencyScale: scale,
 	})
@@ -191,10 +200,11 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 	defer srv.Close()
 
 	org := evidence.Organisation{ODSCode: ans.Organisation.ODS, Name: ans.Organisation.Name, Type: ans.Organisation.Type, Region: d.Region}
+	// Three runs share the terminal, so progress is one line per organisation, not a bar each.
 	runner := probes.Runner{Concurrency: opts.Concurrency, Client: probes.ClientOptions{UserAgent: userAgent()}}
+	started := time.Now()
 	if !opts.NoProgress {
 		fmt.Fprintf(opts.IO.ErrOut, "Assessing %s (%s, sandbox profile %s) at %s\n", org.Name, org.ODSCode, d.Profile, srv.BaseURL())
-		runner.Progress = probes.NewProgress(opts.IO.ErrOut)
 	}
 	outcome, err := assess.Run(ctx, store, assess.Options{
 		Checklist: c,
@@ -223,6 +233,10 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 	files, err := reports.WriteReport(ctx, opts.OutDir, reportBaseName(org.ODSCode, outcome.Assessment.Ref), report, formats)
 	if err != nil {
 		return demoOrgResult{}, scoring.LeagueEntry{}, fmt.Errorf("write report: %w", err)
+	}
+	if !opts.NoProgress {
+		fmt.Fprintf(opts.IO.ErrOut, "Assessed %s (%s) in %.1fs: %s, %s\n", org.Name, org.ODSCode, time.Since(started).Seconds(),
+			percentText(scored.Result.Percent), ratingLabel(scored.Result.Rating))
 	}
 	counts := map[string]int{}
 	for st, n := range outcome.Counts {

@@ -256,6 +256,11 @@ func httpsEnforced(ctx context.Context, s *probes.Session) probes.Result {
 		if ctx.Err() != nil {
 			return probes.Errored(exp, ctx.Err())
 		}
+		// A refused plain connection only shows enforcement if the https endpoint itself
+		// answers; when nothing answers at all, nothing could be tested.
+		if _, herr := s.Do(ctx, probes.Request{URL: "metadata", NoAuth: true, NoFollow: true}); herr != nil {
+			return probes.Errored(exp, fmt.Errorf("neither plain http nor https answers: %w", herr))
+		}
 		return probes.Passed(exp, fmt.Sprintf("plain http to %s refused (%s)", plain.Host, probes.Clip(lastPart(err), 100)))
 	}
 	switch {

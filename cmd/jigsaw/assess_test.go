@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nhs-jigsaw/jigsaw/evidence"
+	"github.com/nhs-jigsaw/jigsaw/sandbox"
+)
+
+func TestAssessSandboxThenReport(t *testing.T) {
+	srv, err := sandbox.Start(context.Background(), sandbox.Config{Profile: sandbox.Typical, LatencyScale: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "inspection.db")
+	t.Setenv("JIGSAW_TOKEN", srv.Token)
+	code, stdout, stderr := runCLI(t, "assess", "--org", "7A9", "--name", srv.Org.Name, "--type", "acute-trust",
+		"--target", srv.BaseURL(), "--ca", srv.CAFile, "--patient", srv.TestNHSNumber, "--db", db,
+		"--answers", "../../answers/examples/typical.yaml", "--no-progress", "-o", "json")
+	if code != exitOK {
+		t.Fatalf("assess exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var got assessOutput
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Assessment.Status != evidence.Complete || got.Ran == 0 || got.Imported == nil || len(got.Imported.Added) == 0 {
+		t.Errorf("assessment %+v: want complete, probes run and answers imported", got)
+	}
+	if strings.Contains(stdout+stderr, srv.Token) {
+		t.Error("the token was printed")
+	}
+
+	out := filepath.Join(dir, "reports")
+	code, stdout, stderr = runCLI(t, "report", "--db", db, "--out", out, "--format", "json,pdf")
+	if code != exitOK {
+		t.Fatalf("report exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, got.Assessment.Ref) || !strings.Contains(stdout, ".pdf") {
+		t.Errorf("report output %q does not name the assessment and its files", stdout)
+	}
+}
+
+// An unreachable endpoint makes the probes error, never pass; the assessment is kept as
+// incomplete, exit 1, and a resume against the same endpoint adds no duplicate evidence.
+func TestAssessUnreachableTargetIsIncomplete(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens here now
+
+	db := filepath.Join(t.TempDir(), "x.db")
+	args := []string{"assess", "--org", "RXX", "--name", "Nowhere Trust", "--type", "acute-trust",
+		"--target", "https://" + addr + "/fhir", "--db", db, "--no-progress", "--timeout", "2s", "-o", "json"}
+	code, stdout, stderr := runCLI(t, args...)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, stdout, stderr)
+	}
+	var got assessOutput
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Assessment.Status != evidence.Incomplete || len(got.Incomplete) == 0 {
+		t.Fatalf("status %s, reasons %v: want incomplete with reasons", got.Assessment.Status, got.Incomplete)
+	}
+	if got.Probes["pass"] > 0 {
+		t.Errorf("%d probes passed against an endpoint that does not answer", got.Probes["pass"])
+	}
+
+	code, stdout, _ = runCLI(t, append(args, "--resume", got.Assessment.Ref)...)
+	if code != exitFailure {
+		t.Fatalf("resume exit %d, want 1", code)
+	}
+	var again assessOutput
+	if err := json.Unmarshal([]byte(stdout), &again); err != nil {
+		t.Fatal(err)
+	}
+	if again.Assessment.Ref != got.Assessment.Ref {
+		t.Errorf("resume made a new assessment %s, want %s", again.Assessment.Ref, got.Assessment.Ref)
+	}
+}
+
+func TestAssessUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no target", []string{"assess", "--org", "RXX", "--name", "N", "--type", "acute-trust"}, "--target is required"},
+		{"bad ODS", []string{"assess", "--org", "rx-1", "--name", "N", "--type", "acute-trust", "--target", "https://127.0.0.1:1"}, "not an ODS code"},
+		{"bad type", []string{"assess", "--org", "RXX", "--name", "N", "--type", "hospital", "--target", "https://127.0.0.1:1"}, "--type"},
+		{"bad patient", []string{"assess", "--org", "RXX", "--name", "N", "--type", "acute-trust", "--target", "https://127.0.0.1:1", "--patient", "1234567891"}, "not a valid NHS number"},
+		{"answers for another org", []string{"assess", "--org", "RXX", "--name", "N", "--type", "acute-trust", "--target", "https://127.0.0.1:1", "--answers", "../../answers/examples/typical.yaml", "--db", filepath.Join(t.TempDir(), "x.db")}, "is for 7A9"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q: want 2 and %q", code, stderr, tt.want)
+			}
+		})
+	}
+}

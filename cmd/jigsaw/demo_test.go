@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/nhs-jigsaw/jigsaw/evidence"
+	"github.com/nhs-jigsaw/jigsaw/reports"
+)
+
+// TestDemoEndToEnd runs the whole product path on the three sandbox organisations: probes,
+// evidence, answers, scoring, reports and the league table.
+func TestDemoEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end demo")
+	}
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	opts := demoOptions{
+		IO: IO{Out: &out, ErrOut: &errOut}, OutDir: dir, Checklist: "nhs-interop@2026.1",
+		Formats: "pdf,xlsx,json", Format: "json", LatencyScale: 0.01, Concurrency: 4, NoProgress: true,
+		now: func() time.Time { return time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC) },
+	}
+	if err := runDemo(context.Background(), opts); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errOut.String())
+	}
+	var got demoOutput
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("demo -o json: %v\n%s", err, out.String())
+	}
+	rank := map[string]demoOrgResult{}
+	for _, o := range got.Organisations {
+		rank[o.Profile] = o
+		if o.Status != string(evidence.Complete) {
+			t.Errorf("%s assessment is %s, want complete", o.Profile, o.Status)
+		}
+		if o.Probes["error"] != 0 {
+			t.Errorf("%s: %d probes could not test against the sandbox", o.Profile, o.Probes["error"])
+		}
+		if len(o.Files) != 3 {
+			t.Errorf("%s: wrote %v, want pdf, xlsx and json", o.Profile, o.Files)
+		}
+		for _, f := range o.Files {
+			if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+				t.Errorf("report %s missing or empty: %v", f, err)
+			}
+		}
+	}
+	ex, ty, le := rank["exemplar"], rank["typical"], rank["legacy"]
+	if !(ex.Rank < ty.Rank && ty.Rank < le.Rank) {
+		t.Errorf("ranks exemplar %d, typical %d, legacy %d: want exemplar above typical above legacy", ex.Rank, ty.Rank, le.Rank)
+	}
+	if ex.Probes["pass"] == 0 || ex.Probes["fail"] != 0 || ex.Probes["warn"] != 0 {
+		t.Errorf("exemplar probes %v: want every probe to pass", ex.Probes)
+	}
+	if !le.WarningNotice || le.Rating != "inadequate" {
+		t.Errorf("legacy serves patient data without authentication: want Inadequate with a Warning Notice flag, got %s, flagged %v", le.Rating, le.WarningNotice)
+	}
+	if ex.WarningNotice {
+		t.Error("exemplar must not be flagged for a Warning Notice")
+	}
+
+	// The league table in each format, in rank order.
+	var league reports.League
+	b, err := os.ReadFile(filepath.Join(dir, "league.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &league); err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, r := range league.Rows {
+		order = append(order, r.ODS)
+		if r.Name == "" || r.Percent == nil || r.Rating == "" || r.Rank == 0 {
+			t.Errorf("league row %+v lacks name, score, rating or rank", r)
+		}
+	}
+	if want := []string{ex.ODS, ty.ODS, le.ODS}; strings.Join(order, ",") != strings.Join(want, ",") {
+		t.Errorf("league.json order %v, want %v", order, want)
+	}
+	f, err := excelize.OpenFile(filepath.Join(dir, "league.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	found := false
+	for _, sheet := range f.GetSheetList() {
+		rows, _ := f.GetRows(sheet)
+		for _, row := range rows {
+			if strings.Contains(strings.Join(row, "|"), "Ysbyty Glan-y-Dŵr") {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Error("league.xlsx does not name the Welsh organisation intact")
+	}
+	pdf, err := os.ReadFile(filepath.Join(dir, "league.pdf"))
+	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Errorf("league.pdf is not a PDF: %v", err)
+	}
+
+	// The evidence database proves itself.
+	store, err := evidence.OpenReadOnly(context.Background(), got.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	rep, err := store.VerifyChain(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Errorf("evidence chain does not verify: %+v", rep)
+	}
+}
