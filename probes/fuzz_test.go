@@ -78,3 +78,26 @@ func FuzzRedactBody(f *testing.F) {
 		_ = r.text(string(body))
 	})
 }
+
+// BenchmarkRedactHostileBody measures redaction of a 4 MiB body built to be slow (every ten
+// digits a valid NHS number): the work is bounded by the stored part, not the body.
+func BenchmarkRedactHostileBody(b *testing.B) {
+	r := newRedactor(false, "some-token-value-1234567890")
+	body := bytes.Repeat([]byte("9990000018 "), DefaultReadLimit/11)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		r.body(body, "application/fhir+json", DefaultStoreLimit, true)
+	}
+}
+
+// BenchmarkRedactPatientBundle measures redaction of a 512 KiB Bundle of patients, which is
+// parsed whole to blank the people in it.
+func BenchmarkRedactPatientBundle(b *testing.B) {
+	r := newRedactor(false, "some-token-value-1234567890")
+	entry := `{"fullUrl":"https://x/Patient/1","resource":{"resourceType":"Patient","id":"1","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Jones","given":["Siân"]}],"birthDate":"1968-04-12"}},`
+	body := []byte(`{"resourceType":"Bundle","type":"searchset","entry":[` + strings.Repeat(entry, (512<<10)/len(entry)) + `{}]}`)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		r.body(body, "application/fhir+json", DefaultStoreLimit, false)
+	}
+}

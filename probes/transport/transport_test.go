@@ -56,6 +56,7 @@ func TestProbes(t *testing.T) {
 			}
 		}, want: probes.Pass, observed: "HTTP 301 redirect to https://"},
 		{id: "transport.https.enforced", name: "plain base", serve: plain, want: probes.Fail, observed: "base URL is plain http"},
+		{id: "transport.https.enforced", name: "nothing listening", serve: closedPort, want: probes.Error, observed: "neither plain http nor https answers"},
 
 		{id: "transport.hsts", name: "one year", want: probes.Pass, observed: "max-age=31536000"},
 		{id: "transport.hsts", name: "short", breakIt: func(f *probetest.FHIR) { f.HSTS = "max-age=86400" }, want: probes.Warn, observed: "86400"},
