@@ -96,4 +96,30 @@ type Target struct {
 	Insecure    bool   `json:"insecure,omitempty"`
 	// TestNHSNumber is the test patient probes look up; empty means the pack's default test patient.
 	TestNHSNumber string `json:"test_nhs_number,omitempty"`
+	// GPConnect holds the GP Connect consumer settings; nil unless the target is probed as a
+	// GP Connect provider (--profile gpconnect).
+	GPConnect *GPConnectSettings `json:"gpconnect,omitempty"`
+}
+
+// GPConnectSettings are what a GP Connect consumer sends and may touch: Spine ASIDs, the
+// requesting organisation and practitioner (JWT claims), the provider's Access Record
+// Structured base, and the only patient and slots writes may use.
+type GPConnectSettings struct {
+	// StructuredURL is the Access Record Structured base (a separate FHIR server); empty skips
+	// the structured-record probes.
+	StructuredURL string `json:"structured_url,omitempty"`
+	ConsumerASID  string `json:"consumer_asid"`
+	ProviderASID  string `json:"provider_asid"`
+	// ProviderODS is the provider organisation's ODS code (Organization search).
+	ProviderODS string `json:"provider_ods,omitempty"`
+	// ProviderPractitioner is an SDS user id the provider knows (Practitioner search).
+	ProviderPractitioner string `json:"provider_practitioner,omitempty"`
+	// RequestingODS and RequestingPractitioner identify the consumer in the JWT.
+	RequestingODS          string `json:"requesting_ods"`
+	RequestingPractitioner string `json:"requesting_practitioner"`
+	// AllowWrites permits appointment booking, amendment and cancellation, only for
+	// WritePatient in WriteSlots.
+	AllowWrites  bool     `json:"allow_writes,omitempty"`
+	WritePatient string   `json:"write_patient,omitempty"`
+	WriteSlots   []string `json:"write_slots,omitempty"`
 }

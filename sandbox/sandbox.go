@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nhs-jigsaw/jigsaw/sandbox/gpconnect"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
 )
 
@@ -46,6 +47,10 @@ type Config struct {
 	// AccessLog, if set, gets one line per request: time, method, path and query, status,
 	// duration. Headers (and so the token) are never written.
 	AccessLog io.Writer
+	// GPConnect also serves a GP Connect STU3 provider (Foundations and Appointments at
+	// gpconnect.FoundationsPath, Access Record Structured at gpconnect.StructuredPath) with the
+	// same defect profile.
+	GPConnect bool
 }
 
 // Endpoint is one API the sandbox serves.
@@ -169,6 +174,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	s.mount(mux, R4BasePath, r4)
 	s.endpoints = append(s.endpoints, Endpoint{Name: "FHIR R4", FHIRVersion: "4.0.1", URL: r4.httpsURL})
+	if cfg.GPConnect {
+		gpc := gpconnect.New(gpconnect.Config{Profile: string(profile), XML: fhirJSONToXML})
+		s.mount(mux, gpconnect.FoundationsPath, gpc.Foundations())
+		s.mount(mux, gpconnect.StructuredPath, gpc.Structured())
+		s.endpoints = append(s.endpoints,
+			Endpoint{Name: "GP Connect", FHIRVersion: "3.0.1", URL: "https://" + s.addr + gpconnect.FoundationsPath},
+			Endpoint{Name: "GP Connect Access Record Structured", FHIRVersion: "3.0.1", URL: "https://" + s.addr + gpconnect.StructuredPath})
+	}
 	mux.HandleFunc("/", s.index)
 	handler := accessLog(cfg.AccessLog, mux)
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nhs-jigsaw/jigsaw/sandbox"
+	gpcsandbox "github.com/nhs-jigsaw/jigsaw/sandbox/gpconnect"
 )
 
 // sandboxOptions are the inputs of jigsaw sandbox.
@@ -24,6 +25,7 @@ type sandboxOptions struct {
 	Format       string // table or json
 	LatencyScale float64
 	AccessLog    bool
+	GPConnect    bool
 	// ready, if set, is called once the server is serving and its facts are printed (a seam
 	// for tests).
 	ready func(*sandbox.Server)
@@ -39,6 +41,8 @@ type sandboxOutput struct {
 	Token         string             `json:"token"`
 	TestNHSNumber string             `json:"test_nhs_number"`
 	Defects       []sandbox.Defect   `json:"defects"`
+	// GPConnectDefects are the GP Connect provider's defects (with --gpconnect).
+	GPConnectDefects []gpcsandbox.Defect `json:"gpconnect_defects,omitempty"`
 }
 
 func newSandboxCmd(streams IO) *cobra.Command {
@@ -73,6 +77,7 @@ The CA file lives in a temporary directory removed at exit unless --dir names on
 	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
 	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 1, "multiply the profile's deliberate delays (0 turns them off)")
 	cmd.Flags().BoolVar(&opts.AccessLog, "access-log", false, "print one line per request on stderr")
+	cmd.Flags().BoolVar(&opts.GPConnect, "gpconnect", false, "also serve a GP Connect STU3 provider (Foundations, Appointments, Access Record Structured) with the same profile")
 	return cmd
 }
 
@@ -91,7 +96,7 @@ func runSandbox(ctx context.Context, opts sandboxOptions) error {
 	if scale == 0 {
 		scale = -1 // Config: negative turns the delays off; zero would mean "default"
 	}
-	cfg := sandbox.Config{Profile: profile, Addr: opts.Addr, Dir: opts.Dir, LatencyScale: scale}
+	cfg := sandbox.Config{Profile: profile, Addr: opts.Addr, Dir: opts.Dir, LatencyScale: scale, GPConnect: opts.GPConnect}
 	if opts.AccessLog {
 		cfg.AccessLog = opts.IO.ErrOut
 	}
@@ -117,6 +122,9 @@ func runSandbox(ctx context.Context, opts sandboxOptions) error {
 		Token:         srv.Token,
 		TestNHSNumber: srv.TestNHSNumber,
 		Defects:       sandbox.Defects(srv.Profile),
+	}
+	if opts.GPConnect {
+		out.GPConnectDefects = gpcsandbox.Defects(string(srv.Profile))
 	}
 	if out.Defects == nil {
 		out.Defects = []sandbox.Defect{}
@@ -150,6 +158,12 @@ func printSandbox(w io.Writer, format string, out sandboxOutput) error {
 	fmt.Fprintf(tw, "token:\t%s\n", out.Token)
 	fmt.Fprintf(tw, "test_nhs_number:\t%s\n", out.TestNHSNumber)
 	fmt.Fprintf(tw, "defects:\t%d\n", len(out.Defects))
+	for i, e := range out.Endpoints {
+		if i == 0 {
+			continue // the R4 base URL, printed above
+		}
+		fmt.Fprintf(tw, "%s:\t%s\n", strings.ToLower(strings.ReplaceAll(e.Name, " ", "_")), e.URL)
+	}
 	return tw.Flush()
 }
 
