@@ -231,7 +231,7 @@ func (c *Client) record(e Exchange) string {
 // checkRedirect follows at most MaxRedirects redirects, reports loops, and never carries
 // credentials to another origin (scheme, host or port) or down from https to http.
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
-	if opts, _ := req.Context().Value(requestOptionsKey{}).(*hopLog); opts != nil && opts.noFollow {
+	if opts, _ := req.Context().Value(hopLogKey{}).(*hopLog); opts != nil && opts.noFollow {
 		return http.ErrUseLastResponse
 	}
 	next := req.URL.String()
@@ -314,8 +314,8 @@ func (r *Response) Describe() string {
 	return fmt.Sprintf("HTTP %d, %s, %d bytes", r.StatusCode, Clip(ct, 60), len(r.Body))
 }
 
-// requestOptionsKey carries the hop log of one Do call through the http.Client.
-type requestOptionsKey struct{}
+// hopLogKey carries the hop log of one request through the http.Client to the transport.
+type hopLogKey struct{}
 
 // hopLog collects the exchanges of one request, redirects included.
 type hopLog struct {
@@ -334,11 +334,11 @@ type capture struct {
 }
 
 // Resolve makes a request URL absolute against the target's base URL.
-func (c *Client) Resolve(ref string) (string, error) {
+func (c *Client) Resolve(ref string) string {
 	if strings.HasPrefix(ref, "http://") || strings.HasPrefix(ref, "https://") {
-		return ref, nil
+		return ref
 	}
-	return c.target.BaseURL + "/" + strings.TrimLeft(ref, "/"), nil
+	return c.target.BaseURL + "/" + strings.TrimLeft(ref, "/")
 }
 
 // do performs a request on behalf of a probe and records every hop.
@@ -347,14 +347,11 @@ func (c *Client) do(ctx context.Context, probeID string, r Request) (*Response, 
 	if method == "" {
 		method = http.MethodGet
 	}
-	target, err := c.Resolve(r.URL)
-	if err != nil {
-		return nil, err
-	}
+	target := c.Resolve(r.URL)
 	ctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
 	defer cancel()
 	log := &hopLog{probeID: probeID, noFollow: r.NoFollow}
-	ctx = context.WithValue(ctx, requestOptionsKey{}, log)
+	ctx = context.WithValue(ctx, hopLogKey{}, log)
 
 	var body io.Reader
 	if r.Body != nil {
@@ -444,7 +441,7 @@ type recordingTransport struct {
 
 func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := t.client
-	log, _ := req.Context().Value(requestOptionsKey{}).(*hopLog)
+	log, _ := req.Context().Value(hopLogKey{}).(*hopLog)
 	probeID := ""
 	if log != nil {
 		probeID = log.probeID

@@ -370,11 +370,6 @@ func snippet(b []byte, n int) string {
 	return strings.ToValidUTF8(string(b), "?")
 }
 
-// Snippet is snippet for packs: a short, printable start of a body for an observation.
-func Snippet(b []byte, n int) string {
-	return fmt.Sprintf("%q", snippet(bytes.TrimSpace(b), n))
-}
-
 // Clip makes server-supplied text safe for an observation: control characters dropped,
 // invalid UTF-8 replaced and the length capped at n runes.
 func Clip(s string, n int) string {

@@ -57,11 +57,7 @@ func (s *Session) Get(ctx context.Context, ref string, headerPairs ...string) (*
 // OnTarget reports whether a URL (absolute or relative to the base) is on the target's own
 // origin: scheme, host and port.
 func (s *Session) OnTarget(ref string) bool {
-	abs, err := s.client.Resolve(ref)
-	if err != nil {
-		return false
-	}
-	u, err1 := url.Parse(abs)
+	u, err1 := url.Parse(s.client.Resolve(ref))
 	base, err2 := url.Parse(s.Target.BaseURL)
 	return err1 == nil && err2 == nil && sameOrigin(u, base)
 }
@@ -84,9 +80,6 @@ func (s *Session) TLSConfig() *tls.Config { return s.client.tls.Clone() }
 func (s *Session) VerifyChain(chain []*x509.Certificate, host string) error {
 	return s.client.VerifyChain(chain, host)
 }
-
-// Exchange returns a recorded exchange (already redacted) by id.
-func (s *Session) Exchange(id string) (Exchange, bool) { return s.client.Exchange(id) }
 
 // AddEvidence attaches exchanges to the probe's result.
 func (s *Session) AddEvidence(ids ...string) {

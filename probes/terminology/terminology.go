@@ -71,7 +71,7 @@ type Dataset struct {
 	Searched []string
 }
 
-// Sources lists which element of which resource holds a clinical concept.
+// sources lists which element of which resource holds a clinical concept.
 var sources = []struct {
 	resourceType, element string
 	medication            bool
