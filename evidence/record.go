@@ -139,8 +139,18 @@ type openAssessment struct {
 	testNHSNumbers []string
 }
 
-// assessmentForEvidence loads an assessment and refuses to add evidence to a complete one.
-func assessmentForEvidence(ctx context.Context, q queryer, assessmentID int64) (openAssessment, error) {
+// evidenceUse says what a writer adds. Probe evidence closes with the run that gathered it;
+// attestations and attached files may come later (an inspector verifies a trust's claims, a
+// trust's answers arrive after the probes ran), so they stay open on a complete assessment.
+type evidenceUse int
+
+const (
+	probeEvidence evidenceUse = iota
+	lateEvidence
+)
+
+// assessmentForEvidence loads an assessment and refuses probe evidence to a complete one.
+func assessmentForEvidence(ctx context.Context, q queryer, assessmentID int64, use evidenceUse) (openAssessment, error) {
 	var a openAssessment
 	var status, testJSON string
 	err := q.QueryRowContext(ctx, `SELECT status, keep_bodies, test_nhs_numbers FROM assessments WHERE seq = ?`, assessmentID).
@@ -151,8 +161,8 @@ func assessmentForEvidence(ctx context.Context, q queryer, assessmentID int64) (
 	if err != nil {
 		return a, fmt.Errorf("read assessment %s: %w", FormatID(KindAssessment, assessmentID), err)
 	}
-	if AssessmentStatus(status) == Complete {
-		return a, fmt.Errorf("assessment %s is complete: evidence can no longer be added to it", FormatID(KindAssessment, assessmentID))
+	if AssessmentStatus(status) == Complete && use == probeEvidence {
+		return a, fmt.Errorf("assessment %s is complete: probe results can no longer be added to it (start a new assessment to probe again)", FormatID(KindAssessment, assessmentID))
 	}
 	if err := json.Unmarshal([]byte(testJSON), &a.testNHSNumbers); err != nil {
 		return a, fmt.Errorf("assessment %s: test NHS numbers: %w", FormatID(KindAssessment, assessmentID), err)
@@ -184,7 +194,7 @@ func (s *Store) RecordProbeResult(ctx context.Context, assessmentID int64, res p
 
 	// The redaction policy is fixed when the assessment is created, so the rows are prepared
 	// before the write lock is taken: the transaction itself only appends.
-	policy, err := assessmentForEvidence(ctx, s.read, assessmentID)
+	policy, err := assessmentForEvidence(ctx, s.read, assessmentID, probeEvidence)
 	if err != nil {
 		return RecordedResult{}, fmt.Errorf("record probe result %s: %w", res.ProbeID, err)
 	}
@@ -198,7 +208,7 @@ func (s *Store) RecordProbeResult(ctx context.Context, assessmentID int64, res p
 	out := RecordedResult{Exchanges: map[string]string{}}
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		// Checked again under the lock: the assessment may have been completed meanwhile.
-		if _, err := assessmentForEvidence(ctx, tx, assessmentID); err != nil {
+		if _, err := assessmentForEvidence(ctx, tx, assessmentID, probeEvidence); err != nil {
 			return err
 		}
 		for i, ex := range exchanges {
@@ -334,7 +344,7 @@ func (s *Store) RecordAttestations(ctx context.Context, assessmentID int64, src 
 
 	res := ImportResult{Added: []string{}}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := assessmentForEvidence(ctx, tx, assessmentID); err != nil {
+		if _, err := assessmentForEvidence(ctx, tx, assessmentID, lateEvidence); err != nil {
 			return err
 		}
 		recorded := formatTime(s.now())
@@ -438,7 +448,7 @@ func (s *Store) AttachFile(ctx context.Context, assessmentID int64, in FileInput
 
 	var seq int64
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := assessmentForEvidence(ctx, tx, assessmentID); err != nil {
+		if _, err := assessmentForEvidence(ctx, tx, assessmentID, lateEvidence); err != nil {
 			return err
 		}
 		err := tx.QueryRowContext(ctx, `SELECT seq FROM files WHERE assessment_id = ? AND sha256 = ? AND name = ?

@@ -15,6 +15,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/schemas"
+	"github.com/nhs-jigsaw/jigsaw/submission"
 )
 
 // Entry is one published schema.
@@ -31,6 +32,7 @@ func Entries() []Entry {
 		{Name: "checklist", Title: "Jigsaw checklist", Type: checklist.Checklist{}},
 		{Name: "answers", Title: "Jigsaw self-assessment answers", Type: answers.File{}},
 		{Name: "probe-result", Title: "Jigsaw probe result with its HTTP exchanges", Type: ProbeResult{}},
+		{Name: "submission", Title: "Jigsaw signed submission", Type: submission.Submission{}},
 	}
 }
 
