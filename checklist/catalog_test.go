@@ -21,7 +21,7 @@ var contractProbeIDs = []string{
 	"identity.nhs-number.search", "identity.nhs-number.system", "identity.nhs-number.check-digit", "identity.ods.codes",
 	"terminology.coding.coverage", "terminology.snomed.valid-ids", "terminology.snomed.system-uri",
 	"terminology.dmd.medications", "terminology.loinc.valid-ids",
-	"performance.latency", "smart.configuration",
+	"performance.latency", "smart.configuration", "fhir.resources.valid",
 }
 
 func contractProbe(id string) bool { return slices.Contains(contractProbeIDs, id) }

@@ -40,8 +40,8 @@ func TestProbeCommandJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, stdout)
 	}
-	if len(out.Results) != 14 || out.Summary["pass"] != 14 {
-		t.Errorf("%d results, summary %v; want 14 passes", len(out.Results), out.Summary)
+	if len(out.Results) != 15 || out.Summary["pass"] != 15 {
+		t.Errorf("%d results, summary %v; want 15 passes (the fhir pack and security.auth.required)", len(out.Results), out.Summary)
 	}
 	if out.Results[len(out.Results)-1].ProbeID != "security.auth.required" {
 		t.Errorf("results not in registry order: last is %s", out.Results[len(out.Results)-1].ProbeID)

@@ -10,6 +10,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/probes/smart"
 	"github.com/nhs-jigsaw/jigsaw/probes/terminology"
 	"github.com/nhs-jigsaw/jigsaw/probes/transport"
+	"github.com/nhs-jigsaw/jigsaw/probes/validation"
 )
 
 // Registry returns a new registry of every probe, packs in report order: transport first
@@ -20,6 +21,7 @@ func Registry() *probes.Registry {
 	for _, pack := range [][]probes.Probe{
 		transport.Probes(),
 		fhir.Probes(),
+		validation.Probes(),
 		security.Probes(),
 		identity.Probes(),
 		terminology.Probes(),
