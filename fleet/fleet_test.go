@@ -21,7 +21,7 @@ const header = "ods,name,type,region,base_url,kind\n"
 func TestParseDirectory(t *testing.T) {
 	tests := []struct {
 		name, in, wantErr string
-		want            int
+		want              int
 	}{
 		{"valid", header + "RX1,Trust One,acute-trust,London,https://fhir.example/R4/,fhir-r4\nA81001,Practice,gp-practice,North East,https://gp.example/ods/A81001,gpconnect\n", "", 2},
 		{"any column order and extra columns", "kind,base_url,region,type,name,ods,notes\nfhir-r4,https://a.example/fhir,London,icb,ICB,QWE,x\n", "", 1},

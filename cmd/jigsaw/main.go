@@ -96,6 +96,7 @@ PDF, Excel and JSON reports.`,
 		newValidateCmd(streams),
 		newTerminologyCmd(streams),
 		newProbeCmd(streams),
+		newFleetCmd(streams),
 	)
 	return root
 }
