@@ -27,6 +27,17 @@ type targetFlags struct {
 	Rate        float64
 	Timeout     time.Duration
 	NoProgress  bool
+	// GP Connect consumer settings (--profile gpconnect).
+	Profile       string
+	GPCStructured string
+	ConsumerASID  string
+	ProviderASID  string
+	ProviderODS   string
+	RequestingODS string
+	Practitioner  string
+	AllowWrites   bool
+	WritePatient  string
+	WriteSlots    []string
 }
 
 func (f *targetFlags) register(cmd *cobra.Command) {
@@ -43,6 +54,16 @@ func (f *targetFlags) register(cmd *cobra.Command) {
 	fl.Float64Var(&f.Rate, "rate", 10, "most requests per second to one host")
 	fl.DurationVar(&f.Timeout, "timeout", probes.DefaultRequestTimeout, "time limit for one request")
 	fl.BoolVar(&f.NoProgress, "no-progress", false, "do not show progress")
+	fl.StringVar(&f.Profile, "profile", "", "target profile: fhir (default) or gpconnect (a GP Connect STU3 provider: Spine headers and JWT on every gpconnect probe)")
+	fl.StringVar(&f.GPCStructured, "gpc-structured", "", "GP Connect Access Record Structured base URL (e.g. https://…/B82617/STU3/1/gpconnect/structured/fhir)")
+	fl.StringVar(&f.ConsumerASID, "consumer-asid", "", "GP Connect consumer ASID sent as Ssp-From (default the provider test suite's 200000000359)")
+	fl.StringVar(&f.ProviderASID, "provider-asid", "", "GP Connect provider ASID sent as Ssp-To (default the provider test suite's 918999198738)")
+	fl.StringVar(&f.ProviderODS, "provider-ods", "", "the GP Connect provider's ODS code, for Organization search (default B82617)")
+	fl.StringVar(&f.RequestingODS, "requesting-ods", "", "ODS code of the requesting organisation in the JWT (default GPCA0001)")
+	fl.StringVar(&f.Practitioner, "requesting-practitioner", "", "SDS user id of the requesting practitioner in the JWT (default GCASDS0001)")
+	fl.BoolVar(&f.AllowWrites, "allow-writes", false, "allow GP Connect probes that write (book, amend, cancel an appointment) — only for --gpc-write-patient in --gpc-write-slot")
+	fl.StringVar(&f.WritePatient, "gpc-write-patient", "", "NHS number of the only test patient writes may book for")
+	fl.StringArrayVar(&f.WriteSlots, "gpc-write-slot", nil, "id of a Slot writes may book (repeatable)")
 }
 
 // target checks the flags and returns the target they name. The token comes from --token or
@@ -75,6 +96,33 @@ func (f *targetFlags) target() (probes.Target, error) {
 	if f.Concurrency < 1 {
 		return probes.Target{}, usageErrorf("--concurrency must be at least 1")
 	}
+	var gpc *probes.GPConnectSettings
+	switch strings.ToLower(f.Profile) {
+	case "", "fhir":
+		if f.AllowWrites || f.GPCStructured != "" {
+			return probes.Target{}, usageErrorf("--allow-writes and --gpc-structured need --profile gpconnect")
+		}
+	case "gpconnect":
+		if f.WritePatient != "" && !terminology.NHSNumberValid(f.WritePatient) {
+			return probes.Target{}, usageErrorf("--gpc-write-patient %q is not a valid NHS number", f.WritePatient)
+		}
+		if f.AllowWrites && (f.WritePatient == "" || len(f.WriteSlots) == 0) {
+			return probes.Target{}, usageErrorf("--allow-writes needs --gpc-write-patient and at least one --gpc-write-slot: writes touch only what you name")
+		}
+		if f.GPCStructured != "" && !strings.HasPrefix(f.GPCStructured, "https://") && !strings.HasPrefix(f.GPCStructured, "http://") {
+			return probes.Target{}, usageErrorf("--gpc-structured %q: give an http:// or https:// URL", f.GPCStructured)
+		}
+		gpc = &probes.GPConnectSettings{
+			StructuredURL: strings.TrimRight(f.GPCStructured, "/"), ConsumerASID: f.ConsumerASID, ProviderASID: f.ProviderASID,
+			ProviderODS: f.ProviderODS, RequestingODS: f.RequestingODS, RequestingPractitioner: f.Practitioner,
+			AllowWrites: f.AllowWrites, WritePatient: f.WritePatient, WriteSlots: f.WriteSlots,
+		}
+		if f.FHIRVersion == probes.R4 {
+			version = probes.STU3
+		}
+	default:
+		return probes.Target{}, usageErrorf("--profile %q: use fhir or gpconnect", f.Profile)
+	}
 	token := f.Token
 	if token == "" {
 		token = os.Getenv("JIGSAW_TOKEN")
@@ -88,6 +136,7 @@ func (f *targetFlags) target() (probes.Target, error) {
 		ClientKey:     f.KeyFile,
 		Insecure:      f.Insecure,
 		TestNHSNumber: f.Patient,
+		GPConnect:     gpc,
 	}, nil
 }
 

@@ -4,6 +4,7 @@ package all
 import (
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/probes/fhir"
+	"github.com/nhs-jigsaw/jigsaw/probes/gpconnect"
 	"github.com/nhs-jigsaw/jigsaw/probes/identity"
 	"github.com/nhs-jigsaw/jigsaw/probes/performance"
 	"github.com/nhs-jigsaw/jigsaw/probes/security"
@@ -27,6 +28,7 @@ func Registry() *probes.Registry {
 		terminology.Probes(),
 		performance.Probes(),
 		smart.Probes(),
+		gpconnect.Probes(),
 	} {
 		ps = append(ps, pack...)
 	}

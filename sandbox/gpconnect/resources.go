@@ -249,14 +249,19 @@ func (p *Provider) searchSlots(x *exchange, _ string) {
 	}
 	start, err1 := slotBound(q.Get("start"), "ge")
 	end, err2 := slotBound(q.Get("end"), "le")
-	if err1 != nil || err2 != nil || q.Get("status") != "free" || end.Before(start) || end.Sub(start) > 14*24*time.Hour+time.Second {
+	// The 14-day limit is on the dates given; a date-only end then covers its whole day.
+	if err1 != nil || err2 != nil || q.Get("status") != "free" || end.Before(start) || end.Sub(start) > 14*24*time.Hour {
 		p.fail(x, http.StatusUnprocessableEntity, "invalid", "INVALID_PARAMETER", "", "start=ge and end=le must be dates at most 14 days apart, status free")
 		return
+	}
+	endOfRange := end
+	if !strings.Contains(q.Get("end"), "T") {
+		endOfRange = end.Add(24*time.Hour - time.Second)
 	}
 	p.mu.Lock()
 	var entries []any
 	for _, s := range p.data.slots {
-		if _, taken := p.booked[s.id]; taken || s.start.Before(start) || s.end.After(end) {
+		if _, taken := p.booked[s.id]; taken || s.start.Before(start) || s.end.After(endOfRange) {
 			continue
 		}
 		entries = append(entries, map[string]any{"fullUrl": "Slot/" + s.id, "search": map[string]any{"mode": "match"}, "resource": map[string]any{
@@ -284,11 +289,7 @@ func slotBound(v, prefix string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, rest); err == nil {
 		return t, nil
 	}
-	t, err := time.Parse("2006-01-02", rest)
-	if err == nil && prefix == "le" {
-		t = t.Add(24*time.Hour - time.Second)
-	}
-	return t, err
+	return time.Parse("2006-01-02", rest)
 }
 
 func contains(list []string, v string) bool {

@@ -1,0 +1,108 @@
+package gpconnect_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/probes/gpconnect"
+	"github.com/nhs-jigsaw/jigsaw/sandbox"
+	gpcsandbox "github.com/nhs-jigsaw/jigsaw/sandbox/gpconnect"
+)
+
+// runAgainst starts a sandbox with its GP Connect provider and runs the pack against it.
+func runAgainst(t *testing.T, profile sandbox.Profile, writes bool) map[string]probes.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	srv, err := sandbox.Start(ctx, sandbox.Config{Profile: profile, GPConnect: true, LatencyScale: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	base := "https://" + srv.Addr()
+	target := probes.Target{
+		BaseURL: base + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
+		GPConnect: &probes.GPConnectSettings{StructuredURL: base + gpcsandbox.StructuredPath},
+	}
+	if writes {
+		target.GPConnect.AllowWrites = true
+		target.GPConnect.WritePatient = gpconnect.PatientMain
+		target.GPConnect.WriteSlots = []string{"3"}
+	}
+	runner := probes.Runner{Client: probes.ClientOptions{RatePerSecond: -1}}
+	report, err := runner.Run(ctx, target, gpconnect.Probes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]probes.Result{}
+	for _, r := range report.Results {
+		out[r.ProbeID] = r
+	}
+	return out
+}
+
+func TestExemplarPassesInFull(t *testing.T) {
+	results := runAgainst(t, sandbox.Exemplar, true)
+	for id, r := range results {
+		want := probes.Pass
+		if id == "gpconnect.tls.client-certificate" {
+			want = probes.Skip // the sandbox does not do mutual TLS; no --cert given
+		}
+		if r.Status != want {
+			t.Errorf("%s: %s, want %s: %s", id, r.Status, want, r.Observed)
+		}
+		if len(r.Exchanges) == 0 && r.Status != probes.Skip {
+			t.Errorf("%s: no evidence", id)
+		}
+	}
+}
+
+func TestDefectsReported(t *testing.T) {
+	for _, profile := range []sandbox.Profile{sandbox.Typical, sandbox.Legacy} {
+		t.Run(string(profile), func(t *testing.T) {
+			results := runAgainst(t, profile, false)
+			defects := gpcsandbox.Defects(string(profile))
+			if len(defects) == 0 {
+				t.Fatal("no documented defects")
+			}
+			for _, d := range defects {
+				r, ok := results[d.ProbeID]
+				if !ok {
+					t.Errorf("defect %s names unknown probe %s", d.ID, d.ProbeID)
+					continue
+				}
+				if r.Status != probes.Fail {
+					t.Errorf("defect %s: %s is %s, want fail: %s", d.ID, d.ProbeID, r.Status, r.Observed)
+				}
+			}
+		})
+	}
+}
+
+func TestPlainR4ServerFailsCleanly(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := sandbox.Start(ctx, sandbox.Config{LatencyScale: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	target := probes.Target{BaseURL: srv.BaseURL(), CAFile: srv.CAFile, FHIRVersion: probes.STU3,
+		GPConnect: &probes.GPConnectSettings{StructuredURL: srv.BaseURL()}}
+	report, err := (&probes.Runner{Client: probes.ClientOptions{RatePerSecond: -1}}).Run(ctx, target, gpconnect.Probes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range report.Results {
+		if r.Status == probes.Pass {
+			t.Errorf("%s passed against a plain R4 server: %s", r.ProbeID, r.Observed)
+		}
+		if r.Status == probes.Error && strings.Contains(r.Observed, "panicked") {
+			t.Errorf("%s panicked: %s", r.ProbeID, r.Observed)
+		}
+		t.Logf("%-40s %-5s %s", r.ProbeID, r.Status, probes.Clip(r.Observed, 120))
+	}
+}
