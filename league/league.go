@@ -1,0 +1,316 @@
+// Package league is the central store of verified submissions: it imports signed
+// submissions against a registry of known organisation keys, keeps every cycle, and builds
+// each cycle's benchmarks (ranks, peer percentiles, quartiles, medians, change since the
+// previous cycle, claimed-vs-verified gaps) with scoring.League.
+package league
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/submission"
+	"github.com/nhs-jigsaw/jigsaw/terminology"
+)
+
+// Store is the central league database.
+type Store struct {
+	db   *sql.DB
+	path string
+	now  func() time.Time
+}
+
+// Open opens (creating if needed) the central database and brings the league tables up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open league store: no database path given (use --db)")
+	}
+	db, err := openDB(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open league store %s: %w", path, err)
+	}
+	return &Store{db: db, path: path, now: time.Now}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Key is a registered public key.
+type Key struct {
+	KeyID string `json:"key_id"`
+	// ODS binds the key to one organisation; empty means it may sign any organisation's
+	// submission (an inspectorate's key).
+	ODS    string `json:"ods,omitempty"`
+	Source string `json:"source"`
+	public ed25519.PublicKey
+}
+
+// LoadKeys reads public keys from a file or from every *.pub / *.pem file in a directory.
+// A file named after an ODS code (RX1.pub) binds its key to that organisation.
+func LoadKeys(path string) ([]Key, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("keys %s: %w", path, err)
+	}
+	files := []string{path}
+	if st.IsDir() {
+		files = nil
+		entries, err := os.ReadDir(path)
+		if err != nil {
+			return nil, fmt.Errorf("keys %s: %w", path, err)
+		}
+		for _, e := range entries {
+			if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".pub" || ext == ".pem") {
+				files = append(files, filepath.Join(path, e.Name()))
+			}
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("keys %s: no *.pub or *.pem public key files in the directory", path)
+		}
+	}
+	var out []Key
+	for _, f := range files {
+		pub, err := submission.LoadPublicKey(f)
+		if err != nil {
+			return nil, fmt.Errorf("key %s: %w", f, err)
+		}
+		base := strings.ToUpper(strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)))
+		k := Key{KeyID: submission.KeyID(pub), Source: f, public: pub}
+		if terminology.ODSCodeValid(base) {
+			k.ODS = base
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// NewKey makes a registry entry for a public key (ods may be empty).
+func NewKey(pub ed25519.PublicKey, ods, source string) Key {
+	return Key{KeyID: submission.KeyID(pub), ODS: ods, Source: source, public: pub}
+}
+
+// AddKeys registers keys; a key already registered keeps its binding unless it changes, which
+// is refused (rebinding a key to another organisation would let it sign for that one).
+func (s *Store) AddKeys(ctx context.Context, keys []Key) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	for _, k := range keys {
+		var ods string
+		err := tx.QueryRowContext(ctx, `SELECT ods FROM league_keys WHERE key_id = ?`, k.KeyID).Scan(&ods)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, `INSERT INTO league_keys (key_id, public_key, ods, source, added_at) VALUES (?, ?, ?, ?, ?)`,
+				k.KeyID, base64.StdEncoding.EncodeToString(k.public), k.ODS, k.Source, s.now().UTC().Format(time.RFC3339)); err != nil {
+				return fmt.Errorf("register key %s: %w", k.KeyID, err)
+			}
+		case err != nil:
+			return err
+		case ods != k.ODS:
+			return fmt.Errorf("key %s (%s) is registered for %q; it cannot be re-registered for %q", k.KeyID, k.Source, ods, k.ODS)
+		}
+	}
+	return tx.Commit()
+}
+
+func (s *Store) keys(ctx context.Context) (map[string]Key, []ed25519.PublicKey, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT key_id, public_key, ods, source FROM league_keys`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	byID := map[string]Key{}
+	var pubs []ed25519.PublicKey
+	for rows.Next() {
+		var k Key
+		var b64 string
+		if err := rows.Scan(&k.KeyID, &b64, &k.ODS, &k.Source); err != nil {
+			return nil, nil, err
+		}
+		raw, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || len(raw) != ed25519.PublicKeySize {
+			return nil, nil, fmt.Errorf("registered key %s is damaged", k.KeyID)
+		}
+		k.public = raw
+		byID[k.KeyID] = k
+		pubs = append(pubs, raw)
+	}
+	return byID, pubs, rows.Err()
+}
+
+// Import outcomes.
+const (
+	Imported  = "imported"
+	Unchanged = "unchanged"
+	Refused   = "refused"
+)
+
+// ImportResult is what happened to one file.
+type ImportResult struct {
+	File   string `json:"file"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	ODS    string `json:"ods,omitempty"`
+	Cycle  string `json:"cycle,omitempty"`
+	KeyID  string `json:"key_id,omitempty"`
+}
+
+// Import verifies and stores each submission file. A file is refused, with the reason, when
+// it does not verify (schema, canonical form, hashes, chain, signature), when its key is not
+// registered or is bound to another organisation, or when the cycle already holds a different
+// submission from the organisation. Importing the same file again changes nothing. Each file
+// is its own transaction; the error is only for failures of the store itself.
+func (s *Store) Import(ctx context.Context, files []string) ([]ImportResult, error) {
+	keys, trusted, err := s.keys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read key registry: %w", err)
+	}
+	out := make([]ImportResult, 0, len(files))
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		r, err := s.importFile(ctx, f, keys, trusted)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *Store) importFile(ctx context.Context, file string, keys map[string]Key, trusted []ed25519.PublicKey) (ImportResult, error) {
+	res := ImportResult{File: file, Status: Refused}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		res.Reason = err.Error()
+		return res, nil
+	}
+	fileSum := sha256.Sum256(data)
+	fileSHA := hex.EncodeToString(fileSum[:])
+	var known int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM league_submissions WHERE file_sha256 = ?`, fileSHA).Scan(&known); err != nil {
+		return res, err
+	}
+	sub, err := submission.Parse(file, data)
+	if err != nil {
+		res.Reason = err.Error()
+		return res, nil
+	}
+	p := &sub.Payload
+	res.ODS, res.KeyID = p.Organisation.ODS, sub.Signature.KeyID
+	res.Cycle = cycleOf(p)
+	if known > 0 {
+		res.Status, res.Reason = Unchanged, "already imported"
+		return res, nil
+	}
+	if len(trusted) == 0 {
+		res.Reason = "no organisation keys are registered: pass --keys DIR|FILE with the organisations' public keys"
+		return res, nil
+	}
+	report, err := submission.Verify(sub, trusted)
+	if err != nil {
+		res.Reason = err.Error()
+		return res, nil
+	}
+	if !report.Trusted {
+		res.Reason = fmt.Sprintf("signed by key %s, which is not registered", report.KeyID)
+		return res, nil
+	}
+	k := keys[report.KeyID]
+	if k.ODS != "" && k.ODS != p.Organisation.ODS {
+		res.Reason = fmt.Sprintf("signed by key %s, registered to %s, not to %s", k.KeyID, k.ODS, p.Organisation.ODS)
+		return res, nil
+	}
+	orgType := checklist.OrgType(p.Organisation.Type)
+	if !slices.Contains(checklist.OrgTypes(), orgType) {
+		res.Reason = fmt.Sprintf("organisation type %q is not one of the checklist's types", p.Organisation.Type)
+		return res, nil
+	}
+	var gapItems, gapOver, gapSum int
+	for _, it := range p.Score.Items {
+		if it.Gap != nil {
+			gapItems++
+			gapSum += *it.Gap
+			if *it.Gap > 0 {
+				gapOver++
+			}
+		}
+	}
+	region := cmpOr(p.Organisation.Region, p.Organisation.ICB, "Unknown region")
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, err
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	var other string
+	err = tx.QueryRowContext(ctx, `SELECT file_sha256 FROM league_submissions WHERE ods = ? AND cycle = ?`, p.Organisation.ODS, res.Cycle).Scan(&other)
+	if err == nil {
+		res.Reason = fmt.Sprintf("cycle %s already holds a different submission from %s (file SHA-256 %.12s…); a cycle keeps one submission per organisation", res.Cycle, p.Organisation.ODS, other)
+		return res, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return res, err
+	}
+	var percent any
+	if p.Score.Percent != nil {
+		percent = *p.Score.Percent
+	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO league_submissions (file_sha256, payload_sha256, ods, name, org_type, region, cycle, assessment, checklist,
+		exported_at, key_id, percent, rating, warning_notice, gap_items, gap_over, gap_sum, source, imported_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		fileSHA, sub.Signature.PayloadSHA256, p.Organisation.ODS, p.Organisation.Name, string(orgType), region, res.Cycle, p.Assessment.ID,
+		p.Checklist.Ref(), p.ExportedAt.UTC().Format(time.RFC3339), report.KeyID, percent, string(p.Score.Rating), p.Score.WarningNotice.Flagged,
+		gapItems, gapOver, gapSum, filepath.Base(file), s.now().UTC().Format(time.RFC3339))
+	if err != nil {
+		return res, fmt.Errorf("store submission %s: %w", file, err)
+	}
+	id, _ := r.LastInsertId()
+	for i, d := range p.Score.Domains {
+		if d.Percent == nil {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO league_domains (submission_id, position, domain_id, title, percent) VALUES (?, ?, ?, ?, ?)`,
+			id, i, d.ID, d.Title, *d.Percent); err != nil {
+			return res, fmt.Errorf("store submission %s domain %s: %w", file, d.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return res, err
+	}
+	res.Status, res.Reason = Imported, ""
+	return res, nil
+}
+
+// cycleOf is the submission's assessment cycle; without one, the calendar quarter the
+// assessment started in ("2026-Q4").
+func cycleOf(p *submission.Payload) string {
+	if c := strings.TrimSpace(p.Assessment.Cycle); c != "" {
+		return c
+	}
+	t := p.Assessment.StartedAt.UTC()
+	return fmt.Sprintf("%d-Q%d", t.Year(), (int(t.Month())-1)/3+1)
+}
+
+func cmpOr(vals ...string) string {
+	for _, v := range vals {
+		if strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
