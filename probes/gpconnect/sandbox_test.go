@@ -106,3 +106,22 @@ func TestPlainR4ServerFailsCleanly(t *testing.T) {
 		t.Logf("%-40s %-5s %s", r.ProbeID, r.Status, probes.Clip(r.Observed, 120))
 	}
 }
+
+func TestSkipsWithoutGPConnectProfile(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := sandbox.Start(ctx, sandbox.Config{LatencyScale: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	report, err := (&probes.Runner{}).Run(ctx, probes.Target{BaseURL: srv.BaseURL(), CAFile: srv.CAFile}, gpconnect.Probes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range report.Results {
+		if r.Status != probes.Skip || len(r.Exchanges) != 0 {
+			t.Errorf("%s: %s with %d exchanges, want a skip without traffic", r.ProbeID, r.Status, len(r.Exchanges))
+		}
+	}
+}
