@@ -50,20 +50,13 @@ func Parse(name string, data []byte, opts ...Option) (*File, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	doc, err := yamldoc.Parse(name, data)
-	if err != nil {
-		return nil, err
-	}
 	sch, err := schemas.Compile(SchemaName)
 	if err != nil {
 		return nil, fmt.Errorf("answers schema: %w", err)
 	}
-	schemaProblems := doc.Check(sch)
 	f := &File{}
-	if err := doc.Decode(f, schemaProblems); err != nil {
-		if es := doc.Errors(yamldoc.Merge(schemaProblems, nil)); len(es) > 0 {
-			return nil, es
-		}
+	doc, schemaProblems, err := yamldoc.Load(name, data, sch, f)
+	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)

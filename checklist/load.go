@@ -44,20 +44,13 @@ func Parse(name string, data []byte, opts ...Option) (*Checklist, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	doc, err := yamldoc.Parse(name, data)
-	if err != nil {
-		return nil, err
-	}
 	sch, err := schemas.Compile(SchemaName)
 	if err != nil {
 		return nil, fmt.Errorf("checklist schema: %w", err)
 	}
-	schemaProblems := doc.Check(sch)
 	c := &Checklist{}
-	if err := doc.Decode(c, schemaProblems); err != nil {
-		if es := doc.Errors(yamldoc.Merge(schemaProblems, nil)); len(es) > 0 {
-			return nil, es
-		}
+	doc, schemaProblems, err := yamldoc.Load(name, data, sch, c)
+	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)

@@ -18,6 +18,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // Limits that keep a hostile file from exhausting memory. Real checklists are tens of kilobytes.
@@ -334,4 +335,23 @@ func pathFor(value any, tokens []string) Path {
 		}
 	}
 	return p
+}
+
+// Load parses data, checks it against sch and decodes it into dst, which is filled as far as
+// its structure allows. It returns the document (for positions of later semantic checks) and
+// the schema's problems, which the caller merges with its own before reporting. A document
+// that cannot be decoded at all is an error listing every schema problem.
+func Load(name string, data []byte, sch *jsonschema.Schema, dst any) (*Document, []Problem, error) {
+	doc, err := Parse(name, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	problems := doc.Check(sch)
+	if err := doc.Decode(dst, problems); err != nil {
+		if es := doc.Errors(Merge(problems, nil)); len(es) > 0 {
+			return nil, nil, es
+		}
+		return nil, nil, err
+	}
+	return doc, problems, nil
 }
