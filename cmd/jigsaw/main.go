@@ -99,6 +99,7 @@ PDF, Excel and JSON reports.`,
 		newTerminologyCmd(streams),
 		newProbeCmd(streams),
 		newFleetCmd(streams),
+		newLeagueCmd(streams),
 	)
 	return root
 }

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/league"
+	"github.com/nhs-jigsaw/jigsaw/reports"
+)
+
+func newLeagueCmd(streams IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "league",
+		Short: "Import signed submissions into the central database and publish benchmarks",
+	}
+	cmd.AddCommand(newLeagueImportCmd(streams), newLeagueTableCmd(streams), newLeagueShowCmd(streams))
+	return cmd
+}
+
+type leagueImportOptions struct {
+	IO     IO
+	Files  []string
+	DB     string
+	Keys   string
+	Output string
+}
+
+func newLeagueImportCmd(streams IO) *cobra.Command {
+	opts := leagueImportOptions{IO: streams}
+	cmd := &cobra.Command{
+		Use:   "import FILE... --db central.db [--keys DIR|FILE]",
+		Short: "Verify and import signed submissions",
+		Long: `Import verifies each submission (canonical form, schema, evidence hashes and chain, and the
+signature against the registry of organisation keys) and stores it under its cycle. Tampered,
+unsigned or unknown-key submissions are refused with the reason; importing a file again
+changes nothing. --keys registers public keys first: a file named after an ODS code (RX1.pub)
+may sign only that organisation's submissions, any other key (an inspectorate's) any
+organisation's. Exits 1 when any file was refused.`,
+		Example: `  jigsaw league import submissions/*.json --db central.db --keys keys/`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Files = args
+			return runLeagueImport(c.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.DB, "db", "central.db", "central database")
+	cmd.Flags().StringVar(&opts.Keys, "keys", "", "public key file, or directory of *.pub/*.pem files, to register")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
+	return cmd
+}
+
+func runLeagueImport(ctx context.Context, opts leagueImportOptions) error {
+	if err := checkOutputFormat(opts.Output); err != nil {
+		return err
+	}
+	var keys []league.Key
+	if opts.Keys != "" {
+		var err error
+		if keys, err = league.LoadKeys(opts.Keys); err != nil {
+			return usageErrorf("--keys: %v", err)
+		}
+	}
+	st, err := league.Open(ctx, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.AddKeys(ctx, keys); err != nil {
+		return err
+	}
+	results, err := st.Import(ctx, opts.Files)
+	if err != nil {
+		return err
+	}
+	refused := 0
+	counts := map[string]int{}
+	for _, r := range results {
+		counts[r.Status]++
+		if r.Status == league.Refused {
+			refused++
+		}
+	}
+	if opts.Output == "json" {
+		if err := writeJSON(opts.IO.Out, results); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range results {
+			line := fmt.Sprintf("%-9s %s", r.Status, r.File)
+			if r.ODS != "" {
+				line += fmt.Sprintf(" (%s, cycle %s)", r.ODS, r.Cycle)
+			}
+			if r.Reason != "" {
+				line += ": " + r.Reason
+			}
+			fmt.Fprintln(opts.IO.Out, line)
+		}
+		fmt.Fprintf(opts.IO.Out, "%d imported, %d unchanged, %d refused\n", counts[league.Imported], counts[league.Unchanged], refused)
+	}
+	if refused > 0 {
+		return errSilentFailure
+	}
+	return nil
+}
+
+type leagueTableOptions struct {
+	IO      IO
+	DB      string
+	Cycle   string
+	Type    string
+	Region  string
+	Formats string
+	OutDir  string
+	now     func() time.Time
+}
+
+func newLeagueTableCmd(streams IO) *cobra.Command {
+	opts := leagueTableOptions{IO: streams, now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "table --db central.db [--cycle C] [--type T] [--region R] --format pdf,xlsx,json --out DIR",
+		Short: "Write a cycle's league table (PDF, XLSX, JSON)",
+		Long: `Table builds the league table of a cycle (default the latest) from the verified submissions:
+ranks, national and peer-group percentiles and quartiles, medians, and change since the
+previous cycle. --type and --region choose the rows shown; ranks stay national.`,
+		Example: `  jigsaw league table --db central.db --out league/
+  jigsaw league table --db central.db --cycle 2026-Q1 --type acute-trust --region London --format pdf --out league/`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return runLeagueTable(c.Context(), opts) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.DB, "db", "central.db", "central database")
+	fl.StringVar(&opts.Cycle, "cycle", "", "cycle (default the latest)")
+	fl.StringVar(&opts.Type, "type", "", "organisation type to show")
+	fl.StringVar(&opts.Region, "region", "", "region to show")
+	fl.StringVar(&opts.Formats, "format", "pdf,xlsx,json", "formats: pdf, xlsx, json")
+	fl.StringVar(&opts.OutDir, "out", ".", "directory for league.pdf, league.xlsx, league.json")
+	return cmd
+}
+
+func runLeagueTable(ctx context.Context, opts leagueTableOptions) error {
+	formats, err := reports.ParseFormats(opts.Formats)
+	if err != nil {
+		return usageErrorf("--format: %v", err)
+	}
+	if opts.Type != "" && !containsOrgType(checklist.OrgType(opts.Type)) {
+		return usageErrorf("--type %q is not an organisation type", opts.Type)
+	}
+	if _, err := os.Stat(opts.DB); err != nil {
+		return usageErrorf("--db %s: %v", opts.DB, err)
+	}
+	st, err := league.Open(ctx, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	b, err := st.Benchmark(ctx, league.Filter{Cycle: opts.Cycle, OrgType: checklist.OrgType(opts.Type), Region: opts.Region})
+	if err != nil {
+		return err
+	}
+	title := "Interoperability maturity league table"
+	if opts.Type != "" || opts.Region != "" {
+		title += ": " + joinNonEmpty(opts.Type, opts.Region)
+	}
+	model, err := reports.BuildLeague(reports.LeagueMeta{Title: title, Cycle: b.Cycle, PreviousCycle: b.PreviousCycle,
+		Checklist: b.Checklist, Generator: "jigsaw " + toolVersion(), GeneratedAt: opts.now().UTC()}, b.Table)
+	if err != nil {
+		return err
+	}
+	files, err := reports.WriteLeague(ctx, opts.OutDir, model, formats)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Out, "Cycle %s: %d organisations (%d rated nationally), national median %.1f%%\n", b.Cycle, len(b.Table.Rows), b.Table.National.Count, b.Table.National.Median)
+	for _, f := range files {
+		fmt.Fprintln(opts.IO.Out, f)
+	}
+	return nil
+}
+
+type leagueShowOptions struct {
+	IO     IO
+	ODS    string
+	DB     string
+	Output string
+}
+
+func newLeagueShowCmd(streams IO) *cobra.Command {
+	opts := leagueShowOptions{IO: streams}
+	cmd := &cobra.Command{
+		Use:     "show ODS --db central.db",
+		Short:   "Show one organisation's benchmark position and history",
+		Example: `  jigsaw league show RX1 --db central.db -o json`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.ODS = args[0]
+			return runLeagueShow(c.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.DB, "db", "central.db", "central database")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
+	return cmd
+}
+
+func runLeagueShow(ctx context.Context, opts leagueShowOptions) error {
+	if err := checkOutputFormat(opts.Output); err != nil {
+		return err
+	}
+	if _, err := os.Stat(opts.DB); err != nil {
+		return usageErrorf("--db %s: %v", opts.DB, err)
+	}
+	st, err := league.Open(ctx, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	h, err := st.Show(ctx, opts.ODS)
+	if err != nil {
+		return err
+	}
+	if opts.Output == "json" {
+		return writeJSON(opts.IO.Out, h)
+	}
+	w := opts.IO.Out
+	fmt.Fprintf(w, "%s %s (%s, %s)\n", h.ODS, h.Name, h.OrgType, h.Region)
+	fmt.Fprintf(w, "%-10s %7s %-22s %9s %10s %9s %11s %8s %7s %s\n", "CYCLE", "SCORE", "RATING", "RANK", "PERCENTILE", "PEER RANK", "PEER PCTILE", "NAT MED", "CHANGE", "GAP (over-claimed/compared)")
+	for _, p := range h.Positions {
+		r := p.Row
+		change, gap := "–", "–"
+		if r.Change != nil && r.Change.DeltaPercent != nil {
+			change = fmt.Sprintf("%+.1f", *r.Change.DeltaPercent)
+		}
+		if p.Gap != nil {
+			gap = fmt.Sprintf("%d/%d, mean %+.1f", p.Gap.OverClaimed, p.Gap.Items, p.Gap.MeanGap)
+		}
+		fmt.Fprintf(w, "%-10s %7s %-22s %9s %10s %9s %11s %8.1f %7s %s\n", p.Cycle, percentText(r.Percent), ratingLabel(r.Rating),
+			fmt.Sprintf("%d/%d", r.Rank, p.Rated), percentText(r.Percentile), fmt.Sprintf("%d/%d", r.PeerRank, r.PeerSize),
+			percentText(r.PeerPercentile), p.NationalMedian, change, gap)
+	}
+	return nil
+}
+
+func containsOrgType(t checklist.OrgType) bool {
+	for _, o := range checklist.OrgTypes() {
+		if o == t {
+			return true
+		}
+	}
+	return false
+}
+
+func joinNonEmpty(parts ...string) string {
+	out := ""
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if out != "" {
+			out += ", "
+		}
+		out += p
+	}
+	return out
+}
