@@ -516,3 +516,22 @@ func parseWorkbookDate(s string) (string, bool) {
 	}
 	return s, false
 }
+
+// PeekXLSX reads which organisation (ODS code, as typed) and checklist (id@version) a workbook
+// is for, without checking anything else: enough to find the assessment to import it into.
+func PeekXLSX(name string, data []byte) (ods, checklistRef string, err error) {
+	if len(data) > maxWorkbookSize {
+		return "", "", fmt.Errorf("%s: larger than %d MiB: not a self-assessment workbook", name, maxWorkbookSize>>20)
+	}
+	wb, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		return "", "", fmt.Errorf("%s: not an Excel workbook (.xlsx): %w", name, err)
+	}
+	defer wb.Close()
+	meta, err := readMeta(wb)
+	if err != nil {
+		return "", "", fmt.Errorf("%s: %w", name, err)
+	}
+	v, _ := wb.GetCellValue(SheetOrganisation, cellODS)
+	return strings.ToUpper(strings.TrimSpace(v)), meta["checklist_id"] + "@" + meta["checklist_version"], nil
+}

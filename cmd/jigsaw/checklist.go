@@ -104,7 +104,7 @@ embedded catalogue or a checklist file path.`,
 		},
 	}
 
-	cmd.AddCommand(list, showCmd, validate, diff)
+	cmd.AddCommand(list, showCmd, validate, diff, newChecklistTemplateCmd(streams))
 	return cmd
 }
 

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nhs-jigsaw/jigsaw/answers"
+	"github.com/nhs-jigsaw/jigsaw/assess"
+	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/evidence"
+	"github.com/nhs-jigsaw/jigsaw/probes/all"
+)
+
+type answersImportOptions struct {
+	IO         IO
+	File       string
+	DB         string
+	Assessment string
+	Checklist  string
+	Provenance string
+	Attach     []string
+	KeepBytes  bool
+	Format     string
+}
+
+func newAnswersCmd(streams IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "answers",
+		Short: "Import self-assessment answers into an assessment",
+	}
+	cmd.AddCommand(newAnswersImportCmd(streams))
+	return cmd
+}
+
+func newAnswersImportCmd(streams IO) *cobra.Command {
+	opts := answersImportOptions{IO: streams}
+	cmd := &cobra.Command{
+		Use:   "import FILE.xlsx|FILE.yaml --db FILE [--assessment ID] [--attach FILE]...",
+		Short: "Import a filled-in workbook or an answers file as attestations",
+		Long: `Import checks every answer (every cell of a workbook, named like Answers!D17) against the
+checklist the assessment used and records them as attestations, or imports nothing when
+anything is wrong. Importing the same file again adds nothing. A workbook made for another
+checklist version is refused.
+
+Without --assessment the answers go to the latest assessment of the organisation the file
+names. --attach records evidence files (name, size and SHA-256; the bytes only with
+--keep-bytes); an answer whose evidence names an attached file (by its file name) then cites
+it by evidence id. Answers can be imported after the assessment is complete (for example an
+inspector's verified answers with --provenance inspector-verified).`,
+		Example: `  jigsaw answers import self-assessment.xlsx --db evidence.db
+  jigsaw answers import verified.yaml --db evidence.db --assessment AS-000001 --provenance inspector-verified
+  jigsaw answers import self-assessment.xlsx --db evidence.db --attach "DSA v3.pdf" --keep-bytes`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.File = args[0]
+			return runAnswersImport(c.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.DB, "db", "jigsaw.db", "evidence database")
+	fl.StringVar(&opts.Assessment, "assessment", "", "assessment id (AS-…); default the latest of the file's organisation")
+	fl.StringVar(&opts.Checklist, "checklist", "", "checklist file the assessment used, when it is not a built-in one")
+	fl.StringVar(&opts.Provenance, "provenance", string(answers.SelfAssessed), "provenance of a workbook's answers: self-assessed or inspector-verified")
+	fl.StringSliceVar(&opts.Attach, "attach", nil, "evidence file to attach (repeatable)")
+	fl.BoolVar(&opts.KeepBytes, "keep-bytes", false, "store the attached files' bytes, not only their name, size and SHA-256")
+	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+type answersImportOutput struct {
+	File       string                  `json:"file"`
+	Assessment string                  `json:"assessment"`
+	Answers    int                     `json:"answers"`
+	Added      []string                `json:"added"`
+	Unchanged  int                     `json:"unchanged"`
+	Files      []evidence.AttachedFile `json:"files"`
+}
+
+func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
+	if err := checkOutputFormat(opts.Format); err != nil {
+		return err
+	}
+	prov := answers.Provenance(opts.Provenance)
+	if prov != answers.SelfAssessed && prov != answers.InspectorVerified {
+		return usageErrorf("--provenance %q: use self-assessed or inspector-verified", opts.Provenance)
+	}
+	if _, err := os.Stat(opts.DB); err != nil {
+		return usageErrorf("--db %s: %v", opts.DB, err)
+	}
+	data, err := os.ReadFile(opts.File)
+	if err != nil {
+		return fmt.Errorf("read answers: %w", err)
+	}
+	isXLSX := strings.EqualFold(filepath.Ext(opts.File), ".xlsx")
+
+	store, err := evidence.Open(ctx, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	// Find the assessment: named, or the latest of the file's organisation.
+	ref := opts.Assessment
+	if ref == "" {
+		var ods string
+		if isXLSX {
+			ods, _, err = answers.PeekXLSX(opts.File, data)
+		} else {
+			var f *answers.File
+			f, err = answers.Parse(opts.File, data)
+			if f != nil {
+				ods = f.Organisation.ODS
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if ods == "" {
+			return usageErrorf("%s names no organisation: pass --assessment ID", opts.File)
+		}
+		id, err := pickAssessment(ctx, store, "", ods)
+		if err != nil {
+			return err
+		}
+		ref = evidence.FormatID(evidence.KindAssessment, id)
+	}
+	id, err := evidence.ParseAssessmentID(ref)
+	if err != nil {
+		return usageErrorf("--assessment: %v", err)
+	}
+	a, err := store.Assessment(ctx, id)
+	if err != nil {
+		return err
+	}
+	c, err := assessmentChecklist(a, opts.Checklist)
+	if err != nil {
+		return err
+	}
+
+	// Check everything before writing anything.
+	var f *answers.File
+	if isXLSX {
+		f, err = answers.ParseXLSX(opts.File, data, c, prov)
+	} else {
+		f, err = answers.Parse(opts.File, data, answers.WithChecklist(c, time.Now()))
+	}
+	if err != nil {
+		return err
+	}
+	if f.Organisation.ODS != a.Org.ODSCode {
+		return fmt.Errorf("%s answers for %s (%s), but assessment %s is of %s (%s): pass the right --assessment",
+			opts.File, f.Organisation.Name, f.Organisation.ODS, a.Ref, a.Org.Name, a.Org.ODSCode)
+	}
+	attachments := make([][]byte, len(opts.Attach))
+	for i, path := range opts.Attach {
+		if attachments[i], err = os.ReadFile(path); err != nil {
+			return fmt.Errorf("attach: %w", err)
+		}
+	}
+
+	out := answersImportOutput{File: opts.File, Assessment: a.Ref, Answers: len(f.Answers), Files: []evidence.AttachedFile{}}
+	byName := map[string]evidence.AttachedFile{}
+	for i, path := range opts.Attach {
+		af, err := store.AttachFile(ctx, id, evidence.FileInput{
+			Name: filepath.Base(path), Content: bytes.NewReader(attachments[i]), KeepBytes: opts.KeepBytes,
+			Note: "attached with answers from " + filepath.Base(opts.File),
+		})
+		if err != nil {
+			return err
+		}
+		out.Files = append(out.Files, af)
+		byName[af.Name] = af
+	}
+	// An answer citing an attached file by name cites it by evidence id, so reports show its
+	// size and digest. A stated digest must match the file.
+	for i := range f.Answers {
+		for j := range f.Answers[i].Evidence {
+			d := &f.Answers[i].Evidence[j]
+			af, ok := byName[d.Name]
+			if !ok {
+				continue
+			}
+			if d.SHA256 != "" && d.SHA256 != af.SHA256 {
+				return fmt.Errorf("%s: item %s cites %s with sha256 %s, but the attached file has sha256 %s",
+					opts.File, f.Answers[i].Item, d.Name, d.SHA256, af.SHA256)
+			}
+			d.Name, d.SHA256 = af.ID, ""
+		}
+	}
+	res, err := assess.ImportAnswers(ctx, store, id, f)
+	if err != nil {
+		return err
+	}
+	out.Added, out.Unchanged = res.Added, res.Unchanged
+	if opts.Format == "json" {
+		return writeJSON(opts.IO.Out, out)
+	}
+	fmt.Fprintf(opts.IO.Out, "%s: %d answers for %s (%s) into assessment %s: %d added, %d already recorded\n",
+		opts.File, out.Answers, a.Org.Name, a.Org.ODSCode, a.Ref, len(out.Added), out.Unchanged)
+	for _, af := range out.Files {
+		fmt.Fprintf(opts.IO.Out, "  attached %s %s (%d bytes, sha256 %s)\n", af.ID, af.Name, af.Size, af.SHA256)
+	}
+	return nil
+}
+
+// assessmentChecklist finds the exact checklist text an assessment used.
+func assessmentChecklist(a evidence.Assessment, file string) (*checklist.Checklist, error) {
+	var c *checklist.Checklist
+	var err error
+	if file != "" {
+		c, err = checklist.Load(file, checklist.WithKnownProbes(all.Registry().Has))
+	} else {
+		c, err = checklist.Lookup(a.ChecklistRef())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("assessment %s used checklist %s: %w", a.Ref, a.ChecklistRef(), err)
+	}
+	if c.Ref() != a.ChecklistRef() || c.SHA256 != a.ChecklistSHA256 {
+		return nil, fmt.Errorf("assessment %s used checklist %s with sha256 %s, but %s (sha256 %s) was found: pass the original file with --checklist",
+			a.Ref, a.ChecklistRef(), a.ChecklistSHA256, c.Ref(), c.SHA256)
+	}
+	return c, nil
+}
