@@ -37,6 +37,12 @@ func runAgainst(t *testing.T, profile sandbox.Profile, writes bool) map[string]p
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, ex := range report.Exchanges {
+		// The JWT's header and payload start "eyJ" (base64url of `{"`): never stored.
+		if strings.Contains(strings.Join(ex.RequestHeaders.Values("Authorization"), " "), "eyJ") {
+			t.Fatalf("exchange %s stores the JWT", ex.ID)
+		}
+	}
 	out := map[string]probes.Result{}
 	for _, r := range report.Results {
 		out[r.ProbeID] = r
