@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -641,14 +640,4 @@ func errorsOutcome(ctx context.Context, s *probes.Session) probes.Result {
 		return probes.Failed(exp, strings.Join(problems, "; "))
 	}
 	return probes.Passed(exp, fmt.Sprintf("%s; %s", sent.Describe(), code))
-}
-
-// sortedKeys is used for stable observations.
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -47,11 +47,6 @@ func structuredCall(s *probes.Session, body []byte) (Call, bool) {
 
 const noStructured = "no Access Record Structured base given (--gpc-structured)"
 
-// recordBundle is the part of a structured record Bundle the probes read.
-type recordBundle struct {
-	probes.Bundle
-}
-
 func structuredBundle(ctx context.Context, s *probes.Session) probes.Result {
 	exp := "200 Bundle type collection, GPConnect-StructuredRecord-Bundle-1, Bundle.id = Ssp-TraceID, the Patient, no fullUrl"
 	c, ok := structuredCall(s, parameters(nhsParam(testNHSNumber(s))))
