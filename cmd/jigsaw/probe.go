@@ -57,7 +57,7 @@ any probe failed or the run could not start, 2 for a usage error.`,
 	}
 	opts.Target.register(cmd)
 	fl := cmd.Flags()
-	fl.StringArrayVar(&opts.Packs, "pack", nil, "run only this pack (repeatable): transport, fhir, security, identity, terminology, performance, smart")
+	fl.StringArrayVar(&opts.Packs, "pack", nil, "run only this pack (repeatable): transport, fhir, security, identity, terminology, performance, smart, gpconnect (default: every FHIR pack, or gpconnect with --profile gpconnect)")
 	fl.StringArrayVar(&opts.IDs, "probe", nil, "run only this probe id (repeatable; adds to --pack)")
 	fl.BoolVar(&opts.List, "list", false, "list the probes and exit")
 	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
@@ -98,7 +98,11 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 	if err != nil {
 		return err
 	}
-	selected, err := reg.Select(opts.Packs, opts.IDs)
+	packs := opts.Packs
+	if len(packs) == 0 && len(opts.IDs) == 0 {
+		packs = defaultPacks(reg, target)
+	}
+	selected, err := reg.Select(packs, opts.IDs)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}

@@ -161,3 +161,23 @@ func (f *targetFlags) runner(errOut interface{ Write([]byte) (int, error) }) pro
 func describeTarget(t probes.Target) string {
 	return fmt.Sprintf("%s (FHIR %s)", t.BaseURL, t.FHIRVersion)
 }
+
+// gpConnectPack is the probe pack that speaks GP Connect (Spine headers, JWT).
+const gpConnectPack = "gpconnect"
+
+// defaultPacks chooses what a run probes when the user names no pack or probe: a GP Connect
+// provider gets the GP Connect pack, any other FHIR server every other pack. The GP Connect
+// probes only skip on a plain FHIR server, and the plain FHIR probes would call a GP Connect
+// provider without the Spine headers it requires, so neither belongs in the other's run.
+func defaultPacks(reg *probes.Registry, t probes.Target) []string {
+	if t.GPConnect != nil {
+		return []string{gpConnectPack}
+	}
+	var packs []string
+	for _, p := range reg.Packs() {
+		if p != gpConnectPack {
+			packs = append(packs, p)
+		}
+	}
+	return packs
+}
