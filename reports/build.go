@@ -90,10 +90,15 @@ func Build(in Input) (*Report, error) {
 	}
 
 	for _, d := range in.Score.Domains {
-		r.Domains = append(r.Domains, Domain{
-			ID: d.ID, Title: d.Title, Percent: d.Percent, Level: d.Level, LevelReason: d.LevelReason,
-			Items: d.Items, Applicable: d.Applicable, Scored: d.Scored,
-		})
+		dom := Domain{
+			ID: d.ID, Title: d.Title, Percent: d.Percent, ClaimedPercent: d.ClaimedPercent, Level: d.Level,
+			LevelReason: d.LevelReason, Items: d.Items, Applicable: d.Applicable, Scored: d.Scored,
+		}
+		if d.Percent != nil && d.ClaimedPercent != nil {
+			over := *d.ClaimedPercent - *d.Percent
+			dom.OverClaim = &over
+		}
+		r.Domains = append(r.Domains, dom)
 	}
 
 	r.Layers = []LayerScore{}

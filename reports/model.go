@@ -100,14 +100,18 @@ type ProbeCounts struct {
 
 // Domain is one domain's result.
 type Domain struct {
-	ID          string   `json:"id"`
-	Title       string   `json:"title"`
-	Percent     *float64 `json:"percent,omitempty" jsonschema:"minimum=0,maximum=100"`
-	Level       int      `json:"level" jsonschema:"minimum=0,maximum=5"`
-	LevelReason string   `json:"level_reason,omitempty"`
-	Items       int      `json:"items"`
-	Applicable  int      `json:"applicable"`
-	Scored      int      `json:"scored"`
+	ID      string   `json:"id"`
+	Title   string   `json:"title"`
+	Percent *float64 `json:"percent,omitempty" jsonschema:"minimum=0,maximum=100"`
+	// ClaimedPercent is the score the domain would have if every claim were accepted as made;
+	// OverClaim is ClaimedPercent − Percent in percentage points.
+	ClaimedPercent *float64 `json:"claimed_percent,omitempty" jsonschema:"minimum=0,maximum=100"`
+	OverClaim      *float64 `json:"over_claim,omitempty"`
+	Level          int      `json:"level" jsonschema:"minimum=0,maximum=5"`
+	LevelReason    string   `json:"level_reason,omitempty"`
+	Items          int      `json:"items"`
+	Applicable     int      `json:"applicable"`
+	Scored         int      `json:"scored"`
 }
 
 // LayerScore is the score of the items tagged with one interoperability layer.

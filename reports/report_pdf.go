@@ -1,8 +1,10 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -263,6 +265,7 @@ func reportFindings(d *pdfDoc, r *Report) {
 
 func reportGaps(d *pdfDoc, r *Report) {
 	d.heading("Claimed vs verified")
+	reportDomainGaps(d, r)
 	if len(r.Gaps) == 0 {
 		d.para("No item had both a claim and a probe-verified level.", 10, "", black)
 		return
@@ -288,6 +291,37 @@ func reportGaps(d *pdfDoc, r *Report) {
 		{head: "Gap", width: 12, align: "C"},
 		{head: "Claim by", width: 39},
 	}, rows)
+}
+
+// reportDomainGaps shows, per domain, the score the claims alone would give beside the score
+// the evidence supports, largest over-claim first.
+func reportDomainGaps(d *pdfDoc, r *Report) {
+	doms := make([]Domain, 0, len(r.Domains))
+	for _, dom := range r.Domains {
+		if dom.OverClaim != nil {
+			doms = append(doms, dom)
+		}
+	}
+	if len(doms) == 0 {
+		return
+	}
+	slices.SortStableFunc(doms, func(a, b Domain) int { return cmp.Compare(*b.OverClaim, *a.OverClaim) })
+	d.para("By domain: the score if every claim were accepted as made, beside the score the evidence supports, largest over-claim first.", 9.5, "", darkGrey)
+	rows := make([][]cell, 0, len(doms))
+	for _, dom := range doms {
+		gc := cell{text: fmt.Sprintf("%+.1f", *dom.OverClaim), bold: *dom.OverClaim > 0.05}
+		if *dom.OverClaim > 0.05 {
+			gc.ink = &failRed
+		}
+		rows = append(rows, []cell{txt(dom.Title), txt(pct(dom.ClaimedPercent)), txt(pct(dom.Percent)), gc})
+	}
+	d.table([]column{
+		{head: "Domain", width: 98},
+		{head: "Claimed", width: 28, align: "C"},
+		{head: "Verified", width: 28, align: "C"},
+		{head: "Over-claim (points)", width: 26, align: "C"},
+	}, rows)
+	d.f.Ln(3)
 }
 
 func reportRecommendations(d *pdfDoc, r *Report) {

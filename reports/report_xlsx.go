@@ -98,7 +98,7 @@ func xlsxSummary(b *xlsxBook, r *Report) error {
 func xlsxDomains(b *xlsxBook, r *Report) error {
 	rows := make([][]any, 0, len(r.Domains))
 	for _, d := range r.Domains {
-		rows = append(rows, []any{d.ID, d.Title, d.Percent, intOrNil(d.Level), d.Scored, d.Applicable, d.Items, d.LevelReason})
+		rows = append(rows, []any{d.ID, d.Title, d.Percent, intOrNil(d.Level), d.Scored, d.Applicable, d.Items, d.LevelReason, d.ClaimedPercent, d.OverClaim})
 	}
 	if err := b.table(sheetDomains, []xcol{
 		{head: "Domain id", width: 22},
@@ -109,6 +109,8 @@ func xlsxDomains(b *xlsxBook, r *Report) error {
 		{head: "Applicable", width: 11},
 		{head: "Items", width: 8},
 		{head: "What stops the next level", width: 60, kind: "wrap"},
+		{head: "Claimed (%)", width: 11, kind: "num"},
+		{head: "Over-claim (points)", width: 12, kind: "num"},
 	}, rows); err != nil {
 		return err
 	}
@@ -119,7 +121,7 @@ func xlsxDomains(b *xlsxBook, r *Report) error {
 		return nil
 	}
 	n := len(rows) + 1
-	return b.barChart(sheetDomains, "J2", "Domain score (%)", sheetDomains+"!$C$1",
+	return b.barChart(sheetDomains, "L2", "Domain score (%)", sheetDomains+"!$C$1",
 		fmt.Sprintf("%s!$B$2:$B$%d", sheetDomains, n), fmt.Sprintf("%s!$C$2:$C$%d", sheetDomains, n), uint(120+28*len(rows)))
 }
 

@@ -337,7 +337,7 @@ func verifiedLevel(pv probeVerdict, claimed int, prov Provenance) int {
 
 func scoreDomain(d checklist.Domain, items []ItemResult) DomainResult {
 	dr := DomainResult{ID: d.ID, Title: d.Title, Items: len(items)}
-	var sum, weights float64
+	var sum, claimedSum, weights float64
 	for _, ir := range items {
 		if ir.Status != NotApplicable {
 			dr.Applicable++
@@ -346,14 +346,21 @@ func scoreDomain(d checklist.Domain, items []ItemResult) DomainResult {
 			dr.Scored++
 			sum += float64(ir.Weight) * *ir.Percent
 			weights += float64(ir.Weight)
+			// What the domain would score if every claim were taken as made; items nobody
+			// claimed count at the level the evidence gave them.
+			claimed := ir.Final
+			if ir.Claimed > 0 {
+				claimed = ir.Claimed
+			}
+			claimedSum += float64(ir.Weight) * LevelPercent(claimed)
 		}
 	}
 	if dr.Scored == 0 {
 		dr.LevelReason = "no item answered"
 		return dr
 	}
-	p := sum / weights
-	dr.Percent = &p
+	p, cp := sum/weights, claimedSum/weights
+	dr.Percent, dr.ClaimedPercent = &p, &cp
 	dr.Level, dr.LevelReason = domainLevel(items)
 	return dr
 }

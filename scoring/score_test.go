@@ -594,3 +594,24 @@ func TestLayers(t *testing.T) {
 		t.Errorf("layers = %+v, want %+v", res.Layers, want)
 	}
 }
+
+// A domain's claimed percentage takes every claim as made; its percentage takes what the
+// evidence verified. The difference is the over-claim an inspector asks about.
+func TestDomainClaimedPercent(t *testing.T) {
+	cl := list(domain("a", item("A-01", 1, "p.a"), item("A-02", 1), item("A-03", 2, "p.b")))
+	res, err := Score(Input{Checklist: cl, OrgType: checklist.AcuteTrust, AsOf: asOf,
+		Claims: []Claim{
+			answered("A-01", 4, SelfAssessed), // probe fails (high): verified 1
+			answered("A-02", 3, SelfAssessed), // no probe: taken as claimed
+		},
+		Probes: []ProbeOutcome{fail("p.a", "high"), pass("p.b", "medium")}, // A-03 unclaimed: probe-verified 3
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := res.Domains[0]
+	// claimed: (100×1 + 75×1 + 75×2) / 4 = 81.25; verified: (25 + 75 + 150) / 4 = 62.5
+	if d.ClaimedPercent == nil || *d.ClaimedPercent != 81.25 || d.Percent == nil || *d.Percent != 62.5 {
+		t.Fatalf("claimed %v, verified %v; want 81.25 and 62.5", fmtPtr(d.ClaimedPercent), fmtPtr(d.Percent))
+	}
+}

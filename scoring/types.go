@@ -151,6 +151,9 @@ type DomainResult struct {
 	Title string `json:"title"`
 	// Percent is absent when no item in the domain was answered.
 	Percent *float64 `json:"percent,omitempty" jsonschema:"minimum=0,maximum=100"`
+	// ClaimedPercent is what the domain would score if every claim were accepted as made; the
+	// difference from Percent is how much of the claimed maturity the evidence did not support.
+	ClaimedPercent *float64 `json:"claimed_percent,omitempty" jsonschema:"minimum=0,maximum=100"`
 	// Level is the gated maturity level 1–5, or 0 when nothing was answered.
 	Level int `json:"level" jsonschema:"minimum=0,maximum=5"`
 	// LevelReason says what stops the next level ("" at level 5).

@@ -14,6 +14,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/reports"
 	"github.com/nhs-jigsaw/jigsaw/schemas"
 	"github.com/nhs-jigsaw/jigsaw/submission"
 )
@@ -33,6 +34,8 @@ func Entries() []Entry {
 		{Name: "answers", Title: "Jigsaw self-assessment answers", Type: answers.File{}},
 		{Name: "probe-result", Title: "Jigsaw probe result with its HTTP exchanges", Type: ProbeResult{}},
 		{Name: "submission", Title: "Jigsaw signed submission", Type: submission.Submission{}},
+		{Name: "report", Title: "Jigsaw assessment report (the model the PDF, XLSX and JSON reports render)", Type: reports.Report{}},
+		{Name: "league", Title: "Jigsaw league table", Type: reports.League{}},
 	}
 }
 
