@@ -109,7 +109,9 @@ func TestVerifyUsageAndMissingFiles(t *testing.T) {
 	}{
 		{[]string{"verify"}, exitUsage, "--db"},
 		{[]string{"verify", "--db", "x.db", "-o", "yaml"}, exitUsage, "output format"},
-		{[]string{"verify", "extra-arg"}, exitUsage, "unknown command"},
+		{[]string{"verify", "one.json", "two.json"}, exitUsage, "accepts at most 1 arg"},
+		{[]string{"verify", "sub.json", "--db", "x.db"}, exitUsage, "not both"},
+		{[]string{"verify", filepath.Join(t.TempDir(), "missing.json")}, exitFailure, "no such file"},
 		{[]string{"verify", "--db", filepath.Join(t.TempDir(), "missing.db")}, exitFailure, "no such file"},
 	}
 	for _, c := range cases {
