@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/nhs-jigsaw/jigsaw/internal/jcs"
 )
 
 // GenesisHash is the previous-hash of the first row of every chain: 32 zero bytes, in hex.
@@ -89,7 +91,7 @@ func canonicalContent(table string, columns []string, values []any) ([]byte, err
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		writeJCSString(&b, f.key)
+		jcs.WriteString(&b, f.key)
 		b.WriteByte(':')
 		switch v := f.val.(type) {
 		case nil:
@@ -100,7 +102,7 @@ func canonicalContent(table string, columns []string, values []any) ([]byte, err
 			if !utf8.ValidString(v) {
 				return nil, fmt.Errorf("column %s is not valid UTF-8", f.key)
 			}
-			writeJCSString(&b, v)
+			jcs.WriteString(&b, v)
 		case []byte:
 			sum := sha256.Sum256(v)
 			b.WriteString(`{"len":`)
@@ -114,40 +116,6 @@ func canonicalContent(table string, columns []string, values []any) ([]byte, err
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
-}
-
-// writeJCSString writes s as a JSON string the way RFC 8785 section 3.2.2.2 does.
-func writeJCSString(b *bytes.Buffer, s string) {
-	const hexDigits = "0123456789abcdef"
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if c < 0x20 {
-				b.WriteString(`\u00`)
-				b.WriteByte(hexDigits[c>>4])
-				b.WriteByte(hexDigits[c&0xF])
-			} else {
-				b.WriteByte(c)
-			}
-		}
-	}
-	b.WriteByte('"')
 }
 
 func sha256Hex(b []byte) string {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nhs-jigsaw/jigsaw/internal/jcs"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
 )
 
@@ -516,7 +517,7 @@ func parseValue(dec *json.Decoder, depth int) (*jsonNode, error) {
 func (n *jsonNode) write(b *bytes.Buffer) {
 	switch n.kind {
 	case jsonString:
-		writeJCSString(b, n.text)
+		jcs.WriteString(b, n.text)
 	case jsonLiteral:
 		b.WriteString(n.text)
 	case jsonObject:
@@ -525,7 +526,7 @@ func (n *jsonNode) write(b *bytes.Buffer) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			writeJCSString(b, k)
+			jcs.WriteString(b, k)
 			b.WriteByte(':')
 			n.values[i].write(b)
 		}
