@@ -152,12 +152,7 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 		return runErr
 	}
 	// Scoring reads back what was stored, so the summary shows exactly what the evidence holds.
-	scored, err := assess.Score(context.WithoutCancel(ctx), store, outcome.Assessment.ID, func(ref string) (*checklist.Checklist, error) {
-		if ref == c.Ref() {
-			return c, nil
-		}
-		return checklist.Lookup(ref)
-	})
+	scored, err := assess.Score(context.WithoutCancel(ctx), store, outcome.Assessment.ID, checklistFinder(c))
 	if err != nil {
 		return err
 	}

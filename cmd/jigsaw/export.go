@@ -9,9 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
-	"github.com/nhs-jigsaw/jigsaw/probes/all"
 	"github.com/nhs-jigsaw/jigsaw/submission"
 )
 
@@ -82,18 +80,9 @@ func runExport(ctx context.Context, opts exportOptions) error {
 	if err != nil {
 		return err
 	}
-	find := checklist.Lookup
-	if opts.Checklist != "" {
-		c, err := checklist.Load(opts.Checklist, checklist.WithKnownProbes(all.Registry().Has))
-		if err != nil {
-			return err
-		}
-		find = func(ref string) (*checklist.Checklist, error) {
-			if ref == c.Ref() {
-				return c, nil
-			}
-			return checklist.Lookup(ref)
-		}
+	find, err := loadChecklistFinder(opts.Checklist)
+	if err != nil {
+		return err
 	}
 	store, err := evidence.OpenReadOnly(ctx, opts.DB)
 	if err != nil {

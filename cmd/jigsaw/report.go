@@ -60,18 +60,9 @@ func runReport(ctx context.Context, opts reportOptions) error {
 	if _, err := os.Stat(opts.DB); err != nil {
 		return usageErrorf("--db %s: %v", opts.DB, err)
 	}
-	find := checklist.Lookup
-	if opts.Checklist != "" {
-		c, err := checklist.Load(opts.Checklist, checklist.WithKnownProbes(all.Registry().Has))
-		if err != nil {
-			return err
-		}
-		find = func(ref string) (*checklist.Checklist, error) {
-			if ref == c.Ref() {
-				return c, nil
-			}
-			return checklist.Lookup(ref)
-		}
+	find, err := loadChecklistFinder(opts.Checklist)
+	if err != nil {
+		return err
 	}
 	store, err := evidence.OpenReadOnly(ctx, opts.DB)
 	if err != nil {
@@ -128,4 +119,28 @@ func pickAssessment(ctx context.Context, store *evidence.Store, ref, ods string)
 		return 0, fmt.Errorf("no assessments in %s: run jigsaw assess first", store.Path())
 	}
 	return list[0].ID, nil
+}
+
+// checklistFinder finds the checklist an assessment recorded: c when its id@version matches,
+// else the built-in catalogue.
+func checklistFinder(c *checklist.Checklist) assess.ChecklistFinder {
+	return func(ref string) (*checklist.Checklist, error) {
+		if c != nil && ref == c.Ref() {
+			return c, nil
+		}
+		return checklist.Lookup(ref)
+	}
+}
+
+// loadChecklistFinder reads the checklist file a user names for an assessment that did not use
+// a built-in checklist; with no file, only the catalogue is searched.
+func loadChecklistFinder(file string) (assess.ChecklistFinder, error) {
+	if file == "" {
+		return checklist.Lookup, nil
+	}
+	c, err := checklist.Load(file, checklist.WithKnownProbes(all.Registry().Has))
+	if err != nil {
+		return nil, err
+	}
+	return checklistFinder(c), nil
 }
