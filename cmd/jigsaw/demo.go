@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -257,10 +256,7 @@ func reportBaseName(ods, assessmentRef string) string {
 
 func printDemo(w io.Writer, format string, out demoOutput) error {
 	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(out)
+		return writeJSON(w, out)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RANK\tODS\tORGANISATION\tSCORE\tRATING\tWARNING NOTICE\tPROBES (pass/warn/fail/skip/error)\tSTATUS")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -107,9 +106,7 @@ func runTerminology(ctx context.Context, opts terminologyOptions) error {
 	}
 	p := a.Profile()
 	if opts.Format == "json" {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(terminologyOutput{Files: opts.Files, FHIRVersion: string(version), Profile: p, Structure: structure}); err != nil {
+		if err := writeJSON(opts.IO.Out, terminologyOutput{Files: opts.Files, FHIRVersion: string(version), Profile: p, Structure: structure}); err != nil {
 			return fmt.Errorf("write output: %w", err)
 		}
 	} else {

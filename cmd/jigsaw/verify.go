@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -103,9 +102,7 @@ func runVerify(ctx context.Context, opts verifyOptions) error {
 	out.OK = out.Chain.OK && len(out.Integrity) == 0
 
 	if opts.Format == "json" {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(opts.IO.Out, out); err != nil {
 			return err
 		}
 	} else if err := printVerify(opts, out); err != nil {
