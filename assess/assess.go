@@ -23,6 +23,10 @@ type Options struct {
 	Checklist *checklist.Checklist
 	Org       evidence.Organisation
 	Target    probes.Target
+	// GPConnect, when set, is the organisation's GP Connect provider: the checklist's GP Connect
+	// probes run against it, every other probe against Target. Without it the GP Connect probes
+	// run against Target, where they skip unless Target is itself a GP Connect provider.
+	GPConnect *probes.Target
 	// Registry holds the probes the checklist's items may link.
 	Registry *probes.Registry
 	// Runner carries concurrency, timeouts, client limits and progress; its OnResult is set here.
@@ -132,7 +136,12 @@ func Run(ctx context.Context, store *evidence.Store, opts Options) (*Outcome, er
 			out.Ran++
 			out.Counts[r.Status]++
 		}
-		_, runErr := runner.Run(runCtx, opts.Target, toRun)
+		var runErr error
+		for _, group := range splitByTarget(toRun, opts) {
+			if _, err := runner.Run(runCtx, group.target, group.probes); err != nil {
+				runErr = errors.Join(runErr, err)
+			}
+		}
 		mu.Lock()
 		rerr := recordErr
 		mu.Unlock()
@@ -192,6 +201,37 @@ func Run(ctx context.Context, store *evidence.Store, opts Options) (*Outcome, er
 	}
 	out.Assessment, err = store.Assessment(context.WithoutCancel(ctx), asmt.ID)
 	return out, err
+}
+
+// GPConnectPack names the probe pack that needs a GP Connect provider as its target.
+const GPConnectPack = "gpconnect"
+
+type targetGroup struct {
+	target probes.Target
+	probes []probes.Probe
+}
+
+// splitByTarget sends the GP Connect probes to the GP Connect provider when one is given, and
+// everything else to the main target.
+func splitByTarget(ps []probes.Probe, opts Options) []targetGroup {
+	if opts.GPConnect == nil {
+		return []targetGroup{{opts.Target, ps}}
+	}
+	main, gpc := targetGroup{target: opts.Target}, targetGroup{target: *opts.GPConnect}
+	for _, p := range ps {
+		if p.Meta().Pack == GPConnectPack {
+			gpc.probes = append(gpc.probes, p)
+		} else {
+			main.probes = append(main.probes, p)
+		}
+	}
+	var out []targetGroup
+	for _, g := range []targetGroup{main, gpc} {
+		if len(g.probes) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // startOrResume creates the assessment, or reopens the one named by opts.Resume and returns the

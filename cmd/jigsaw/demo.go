@@ -20,6 +20,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
 	"github.com/nhs-jigsaw/jigsaw/reports"
 	"github.com/nhs-jigsaw/jigsaw/sandbox"
+	gpcsandbox "github.com/nhs-jigsaw/jigsaw/sandbox/gpconnect"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
 )
 
@@ -192,6 +193,7 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 		Profile:      d.Profile,
 		Org:          sandbox.Org{ODSCode: ans.Organisation.ODS, Name: ans.Organisation.Name},
 		LatencyScale: scale,
+		GPConnect:    true,
 	})
 	if err != nil {
 		return demoOrgResult{}, scoring.LeagueEntry{}, fmt.Errorf("start sandbox: %w", err)
@@ -211,6 +213,11 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 		Target: probes.Target{
 			BaseURL: srv.BaseURL(), FHIRVersion: probes.R4, Token: srv.Token,
 			CAFile: srv.CAFile, TestNHSNumber: srv.TestNHSNumber,
+		},
+		// The organisation's GP Connect provider, as a hospital reading GP records would call it.
+		GPConnect: &probes.Target{
+			BaseURL: "https://" + srv.Addr() + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
+			GPConnect: &probes.GPConnectSettings{StructuredURL: "https://" + srv.Addr() + gpcsandbox.StructuredPath},
 		},
 		Registry:    reg,
 		Runner:      runner,
