@@ -24,6 +24,7 @@ import (
 type assessOptions struct {
 	IO         IO
 	Target     targetFlags
+	GPConnect  string
 	ODS        string
 	Name       string
 	Type       string
@@ -76,6 +77,7 @@ Exit status: 0 complete, 1 incomplete or failed, 2 usage error.`,
 	opts.Target.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.ODS, "org", "", "ODS code of the organisation")
+	fl.StringVar(&opts.GPConnect, "gpconnect", "", "the organisation's GP Connect provider base URL; the checklist's GP Connect probes run against it (with the --consumer-asid, --gpc-structured… settings)")
 	fl.StringVar(&opts.Name, "name", "", "name of the organisation")
 	fl.StringVar(&opts.Type, "type", "", "organisation type: "+strings.Join(types, ", "))
 	fl.StringVar(&opts.Region, "region", "", "region or ICB the organisation is benchmarked in")
@@ -93,7 +95,7 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 	if err := checkOutputFormat(opts.Format); err != nil {
 		return err
 	}
-	target, err := opts.Target.target()
+	target, gpcTarget, err := opts.Target.splitGPConnect(opts.GPConnect)
 	if err != nil {
 		return err
 	}
@@ -136,6 +138,7 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 		Checklist:   c,
 		Org:         evidence.Organisation{ODSCode: opts.ODS, Name: opts.Name, Type: orgType, Region: opts.Region},
 		Target:      target,
+		GPConnect:   gpcTarget,
 		Registry:    reg,
 		Runner:      opts.Target.runner(opts.IO.ErrOut),
 		Answers:     ans,

@@ -109,3 +109,41 @@ func TestAssessUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// With --gpconnect the GP Connect probes run against the provider and the rest against the FHIR
+// server, in one assessment.
+func TestAssessWithGPConnectProvider(t *testing.T) {
+	srv, err := sandbox.Start(context.Background(), sandbox.Config{Profile: sandbox.Exemplar, LatencyScale: -1, GPConnect: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv("JIGSAW_TOKEN", srv.Token)
+	base := "https://" + srv.Addr()
+	code, stdout, stderr := runCLI(t, "assess", "--org", "RZX", "--name", srv.Org.Name, "--type", "acute-trust",
+		"--target", srv.BaseURL(), "--ca", srv.CAFile, "--patient", srv.TestNHSNumber,
+		"--gpconnect", base+"/B82617/STU3/1/gpconnect/fhir", "--gpc-structured", base+"/B82617/STU3/1/gpconnect/structured/fhir",
+		"--db", filepath.Join(t.TempDir(), "x.db"), "--no-progress", "-o", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var got assessOutput
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Probes["fail"] != 0 || got.Probes["error"] != 0 || got.Probes["pass"] < 50 {
+		for _, it := range got.Score.Items {
+			for _, p := range it.Probes {
+				if p.Status == "fail" {
+					t.Logf("%s: %s failed", it.ItemID, p.ProbeID)
+				}
+			}
+		}
+		t.Errorf("probe counts %v: want the FHIR and GP Connect packs to pass against the exemplar", got.Probes)
+	}
+	code, _, stderr = runCLI(t, "assess", "--org", "RZX", "--name", "N", "--type", "acute-trust", "--target", srv.BaseURL(),
+		"--gpconnect", base+"/gpc", "--profile", "gpconnect", "--db", filepath.Join(t.TempDir(), "y.db"))
+	if code != exitUsage || !strings.Contains(stderr, "leave out --profile") {
+		t.Errorf("exit %d, %q: want a usage error for --profile with --gpconnect", code, stderr)
+	}
+}

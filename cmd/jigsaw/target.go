@@ -181,3 +181,35 @@ func defaultPacks(reg *probes.Registry, t probes.Target) []string {
 	}
 	return packs
 }
+
+// splitGPConnect returns the main FHIR target and the GP Connect provider target of an
+// assessment that probes both: the GP Connect consumer settings (ASIDs, structured base,
+// writes) apply to the provider only, --patient to the FHIR server only. The token, CA and
+// client certificate apply to both.
+func (f *targetFlags) splitGPConnect(gpcURL string) (probes.Target, *probes.Target, error) {
+	if gpcURL == "" {
+		t, err := f.target()
+		return t, nil, err
+	}
+	if !strings.HasPrefix(gpcURL, "https://") && !strings.HasPrefix(gpcURL, "http://") {
+		return probes.Target{}, nil, usageErrorf("--gpconnect %q: give an http:// or https:// URL", gpcURL)
+	}
+	if p := strings.ToLower(f.Profile); p != "" && p != "fhir" {
+		return probes.Target{}, nil, usageErrorf("--gpconnect names the GP Connect provider; --target stays a FHIR server (leave out --profile)")
+	}
+	mainFlags := *f
+	mainFlags.Profile, mainFlags.GPCStructured, mainFlags.AllowWrites = "", "", false
+	main, err := mainFlags.target()
+	if err != nil {
+		return probes.Target{}, nil, err
+	}
+	gpcFlags := *f
+	// The FHIR server's test patient is not the provider's: GP Connect probes use the provider
+	// test suite's patients unless writes name one.
+	gpcFlags.URL, gpcFlags.Profile, gpcFlags.FHIRVersion, gpcFlags.Patient = gpcURL, "gpconnect", probes.STU3, ""
+	gpc, err := gpcFlags.target()
+	if err != nil {
+		return probes.Target{}, nil, err
+	}
+	return main, &gpc, nil
+}
