@@ -60,22 +60,13 @@ Exit status 1 when any identifier or code fails its check.`,
 }
 
 func runTerminology(ctx context.Context, opts terminologyOptions) error {
-	if opts.Format != "table" && opts.Format != "json" {
-		return usageErrorf("unknown output format %q: use table or json", opts.Format)
-	}
-	version, err := validator.ParseVersion(opts.FHIRVersion)
-	if err != nil {
-		return usageErrorf("%v", err)
+	if err := checkOutputFormat(opts.Format); err != nil {
+		return err
 	}
 	if len(opts.Files) == 0 {
 		return usageErrorf("terminology needs at least one FILE (or - for standard input)")
 	}
-	setMemoryLimit()
-	var vopts []validator.Option
-	for _, p := range opts.Packages {
-		vopts = append(vopts, validator.WithPackage(p))
-	}
-	v, err := validator.New(version, vopts...)
+	v, version, err := newFileValidator(opts.FHIRVersion, opts.Packages)
 	if err != nil {
 		return err
 	}

@@ -82,22 +82,13 @@ error is found.`,
 }
 
 func runValidate(ctx context.Context, opts validateOptions) error {
-	if opts.Format != "table" && opts.Format != "json" {
-		return usageErrorf("unknown output format %q: use table or json", opts.Format)
-	}
-	version, err := validator.ParseVersion(opts.FHIRVersion)
-	if err != nil {
-		return usageErrorf("%v", err)
+	if err := checkOutputFormat(opts.Format); err != nil {
+		return err
 	}
 	if len(opts.Files) == 0 {
 		return usageErrorf("validate needs at least one FILE (or - for standard input)")
 	}
-	setMemoryLimit()
-	var vopts []validator.Option
-	for _, p := range opts.Packages {
-		vopts = append(vopts, validator.WithPackage(p))
-	}
-	v, err := validator.New(version, vopts...)
+	v, version, err := newFileValidator(opts.FHIRVersion, opts.Packages)
 	if err != nil {
 		return err
 	}
@@ -248,4 +239,24 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// newFileValidator builds the validator that validate and terminology read files with: the FHIR
+// version's built-in definitions plus any extra packages, under the memory limit that keeps
+// a huge input bounded.
+func newFileValidator(fhirVersion string, packages []string) (*validator.Validator, validator.Version, error) {
+	version, err := validator.ParseVersion(fhirVersion)
+	if err != nil {
+		return nil, "", usageErrorf("%v", err)
+	}
+	setMemoryLimit()
+	var vopts []validator.Option
+	for _, p := range packages {
+		vopts = append(vopts, validator.WithPackage(p))
+	}
+	v, err := validator.New(version, vopts...)
+	if err != nil {
+		return nil, "", err
+	}
+	return v, version, nil
 }
