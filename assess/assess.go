@@ -128,7 +128,8 @@ func Run(ctx context.Context, store *evidence.Store, opts Options) (*Outcome, er
 			if recordErr != nil {
 				return
 			}
-			if _, err := store.RecordProbeResult(ctx, asmt.ID, r, ex); err != nil {
+			// Recorded even after an interrupt: a result that finished is evidence to keep.
+			if _, err := store.RecordProbeResult(context.WithoutCancel(ctx), asmt.ID, r, ex); err != nil {
 				recordErr = fmt.Errorf("record result of %s: %w", r.ProbeID, err)
 				cancel()
 				return
