@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -142,7 +143,7 @@ func (f *targetFlags) target() (probes.Target, error) {
 
 // runner returns a probe runner configured by the flags, with progress on errOut unless
 // switched off.
-func (f *targetFlags) runner(errOut interface{ Write([]byte) (int, error) }) probes.Runner {
+func (f *targetFlags) runner(errOut io.Writer) probes.Runner {
 	r := probes.Runner{
 		Concurrency: f.Concurrency,
 		Client: probes.ClientOptions{
