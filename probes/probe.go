@@ -43,20 +43,20 @@ func (p funcProbe) Run(ctx context.Context, s *Session) Result { return p.run(ct
 // Verdict constructors for probes.
 
 // Passed is a pass.
-func Passed(expected, observed string) Result { return verdict(Pass, expected, observed) }
+func Passed(expected, observed string) Result { return newVerdict(Pass, expected, observed) }
 
 // Failed is a failure at the probe's severity.
-func Failed(expected, observed string) Result { return verdict(Fail, expected, observed) }
+func Failed(expected, observed string) Result { return newVerdict(Fail, expected, observed) }
 
 // Warned is a warning: short of the expectation, not a failure.
-func Warned(expected, observed string) Result { return verdict(Warn, expected, observed) }
+func Warned(expected, observed string) Result { return newVerdict(Warn, expected, observed) }
 
 // Skipped says a precondition was absent (no test patient, wrong FHIR version...).
-func Skipped(expected, observed string) Result { return verdict(Skip, expected, observed) }
+func Skipped(expected, observed string) Result { return newVerdict(Skip, expected, observed) }
 
 // Errored says the probe could not test: never a pass or a fail.
 func Errored(expected string, err error) Result {
-	return verdict(Error, expected, "could not test: "+err.Error())
+	return newVerdict(Error, expected, "could not test: "+err.Error())
 }
 
 // NoPatient turns a test-patient lookup error into a skip (no patient) or an error.
@@ -67,7 +67,7 @@ func NoPatient(expected string, err error) Result {
 	return Errored(expected, err)
 }
 
-func verdict(s Status, expected, observed string) Result {
+func newVerdict(s Status, expected, observed string) Result {
 	return Result{Status: s, Expected: expected, Observed: observed}
 }
 

@@ -6,31 +6,36 @@ package probes
 import (
 	"net/http"
 	"time"
+
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
-// Status is the outcome of one probe. Error means "could not test" and is never a pass or a fail.
-type Status string
+// Status is the outcome of one probe, in Jigsaw's one verdict vocabulary. Error means "could
+// not test" and is never a pass or a fail.
+type Status = verdict.Status
 
-// Probe outcomes, after Inferno's test states.
+// Probe outcomes, spelled by the verdict package.
 const (
-	Pass  Status = "pass"
-	Fail  Status = "fail"
-	Warn  Status = "warn"
-	Skip  Status = "skip"
-	Error Status = "error"
+	Pass          = verdict.Pass
+	Fail          = verdict.Fail
+	Warn          = verdict.Warn
+	InfoOnly      = verdict.Info
+	Skip          = verdict.Skip
+	NotApplicable = verdict.NotApplicable
+	Error         = verdict.Error
 )
 
 // Severity says how much a failure matters to an inspector.
-type Severity string
+type Severity = verdict.Severity
 
 // Severities, most serious first. Critical failures (patient data without authentication, say)
 // make the overall rating Inadequate.
 const (
-	Critical Severity = "critical"
-	High     Severity = "high"
-	Medium   Severity = "medium"
-	Low      Severity = "low"
-	Info     Severity = "info"
+	Critical = verdict.Critical
+	High     = verdict.High
+	Medium   = verdict.Medium
+	Low      = verdict.Low
+	Info     = verdict.Informational
 )
 
 // Result is one rule row: what was expected, what was observed, and the spec clause.
@@ -38,7 +43,7 @@ type Result struct {
 	ProbeID   string        `json:"probe_id"`
 	Title     string        `json:"title"`
 	Pack      string        `json:"pack"`
-	Status    Status        `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=skip,enum=error"`
+	Status    Status        `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=info,enum=skip,enum=not-applicable,enum=error"`
 	Severity  Severity      `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=info"`
 	Expected  string        `json:"expected"`
 	Observed  string        `json:"observed"`
