@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Meta describes a probe: who it is, what it checks and where the rule comes from.
@@ -17,6 +19,12 @@ type Meta struct {
 	Severity    Severity `json:"severity"`
 	SpecRef     string   `json:"spec_ref"`
 	Description string   `json:"description"`
+	// Requirement is the exact requirement the probe tests, quoted or closely paraphrased from
+	// the clause SpecRef points at (a versioned URL).
+	Requirement string `json:"requirement,omitempty"`
+	// Strength is the requirement's conformance verb; a breach of it fails (SHALL), warns
+	// (SHOULD) or informs (MAY). Empty until every probe states it.
+	Strength verdict.Strength `json:"strength,omitempty"`
 }
 
 // Probe is one check against a target. Run returns the verdict (status, expected, observed,

@@ -125,3 +125,26 @@ type Finding struct {
 	// Evidence are the ids of the evidence rows (exchanges, attestations) behind the finding.
 	Evidence []string `json:"evidence,omitempty"`
 }
+
+// Strength is how strongly a specification states a requirement (RFC 2119 / FHIR conformance
+// language). It decides the status a breach gets.
+type Strength string
+
+// Requirement strengths.
+const (
+	Shall  Strength = "SHALL"
+	Should Strength = "SHOULD"
+	May    Strength = "MAY"
+)
+
+// Breach is the status a requirement of this strength gets when it is not met: SHALL fails,
+// SHOULD warns, MAY is only information.
+func (s Strength) Breach() Status {
+	switch s {
+	case Shall:
+		return Fail
+	case Should:
+		return Warn
+	}
+	return Info
+}

@@ -50,3 +50,11 @@ func TestSeverityRankOrdersMostSeriousFirst(t *testing.T) {
 		t.Error("unknown severity accepted")
 	}
 }
+
+func TestBreachFollowsStrength(t *testing.T) {
+	for s, want := range map[Strength]Status{Shall: Fail, Should: Warn, May: Info} {
+		if got := s.Breach(); got != want {
+			t.Errorf("%s breach = %s, want %s", s, got, want)
+		}
+	}
+}
