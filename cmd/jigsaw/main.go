@@ -101,6 +101,7 @@ PDF, Excel and JSON reports.`,
 		newProbeCmd(streams),
 		newFleetCmd(streams),
 		newLeagueCmd(streams),
+		newServeCmd(streams),
 	)
 	return root
 }
