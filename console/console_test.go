@@ -154,8 +154,8 @@ func TestEveryResponseCarriesTheCSP(t *testing.T) {
 			if got := resp.Header.Get("Content-Security-Policy"); got != ContentSecurityPolicy {
 				t.Errorf("%s GET %s (%d): CSP %q", who, p, resp.StatusCode, got)
 			}
-			if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Referrer-Policy") != "no-referrer" {
-				t.Errorf("%s GET %s: missing nosniff or no-referrer", who, p)
+			if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Referrer-Policy") != "same-origin" {
+				t.Errorf("%s GET %s: missing nosniff or the referrer policy", who, p)
 			}
 		}
 	}
