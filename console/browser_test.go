@@ -110,7 +110,18 @@ func checkA11y(t *testing.T, ctx context.Context, axe []byte, name string) {
 
 func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	saveShot(t, ctx, dir, name, chromedp.FullScreenshot(100))
+}
+
+// viewShot saves what the window shows, as a person would see it without scrolling.
+func viewShot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	saveShot(t, ctx, dir, name, chromedp.CaptureScreenshot())
+}
+
+func saveShot(t *testing.T, ctx context.Context, dir, name string, shot chromedp.Action[[]byte]) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -193,9 +204,13 @@ func TestBrowserInspectionDay(t *testing.T) {
 		t.Error("the assessment page shows no rating")
 	}
 	checkA11y(t, ctx, axe, "assessment")
-	run("expand a finding", chromedp.Click(chromedp.CSS(`#findings ~ details summary, section[aria-labelledby=findings] details summary`)),
-		chromedp.Click(chromedp.CSS(`section[aria-labelledby=findings] details[open] details summary`)))
+	viewShot(t, ctx, shots, "03a-assessment-summary")
+	run("expand a failed finding and its first exchange",
+		chromedp.Click(chromedp.CSS(`section[aria-labelledby=findings] details:has(.status-fail) > summary`)),
+		chromedp.Click(chromedp.CSS(`section[aria-labelledby=findings] details[open] details > summary`)))
 	screenshot(t, ctx, shots, "03-assessment")
+	run("scroll to the finding", chromedp.ScrollIntoView(chromedp.CSS(`section[aria-labelledby=findings] details[open]`)))
+	viewShot(t, ctx, shots, "03b-assessment-finding")
 	body := text("main")
 	for _, secret := range []string{sb.Token, e.srv.AccessToken()} {
 		if strings.Contains(body, secret) {

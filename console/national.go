@@ -75,7 +75,7 @@ func distributionChart(rows []scoring.LeagueRow) chart {
 		h := 150 * float64(n) / float64(max)
 		x := 40 + float64(i)*60
 		c.Bars = append(c.Bars, bar{Label: fmt.Sprintf("%d–%d %%", i*10, i*10+10), Value: strconv.Itoa(n),
-			X: x, Y: 180 - h, W: bw, H: h, LabelX: x + bw/2, Class: "bar-" + string(scoring.BandFor(float64(i*10+5))),
+			X: x, Y: 180 - h, W: bw, H: h, LabelX: x + bw/2, Class: "bar-peer",
 			Description: fmt.Sprintf("%d organisations scored %d to %d %%", n, i*10, i*10+10)})
 		c.Axis = append(c.Axis, tick{X: x + bw/2, Label: fmt.Sprintf("%d", i*10)})
 	}
