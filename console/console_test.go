@@ -2,13 +2,19 @@ package console
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
+	"github.com/nhs-jigsaw/jigsaw/answers"
+	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/sandbox"
 )
@@ -297,6 +303,40 @@ func TestInspectionDay(t *testing.T) {
 		t.Errorf("level 9: %d", resp.StatusCode)
 	}
 
+	// A file attached to an answer is hashed into the chain and cited by its evidence id.
+	doc := []byte("Data sharing agreement v3, signed 2026-01-12")
+	resp = b.postMultipart("/assessments/"+ref+"/interview/IG-01", map[string]string{"person": "Priya Raman", "role": "IG lead",
+		"provenance": "inspector-verified", "status": "answered", "level": "3"}, "file", "DSA v3.pdf", doc)
+	if body := readAll(t, resp); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("answer with a file: %d\n%s", resp.StatusCode, body)
+	}
+	// A filled-in workbook is imported as jigsaw answers import does.
+	resp = b.postMultipart("/assessments/"+ref+"/workbook", map[string]string{"provenance": "self-assessed"},
+		"workbook", "self-assessment.xlsx", filledWorkbook(t, sb.Org.ODSCode, sb.Org.Name, "LEAD-03", 2))
+	if body := readAll(t, resp); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("workbook import: %d\n%s", resp.StatusCode, body)
+	}
+	resp = b.postMultipart("/assessments/"+ref+"/workbook", map[string]string{"provenance": "self-assessed"},
+		"workbook", "other.xlsx", filledWorkbook(t, "RZZ", "Another trust", "LEAD-03", 2))
+	if body := readAll(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "RZZ") {
+		t.Errorf("another organisation's workbook: %d", resp.StatusCode)
+	}
+	snap, err = e.store.Load(t.Context(), mustID(t, ref))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byItem := map[string]evidence.StoredAttestation{}
+	for _, a := range snap.Attestations {
+		byItem[a.ItemID] = a
+	}
+	if len(snap.Files) != 1 || len(byItem["IG-01"].EvidenceRefs) != 1 || byItem["IG-01"].EvidenceRefs[0] != snap.Files[0].ID ||
+		snap.Files[0].SHA256 != fmt.Sprintf("%x", sha256.Sum256(doc)) {
+		t.Errorf("attached file not cited by its evidence id: files %+v, IG-01 %+v", snap.Files, byItem["IG-01"])
+	}
+	if a := byItem["LEAD-03"]; a.Level != 2 || a.Provenance != evidence.SelfAssessed {
+		t.Errorf("workbook answer: %+v", a)
+	}
+
 	// National view.
 	e.seedCentral(ref, sb)
 	league := b.page("/league")
@@ -323,6 +363,69 @@ func TestInspectionDay(t *testing.T) {
 }
 
 func (b *browser) waitFinishedOrDone(ref string) string { return b.waitFinished(ref) }
+
+// postMultipart posts a form with one file, the CSRF token first.
+func (b *browser) postMultipart(path string, fields map[string]string, fileField, fileName string, content []byte) *http.Response {
+	b.e.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf", b.csrf())
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile(fileField, fileName)
+	_, _ = fw.Write(content)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, b.e.ts.URL+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	return resp
+}
+
+// filledWorkbook fills in the self-assessment template (jigsaw checklist template --xlsx) for
+// one organisation with one answer, as an IG lead would: the organisation in B2:B6 of the
+// Organisation sheet, the level in column D and the status in column E of the item's row.
+func filledWorkbook(t *testing.T, ods, name, item string, level int) []byte {
+	t.Helper()
+	c, err := checklist.Lookup("nhs-interop@2026.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := answers.WriteTemplate(&buf, c, checklist.AcuteTrust); err != nil {
+		t.Fatal(err)
+	}
+	wb, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(sheet, cell string, v any) {
+		if err := wb.SetCellValue(sheet, cell, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for cell, v := range map[string]string{"B2": ods, "B3": name, "B4": "acute-trust", "B5": "Gareth Llewellyn, IG Manager", "B6": "2026-09-01"} {
+		set(answers.SheetOrganisation, cell, v)
+	}
+	rows, err := wb.GetRows(answers.SheetAnswers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		if len(r) > 0 && r[0] == item {
+			set(answers.SheetAnswers, fmt.Sprintf("D%d", i+1), level)
+			set(answers.SheetAnswers, fmt.Sprintf("E%d", i+1), "answered")
+		}
+	}
+	buf.Reset()
+	if err := wb.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
 
 func mustID(t *testing.T, ref string) int64 {
 	t.Helper()
