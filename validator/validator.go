@@ -228,6 +228,11 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 		sum.add(&res)
 		return fn(res)
 	}
+	// A UTF-8 byte order mark is allowed before the JSON text (RFC 8259 lets parsers ignore
+	// it, and the HL7 Java validator does).
+	if bom, _ := br.Peek(3); len(bom) == 3 && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF {
+		br.Discard(3)
+	}
 	ndjson, err := sniffNDJSON(br)
 	if err != nil {
 		return sum, err
@@ -379,6 +384,8 @@ func (v *Validator) docValues(w *walker, tr *jsontok.Reader, index, lineOffset i
 		w.trees = w.trees[:0]
 		w.depth = 0
 		w.profiles = nil
+		w.bundles = w.bundles[:0]
+		w.pending = pendingEntry{}
 		tok, err := tr.Next()
 		if err == nil && tok.Kind == jsontok.EOF {
 			return n, nil

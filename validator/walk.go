@@ -65,19 +65,13 @@ type walker struct {
 	eval     fhirpath.Evaluator
 	lineRdr  *jsontok.Reader
 	onTree   func(*tree) // called with each finished resource tree (terminology analysis)
-	entryRes entryResource
+	bundles  []*bundleCtx // the Bundles being read, innermost last
+	pending  pendingEntry // the summary of the Bundle entry resource just read
 	// the top-level resource
 	resType, resID string
 }
 
 var errCanceled = errors.New("validation canceled")
-
-// entryResource remembers the resource of the Bundle entry being read, for the fullUrl check.
-type entryResource struct {
-	set       bool
-	typ, id   string
-	line, col int
-}
 
 func (w *walker) report(sev Severity, check Check, line, col int, expr, format string, args ...any) {
 	if len(w.issues) >= maxIssuesPerResource {
@@ -263,7 +257,18 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 	}
 	savedProfiles := w.profiles
 	w.profiles = nil
+	var bctx *bundleCtx
+	if t.name == "Bundle" {
+		bctx = &bundleCtx{tree: w.tree(), node: nodeIdx}
+		w.bundles = append(w.bundles, bctx)
+	}
 	err = w.object(start, t.root, t, nodeIdx, true)
+	if bctx != nil {
+		w.bundles = w.bundles[:len(w.bundles)-1]
+		if err == nil {
+			w.checkBundle(nodeIdx, bctx)
+		}
+	}
 	if err == nil {
 		w.checkProfiles(start)
 	}
@@ -282,6 +287,9 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 			w.evaluate(w.tree())
 			if w.onTree != nil {
 				w.onTree(w.tree())
+			}
+			if e != nil && e.path == "Bundle.entry.resource" {
+				w.summariseEntry(w.tree(), w.expr())
 			}
 		}
 		w.dropTree()
@@ -614,10 +622,7 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 			return w.skip(tok)
 		}
 		own := ce.name != "contained"
-		rt, id, err := w.resource(tok, parent, name, ce, index, own)
-		if ce.path == "Bundle.entry.resource" && rt != nil {
-			w.entryRes = entryResource{set: true, typ: rt.name, id: id, line: tok.Line, col: tok.Col}
-		}
+		_, _, err := w.resource(tok, parent, name, ce, index, own)
 		return err
 	}
 	if t.kind != kindPrimitive {
@@ -830,8 +835,10 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 		return // contained: ref-1 checks it resolves
 	}
 	if strings.HasPrefix(ref, "urn:uuid:") {
+		// A warning, as the HL7 Java validator gives: the reference is still a URI, only
+		// not a well-formed UUID.
 		if why := checkUUID([]byte(ref)); why != "" {
-			w.report(SeverityError, CheckReference, line, col, expr, "reference %q: %s", ref, why)
+			w.report(SeverityWarning, CheckReference, line, col, expr, "reference %q: %s", ref, why)
 		}
 		return
 	}
@@ -924,29 +931,5 @@ func (w *walker) checkProfiles(start jsontok.Token) {
 		}
 		w.report(SeverityInformation, CheckProfile, start.Line, start.Col, w.expr()+".meta.profile",
 			"declared profile %s is not known to this validator (load its package with --package)", url)
-	}
-}
-
-// checkEntry checks that a Bundle entry's fullUrl agrees with its resource's type and id, as the
-// Bundle rules require when the fullUrl is not a urn:uuid or urn:oid.
-func (w *walker) checkEntry(n int32) {
-	er := w.entryRes
-	w.entryRes = entryResource{}
-	if !er.set || er.id == "" || n < 0 {
-		return
-	}
-	tr := w.tree()
-	c := tr.findChild(n, "fullUrl", -1)
-	if c < 0 || tr.nodes[c].kind != valString {
-		return
-	}
-	full := tr.str(c)
-	if strings.HasPrefix(full, "urn:") {
-		return
-	}
-	want := er.typ + "/" + er.id
-	if full != want && !strings.HasSuffix(full, "/"+want) {
-		w.report(SeverityError, CheckBundle, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr()+".fullUrl",
-			"fullUrl %q does not end with the resource's type and id %s/%s", full, er.typ, er.id)
 	}
 }
