@@ -271,6 +271,9 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 	}
 	if err == nil {
 		w.checkProfiles(start)
+		if t.name == "SearchParameter" && nodeIdx >= 0 {
+			w.checkSearchParameter(nodeIdx)
+		}
 	}
 	w.profiles = savedProfiles
 	if parent < 0 {
@@ -486,6 +489,8 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			w.checkReference(nodeIdx, e)
 		case "Coding", "CodeableConcept", "Quantity":
 			w.checkCodedBinding(start, nodeIdx, e, t)
+		case "Attachment":
+			w.checkAttachment(nodeIdx)
 		}
 	}
 	return nil
@@ -825,12 +830,16 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 	tr := w.tree()
 	c := tr.findChild(n, "reference", -1)
 	if c < 0 || tr.nodes[c].kind != valString {
+		w.checkReferenceType(n, e, "")
 		return
 	}
 	ref := tr.str(c)
 	node := &tr.nodes[c]
 	line, col := int(node.line), int(node.col)
 	expr := w.expr() + ".reference"
+	if typ, ok := referenceType(ref); ok && !w.checkReferenceType(n, e, typ) {
+		return
+	}
 	if strings.HasPrefix(ref, "#") {
 		return // contained: ref-1 checks it resolves
 	}
@@ -931,5 +940,118 @@ func (w *walker) checkProfiles(start jsontok.Token) {
 		}
 		w.report(SeverityInformation, CheckProfile, start.Line, start.Col, w.expr()+".meta.profile",
 			"declared profile %s is not known to this validator (load its package with --package)", url)
+	}
+}
+
+// allowedTargets lists the resource types a Reference element may point to; constrained is
+// false when any resource is allowed.
+func allowedTargets(e *elemDef) (targets []string, constrained bool) {
+	if e == nil {
+		return nil, false
+	}
+	for _, tr := range e.types {
+		if tr.code == "Reference" {
+			if tr.targets == nil {
+				return nil, false
+			}
+			constrained = true
+			targets = append(targets, tr.targets...)
+		}
+	}
+	return targets, constrained
+}
+
+// checkReferenceType checks Reference.type: a resource type the element allows, and the same
+// type as the literal reference names (literal, when given). It reports whether the literal
+// reference is still worth checking.
+func (w *walker) checkReferenceType(n int32, e *elemDef, literal string) bool {
+	tr := w.tree()
+	c := tr.findChild(n, "type", -1)
+	if c < 0 || tr.nodes[c].kind != valString {
+		return true
+	}
+	typ := tr.str(c)
+	if strings.Contains(typ, ":") {
+		return true // a logical model's URL: allowed by the extensible binding
+	}
+	line, col := int(tr.nodes[c].line), int(tr.nodes[c].col)
+	expr := w.expr() + ".type"
+	rt := w.sc.types[typ]
+	if rt == nil || rt.kind != kindResource {
+		return true // the binding check reports a code that is not a resource type
+	}
+	if literal != "" && literal != typ {
+		w.report(SeverityError, CheckReference, line, col, expr, "Reference.type %s does not match the type %s the reference names", typ, literal)
+		return false
+	}
+	if targets, constrained := allowedTargets(e); constrained {
+		for _, a := range targets {
+			if rt.isA(a) {
+				return true
+			}
+		}
+		w.report(SeverityError, CheckReference, line, col, expr, "Reference.type %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
+		return false
+	}
+	return true
+}
+
+// checkAttachment compares Attachment.size with the length of Attachment.data.
+func (w *walker) checkAttachment(n int32) {
+	tr := w.tree()
+	d := tr.findChild(n, "data", -1)
+	s := tr.findChild(n, "size", -1)
+	if d < 0 || s < 0 || tr.nodes[d].kind != valString || tr.nodes[s].kind != valNumber {
+		return
+	}
+	size, err := strconv.ParseInt(tr.str(s), 10, 64)
+	if err != nil {
+		return
+	}
+	if got := base64Length(tr.str(d)); got >= 0 && got != size {
+		w.report(SeverityError, CheckFormat, int(tr.nodes[s].line), int(tr.nodes[s].col), w.expr()+".size",
+			"Attachment.size is %d but the data holds %d bytes", size, got)
+	}
+}
+
+// base64Length is the number of bytes base64 text decodes to (whitespace ignored), or -1 when
+// it is not valid base64 (the primitive check reports that).
+func base64Length(s string) int64 {
+	n, pad := int64(0), int64(0)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		case c == '=':
+			pad++
+			n++
+		default:
+			if pad > 0 {
+				return -1
+			}
+			n++
+		}
+	}
+	if n%4 != 0 || pad > 2 {
+		return -1
+	}
+	return n/4*3 - pad
+}
+
+// checkSearchParameter: a composite search parameter is made of two or more components.
+func (w *walker) checkSearchParameter(n int32) {
+	tr := w.tree()
+	c := tr.findChild(n, "type", -1)
+	if c < 0 || tr.nodes[c].kind != valString || tr.str(c) != "composite" {
+		return
+	}
+	k := 0
+	for x := tr.nodes[n].first; x >= 0; x = tr.nodes[x].next {
+		if tr.nodes[x].name == "component" {
+			k++
+		}
+	}
+	if k < 2 {
+		w.report(SeverityError, CheckInvariant, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr(),
+			"a composite SearchParameter must define two or more components, found %d", k)
 	}
 }
