@@ -64,7 +64,7 @@ type walker struct {
 	ops      int
 	eval     fhirpath.Evaluator
 	lineRdr  *jsontok.Reader
-	onTree   func(*tree) // called with each finished resource tree (terminology analysis)
+	onTree   func(*tree)  // called with each finished resource tree (terminology analysis)
 	bundles  []*bundleCtx // the Bundles being read, innermost last
 	pending  pendingEntry // the summary of the Bundle entry resource just read
 	// the top-level resource
