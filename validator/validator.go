@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +52,7 @@ type Validator struct {
 	version Version
 	sc      *schema
 	pool    sync.Pool
+	workers int // 0: GOMAXPROCS
 }
 
 // Option configures a Validator.
@@ -58,6 +60,13 @@ type Option func(*config)
 
 type config struct {
 	packages []string
+	workers  int
+}
+
+// WithWorkers sets how many goroutines validate NDJSON lines and Bundle entries in parallel.
+// The default, 0, uses GOMAXPROCS; 1 validates on the calling goroutine only.
+func WithWorkers(n int) Option {
+	return func(c *config) { c.workers = n }
 }
 
 // WithPackage loads another FHIR package (.tgz) on top of the built-in definitions, for
@@ -120,7 +129,7 @@ func New(version Version, opts ...Option) (*Validator, error) {
 			return nil, fmt.Errorf("compile definitions with extra packages: %w", err)
 		}
 	}
-	v := &Validator{version: version, sc: sc}
+	v := &Validator{version: version, sc: sc, workers: cfg.workers}
 	v.pool.New = func() any { return &walker{sc: sc} }
 	return v, nil
 }
@@ -238,7 +247,11 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 		return sum, err
 	}
 	if ndjson {
-		err = v.streamLines(ctx, w, br, emit)
+		if n := v.workerCount(); n > 1 && onTree == nil {
+			err = v.streamLinesParallel(ctx, br, emit, n)
+		} else {
+			err = v.streamLines(ctx, w, br, emit)
+		}
 	} else {
 		tr := jsontok.NewReader(br)
 		tr.SetMulti(false)
@@ -246,6 +259,13 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 	}
 	sum.Bytes = cr.n
 	return sum, err
+}
+
+func (v *Validator) workerCount() int {
+	if v.workers > 0 {
+		return v.workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 type countingReader struct {
