@@ -836,7 +836,6 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 	ref := tr.str(c)
 	node := &tr.nodes[c]
 	line, col := int(node.line), int(node.col)
-	expr := w.expr() + ".reference"
 	if typ, ok := referenceType(ref); ok && !w.checkReferenceType(n, e, typ) {
 		return
 	}
@@ -847,13 +846,13 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 		// A warning, as the HL7 Java validator gives: the reference is still a URI, only
 		// not a well-formed UUID.
 		if why := checkUUID([]byte(ref)); why != "" {
-			w.report(SeverityWarning, CheckReference, line, col, expr, "reference %q: %s", ref, why)
+			w.report(SeverityWarning, CheckReference, line, col, w.expr()+".reference", "reference %q: %s", ref, why)
 		}
 		return
 	}
 	if strings.HasPrefix(ref, "urn:oid:") {
 		if why := checkOID([]byte(ref)); why != "" {
-			w.report(SeverityError, CheckReference, line, col, expr, "reference %q: %s", ref, why)
+			w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference %q: %s", ref, why)
 		}
 		return
 	}
@@ -862,11 +861,11 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 		if strings.Contains(ref, "?") {
 			return // a conditional reference, meaningful in transactions
 		}
-		w.report(SeverityWarning, CheckReference, line, col, expr, "reference %q is not of the form Type/id, an absolute URL ending in Type/id, urn:uuid or #id", ref)
+		w.report(SeverityWarning, CheckReference, line, col, w.expr()+".reference", "reference %q is not of the form Type/id, an absolute URL ending in Type/id, urn:uuid or #id", ref)
 		return
 	}
 	if w.sc.types[typ] == nil || w.sc.types[typ].kind != kindResource {
-		w.report(SeverityError, CheckReference, line, col, expr, "reference %q names %q, which is not a resource type", ref, typ)
+		w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference %q names %q, which is not a resource type", ref, typ)
 		return
 	}
 	var targets []string
@@ -891,7 +890,7 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 				return
 			}
 		}
-		w.report(SeverityError, CheckReference, line, col, expr, "reference to %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
+		w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference to %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
 	}
 }
 
