@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -81,7 +82,8 @@ func TestCrossSiteFormPostIsRefused(t *testing.T) {
 	e := newEnv(t)
 	b := e.login()
 	csrf := b.csrf()
-	form := url.Values{"csrf": {csrf}, "ods": {"RZX"}, "name": {"Northbridge"}, "type": {"acute-trust"}, "target": {"https://127.0.0.1:1/fhir"}}
+	form := url.Values{"csrf": {csrf}, "ods": {"RZX"}, "name": {"Northbridge"}, "type": {"acute-trust"}, "target": {"https://127.0.0.1:1/fhir"},
+		"token": {"secret-bearer-token"}, "token_env": {"JIGSAW_TOKEN"}}
 	bad := form
 	tests := []struct {
 		name   string
@@ -117,8 +119,15 @@ func TestCrossSiteFormPostIsRefused(t *testing.T) {
 		t.Fatalf("same-origin post: %d\n%s", resp.StatusCode, body)
 	}
 	list, err := e.srv.loadPresets()
-	if err != nil || len(list) != 1 || list[0].ODS != "RZX" {
+	if err != nil || len(list) != 1 || list[0].ODS != "RZX" || list[0].TokenEnv != "JIGSAW_TOKEN" {
 		t.Fatalf("preset not saved: %v %+v", err, list)
+	}
+	saved, err := os.ReadFile(e.srv.cfg.PresetsFile)
+	if err != nil || strings.Contains(string(saved), "secret-bearer-token") {
+		t.Errorf("the presets file holds the token: %v\n%s", err, saved)
+	}
+	if page := b.page("/assessments/new?preset=RZX"); strings.Contains(page, "secret-bearer-token") || !strings.Contains(page, `value="Northbridge"`) {
+		t.Error("the preset form shows the token or lost the preset")
 	}
 }
 

@@ -139,8 +139,20 @@ func (s *Server) interviewIndex(w http.ResponseWriter, r *http.Request) {
 			review++
 		}
 	}
+	type group struct {
+		Domain checklist.Domain
+		Role   string
+		Rows   []interviewRow
+	}
+	var groups []group
+	for _, row := range rows {
+		if n := len(groups); n == 0 || groups[n-1].Domain.ID != row.Domain.ID {
+			groups = append(groups, group{Domain: row.Domain, Role: row.Role})
+		}
+		groups[len(groups)-1].Rows = append(groups[len(groups)-1].Rows, row)
+	}
 	s.render(w, r, "interview", "Interview: "+st.A.Org.Name, map[string]any{
-		"S": st, "Rows": rows, "Roles": roles, "Domain": domain, "Role": role, "Next": next(rows, ""),
+		"S": st, "Rows": rows, "Groups": groups, "Roles": roles, "Domain": domain, "Role": role, "Next": next(rows, ""),
 		"Answered": answered, "Review": review, "Query": filterQuery(domain, role),
 	})
 }
