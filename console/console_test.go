@@ -42,7 +42,7 @@ func TestRequestWithoutTokenIsRefused(t *testing.T) {
 	}
 	// A forged cookie is no session.
 	req, _ := http.NewRequest(http.MethodGet, e.ts.URL+"/", nil)
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: "forged"})
+	req.AddCookie(&http.Cookie{Name: e.srv.auth.cookie, Value: "forged"})
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestTokenIsExchangedForAStrictCookie(t *testing.T) {
 		t.Fatalf("cookies: %v", cookies)
 	}
 	c := cookies[0]
-	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Name != sessionCookie || c.Value == e.srv.AccessToken() {
+	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Name != e.srv.auth.cookie || c.Value == e.srv.AccessToken() {
 		t.Errorf("session cookie %+v: want HttpOnly, SameSite=Strict, not the token itself", c)
 	}
 	body := b.page("/assessments")

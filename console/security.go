@@ -20,7 +20,6 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 const (
-	sessionCookie = "jigsaw_session"
 	csrfField     = "csrf"
 	maxSessions   = 64
 )
@@ -29,6 +28,9 @@ const (
 type auth struct {
 	token  string
 	secure bool
+	// cookie is the session cookie's name, different for each console: browsers share cookies
+	// between ports of one host, so two consoles on one machine must not overwrite each other's.
+	cookie string
 
 	mu       sync.Mutex
 	sessions map[string]*session // by session id
@@ -46,7 +48,11 @@ func newAuth(token string, secure bool) (*auth, error) {
 			return nil, err
 		}
 	}
-	return &auth{token: token, secure: secure, sessions: map[string]*session{}}, nil
+	suffix, err := randomString(6)
+	if err != nil {
+		return nil, err
+	}
+	return &auth{token: token, secure: secure, cookie: "jigsaw_session_" + suffix, sessions: map[string]*session{}}, nil
 }
 
 func randomString(n int) (string, error) {
@@ -78,7 +84,7 @@ func (a *auth) newSession() (string, error) {
 }
 
 func (a *auth) session(r *http.Request) *session {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(a.cookie)
 	if err != nil || c.Value == "" {
 		return nil
 	}
@@ -117,7 +123,7 @@ func (s *Server) secure(next http.Handler) http.Handler {
 				s.fail(w, r, err)
 				return
 			}
-			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
+			http.SetCookie(w, &http.Cookie{Name: s.auth.cookie, Value: id, Path: "/", HttpOnly: true,
 				Secure: s.auth.secure, SameSite: http.SameSiteStrictMode})
 			q := r.URL.Query()
 			q.Del("token")
