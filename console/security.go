@@ -20,8 +20,8 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 const (
-	csrfField     = "csrf"
-	maxSessions   = 64
+	csrfField   = "csrf"
+	maxSessions = 64
 )
 
 // auth admits browsers: the access token is presented once and exchanged for a session.
