@@ -179,10 +179,8 @@ func (s *Store) RecordProbeResult(ctx context.Context, assessmentID int64, res p
 	if strings.TrimSpace(res.ProbeID) == "" {
 		return RecordedResult{}, errors.New("record probe result: probe id is empty")
 	}
-	switch res.Status {
-	case probes.Pass, probes.Fail, probes.Warn, probes.Skip, probes.Error:
-	default:
-		return RecordedResult{}, fmt.Errorf("record probe result %s: status %q is not pass, fail, warn, skip or error", res.ProbeID, res.Status)
+	if !res.Status.Valid() {
+		return RecordedResult{}, fmt.Errorf("record probe result %s: status %q is not one of pass, fail, warn, info, skip, not-applicable, error", res.ProbeID, res.Status)
 	}
 	byProbeID := map[string]int{}
 	for i, ex := range exchanges {
