@@ -54,17 +54,17 @@ type demoOptions struct {
 
 // demoOrgResult is one line of the demo's summary.
 type demoOrgResult struct {
-	Profile       string         `json:"profile"`
-	ODS           string         `json:"ods"`
-	Name          string         `json:"name"`
-	Assessment    string         `json:"assessment"`
-	Status        string         `json:"status"`
-	Percent       *float64       `json:"percent,omitempty"`
-	Rating        scoring.Rating `json:"rating"`
-	WarningNotice bool           `json:"warning_notice"`
+	Profile       string                 `json:"profile"`
+	ODS           string                 `json:"ods"`
+	Name          string                 `json:"name"`
+	Assessment    string                 `json:"assessment"`
+	Status        string                 `json:"status"`
+	Percent       *float64               `json:"percent,omitempty"`
+	Rating        scoring.Rating         `json:"rating"`
+	WarningNotice bool                   `json:"warning_notice"`
 	Probes        map[verdict.Status]int `json:"probes"`
-	Rank          int            `json:"rank"`
-	Files         []string       `json:"files"`
+	Rank          int                    `json:"rank"`
+	Files         []string               `json:"files"`
 }
 
 type demoOutput struct {
