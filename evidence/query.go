@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
-	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/observed"
 	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
@@ -312,7 +312,7 @@ func (s *Store) Exchange(ctx context.Context, id string) (StoredExchange, error)
 		e.ResponseHeaders = nil
 	}
 	if tlsJSON != "" {
-		e.TLS = &probes.TLSFacts{}
+		e.TLS = &observed.TLSFacts{}
 		if err := json.Unmarshal([]byte(tlsJSON), e.TLS); err != nil {
 			return e, fmt.Errorf("exchange %s: tls: %w", id, err)
 		}
