@@ -99,7 +99,7 @@ table (league.pdf, league.xlsx, league.json), and prints a summary.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.OutDir, "out", "jigsaw-demo", "directory for the evidence database and reports")
-	cmd.Flags().StringVar(&opts.Checklist, "checklist", "nhs-interop@2026.1", "checklist id@version")
+	cmd.Flags().StringVar(&opts.Checklist, "checklist", checklist.Current, "checklist id@version")
 	cmd.Flags().StringVar(&opts.Formats, "format", "pdf,xlsx,json", "report formats")
 	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "summary format: table or json")
 	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 1, "multiply the sandboxes' deliberate delays (0 turns them off)")
