@@ -177,7 +177,10 @@ func fixtureReport(t testing.TB) *Report {
 		Assessment: AssessmentInfo{
 			ID: "asm-2026-0042", Cycle: "2026-Q1", Assessor: "Dr Gwenllian Prŷs (digital inspector)",
 			StartedAt: fixtureStart, CompletedAt: fixtureEnd,
-			Targets: []Target{{URL: "https://fhir.ysbyty-gwynedd.example.wales/R4", FHIRVersion: "R4"}},
+			Targets: []Target{
+				{URL: "https://fhir.ysbyty-gwynedd.example.wales/R4", FHIRVersion: "R4", Role: "FHIR server"},
+				{URL: "https://gpconnect.ysbyty-gwynedd.example.wales/B82617/STU3/1/gpconnect/fhir", FHIRVersion: "STU3", Role: "GP Connect provider"},
+			},
 		},
 		Checklist:       cl,
 		ChecklistSHA256: "3b1f5a0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",

@@ -75,7 +75,7 @@ func reportCover(d *pdfDoc, r *Report) {
 		kv = append(kv, [2]string{"Checklist SHA-256", r.Checklist.SHA256})
 	}
 	for _, t := range r.Assessment.Targets {
-		kv = append(kv, [2]string{"Endpoint", strings.TrimSpace(t.URL + " " + t.FHIRVersion)})
+		kv = append(kv, [2]string{t.Label(), t.Text()})
 	}
 	d.keyValues(42, kv)
 

@@ -67,6 +67,11 @@ func xlsxSummary(b *xlsxBook, r *Report) error {
 		{"Checklist", r.Checklist.Ref()},
 		{"Checklist title", r.Checklist.Title},
 		{"Checklist SHA-256", r.Checklist.SHA256},
+	}
+	for _, t := range r.Assessment.Targets {
+		rows = append(rows, []any{t.Label(), t.Text()})
+	}
+	rows = append(rows, [][]any{
 		{"Rating", s.RatingLabel},
 		{"Overall score (%)", s.Percent},
 		{"Score band", s.BandRating.Label()},
@@ -90,7 +95,7 @@ func xlsxSummary(b *xlsxBook, r *Report) error {
 		{"Unverified items", s.Unverified},
 		{"Generated", r.GeneratedAt.UTC().Format("2006-01-02 15:04:05 MST")},
 		{"Generator", r.Generator},
-	}
+	}...)
 	if err := b.table(sheetSummary, []xcol{{head: "Field", width: 26}, {head: "Value", width: 90, kind: "wrap"}}, rows); err != nil {
 		return err
 	}
