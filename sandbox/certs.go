@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -123,28 +121,6 @@ func randomSerial() *big.Int {
 	b[0] &= 0x7f
 	b[0] |= 0x40 // never zero, never shorter than 16 bytes
 	return new(big.Int).SetBytes(b)
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same directory, so a
-// reader never sees half a file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // tlsConfig is the server's TLS policy for a profile.

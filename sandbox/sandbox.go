@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nhs-jigsaw/jigsaw/internal/atomicfile"
 	"github.com/nhs-jigsaw/jigsaw/sandbox/gpconnect"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
 )
@@ -150,7 +151,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("make sandbox directory %s: %w", dir, err)
 	}
 	s.CAFile = filepath.Join(dir, "jigsaw-sandbox-"+string(profile)+"-ca.pem")
-	if err := writeFileAtomic(s.CAFile, certs.caPEM, 0o644); err != nil {
+	if err := atomicfile.WriteBytes(s.CAFile, certs.caPEM, 0o644); err != nil {
 		s.removeTemp()
 		return nil, fmt.Errorf("write sandbox CA certificate %s: %w", s.CAFile, err)
 	}
