@@ -10,11 +10,11 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/nhs-jigsaw/jigsaw/internal/jcs"
+	"github.com/nhs-jigsaw/jigsaw/internal/redact"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
 )
 
@@ -36,33 +36,6 @@ var nhsNumberSystems = map[string]bool{
 	"http://fhir.nhs.net/Id/nhs-number": true,
 	"urn:oid:2.16.840.1.113883.2.1.4.1": true,
 }
-
-// secretHeaders are never stored, whatever the caller passes.
-var secretHeaders = map[string]bool{
-	"Authorization":        true,
-	"Proxy-Authorization":  true,
-	"Cookie":               true,
-	"Set-Cookie":           true,
-	"Apikey":               true, // NHS API platform
-	"Api-Key":              true,
-	"X-Api-Key":            true,
-	"X-Auth-Token":         true,
-	"X-Access-Token":       true,
-	"X-Amz-Security-Token": true,
-}
-
-// secretNames are JSON members, URL parameters and form fields whose values are credentials.
-// Compared in lower case.
-var secretNames = map[string]bool{
-	"access_token": true, "refresh_token": true, "id_token": true, "token": true,
-	"client_secret": true, "client_assertion": true, "assertion": true, "code_verifier": true,
-	"password": true, "passwd": true, "secret": true, "api_key": true, "apikey": true, "key": true,
-	"sig": true, "signature": true, "jwt": true, "sessionid": true,
-}
-
-// bearerCredential finds bearer tokens echoed in free text (error messages, diagnostics).
-// Real tokens are long; short words after "Bearer" (realm=, error=) are left as evidence.
-var bearerCredential = regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{12,}=*`)
 
 // Direct identifiers inside FHIR datatypes: HumanName, Address, ContactPoint, Attachment.
 var (
@@ -113,7 +86,7 @@ func (r *Redactor) Headers(h http.Header) (kept http.Header, removed []string) {
 	kept = http.Header{}
 	for name, values := range h {
 		canonical := textproto.CanonicalMIMEHeaderKey(name)
-		if secretHeaders[canonical] {
+		if redact.SecretHeader(canonical) {
 			if !slices.Contains(removed, canonical) {
 				removed = append(removed, canonical)
 			}
@@ -186,7 +159,7 @@ func redactParams(s string) string {
 		if err != nil {
 			name = k
 		}
-		if secretNames[strings.ToLower(name)] {
+		if redact.SecretName(name) {
 			parts[i] = k + "=REDACTED"
 		}
 	}
@@ -198,63 +171,12 @@ func redactParams(s string) string {
 // longer number) that are not known test numbers.
 func (r *Redactor) RedactText(s string) string {
 	if strings.Contains(strings.ToLower(s), "bearer") {
-		s = bearerCredential.ReplaceAllString(s, "${1}"+Redacted)
+		s = redact.BearerCredential.ReplaceAllString(s, "${1}"+Redacted)
 	}
 	if r.keepIdentifiers {
 		return s
 	}
-	var b strings.Builder
-	last := 0
-	for i := 0; i < len(s); {
-		if !isDigit(s[i]) || (i > 0 && isDigit(s[i-1])) {
-			i++
-			continue
-		}
-		if n, digits := nhsNumberAt(s, i); n > 0 && terminology.NHSNumberValid(digits) && !r.allowed[digits] {
-			b.WriteString(s[last:i])
-			b.WriteString(Redacted)
-			i += n
-			last = i
-			continue
-		}
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// nhsNumberAt matches an NHS-number-shaped token at s[i:] and returns its length in s and its
-// ten digits, or 0.
-func nhsNumberAt(s string, i int) (int, string) {
-	digitsAt := func(from, n int) bool {
-		if from+n > len(s) {
-			return false
-		}
-		for k := from; k < from+n; k++ {
-			if !isDigit(s[k]) {
-				return false
-			}
-		}
-		return true
-	}
-	endsAt := func(end int) bool { return end == len(s) || !isDigit(s[end]) }
-	if digitsAt(i, 10) && endsAt(i+10) {
-		return 10, s[i : i+10]
-	}
-	if digitsAt(i, 3) && i+3 < len(s) && (s[i+3] == ' ' || s[i+3] == '-') {
-		sep := s[i+3]
-		if digitsAt(i+4, 3) && i+7 < len(s) && s[i+7] == sep && digitsAt(i+8, 4) && endsAt(i+12) {
-			return 12, s[i:i+3] + s[i+4:i+7] + s[i+8:i+12]
-		}
-	}
-	return 0, ""
+	return redact.NHSNumbers(s, Redacted, func(digits string) bool { return r.allowed[digits] })
 }
 
 // RedactJSON rewrites a JSON body with secrets and (unless keepBodies) direct patient
@@ -299,7 +221,7 @@ func (w *redactWalk) set(n *jsonNode, v string) {
 func (w *redactWalk) node(n *jsonNode, key, resourceType string) {
 	switch n.kind {
 	case jsonString:
-		if secretNames[strings.ToLower(key)] {
+		if redact.SecretName(key) {
 			w.set(n, Redacted)
 		} else if !codeKeys[key] {
 			w.set(n, w.r.RedactText(n.text))
