@@ -301,15 +301,15 @@ func appointmentRead(ctx context.Context, s *probes.Session) probes.Result {
 
 func appointmentsWrite(ctx context.Context, s *probes.Session) probes.Result {
 	exp := "book 201 + Location + ETag; read 200; amend 200; stale If-Match 409; cancel 200 status cancelled"
+	if r, _, ok := requireDeclared(ctx, s, exp, "Appointment", "create"); !ok {
+		return r
+	}
 	g := Settings(s.Target)
 	if !g.AllowWrites {
 		return probes.Skipped(exp, "read-only run: appointment booking needs --allow-writes with --gpc-write-patient and --gpc-write-slot")
 	}
 	if g.WritePatient == "" || len(g.WriteSlots) == 0 {
 		return probes.Skipped(exp, "--allow-writes given but no --gpc-write-patient and --gpc-write-slot: writes touch only what the user names")
-	}
-	if r, _, ok := requireDeclared(ctx, s, exp, "Appointment", "create"); !ok {
-		return r
 	}
 	slots, _, err := freeSlots(ctx, s)
 	if err != nil {
