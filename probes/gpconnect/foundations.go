@@ -97,6 +97,9 @@ func capabilityStructured(ctx context.Context, s *probes.Session) probes.Result 
 	if errors.Is(err, errNoStructured) {
 		return probes.Skipped(exp, noStructured)
 	}
+	if err != nil && certRefusal(err) && s.Target.ClientCert == "" {
+		return probes.Errored(exp, fmt.Errorf("%w: the provider requires a client certificate; give the Spine client certificate with --cert/--key", err))
+	}
 	if err != nil {
 		return probes.Errored(exp, err)
 	}

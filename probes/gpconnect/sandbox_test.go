@@ -139,3 +139,38 @@ func TestSkipsWithoutGPConnectProfile(t *testing.T) {
 		}
 	}
 }
+
+// Without the inspector's client certificate the provider's refusal is the inspector's set-up
+// (could not test), and it is exactly what gpconnect.tls.client-certificate wants to see.
+func TestWithoutClientCertificate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := sandbox.Start(ctx, sandbox.Config{GPConnect: true, LatencyScale: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	base := "https://" + srv.GPConnectAddr()
+	target := probes.Target{BaseURL: base + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
+		GPConnect: &probes.GPConnectSettings{StructuredURL: base + gpcsandbox.StructuredPath}}
+	report, err := (&probes.Runner{Client: probes.ClientOptions{RatePerSecond: -1}}).Run(ctx, target, gpconnect.Probes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range report.Results {
+		switch r.ProbeID {
+		case "gpconnect.capability", "gpconnect.capability.structured":
+			if r.Status != probes.Error || !strings.Contains(r.Observed, "--cert") {
+				t.Errorf("%s: %s %q, want could not test naming --cert", r.ProbeID, r.Status, r.Observed)
+			}
+		case "gpconnect.tls.client-certificate":
+			if r.Status != probes.Pass {
+				t.Errorf("%s: %s %q, want pass", r.ProbeID, r.Status, r.Observed)
+			}
+		default:
+			if r.Status != probes.Skip {
+				t.Errorf("%s: %s %q, want skip", r.ProbeID, r.Status, r.Observed)
+			}
+		}
+	}
+}
