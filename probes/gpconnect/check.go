@@ -132,6 +132,8 @@ type expectation struct {
 func (e expectation) String() string {
 	s := fmt.Sprintf("%d %s", e.status, strings.Join(e.codes, "/"))
 	switch {
+	case e.noOutcome:
+		s = fmt.Sprintf("%d", e.status)
 	case e.status == anyClientError && len(e.codes) == 0:
 		s = "a 4xx OperationOutcome with a Spine error code"
 	case e.status == anyClientError:
