@@ -295,3 +295,26 @@ func base64URL(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeSt
 func nowFunc() time.Time { return time.Now() }
 
 func day(offset int) string { return time.Now().UTC().AddDate(0, 0, offset).Format("2006-01-02") }
+
+// A plain FHIR R4 server nobody here wrote for GP Connect (the probetest fake): only the
+// baseline fails; every other probe skips or is not applicable and names what it depends on.
+func TestPlainFakeR4Server(t *testing.T) {
+	target := probetest.Serve(t, probetest.Default())
+	target.GPConnect = &probes.GPConnectSettings{StructuredURL: target.BaseURL}
+	report, err := probetest.Runner().Run(t.Context(), target, gpconnect.Probes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range report.Results {
+		switch {
+		case r.ProbeID == "gpconnect.capability":
+			if r.Status != probes.Fail {
+				t.Errorf("baseline: %s %q, want fail", r.Status, r.Observed)
+			}
+		case r.Status != probes.Skip && r.Status != probes.NotApplicable:
+			t.Errorf("%s: %s %q, want skip or not applicable", r.ProbeID, r.Status, r.Observed)
+		case !strings.Contains(r.Observed, "gpconnect.capability"):
+			t.Errorf("%s: %q does not name the baseline", r.ProbeID, r.Observed)
+		}
+	}
+}

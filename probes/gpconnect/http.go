@@ -63,16 +63,16 @@ func formatNegotiation(ctx context.Context, s *probes.Session) probes.Result {
 	if err != nil {
 		return probes.Errored(exp, err)
 	}
-	json, err := Do(ctx, s, withSet(Call{URL: "metadata?_format=application%2Ffhir%2Bjson", Interaction: InteractionMetadata, Scope: ScopeOrgRead}, "Accept", "application/fhir+xml"))
+	jsonResp, err := Do(ctx, s, withSet(Call{URL: "metadata?_format=application%2Ffhir%2Bjson", Interaction: InteractionMetadata, Scope: ScopeOrgRead}, "Accept", "application/fhir+xml"))
 	if err != nil {
 		return probes.Errored(exp, err)
 	}
 	var problems []string
-	if json.StatusCode != 200 || json.ContentType() != "application/fhir+json" {
-		problems = append(problems, "_format json with Accept xml: "+json.Describe()+", want 200 application/fhir+json")
+	if jsonResp.StatusCode != 200 || jsonResp.ContentType() != "application/fhir+json" {
+		problems = append(problems, "_format json with Accept xml: "+jsonResp.Describe()+", want 200 application/fhir+json")
 	}
 	xmlOK := xml.StatusCode == 200 && xml.ContentType() == "application/fhir+xml" && strings.Contains(string(xml.Body), "<CapabilityStatement")
-	obs := "_format xml: " + xml.Describe() + "; _format json with Accept xml: " + json.Describe()
+	obs := "_format xml: " + xml.Describe() + "; _format json with Accept xml: " + jsonResp.Describe()
 	switch {
 	case len(problems) > 0:
 		return probes.Failed(exp, strings.Join(problems, "; "))
