@@ -188,7 +188,7 @@ func TestProbeCases(t *testing.T) {
 			foundations: fillHeader("Ssp-From", "200000000359")},
 		{name: "Ssp-TraceID not checked", probe: "gpconnect.headers.ssp-traceid", want: probes.Fail, observed: "Ssp-TraceID blank",
 			foundations: fillHeader("Ssp-TraceID", "7d4c5c2e-0000-4000-8000-000000000000")},
-		{name: "missing Authorization served is critical", probe: "gpconnect.headers.required", want: probes.Fail, observed: "served, not refused",
+		{name: "missing Authorization served fails", probe: "gpconnect.headers.required", want: probes.Fail, observed: "served, not refused",
 			foundations: serve(func(r *http.Request) bool { return r.Header.Get("Authorization") == "" }, func(w http.ResponseWriter, r *http.Request) {
 				tok, _ := gpconnect.Token(gpconnect.Claims(gpconnect.Settings(probes.Target{}), "aud", gpconnect.ScopeOrgRead, nowFunc()))
 				r.Header.Set("Authorization", "Bearer "+tok)
