@@ -271,6 +271,28 @@ func TestProbeCases(t *testing.T) {
 				w.Header().Set("Content-Type", "application/fhir+json")
 				_, _ = w.Write([]byte(`{"resourceType":"Bundle","type":"searchset"}`))
 			})},
+		{name: "organisation read without its ETag fails", probe: "gpconnect.organization.read", want: probes.Fail, observed: "ETag",
+			foundations: func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if strings.HasPrefix(r.URL.Path, "/Organization/") {
+						w = noETag{w}
+					}
+					next.ServeHTTP(w, r)
+				})
+			}},
+		{name: "unknown practitioner served fails", probe: "gpconnect.practitioner.read", want: probes.Fail, observed: "unknown Practitioner id",
+			foundations: serve(func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/Practitioner/jigsaw-unknown") }, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/fhir+json")
+				_, _ = w.Write([]byte(`{"resourceType":"Practitioner","id":"x"}`))
+			})},
+		{name: "no branch surgery: the Location read skips", probe: "gpconnect.location.read", want: probes.Skip, observed: "preferredBranchSurgery",
+			foundations: rewrite(path("/Patient"), func(st int, b map[string]any) int {
+				entries, _ := b["entry"].([]any)
+				for _, e := range entries {
+					delete(e.(map[string]any)["resource"].(map[string]any), "extension")
+				}
+				return st
+			})},
 		{name: "served without a client certificate fails", probe: "gpconnect.tls.client-certificate", want: probes.Fail, observed: "no client certificate"},
 	}
 	for _, tt := range tests {
@@ -317,4 +339,12 @@ func TestPlainFakeR4Server(t *testing.T) {
 			t.Errorf("%s: %q does not name the baseline", r.ProbeID, r.Observed)
 		}
 	}
+}
+
+// noETag drops the ETag header a handler sets.
+type noETag struct{ http.ResponseWriter }
+
+func (w noETag) WriteHeader(code int) {
+	w.Header().Del("ETag")
+	w.ResponseWriter.WriteHeader(code)
 }
