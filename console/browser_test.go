@@ -187,6 +187,8 @@ func TestBrowserInspectionDay(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("#region"), form.Get("region")),
 		chromedp.SetValue(chromedp.ID("#target"), form.Get("target")),
 		chromedp.SetValue(chromedp.ID("#ca_file"), form.Get("ca_file")),
+		chromedp.SetValue(chromedp.ID("#client_cert"), form.Get("client_cert")),
+		chromedp.SetValue(chromedp.ID("#client_key"), form.Get("client_key")),
 		chromedp.SetValue(chromedp.ID("#gpconnect"), form.Get("gpconnect")),
 		chromedp.SetValue(chromedp.ID("#gpconnect_structured"), form.Get("gpconnect_structured")),
 		chromedp.SendKeys(chromedp.ID("#token"), form.Get("token")),

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-jigsaw/jigsaw/assess"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/fleet"
@@ -55,8 +56,9 @@ func (testSandboxes) Start(ctx context.Context, name string) (*Instance, error) 
 	}
 	return &Instance{
 		Target: probes.Target{BaseURL: srv.BaseURL(), FHIRVersion: probes.R4, Token: srv.Token, CAFile: srv.CAFile, TestNHSNumber: srv.TestNHSNumber},
-		GPConnect: &probes.Target{BaseURL: "https://" + srv.Addr() + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
-			GPConnect: &probes.GPConnectSettings{StructuredURL: "https://" + srv.Addr() + gpcsandbox.StructuredPath}},
+		GPConnect: &probes.Target{BaseURL: "https://" + srv.GPConnectAddr() + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
+			ClientCert: srv.ClientCertFile, ClientKey: srv.ClientKeyFile,
+			GPConnect: &probes.GPConnectSettings{StructuredURL: "https://" + srv.GPConnectAddr() + gpcsandbox.StructuredPath}},
 		Close: func() { srv.Close() },
 	}, nil
 }
@@ -236,8 +238,8 @@ func startSandbox(t *testing.T, p sandbox.Profile) *sandbox.Server {
 func presetForm(sb *sandbox.Server, csrf string) url.Values {
 	return url.Values{
 		"csrf": {csrf}, "ods": {sb.Org.ODSCode}, "name": {sb.Org.Name}, "type": {"acute-trust"}, "region": {"Test region"},
-		"target": {sb.BaseURL()}, "fhir_version": {"R4"}, "ca_file": {sb.CAFile},
-		"gpconnect": {"https://" + sb.Addr() + gpcsandbox.FoundationsPath}, "gpconnect_structured": {"https://" + sb.Addr() + gpcsandbox.StructuredPath},
+		"target": {sb.BaseURL()}, "fhir_version": {"R4"}, "ca_file": {sb.CAFile}, "client_cert": {sb.ClientCertFile}, "client_key": {sb.ClientKeyFile},
+		"gpconnect": {"https://" + sb.GPConnectAddr() + gpcsandbox.FoundationsPath}, "gpconnect_structured": {"https://" + sb.GPConnectAddr() + gpcsandbox.StructuredPath},
 		"token": {sb.Token}, "cycle": {"2026-Q3"},
 	}
 }
@@ -264,7 +266,7 @@ func (e *env) seedCentral(ref string, sb *sandbox.Server) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	payload, err := submission.Build(ctx, e.store, id, checklist.Lookup, "test", time.Now())
+	payload, err := assess.Submission(ctx, e.store, id, checklist.Lookup, "test", time.Now())
 	if err != nil {
 		e.t.Fatal(err)
 	}

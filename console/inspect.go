@@ -20,6 +20,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/reports"
 	"github.com/nhs-jigsaw/jigsaw/submission"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // progress is what the live view shows of a run.
@@ -317,7 +318,7 @@ func groupByDomain(rep *reports.Report) []domainFindings {
 		for _, pr := range rep.Probes {
 			if domainOf[pr.ProbeID] == d.ID {
 				df.Results = append(df.Results, pr)
-				if pr.Status == string(probes.Fail) || pr.Status == string(probes.Warn) {
+				if pr.Status == verdict.Fail || pr.Status == verdict.Warn {
 					df.Failures++
 				}
 			}
@@ -333,18 +334,20 @@ func groupByDomain(rep *reports.Report) []domainFindings {
 	return out
 }
 
-func statusRank(s string) int {
-	switch probes.Status(s) {
-	case probes.Fail:
+func statusRank(s verdict.Status) int {
+	switch s {
+	case verdict.Fail:
 		return 0
-	case probes.Warn:
+	case verdict.Warn:
 		return 1
-	case probes.Error:
+	case verdict.Error:
 		return 2
-	case probes.Pass:
-		return 4
+	case verdict.Pass:
+		return 5
+	case verdict.Info:
+		return 3
 	}
-	return 3
+	return 4
 }
 
 // shownExchange is an HTTP exchange as the console shows it: headers and bodies redacted
@@ -485,7 +488,7 @@ func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) {
 		s.badRequest(w, r, err)
 		return
 	}
-	payload, err := submission.Build(r.Context(), s.cfg.Store, id, s.cfg.FindChecklist, s.cfg.ToolVersion, s.cfg.Now())
+	payload, err := assess.Submission(r.Context(), s.cfg.Store, id, s.cfg.FindChecklist, s.cfg.ToolVersion, s.cfg.Now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -548,12 +551,6 @@ func (s *Server) assessmentAndChecklist(ctx context.Context, ref string) (eviden
 	if err != nil {
 		return a, nil, err
 	}
-	c, err := s.cfg.FindChecklist(a.ChecklistRef())
-	if err != nil {
-		return a, nil, err
-	}
-	if c.SHA256 != a.ChecklistSHA256 {
-		return a, nil, fmt.Errorf("assessment %s used checklist %s with a different text (sha256) than this console has", a.Ref, a.ChecklistRef())
-	}
-	return a, c, nil
+	c, err := assess.FindChecklist(a, s.cfg.FindChecklist)
+	return a, c, err
 }

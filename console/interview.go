@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -271,17 +273,17 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request) {
 			ans.Evidence = append(ans.Evidence, answers.Document{Name: d})
 		}
 	}
+	var files []assess.Attachment
 	if file, hdr, err := r.FormFile("file"); err == nil {
-		af, err := s.cfg.Store.AttachFile(ctx, a.ID, evidence.FileInput{
-			Name: hdr.Filename, MediaType: hdr.Header.Get("Content-Type"), Content: file, KeepBytes: true,
-			Note: fmt.Sprintf("attached in the console to %s by %s (%s)", itemID, person, role),
-		})
+		content, err := io.ReadAll(io.LimitReader(file, s.cfg.MaxUpload+1))
 		file.Close()
-		if err != nil {
-			s.showItem(w, r, http.StatusBadRequest, err)
+		if err != nil || int64(len(content)) > s.cfg.MaxUpload {
+			s.showItem(w, r, http.StatusBadRequest, fmt.Errorf("attached file: could not read it whole (at most %d MiB)", s.cfg.MaxUpload>>20))
 			return
 		}
-		ans.Evidence = append(ans.Evidence, answers.Document{Name: af.ID})
+		name := path.Base(strings.ReplaceAll(hdr.Filename, "\\", "/"))
+		files = append(files, assess.Attachment{Name: name, Content: content})
+		ans.Evidence = append(ans.Evidence, answers.Document{Name: name})
 	} else if !errors.Is(err, http.ErrMissingFile) && !errors.Is(err, http.ErrNotMultipart) {
 		s.showItem(w, r, http.StatusBadRequest, fmt.Errorf("attached file: %w", err))
 		return
@@ -304,7 +306,10 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request) {
 		s.showItem(w, r, http.StatusBadRequest, err)
 		return
 	}
-	if _, err := assess.ImportAnswers(ctx, s.cfg.Store, a.ID, parsed); err != nil {
+	// The same path as jigsaw answers import --attach: the file is hashed into the chain first
+	// and the answer cites it by its evidence id.
+	note := fmt.Sprintf("attached in the console to %s by %s (%s)", itemID, person, role)
+	if _, err := assess.ImportAnswersWithFiles(ctx, s.cfg.Store, a.ID, parsed, files, true, note); err != nil {
 		s.showItem(w, r, http.StatusBadRequest, err)
 		return
 	}

@@ -7,10 +7,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/nhs-jigsaw/jigsaw/assess"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
-	"github.com/nhs-jigsaw/jigsaw/fleet"
 	"github.com/nhs-jigsaw/jigsaw/league"
 	"github.com/nhs-jigsaw/jigsaw/reports"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
@@ -181,7 +180,7 @@ func (s *Server) fleetSummary(r *http.Request) (*reports.Fleet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return reports.BuildFleet(reports.FleetMeta{GeneratedAt: s.cfg.Now().UTC(), Generator: "jigsaw " + s.cfg.ToolVersion}, sum)
+	return assess.FleetReport(reports.FleetMeta{GeneratedAt: s.cfg.Now().UTC(), Generator: "jigsaw " + s.cfg.ToolVersion}, sum)
 }
 
 func (s *Server) fleetPage(w http.ResponseWriter, r *http.Request) {
@@ -218,19 +217,11 @@ func (s *Server) fleetDownload(w http.ResponseWriter, r *http.Request) {
 	case "csv":
 		cw := csv.NewWriter(&buf)
 		_ = cw.Write([]string{"ods", "name", "org_type", "region", "base_url", "kind", "up", "http_status", "latency_ms",
-			"availability", "fhir_version", "tls_version", "level", "level_name", "failed_rules", "checked_at"})
+			"availability", "fhir_version", "tls_version", "level", "level_name", "failed_rules", "problem"})
 		for _, e := range f.All {
-			o := e.Latest
-			fv, tlsv := "", ""
-			if o.Capability != nil {
-				fv = o.Capability.FHIRVersion
-			}
-			if o.TLS != nil {
-				tlsv = o.TLS.Version
-			}
-			_ = cw.Write(csvSafe([]string{e.ODS, e.Name, string(e.OrgType), e.Region, e.BaseURL, e.Kind, strconv.FormatBool(o.Up),
-				strconv.Itoa(o.HTTPStatus), strconv.FormatFloat(o.LatencyMS, 'f', 1, 64), strconv.FormatFloat(e.Availability, 'f', 4, 64),
-				fv, tlsv, strconv.Itoa(o.Level), fleet.LevelName(o.Level), strings.Join(e.FailedRules, " "), o.StartedAt.UTC().Format(time.RFC3339)}))
+			_ = cw.Write(csvSafe([]string{e.ODS, e.Name, string(e.OrgType), e.Region, e.BaseURL, e.Kind, strconv.FormatBool(e.Up),
+				strconv.Itoa(e.HTTPStatus), strconv.FormatFloat(e.LatencyMS, 'f', 1, 64), strconv.FormatFloat(e.Availability, 'f', 4, 64),
+				e.FHIRVersion, e.TLSVersion, strconv.Itoa(e.Level), e.LevelName, strings.Join(e.FailedRules, " "), e.Problem}))
 		}
 		cw.Flush()
 		sendFile(w, "text/csv; charset=utf-8", "fleet.csv", buf.Bytes())

@@ -25,6 +25,8 @@ type Preset struct {
 	Target       string            `json:"target"`
 	FHIRVersion  string            `json:"fhir_version,omitempty"`
 	CAFile       string            `json:"ca_file,omitempty"`
+	ClientCert   string            `json:"client_cert,omitempty"`
+	ClientKey    string            `json:"client_key,omitempty"`
 	GPConnect    string            `json:"gpconnect,omitempty"`
 	GPCStructure string            `json:"gpconnect_structured,omitempty"`
 	ConsumerASID string            `json:"consumer_asid,omitempty"`
@@ -38,7 +40,8 @@ func presetFromForm(get func(string) string) (Preset, error) {
 		ODS: strings.ToUpper(strings.TrimSpace(get("ods"))), Name: strings.TrimSpace(get("name")),
 		Type: checklist.OrgType(get("type")), Region: strings.TrimSpace(get("region")),
 		Target: strings.TrimRight(strings.TrimSpace(get("target")), "/"), FHIRVersion: strings.ToUpper(get("fhir_version")),
-		CAFile: strings.TrimSpace(get("ca_file")), GPConnect: strings.TrimRight(strings.TrimSpace(get("gpconnect")), "/"),
+		CAFile: strings.TrimSpace(get("ca_file")), ClientCert: strings.TrimSpace(get("client_cert")), ClientKey: strings.TrimSpace(get("client_key")),
+		GPConnect: strings.TrimRight(strings.TrimSpace(get("gpconnect")), "/"),
 		GPCStructure: strings.TrimRight(strings.TrimSpace(get("gpconnect_structured")), "/"),
 		ConsumerASID: strings.TrimSpace(get("consumer_asid")), ProviderASID: strings.TrimSpace(get("provider_asid")),
 		TokenEnv: strings.TrimSpace(get("token_env")),
@@ -71,10 +74,16 @@ func (p Preset) check() error {
 	if p.FHIRVersion != probes.R4 && p.FHIRVersion != probes.STU3 {
 		errs = append(errs, fmt.Errorf("FHIR version %q: use R4 or STU3", p.FHIRVersion))
 	}
-	if p.CAFile != "" {
-		if _, err := os.Stat(p.CAFile); err != nil {
-			errs = append(errs, fmt.Errorf("CA file: %v", err))
+	for label, f := range map[string]string{"CA file": p.CAFile, "client certificate": p.ClientCert, "client key": p.ClientKey} {
+		if f == "" {
+			continue
 		}
+		if _, err := os.Stat(f); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %v", label, err))
+		}
+	}
+	if (p.ClientCert == "") != (p.ClientKey == "") {
+		errs = append(errs, errors.New("client certificate and client key go together"))
 	}
 	if p.TokenEnv != "" && strings.ContainsAny(p.TokenEnv, "= ") {
 		errs = append(errs, fmt.Errorf("token environment variable %q: give a variable name such as JIGSAW_TOKEN", p.TokenEnv))
@@ -83,14 +92,14 @@ func (p Preset) check() error {
 }
 
 // targets turns a preset and a run's token into the probe targets, as jigsaw assess --target
-// and --gpconnect do: the token, CA file apply to both; the GP Connect consumer settings to
-// the provider only.
+// and --gpconnect do: the token, CA file and client certificate apply to both; the GP Connect
+// consumer settings to the provider only.
 func (p Preset) targets(token string) (probes.Target, *probes.Target) {
-	main := probes.Target{BaseURL: p.Target, FHIRVersion: p.FHIRVersion, Token: token, CAFile: p.CAFile}
+	main := probes.Target{BaseURL: p.Target, FHIRVersion: p.FHIRVersion, Token: token, CAFile: p.CAFile, ClientCert: p.ClientCert, ClientKey: p.ClientKey}
 	if p.GPConnect == "" {
 		return main, nil
 	}
-	gpc := probes.Target{BaseURL: p.GPConnect, FHIRVersion: probes.STU3, Token: token, CAFile: p.CAFile,
+	gpc := probes.Target{BaseURL: p.GPConnect, FHIRVersion: probes.STU3, Token: token, CAFile: p.CAFile, ClientCert: p.ClientCert, ClientKey: p.ClientKey,
 		GPConnect: &probes.GPConnectSettings{StructuredURL: p.GPCStructure, ConsumerASID: p.ConsumerASID, ProviderASID: p.ProviderASID}}
 	return main, &gpc
 }

@@ -94,7 +94,7 @@ func runServe(ctx context.Context, opts serveOptions) error {
 		return err
 	}
 	cfg := console.Config{
-		Registry: reg, Checklist: c, FindChecklist: checklistFinder(c), Getenv: os.Getenv,
+		Registry: reg, Checklist: c, FindChecklist: checklist.Catalog().Finder(c), Getenv: os.Getenv,
 		SecureCookies: tlsOn, ToolVersion: toolVersion(), UserAgent: userAgent(),
 		Log: log.New(opts.IO.ErrOut, "jigsaw serve: ", log.LstdFlags),
 	}
@@ -214,8 +214,9 @@ func (sandboxScenarios) Start(ctx context.Context, name string) (*console.Instan
 	return &console.Instance{
 		Target: probes.Target{BaseURL: srv.BaseURL(), FHIRVersion: probes.R4, Token: srv.Token, CAFile: srv.CAFile, TestNHSNumber: srv.TestNHSNumber},
 		GPConnect: &probes.Target{
-			BaseURL: "https://" + srv.Addr() + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
-			GPConnect: &probes.GPConnectSettings{StructuredURL: "https://" + srv.Addr() + gpcsandbox.StructuredPath},
+			BaseURL: "https://" + srv.GPConnectAddr() + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
+			ClientCert: srv.ClientCertFile, ClientKey: srv.ClientKeyFile,
+			GPConnect: &probes.GPConnectSettings{StructuredURL: "https://" + srv.GPConnectAddr() + gpcsandbox.StructuredPath},
 		},
 		Close: func() { srv.Close(); cancel() },
 	}, nil
