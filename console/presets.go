@@ -41,7 +41,7 @@ func presetFromForm(get func(string) string) (Preset, error) {
 		Type: checklist.OrgType(get("type")), Region: strings.TrimSpace(get("region")),
 		Target: strings.TrimRight(strings.TrimSpace(get("target")), "/"), FHIRVersion: strings.ToUpper(get("fhir_version")),
 		CAFile: strings.TrimSpace(get("ca_file")), ClientCert: strings.TrimSpace(get("client_cert")), ClientKey: strings.TrimSpace(get("client_key")),
-		GPConnect: strings.TrimRight(strings.TrimSpace(get("gpconnect")), "/"),
+		GPConnect:    strings.TrimRight(strings.TrimSpace(get("gpconnect")), "/"),
 		GPCStructure: strings.TrimRight(strings.TrimSpace(get("gpconnect_structured")), "/"),
 		ConsumerASID: strings.TrimSpace(get("consumer_asid")), ProviderASID: strings.TrimSpace(get("provider_asid")),
 		TokenEnv: strings.TrimSpace(get("token_env")),
