@@ -22,6 +22,12 @@ import (
 type pki struct {
 	caPEM []byte
 	leaf  tls.Certificate
+	// caPool holds the CA, for verifying client certificates (the GP Connect provider's
+	// mutual TLS); clientCertPEM and clientKeyPEM are a client certificate it signed, written
+	// out for the prober as the Spine Secure Proxy's stand-in.
+	caPool        *x509.CertPool
+	clientCertPEM []byte
+	clientKeyPEM  []byte
 }
 
 // certHosts are the names every server certificate carries, plus the listening host if it is
@@ -108,9 +114,34 @@ func newPKI(now time.Time, org Org, listenHost string, legacy bool) (*pki, error
 	if err != nil {
 		return nil, fmt.Errorf("parse server certificate: %w", err)
 	}
+	clientKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate client key: %w", err)
+	}
+	clientTemplate := &x509.Certificate{
+		SerialNumber: randomSerial(),
+		Subject:      pkix.Name{CommonName: "Jigsaw sandbox consumer (SSP stand-in)", Organization: []string{"Jigsaw sandbox"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(validity),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	clientDER, err := x509.CreateCertificate(rand.Reader, clientTemplate, caCert, &clientKey.PublicKey, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("create client certificate: %w", err)
+	}
+	clientKeyDER, err := x509.MarshalPKCS8PrivateKey(clientKey)
+	if err != nil {
+		return nil, fmt.Errorf("encode client key: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
 	return &pki{
-		caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		leaf:  tls.Certificate{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey, Leaf: leafCert},
+		caPEM:         pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		leaf:          tls.Certificate{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey, Leaf: leafCert},
+		caPool:        pool,
+		clientCertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: clientDER}),
+		clientKeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: clientKeyDER}),
 	}, nil
 }
 
