@@ -304,3 +304,53 @@ func TestBrowserInspectionDay(t *testing.T) {
 		t.Errorf("first Tab stop is %q, want the skip link", active)
 	}
 }
+
+// TestBrowserTrainingGround runs the legacy scenario as a trainee: judge the results, record
+// findings, read the debrief.
+func TestBrowserTrainingGround(t *testing.T) {
+	chromium, axe := browserPrereqs(t)
+	shots := os.Getenv("JIGSAW_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	ctx := newBrowser(t, chromium)
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		step, cancel := context.WithTimeout(ctx, 3*time.Minute)
+		defer cancel()
+		if err := chromedp.Do(step, actions...); err != nil {
+			screenshot(t, ctx, shots, "failed-"+strings.ReplaceAll(what, " ", "-"))
+			t.Fatalf("%s: %v (screenshot in %s)", what, err, shots)
+		}
+	}
+	run("open the training ground", chromedp.Navigate(e.ts.URL+"/training?token="+e.srv.AccessToken()),
+		chromedp.WaitVisible(chromedp.ID("trainee")),
+		chromedp.Click(chromedp.ID("sc-legacy")),
+		chromedp.SendKeys(chromedp.ID("trainee"), "Sam Trainee"))
+	checkA11y(t, ctx, axe, "training")
+	run("start the scenario", chromedp.Click(chromedp.Search(`//button[normalize-space()="Start the scenario"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`button[type=submit]`)),
+		// The run page reloads itself into the judging form when the run ends.
+		chromedp.WaitVisible(chromedp.ID("notes")))
+	checkA11y(t, ctx, axe, "training run")
+	tick := func(probe string) chromedp.Action[chromedp.Void] {
+		return chromedp.Click(chromedp.CSS(`input[name=defect][value="` + probe + `"]`))
+	}
+	run("call defects", tick("transport.hsts"), tick("security.auth.required"), tick("fhir.resources.valid"),
+		chromedp.Click(chromedp.Search(`//button[starts-with(normalize-space(), "Record my findings")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h2[normalize-space()="Missed"]`)))
+	checkA11y(t, ctx, axe, "debrief")
+	viewShot(t, ctx, shots, "07-debrief")
+	main, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 found", "1 over-called", "transport.tls.version", "fhir.resources.valid"} {
+		if !strings.Contains(main, want) {
+			t.Errorf("debrief lacks %q", want)
+		}
+	}
+}
