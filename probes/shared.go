@@ -121,6 +121,9 @@ func (s *Session) TestPatient(ctx context.Context) (*TestPatient, error) {
 			if err != nil {
 				return nil, err
 			}
+			if err := refusedSet(set); err != nil {
+				return nil, err
+			}
 			// The identifier's system is identity.nhs-number.system's business: any identifier
 			// with the number names the test patient.
 			for _, rec := range set.Patients {
@@ -132,6 +135,9 @@ func (s *Session) TestPatient(ctx context.Context) (*TestPatient, error) {
 		}
 		set, err := s.PatientSample(ctx)
 		if err != nil {
+			return nil, err
+		}
+		if err := refusedSet(set); err != nil {
 			return nil, err
 		}
 		var first *PatientRecord
@@ -155,6 +161,15 @@ func (s *Session) TestPatient(ctx context.Context) (*TestPatient, error) {
 		return nil, err
 	}
 	return v.(*TestPatient), nil
+}
+
+// refusedSet is an ErrCredentialsRefused error when a Patient search was answered 401 or 403:
+// the test patient could not be looked for, which is not the same as there being none.
+func refusedSet(set *PatientSet) error {
+	if set.Response != nil && (set.Response.StatusCode == 401 || set.Response.StatusCode == 403) {
+		return fmt.Errorf("%w: the search for a test patient was answered %s", ErrCredentialsRefused, set.Response.Describe())
+	}
+	return nil
 }
 
 func describeSet(set *PatientSet) string {
