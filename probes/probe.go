@@ -79,6 +79,14 @@ func Dependent(expected, rootID, observed string) Result {
 	return r
 }
 
+// SkippedFor says the probe did not run because what it needs is absent, and the root
+// finding about that is rootID's: the probe points at it rather than repeating it.
+func SkippedFor(expected, rootID, observed string) Result {
+	r := newVerdict(Skip, expected, observed+" (root finding: "+rootID+")")
+	r.DependsOn = rootID
+	return r
+}
+
 // Breached is the verdict for a requirement of the given strength that is not met: SHALL
 // fails, SHOULD warns, MAY informs (verdict.Strength.Breach).
 func Breached(strength verdict.Strength, expected, observed string) Result {

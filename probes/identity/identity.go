@@ -69,7 +69,7 @@ func nhsNumberSearch(ctx context.Context, s *probes.Session) probes.Result {
 	resp := set.Response
 	switch {
 	case resp.StatusCode == 401 || resp.StatusCode == 403:
-		return probes.Errored(exp, fmt.Errorf("credentials refused (%s)", resp.Describe()))
+		return probes.CredentialsRefused(exp, resp)
 	case set.ParseErr != nil:
 		return probes.Failed(exp, fmt.Sprintf("%s: %v", resp.Describe(), set.ParseErr))
 	}
