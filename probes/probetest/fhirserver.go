@@ -86,6 +86,7 @@ func Default() *FHIR {
 		"token_endpoint":                   "https://auth.example.org/token",
 		"capabilities":                     []any{"launch-standalone", "client-confidential-symmetric", "context-standalone-patient"},
 		"code_challenge_methods_supported": []any{"S256"},
+		"grant_types_supported":            []any{"authorization_code"},
 	}
 	f.Capability = Capability(f)
 	return f
@@ -153,11 +154,18 @@ func Capability(f *FHIR) map[string]any {
 	for _, t := range []string{"AllergyIntolerance", "Condition", "MedicationRequest", "MedicationStatement", "Observation"} {
 		resources = append(resources, resource(t, "patient"))
 	}
+	rest := map[string]any{"mode": "server", "resource": resources}
+	if f.SMART != nil {
+		// A server that publishes a SMART configuration declares it.
+		rest["security"] = map[string]any{"service": []any{map[string]any{"coding": []any{map[string]any{
+			"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "SMART-on-FHIR",
+		}}}}}
+	}
 	return map[string]any{
 		"resourceType": "CapabilityStatement", "status": "active", "kind": "instance",
 		"date": "2026-01-01", "fhirVersion": f.Version, "format": []any{"application/fhir+json", "application/fhir+xml"},
 		"software": map[string]any{"name": "probetest", "version": "1"},
-		"rest":     []any{map[string]any{"mode": "server", "resource": resources}},
+		"rest":     []any{rest},
 	}
 }
 
