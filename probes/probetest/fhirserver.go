@@ -79,7 +79,7 @@ func Default() *FHIR {
 		"Observation":         {Clinical("Observation", "o1", "p1", "code", Coding(terminology.SystemLOINC, "8867-4"), Coding(terminology.SystemSNOMED, "364075005"))},
 		"AllergyIntolerance":  {Clinical("AllergyIntolerance", "a1", "p1", "code", Coding(terminology.SystemSNOMED, "91936005"))},
 		"MedicationStatement": {Clinical("MedicationStatement", "m1", "p1", "medicationCodeableConcept", Coding(terminology.SystemSNOMED, DMDCode))},
-		"MedicationRequest":   {Clinical("MedicationRequest", "r1", "p1", "medicationCodeableConcept", Coding(terminology.SystemDMD, DMDCode))},
+		"MedicationRequest":   {Clinical("MedicationRequest", "r1", "p1", "medicationCodeableConcept", Coding(terminology.SystemSNOMED, "323509004"))},
 	}
 	f.SMART = map[string]any{
 		"authorization_endpoint":           "https://auth.example.org/authorize",
