@@ -28,9 +28,10 @@ type CodeableConcept struct {
 
 // Identifier is a business identifier (NHS number, ODS code...).
 type Identifier struct {
-	System string           `json:"system,omitempty"`
-	Value  string           `json:"value,omitempty"`
-	Type   *CodeableConcept `json:"type,omitempty"`
+	Extension []Extension      `json:"extension,omitempty"`
+	System    string           `json:"system,omitempty"`
+	Value     string           `json:"value,omitempty"`
+	Type      *CodeableConcept `json:"type,omitempty"`
 }
 
 // Reference points at another resource, by URL and/or by identifier.
@@ -431,4 +432,11 @@ func Clip(s string, n int) string {
 		count++
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// Extension is an extension with the value types probes read.
+type Extension struct {
+	URL                  string           `json:"url,omitempty"`
+	ValueCodeableConcept *CodeableConcept `json:"valueCodeableConcept,omitempty"`
+	ValueCoding          *Coding          `json:"valueCoding,omitempty"`
 }

@@ -106,7 +106,15 @@ func Patient(id, nhsNumber, versionID string) map[string]any {
 			"versionId": versionID, "lastUpdated": "2026-01-02T03:04:05Z",
 			"profile": []any{"https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"},
 		},
-		"identifier":           []any{map[string]any{"system": terminology.SystemNHSNumber, "value": nhsNumber}},
+		"identifier": []any{map[string]any{
+			"extension": []any{map[string]any{
+				"url": "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus",
+				"valueCodeableConcept": map[string]any{"coding": []any{map[string]any{
+					"system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland", "code": "01", "display": "Number present and verified",
+				}}},
+			}},
+			"system": terminology.SystemNHSNumber, "value": nhsNumber,
+		}},
 		"name":                 []any{map[string]any{"family": "Test", "given": []any{"Patient " + id}}},
 		"birthDate":            "1970-01-01",
 		"managingOrganization": map[string]any{"identifier": map[string]any{"system": terminology.SystemODSOrg, "value": ODSCode}},
