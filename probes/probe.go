@@ -25,6 +25,9 @@ type Meta struct {
 	// Strength is the requirement's conformance verb; a breach of it fails (SHALL), warns
 	// (SHOULD) or informs (MAY). Empty until every probe states it.
 	Strength verdict.Strength `json:"strength,omitempty"`
+	// LongRunning marks a probe that takes long by design (repeated timed samples): the runner
+	// starts it first so it overlaps the others. Results keep the registry order regardless.
+	LongRunning bool `json:"-"`
 }
 
 // Probe is one check against a target. Run returns the verdict (status, expected, observed,

@@ -134,7 +134,20 @@ func (r *Runner) Run(ctx context.Context, target Target, ps []Probe) (*Report, e
 	}
 	var g errgroup.Group
 	g.SetLimit(limit)
+	// Long-running probes start first so they overlap the rest; results keep the given order.
+	order := make([]int, 0, len(ps))
 	for i, p := range ps {
+		if p.Meta().LongRunning {
+			order = append(order, i)
+		}
+	}
+	for i, p := range ps {
+		if !p.Meta().LongRunning {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		p := ps[i]
 		g.Go(func() error {
 			deliver(i, r.runOne(runCtx, client, shared, p))
 			return nil
