@@ -71,6 +71,15 @@ var causeAdvice = map[CauseKind]string{
 	CauseOther:        "see the observation",
 }
 
+// CauseKinds lists every cause kind with its advice, in summary order (for documentation).
+func CauseKinds() []Cause {
+	out := make([]Cause, 0, len(causeOrder))
+	for _, k := range causeOrder {
+		out = append(out, Cause{Kind: k, Advice: causeAdvice[k]})
+	}
+	return out
+}
+
 // Classify names the cause of an error that stopped a probe.
 func Classify(err error) Cause {
 	c := Cause{Kind: classify(err), Detail: Clip(lastLine(err), 200)}

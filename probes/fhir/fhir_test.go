@@ -149,7 +149,7 @@ func TestProbes(t *testing.T) {
 			rest := f.Capability["rest"].([]any)[0].(map[string]any)
 			delete(rest["resource"].([]any)[0].(map[string]any), "supportedProfile")
 		}, want: probes.Warn, observed: "names no UK Core profile"},
-		{id: "fhir.ukcore.profiles", name: "STU3", target: func(t *probes.Target) { t.FHIRVersion = probes.STU3 }, want: probes.Skip},
+		{id: "fhir.ukcore.profiles", name: "STU3", target: func(t *probes.Target) { t.FHIRVersion = probes.STU3 }, want: probes.NotApplicable, observed: "UK Core is an R4 standard"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.id+"/"+tc.name, func(t *testing.T) {

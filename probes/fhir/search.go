@@ -248,7 +248,7 @@ const UKCorePatient = UKCorePrefix + "Patient"
 func ukCoreProfiles(ctx context.Context, s *probes.Session) probes.Result {
 	const exp = "Patients declare meta.profile " + UKCorePatient + ", or the CapabilityStatement names UK Core profiles"
 	if !s.Target.IsR4() {
-		return probes.Skipped(exp, "UK Core is an R4 standard; the target is STU3")
+		return probes.NotApplicableTo(exp, "UK Core is an R4 standard; the target is STU3")
 	}
 	var notes []string
 	tp, patientErr := s.TestPatient(ctx)
