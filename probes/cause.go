@@ -109,10 +109,13 @@ func classify(err error) CauseKind {
 		return CauseRefused
 	case errors.As(err, &dnsErr):
 		return CauseDNS
-	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded) && strings.Contains(msg, "awaiting"):
-		return CauseTimeout
-	case errors.Is(err, context.DeadlineExceeded), strings.Contains(msg, "deadline"):
+	case strings.Contains(msg, "probe did not stop"), strings.Contains(msg, "run's deadline"), strings.Contains(msg, "waiting for shared"):
+		// The runner's own limits: the probe or the run ran out of time.
 		return CauseDeadline
+	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded),
+		strings.Contains(msg, "deadline exceeded"), strings.Contains(msg, "timeout awaiting"), strings.Contains(msg, "i/o timeout"):
+		// A request's own time limit (--timeout): the server did not answer in time.
+		return CauseTimeout
 	case strings.Contains(msg, "tls: "), strings.Contains(msg, "handshake"):
 		return CauseTLSHandshake
 	}

@@ -68,6 +68,7 @@ func latency(ctx context.Context, s *probes.Session) probes.Result {
 		label, url string
 		samples    []time.Duration
 		failures   int
+		lastErr    error
 		statuses   map[int]int
 	}
 	all := []*series{{label: "metadata", url: "metadata"}, {label: "Patient search", url: search}}
@@ -84,11 +85,11 @@ func latency(ctx context.Context, s *probes.Session) probes.Result {
 				}
 				resp, err := s.Get(ctx, sr.url)
 				if err != nil {
+					sr.failures++
+					sr.lastErr = err
 					if errors.Is(err, probes.ErrOriginUnresponsive) {
-						sr.failures++
 						break
 					}
-					sr.failures++
 					continue
 				}
 				sr.statuses[resp.StatusCode]++
@@ -128,7 +129,11 @@ func latency(ctx context.Context, s *probes.Session) probes.Result {
 	observed := strings.Join(parts, "; ")
 	switch {
 	case answered == 0:
-		return probes.Errored(exp, fmt.Errorf("no request was answered: %s", observed))
+		last := all[0].lastErr
+		if last == nil {
+			last = all[1].lastErr
+		}
+		return probes.Errored(exp, fmt.Errorf("no request was answered (%s): %w", observed, last))
 	case failed > 0:
 		// An unanswered request took at least the request timeout: slower than any threshold.
 		return s.Breach(exp, observed)

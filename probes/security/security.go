@@ -404,11 +404,13 @@ func noLeak(ctx context.Context, s *probes.Session) probes.Result {
 		{"unknown sort", "Patient?_sort=" + url.QueryEscape("jigsaw'\"") + "&_count=1"},
 	}
 	var leaks, banners, notes []string
+	var lastErr error
 	responses, inspected := 0, 0
 	for _, a := range attempts {
 		resp, err := s.Get(ctx, a.url)
 		if err != nil {
 			notes = append(notes, fmt.Sprintf("%s: no response", a.label))
+			lastErr = err
 			continue
 		}
 		responses++
@@ -429,7 +431,7 @@ func noLeak(ctx context.Context, s *probes.Session) probes.Result {
 	}
 	switch {
 	case responses == 0:
-		return probes.Errored(exp, fmt.Errorf("no error page could be fetched: %s", strings.Join(notes, "; ")))
+		return probes.Errored(exp, fmt.Errorf("no error page could be fetched (%s): %w", strings.Join(notes, "; "), lastErr))
 	case len(leaks) > 0:
 		return probes.Failed(exp, strings.Join(append(leaks, banners...), "; "))
 	case inspected == 0:
