@@ -44,6 +44,20 @@ func (s *Session) Capability(ctx context.Context) (*CapabilityFetch, error) {
 	return v.(*CapabilityFetch), nil
 }
 
+// SharedGet is a GET with the run's credentials whose response every probe asking for the same
+// URL shares: reads of the test patient and searches several probes make are fetched once. The
+// response is shared: callers must not modify it. Probes that time requests, send their own
+// headers or need a fresh answer use Get.
+func (s *Session) SharedGet(ctx context.Context, ref string) (*Response, error) {
+	v, err := s.Shared(ctx, "engine.get "+ref, func(ctx context.Context, s *Session) (any, error) {
+		return s.Get(ctx, ref)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Response), nil
+}
+
 // PatientRecord is a Patient seen in a response, parsed and raw.
 type PatientRecord struct {
 	Patient *Patient
@@ -76,7 +90,7 @@ func (s *Session) PatientSample(ctx context.Context) (*PatientSet, error) {
 // SearchPatients runs a Patient search and collects the patients it returns. The error is
 // non-nil only when no response arrived.
 func (s *Session) SearchPatients(ctx context.Context, query string) (*PatientSet, error) {
-	resp, err := s.Get(ctx, query)
+	resp, err := s.SharedGet(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("search %s: %w", query, err)
 	}

@@ -51,7 +51,7 @@ func contentType(ctx context.Context, s *probes.Session) probes.Result {
 	}
 	check("GET metadata", f.Response)
 	if tp, err := s.TestPatient(ctx); err == nil {
-		resp, err := s.Get(ctx, readURL(tp.ID))
+		resp, err := s.SharedGet(ctx, readURL(tp.ID))
 		if err != nil {
 			return probes.Errored(exp, err)
 		}
@@ -235,7 +235,7 @@ func readVersioning(ctx context.Context, s *probes.Session) probes.Result {
 	if err != nil {
 		return probes.NoPatient(exp, err)
 	}
-	resp, err := s.Get(ctx, readURL(tp.ID))
+	resp, err := s.SharedGet(ctx, readURL(tp.ID))
 	if err != nil {
 		return probes.Errored(exp, err)
 	}

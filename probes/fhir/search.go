@@ -33,7 +33,7 @@ func searchFailure(exp, label string, resp *probes.Response) probes.Result {
 func searchBundle(ctx context.Context, s *probes.Session) probes.Result {
 	const exp = "Patient search → Bundle type searchset with a self link; every entry has fullUrl and search.mode"
 	query := patientQuery(s, 5)
-	resp, err := s.Get(ctx, query)
+	resp, err := s.SharedGet(ctx, query)
 	if err != nil {
 		return probes.Errored(exp, err)
 	}

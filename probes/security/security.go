@@ -327,7 +327,7 @@ func noStore(ctx context.Context, s *probes.Session) probes.Result {
 		if tp.NHSNumber == "" && strings.HasPrefix(u, "Patient?") {
 			continue
 		}
-		resp, err := s.Get(ctx, u)
+		resp, err := s.SharedGet(ctx, u)
 		if err != nil {
 			return probes.Errored(exp, err)
 		}
