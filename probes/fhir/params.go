@@ -7,12 +7,17 @@ import (
 	"net/url"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/nhs-jigsaw/jigsaw/probes"
 )
 
 // MaxExercisedParams bounds how many declared search parameters one run tries: each is one
 // read-only GET for the test patient.
 const MaxExercisedParams = 30
+
+// ParamConcurrency is how many of those searches are in flight at once.
+const ParamConcurrency = 4
 
 // paramsExercise is what trying the declared search parameters showed.
 type paramsExercise struct {
@@ -42,7 +47,10 @@ func exerciseSearchParams(ctx context.Context, s *probes.Session, cs *probes.Cap
 	if err != nil {
 		return ex, err
 	}
-	tried := 0
+	type job struct {
+		label, value, query string
+	}
+	var jobs []job
 	for _, t := range append([]string{"Patient"}, ClinicalTypes...) {
 		decl := cs.ResourceDecl(t)
 		if decl == nil {
@@ -60,37 +68,59 @@ func exerciseSearchParams(ctx context.Context, s *probes.Session, cs *probes.Cap
 			}
 			label := t + " " + sp.Name
 			value, ok := paramValue(t, sp.Name, sp.Type, tp, sample)
-			if !ok {
+			if !ok || len(jobs) >= MaxExercisedParams {
 				ex.untried = append(ex.untried, label)
 				continue
 			}
-			if tried >= MaxExercisedParams {
-				ex.untried = append(ex.untried, label)
-				continue
-			}
-			tried++
 			q := url.Values{}
 			q.Set(sp.Name, value)
 			if t != "Patient" && sp.Name != "patient" && sp.Name != "subject" {
 				q.Set("patient", tp.ID)
 			}
 			q.Set("_count", "10")
-			resp, err := s.Get(ctx, t+"?"+q.Encode())
+			jobs = append(jobs, job{label, value, t + "?" + q.Encode()})
+		}
+	}
+	// The searches are independent: a few at a time (the client's per-host rate limit still
+	// applies to real servers); outcomes are kept in declaration order.
+	outcomes := make([]struct {
+		working, broken, untried string
+	}, len(jobs))
+	var g errgroup.Group
+	g.SetLimit(ParamConcurrency)
+	for i, j := range jobs {
+		g.Go(func() error {
+			resp, err := s.Get(ctx, j.query)
 			if err != nil {
-				return ex, fmt.Errorf("search %s: %w", label, err)
+				return fmt.Errorf("search %s: %w", j.label, err)
 			}
+			o := &outcomes[i]
 			switch {
 			case resp.StatusCode == 401 || resp.StatusCode == 403:
-				ex.untried = append(ex.untried, label+" (credentials refused)")
+				o.untried = j.label + " (credentials refused)"
 			case resp.StatusCode != 200:
-				ex.broken = append(ex.broken, fmt.Sprintf("%s=%s: %s%s", label, probes.Clip(value, 40), resp.Describe(), diagnostics(resp.Body)))
+				o.broken = fmt.Sprintf("%s=%s: %s%s", j.label, probes.Clip(j.value, 40), resp.Describe(), diagnostics(resp.Body))
 			default:
 				if b, err := probes.ParseBundle(resp.Body); err != nil || b.Type != "searchset" {
-					ex.broken = append(ex.broken, fmt.Sprintf("%s: HTTP 200 but not a searchset Bundle", label))
+					o.broken = fmt.Sprintf("%s: HTTP 200 but not a searchset Bundle", j.label)
 				} else {
-					ex.working = append(ex.working, label)
+					o.working = j.label
 				}
 			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return ex, err
+	}
+	for _, o := range outcomes {
+		switch {
+		case o.working != "":
+			ex.working = append(ex.working, o.working)
+		case o.broken != "":
+			ex.broken = append(ex.broken, o.broken)
+		case o.untried != "":
+			ex.untried = append(ex.untried, o.untried)
 		}
 	}
 	return ex, nil
