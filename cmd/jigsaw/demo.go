@@ -49,7 +49,7 @@ var demoOrgs = []demoOrg{
 // in-process on loopback, so the run waits on their deliberate latency, not on politeness.
 // The latency itself is never scaled down: the legacy profile's Patient searches still take
 // 1.2-1.6 s and performance.latency still sees them.
-const demoConcurrency = 8
+const demoConcurrency = 12
 
 type demoOptions struct {
 	IO           IO

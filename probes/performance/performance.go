@@ -23,8 +23,8 @@ const Pack = "performance"
 // still sequential, samples: the verdict needs the latency, not the whole budget of waiting).
 const (
 	Samples      = 10
-	MinSamples   = 5
-	SeriesBudget = 5 * time.Second
+	MinSamples   = 3
+	SeriesBudget = 4 * time.Second
 )
 
 // Thresholds on the 95th percentile (GP Connect: query APIs SHALL answer within 3000 ms and
@@ -42,7 +42,7 @@ func Probes() []probes.Probe {
 			Title:       "Response times",
 			SpecRef:     "https://developer.nhs.uk/apis/gpconnect-1-2-7/development_api_volume_and_performance.html (GP Connect API volume and performance)",
 			Requirement: "GP Connect non-functional requirements, applied as the national benchmark: query APIs SHALL answer within 3000 ms and SHOULD within 1000 ms.",
-			Description: "p95 (nearest rank) of sequential GET metadata and Patient search samples, the two series side by side (10 each, or at least 5 once a series has taken 5 s): <= 1000 ms passes, <= 3000 ms warns (SHOULD), above fails (SHALL); an unanswered request fails.",
+			Description: "p95 (nearest rank) of sequential GET metadata and Patient search samples, the two series side by side (10 each, or at least 3 once a series has taken 4 s: on a slow server every sample is slow, and the observation says how many were taken): <= 1000 ms passes, <= 3000 ms warns (SHOULD), above fails (SHALL); an unanswered request fails.",
 		}, latency),
 	}
 }

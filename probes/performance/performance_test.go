@@ -45,15 +45,15 @@ func TestLatency(t *testing.T) {
 		timeout  time.Duration
 		want     probes.Status
 		observed string
-		// exchanges is the evidence expected: 10 samples a series, 5 once a series has taken
-		// its 5 s budget; 0 when the breaker makes it vary.
+		// exchanges is the evidence expected: 10 samples a series, 3 once a series has taken
+		// its 4 s budget; 0 when the breaker makes it vary.
 		exchanges int
 	}{
 		{name: "fast", want: probes.Pass, observed: "metadata p95", exchanges: 2 * performance.Samples},
 		{name: "slow search", breakIt: func(f *probetest.FHIR) {
 			f.Intercept = func(w http.ResponseWriter, r *http.Request) bool {
 				if strings.HasSuffix(r.URL.Path, "/Patient") {
-					time.Sleep(1100 * time.Millisecond)
+					time.Sleep(1500 * time.Millisecond) // three samples pass the 4 s budget
 				}
 				return false
 			}
