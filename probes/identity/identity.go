@@ -146,9 +146,9 @@ func nhsIdentifiers(p *probes.Patient) []nhsIdentifier {
 }
 
 // patients gathers the patients the identity probes look at: the shared sample and the
-// test patient, without repeats.
-func patients(ctx context.Context, s *probes.Session) ([]*probes.Patient, string, error) {
-	var out []*probes.Patient
+// test patient, without repeats. noTestPatient says why the test patient is missing (it may be
+// refused rather than absent); err is set when the sample could not be fetched at all.
+func patients(ctx context.Context, s *probes.Session) (out []*probes.Patient, noTestPatient, err error) {
 	seen := map[string]bool{}
 	add := func(p *probes.Patient) {
 		key := p.ID
@@ -157,20 +157,31 @@ func patients(ctx context.Context, s *probes.Session) ([]*probes.Patient, string
 			out = append(out, p)
 		}
 	}
-	why := ""
-	if tp, err := s.TestPatient(ctx); err == nil {
+	if tp, terr := s.TestPatient(ctx); terr == nil {
 		add(tp.Patient)
 	} else {
-		why = err.Error()
+		noTestPatient = terr
 	}
 	set, err := s.PatientSample(ctx)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	for _, rec := range set.Patients {
 		add(rec.Patient)
 	}
-	return out, why, nil
+	return out, noTestPatient, nil
+}
+
+// noPatients is the result when there was no patient to look at: a skip when there is none,
+// could not test when the lookup was refused or failed.
+func noPatients(exp string, why error) probes.Result {
+	if why == nil {
+		return probes.Skipped(exp, "no patients to inspect")
+	}
+	if errors.Is(why, probes.ErrNoTestPatient) {
+		return probes.Skipped(exp, "no patients to inspect: "+why.Error())
+	}
+	return probes.Errored(exp, why)
 }
 
 func nhsNumberSystem(ctx context.Context, s *probes.Session) probes.Result {
@@ -180,7 +191,7 @@ func nhsNumberSystem(ctx context.Context, s *probes.Session) probes.Result {
 		return probes.Errored(exp, err)
 	}
 	if len(ps) == 0 {
-		return probes.Skipped(exp, "no patients to inspect: "+why)
+		return noPatients(exp, why)
 	}
 	total, wrongTotal := 0, 0
 	wrong := map[string]int{}
@@ -226,7 +237,7 @@ func nhsNumberCheckDigit(ctx context.Context, s *probes.Session) probes.Result {
 		return probes.Errored(exp, err)
 	}
 	if len(ps) == 0 {
-		return probes.Skipped(exp, "no patients to inspect: "+why)
+		return noPatients(exp, why)
 	}
 	var bad []string
 	total := 0
@@ -434,8 +445,8 @@ func verificationStatus(ctx context.Context, s *probes.Session) probes.Result {
 		}
 	}
 	switch {
-	case numbers == 0 && why != "":
-		return probes.NoPatient(exp, errors.New(why))
+	case numbers == 0 && why != nil:
+		return noPatients(exp, why)
 	case numbers == 0:
 		return probes.Skipped(exp, fmt.Sprintf("none of %d patients carries an NHS number", len(ps)))
 	case len(bad) > 0:
