@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -172,5 +174,51 @@ func TestWarnsWhenEveryDataRequestIsRefused(t *testing.T) {
 	})})
 	if len(report.Warnings) != 0 {
 		t.Errorf("warnings with a good token: %q", report.Warnings)
+	}
+}
+
+// A server that answers headers at once and then trickles its body a byte at a time: each
+// request ends at its timeout, and the breaker stops the rest.
+func TestBreakerStopsATricklingOrigin(t *testing.T) {
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/fhir+json")
+		w.WriteHeader(http.StatusOK)
+		for range 100 {
+			if _, err := w.Write([]byte(" ")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}))
+	defer srv.Close()
+	var ps []probes.Probe
+	for i := range 8 {
+		ps = append(ps, probes.New(meta(string(rune('a'+i))), func(ctx context.Context, s *probes.Session) probes.Result {
+			if _, err := s.Get(ctx, "metadata"); err != nil {
+				return probes.Errored("", err)
+			}
+			return probes.Passed("", "")
+		}))
+	}
+	r := probetest.Runner()
+	r.Client.RequestTimeout = 300 * time.Millisecond
+	report, err := r.Run(context.Background(), probes.Target{BaseURL: srv.URL + "/fhir"}, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range report.Results {
+		if res.Status != probes.Error || res.Cause == nil || (res.Cause.Kind != probes.CauseTimeout && res.Cause.Kind != probes.CauseUnresponsive) {
+			t.Errorf("%s: %s %+v (%s)", res.ProbeID, res.Status, res.Cause, res.Observed)
+		}
+	}
+	if n := requests.Load(); n > int64(probes.BreakerThreshold+r.Concurrency) {
+		t.Errorf("%d requests reached the trickling server", n)
 	}
 }
