@@ -255,7 +255,21 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 	} else {
 		tr := jsontok.NewReader(br)
 		tr.SetMulti(false)
-		err = v.streamDocument(w, tr, 0, 0, emit)
+		if n := v.workerCount(); n > 1 && onTree == nil {
+			// Workers start with the first Bundle entry, so a small resource costs nothing.
+			pctx, cancel := context.WithCancel(ctx)
+			w.parStart = func() *entryPool { return v.newEntryPool(pctx, n) }
+			w.ctx = pctx
+			err = v.streamDocument(w, tr, 0, 0, emit)
+			cancel()
+			if w.par != nil {
+				w.par.close()
+			}
+			w.par, w.parStart = nil, nil
+			w.ctx = ctx
+		} else {
+			err = v.streamDocument(w, tr, 0, 0, emit)
+		}
 	}
 	sum.Bytes = cr.n
 	return sum, err

@@ -67,6 +67,8 @@ type walker struct {
 	onTree   func(*tree)  // called with each finished resource tree (terminology analysis)
 	bundles  []*bundleCtx // the Bundles being read, innermost last
 	pending  pendingEntry // the summary of the Bundle entry resource just read
+	par      *entryPool   // workers for the entries of a top-level Bundle (nil: validate here)
+	parStart func() *entryPool
 	// the top-level resource
 	resType, resID string
 }
@@ -252,18 +254,21 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 	if nodeIdx >= 0 {
 		w.tree().nodes[nodeIdx].resource = true
 	}
-	if parent < 0 {
+	if parent == -1 { // top level; -2: a Bundle entry validated apart, its path already set
 		w.push(typeName, "", -1)
 	}
 	savedProfiles := w.profiles
 	w.profiles = nil
 	var bctx *bundleCtx
 	if t.name == "Bundle" {
-		bctx = &bundleCtx{tree: w.tree(), node: nodeIdx}
+		bctx = &bundleCtx{tree: w.tree(), node: nodeIdx, top: parent == -1}
 		w.bundles = append(w.bundles, bctx)
 	}
 	err = w.object(start, t.root, t, nodeIdx, true)
 	if bctx != nil {
+		if jerr := w.collectEntryJobs(bctx); err == nil {
+			err = jerr
+		}
 		w.bundles = w.bundles[:len(w.bundles)-1]
 		if err == nil {
 			w.checkBundle(nodeIdx, bctx)
@@ -276,7 +281,7 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 		}
 	}
 	w.profiles = savedProfiles
-	if parent < 0 {
+	if parent == -1 {
 		w.pop()
 	}
 	if nodeIdx >= 0 {
@@ -627,6 +632,11 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 			return w.skip(tok)
 		}
 		own := ce.name != "contained"
+		if own && w.parStart != nil && ce.path == "Bundle.entry.resource" && len(w.bundles) == 1 && w.bundles[0].top {
+			if handed, err := w.handOff(tok, parent, name, ce, index); handed || err != nil {
+				return err
+			}
+		}
 		_, _, err := w.resource(tok, parent, name, ce, index, own)
 		return err
 	}

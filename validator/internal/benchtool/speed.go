@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/validator"
@@ -59,12 +60,14 @@ func speed(args []string) error {
 		}
 		validators[c] = v
 	}
-	jsonRuns := []float64{}
+	jsonRuns, jsonCPU := []float64{}, []float64{}
+	jigCPU := map[int][]float64{}
 	jigRuns := map[int][]float64{}
 	var resources int
 	for r := 0; r < *repeat; r++ {
 		runtime.GOMAXPROCS(1)
 		runtime.GC()
+		c0 := cpuSeconds()
 		t0 := time.Now()
 		if ndjson {
 			sc := bufio.NewScanner(bytes.NewReader(data))
@@ -78,6 +81,7 @@ func speed(args []string) error {
 			return fmt.Errorf("json.Valid rejects %s", *in)
 		}
 		jsonRuns = append(jsonRuns, mb/time.Since(t0).Seconds())
+		jsonCPU = append(jsonCPU, mb/(cpuSeconds()-c0))
 		for _, c := range cores {
 			runtime.GOMAXPROCS(c)
 			runtime.GC()
@@ -86,6 +90,7 @@ func speed(args []string) error {
 					return err
 				}
 			}
+			c0 := cpuSeconds()
 			t0 := time.Now()
 			sum, err := validators[c].ValidateStream(context.Background(), bytes.NewReader(data), func(validator.Result) error { return nil })
 			if prof != nil && c == cores[0] {
@@ -102,6 +107,7 @@ func speed(args []string) error {
 				return err
 			}
 			jigRuns[c] = append(jigRuns[c], mb/time.Since(t0).Seconds())
+			jigCPU[c] = append(jigCPU[c], mb/(cpuSeconds()-c0))
 			resources = sum.Resources
 		}
 	}
@@ -128,9 +134,22 @@ func speed(args []string) error {
 			ratios = append(ratios, jigRuns[1][i]/jsonRuns[i])
 		}
 		fmt.Printf("  single-core ratio to json.Valid, run by run: median %.2f [%.2f-%.2f]\n", median(ratios), minOf(ratios), maxOf(ratios))
+		// CPU time is what one core spends, whatever else runs on the machine.
+		fmt.Printf("  per CPU-second (getrusage): json.Valid %.1f MB/s, jigsaw 1 core %.1f MB/s, ratio %.2f [%.2f-%.2f]\n",
+			median(jsonCPU), median(jigCPU[1]), median(jigCPU[1])/median(jsonCPU),
+			minOf(jigCPU[1])/maxOf(jsonCPU), maxOf(jigCPU[1])/minOf(jsonCPU))
 	}
 	fmt.Printf("  machine: %d CPUs (%s/%s), shared with other work\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 	return nil
+}
+
+// cpuSeconds is the user and system CPU time the process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }
 
 func plural(n int) string {

@@ -709,6 +709,12 @@ func (r *Reader) Mark() {
 	}
 }
 
+// MarkedBytes returns the input from the mark to the current position. The slice is valid until
+// the next call that reads; copy it to keep it.
+func (r *Reader) MarkedBytes() []byte {
+	return r.buf[int(r.mark.pos-r.base):r.pos]
+}
+
 // Unmark forgets the mark.
 func (r *Reader) Unmark() { r.marked = false }
 
