@@ -110,6 +110,7 @@ type schema struct {
 	profiles    map[string]*model.Structure // constraint profiles and extension definitions by URL
 	valueSets   map[string]*valueSet
 	constraints []*constraint
+	codeSystems map[string]map[string]struct{} // complete FHIR-defined code systems: URL -> codes
 }
 
 func upperFirst(s string) string {

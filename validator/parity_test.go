@@ -116,6 +116,13 @@ func TestJavaParityRules(t *testing.T) {
 			CheckFormat, "", "Attachment.size is 6 but the data holds 5 bytes"},
 		{"Attachment.size matches the data", R4, `{"resourceType": "Patient", ` + div + `, "photo": [{"contentType": "text/plain", "data": "aGVsbG8=", "size": 5}]}`,
 			"", "", ""},
+		// codes of complete FHIR code systems, whatever the binding
+		{"unknown code of a complete FHIR code system", R4, `{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "http://hl7.org/fhir/administrative-gender", "code": "femail"}]}}`,
+			CheckCodeSystem, "", `unknown code "femail"`},
+		{"known code of a complete FHIR code system", R4, `{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "http://hl7.org/fhir/administrative-gender", "code": "female"}]}}`,
+			"", "", ""},
+		{"code system outside FHIR's own is not checked", R4, `{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "NOSUCHCODE"}]}}`,
+			"", "", ""},
 		// narrative, encoding, references
 		{"unlisted XHTML attribute", R4, `{"resourceType": "Patient", "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p idref=\"x\">x</p></div>"}}`,
 			CheckNarrative, "", `attribute "idref"`},

@@ -90,6 +90,12 @@ func (t *tree) setValue(i int32, kind valueKind, v []byte) {
 	}
 }
 
+// bytes is the value of node i without a copy; valid until the tree changes.
+func (t *tree) bytes(i int32) []byte {
+	n := &t.nodes[i]
+	return t.arena[n.valOff : n.valOff+n.valLen]
+}
+
 func (t *tree) str(i int32) string {
 	n := &t.nodes[i]
 	return string(t.arena[n.valOff : n.valOff+n.valLen])

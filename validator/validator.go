@@ -10,7 +10,9 @@ package validator
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -76,16 +78,46 @@ func WithPackage(path string) Option {
 }
 
 var (
-	builtinR4   = sync.OnceValues(func() (*schema, error) { return loadBuiltin(specdata.R4) })
-	builtinSTU3 = sync.OnceValues(func() (*schema, error) { return loadBuiltin(specdata.STU3) })
+	builtinR4       = sync.OnceValues(func() (*schema, error) { return loadBuiltin(specdata.R4, specdata.R4CodeSystems) })
+	builtinSTU3     = sync.OnceValues(func() (*schema, error) { return loadBuiltin(specdata.STU3, specdata.STU3CodeSystems) })
+	codeSystemsR4   = sync.OnceValues(func() (map[string]map[string]struct{}, error) { return decodeCodeSystems(specdata.R4CodeSystems) })
+	codeSystemsSTU3 = sync.OnceValues(func() (map[string]map[string]struct{}, error) { return decodeCodeSystems(specdata.STU3CodeSystems) })
 )
 
-func loadBuiltin(data []byte) (*schema, error) {
+func loadBuiltin(data, codeSystems []byte) (*schema, error) {
 	d, err := model.Decode(data)
 	if err != nil {
 		return nil, err
 	}
-	return compileSchema(d)
+	sc, err := compileSchema(d)
+	if err != nil {
+		return nil, err
+	}
+	if sc.codeSystems, err = decodeCodeSystems(codeSystems); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// decodeCodeSystems reads the embedded complete code systems (URL -> codes).
+func decodeCodeSystems(data []byte) (map[string]map[string]struct{}, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("code systems: %w", err)
+	}
+	var m map[string][]string
+	if err := json.NewDecoder(zr).Decode(&m); err != nil {
+		return nil, fmt.Errorf("code systems: %w", err)
+	}
+	out := make(map[string]map[string]struct{}, len(m))
+	for url, codes := range m {
+		set := make(map[string]struct{}, len(codes))
+		for _, c := range codes {
+			set[c] = struct{}{}
+		}
+		out[url] = set
+	}
+	return out, nil
 }
 
 // New returns a validator for a FHIR version.
@@ -127,6 +159,13 @@ func New(version Version, opts ...Option) (*Validator, error) {
 		}
 		if sc, err = compileSchema(b.Definitions()); err != nil {
 			return nil, fmt.Errorf("compile definitions with extra packages: %w", err)
+		}
+		cs := codeSystemsR4
+		if version == STU3 {
+			cs = codeSystemsSTU3
+		}
+		if sc.codeSystems, err = cs(); err != nil {
+			return nil, err
 		}
 	}
 	v := &Validator{version: version, sc: sc, workers: cfg.workers}

@@ -494,6 +494,9 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			w.checkReference(nodeIdx, e)
 		case "Coding", "CodeableConcept", "Quantity":
 			w.checkCodedBinding(start, nodeIdx, e, t)
+			if t.name == "Coding" {
+				w.checkCodeSystem(nodeIdx)
+			}
 		case "Attachment":
 			w.checkAttachment(nodeIdx)
 		}
@@ -1062,5 +1065,31 @@ func (w *walker) checkSearchParameter(n int32) {
 	if k < 2 {
 		w.report(SeverityError, CheckInvariant, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr(),
 			"a composite SearchParameter must define two or more components, found %d", k)
+	}
+}
+
+// checkCodeSystem checks a Coding's code against its system when the system is one of the
+// complete code systems FHIR itself defines, whatever the binding (as the HL7 Java validator
+// does with the code systems it holds).
+func (w *walker) checkCodeSystem(n int32) {
+	if len(w.sc.codeSystems) == 0 {
+		return
+	}
+	tr := w.tree()
+	s := tr.findChild(n, "system", -1)
+	c := tr.findChild(n, "code", -1)
+	if s < 0 || c < 0 || tr.nodes[s].kind != valString || tr.nodes[c].kind != valString {
+		return
+	}
+	codes, ok := w.sc.codeSystems[string(tr.bytes(s))] // no allocation for the look-up
+	if !ok {
+		return
+	}
+	if v := tr.findChild(n, "version", -1); v >= 0 {
+		return // another version of the code system may define other codes
+	}
+	if _, ok := codes[string(tr.bytes(c))]; !ok {
+		w.report(SeverityError, CheckCodeSystem, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr()+".code",
+			"unknown code %q in the code system %s", tr.str(c), tr.str(s))
 	}
 }
