@@ -53,6 +53,7 @@ type bundleEntry struct {
 	typ, id, vers string
 	searchMode    string
 	refs          []entryRef // literal references held by the entry's resource
+	relative      []entryRef // relative references (see pendingEntry)
 	job           int        // 1 + index into bundleCtx.jobs when a worker validates the resource
 	fullLine      int        // position of the fullUrl
 	fullCol       int
@@ -86,6 +87,7 @@ type pendingEntry struct {
 	set           bool
 	typ, id, vers string
 	refs          []entryRef
+	relative      []entryRef // relative references (Type/id), the first few, for entries without a fullUrl
 	line, col     int
 	job           int // 1 + index of the worker job validating the resource
 }
@@ -127,7 +129,11 @@ func (w *walker) summariseEntry(t *tree, prefix string) {
 				continue
 			}
 			ref := t.str(c)
-			if ref == "" || ref[0] == '#' || (!all && !strings.HasPrefix(ref, "urn:")) {
+			if ref == "" || ref[0] == '#' {
+				continue
+			}
+			relative := !isAbsoluteURL(ref) && len(p.relative) < 10
+			if !relative && !all && !strings.HasPrefix(ref, "urn:") {
 				continue
 			}
 			r := entryRef{ref: ref, line: int(n.line), col: int(n.col)}
@@ -140,7 +146,14 @@ func (w *walker) summariseEntry(t *tree, prefix string) {
 			} else {
 				r.expr = prefix
 			}
-			p.refs = append(p.refs, r)
+			if relative {
+				if _, ok := referenceType(ref); ok {
+					p.relative = append(p.relative, r)
+				}
+			}
+			if all || strings.HasPrefix(ref, "urn:") {
+				p.refs = append(p.refs, r)
+			}
 		}
 	}
 	w.pending = p
@@ -155,7 +168,7 @@ func (w *walker) checkEntry(n int32) {
 	}
 	tr := w.tree()
 	entry := bundleEntry{expr: w.expr(), line: int(tr.nodes[n].line), col: int(tr.nodes[n].col),
-		hasResource: p.set, typ: p.typ, id: p.id, vers: p.vers, refs: p.refs, job: p.job}
+		hasResource: p.set, typ: p.typ, id: p.id, vers: p.vers, refs: p.refs, relative: p.relative, job: p.job}
 	if c := tr.findChild(n, "fullUrl", -1); c >= 0 && tr.nodes[c].kind == valString {
 		entry.fullUrl, entry.hasFullUrl = tr.str(c), true
 		entry.fullLine, entry.fullCol = int(tr.nodes[c].line), int(tr.nodes[c].col)
@@ -283,11 +296,22 @@ func (w *walker) checkBundle(n int32, b *bundleCtx) {
 		}
 	}
 	optional := typ == "transaction" || typ == "transaction-response" || typ == "batch" || typ == "batch-response"
-	if !optional && !b.overflow {
+	if !b.overflow {
 		for _, e := range b.entries {
-			if !e.hasFullUrl {
+			switch {
+			case e.hasFullUrl:
+			case !optional:
 				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr,
 					"a Bundle entry must have a fullUrl, except in transactions and batches")
+			case len(e.relative) > 0:
+				// Relative references are resolved against the entry's fullUrl, so even in a
+				// transaction an entry that has them needs one.
+				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr,
+					"the entry has relative references but no fullUrl to resolve them against")
+				for _, r := range e.relative {
+					w.report(SeverityError, CheckBundle, r.line, r.col, r.expr,
+						"relative reference %q inside a Bundle entry that has no fullUrl", r.ref)
+				}
 			}
 		}
 	}

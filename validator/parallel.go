@@ -213,6 +213,7 @@ func readBatches(ctx context.Context, br *bufio.Reader, tokens chan struct{}, wo
 func (v *Validator) validateBatch(ctx context.Context, w *walker, b *lineBatch) error {
 	if w.lineRdr == nil {
 		w.lineRdr = jsontok.NewReaderBytes(nil)
+		w.lineRdr.SetComments(v.comments)
 	}
 	collect := func(r Result) error {
 		b.results = append(b.results, r)
@@ -339,6 +340,7 @@ func (w *walker) handOff(start jsontok.Token, parent int32, name string, e *elem
 func (v *Validator) validateEntryJob(w *walker, j *entryJob) {
 	if w.lineRdr == nil {
 		w.lineRdr = jsontok.NewReaderBytes(nil)
+		w.lineRdr.SetComments(v.comments)
 	}
 	w.lineRdr.ResetBytes(j.data)
 	w.tr = w.lineRdr
@@ -380,6 +382,9 @@ func (v *Validator) validateEntryJob(w *walker, j *entryJob) {
 	for i := range j.summary.refs {
 		j.summary.refs[i].line, j.summary.refs[i].col = shift(j.summary.refs[i].line, j.summary.refs[i].col)
 	}
+	for i := range j.summary.relative {
+		j.summary.relative[i].line, j.summary.relative[i].col = shift(j.summary.relative[i].line, j.summary.relative[i].col)
+	}
 	w.pending = pendingEntry{}
 	j.data = nil
 }
@@ -414,7 +419,7 @@ func (w *walker) collectEntryJobs(b *bundleCtx) error {
 			continue
 		}
 		s := b.jobs[e.job-1].summary
-		e.typ, e.id, e.vers, e.refs = s.typ, s.id, s.vers, s.refs
+		e.typ, e.id, e.vers, e.refs, e.relative = s.typ, s.id, s.vers, s.refs, s.relative
 		w.checkFullURL(e)
 	}
 	b.jobs = nil

@@ -36,6 +36,8 @@ func TestJavaParityRules(t *testing.T) {
 			CheckBundle, "", "must have a fullUrl"},
 		{"fullUrl optional in transaction", R4, `{"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": ` + patient + `, "request": {"method": "POST", "url": "Patient"}}]}`,
 			"", "", ""},
+		{"relative reference in a transaction entry without fullUrl", R4, `{"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "subject": {"reference": "Patient/p"}}, "request": {"method": "POST", "url": "Observation"}}]}`,
+			CheckBundle, "", "relative reference \"Patient/p\""},
 		// Bundle.link
 		{"self link twice", R4, `{"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "self", "url": "http://x.org/Patient"}, {"relation": "self", "url": "http://x.org/Patient?a=b"}]}`,
 			CheckBundle, "", `"self" appears more than once`},
@@ -162,5 +164,29 @@ func TestJavaParityRules(t *testing.T) {
 			}
 			t.Fatalf("want %s %s containing %q, got:\n%s", sev, tt.check, tt.msg, describe(issues))
 		})
+	}
+}
+
+// TestWithComments: comments are a syntax error by default and accepted with WithComments
+// (Java's allow-comments), with lines still counted through them.
+func TestWithComments(t *testing.T) {
+	doc := "// a patient\n{\n  /* block\n comment */ \"resourceType\": \"Patient\",\n  \"gender\": \"femail\" // wrong\n}\n"
+	strict, err := New(R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if is := strict.ValidateResource(context.Background(), []byte(doc)); len(is) == 0 || is[0].Check != CheckSyntax {
+		t.Fatalf("want a syntax error without WithComments, got:\n%s", describe(is))
+	}
+	lenient, err := New(R4, WithComments())
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := errorsOnly(lenient.ValidateResource(context.Background(), []byte(doc)))
+	if len(is) != 1 || is[0].Check != CheckBinding || is[0].Line != 5 {
+		t.Fatalf("want one binding error on line 5, got:\n%s", describe(is))
+	}
+	if is := lenient.ValidateResource(context.Background(), []byte(`{"resourceType": "Patient" /* open`)); len(is) == 0 || is[0].Check != CheckSyntax {
+		t.Fatalf("want a syntax error for an unterminated comment, got:\n%s", describe(is))
 	}
 }

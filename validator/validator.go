@@ -54,7 +54,8 @@ type Validator struct {
 	version Version
 	sc      *schema
 	pool    sync.Pool
-	workers int // 0: GOMAXPROCS
+	workers  int // 0: GOMAXPROCS
+	comments bool
 }
 
 // Option configures a Validator.
@@ -63,6 +64,13 @@ type Option func(*config)
 type config struct {
 	packages []string
 	workers  int
+	comments bool
+}
+
+// WithComments accepts JavaScript-style comments in the JSON (the HL7 Java validator's
+// allow-comments option). JSON has no comments, so they are a syntax error by default.
+func WithComments() Option {
+	return func(c *config) { c.comments = true }
 }
 
 // WithWorkers sets how many goroutines validate NDJSON lines and Bundle entries in parallel.
@@ -168,7 +176,7 @@ func New(version Version, opts ...Option) (*Validator, error) {
 			return nil, err
 		}
 	}
-	v := &Validator{version: version, sc: sc, workers: cfg.workers}
+	v := &Validator{version: version, sc: sc, workers: cfg.workers, comments: cfg.comments}
 	v.pool.New = func() any { return &walker{sc: sc} }
 	return v, nil
 }
@@ -294,6 +302,7 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 	} else {
 		tr := jsontok.NewReader(br)
 		tr.SetMulti(false)
+		tr.SetComments(v.comments)
 		if n := v.workerCount(); n > 1 && onTree == nil {
 			// Workers start with the first Bundle entry, so a small resource costs nothing.
 			pctx, cancel := context.WithCancel(ctx)
@@ -421,6 +430,7 @@ func (v *Validator) streamLines(ctx context.Context, w *walker, br *bufio.Reader
 		} else if len(bytes.TrimSpace(buf)) > 0 {
 			if w.lineRdr == nil {
 				w.lineRdr = jsontok.NewReaderBytes(nil)
+				w.lineRdr.SetComments(v.comments)
 			}
 			w.lineRdr.ResetBytes(buf)
 			n, err := v.docValues(w, w.lineRdr, index, line-1, emit)
