@@ -51,9 +51,9 @@ func ParseVersion(s string) (Version, error) {
 
 // Validator validates FHIR JSON. It is safe for concurrent use.
 type Validator struct {
-	version Version
-	sc      *schema
-	pool    sync.Pool
+	version  Version
+	sc       *schema
+	pool     sync.Pool
 	workers  int // 0: GOMAXPROCS
 	comments bool
 }
