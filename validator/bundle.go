@@ -200,6 +200,11 @@ func (w *walker) checkEntry(n int32) {
 	if b.overflow {
 		return
 	}
+	if len(b.entries) == cap(b.entries) && cap(b.entries) >= 256 {
+		grown := make([]bundleEntry, len(b.entries), 2*cap(b.entries))
+		copy(grown, b.entries)
+		b.entries = grown
+	}
 	b.entries = append(b.entries, entry)
 }
 

@@ -62,6 +62,7 @@ func speed(args []string) error {
 	}
 	jsonRuns, jsonCPU := []float64{}, []float64{}
 	jigCPU := map[int][]float64{}
+	jigUse := map[int][]float64{} // CPU seconds per wall second: how many cores the run got
 	jigRuns := map[int][]float64{}
 	var resources int
 	for r := 0; r < *repeat; r++ {
@@ -107,7 +108,9 @@ func speed(args []string) error {
 				return err
 			}
 			jigRuns[c] = append(jigRuns[c], mb/time.Since(t0).Seconds())
-			jigCPU[c] = append(jigCPU[c], mb/(cpuSeconds()-c0))
+			cpu, wall := cpuSeconds()-c0, time.Since(t0).Seconds()
+			jigCPU[c] = append(jigCPU[c], mb/cpu)
+			jigUse[c] = append(jigUse[c], cpu/wall)
 			resources = sum.Resources
 		}
 	}
@@ -125,7 +128,7 @@ func speed(args []string) error {
 		if c != cores[0] {
 			fmt.Printf(", %.2fx its %d-core speed", m/median(jigRuns[cores[0]]), cores[0])
 		}
-		fmt.Println()
+		fmt.Printf("; used %.2f cores (CPU s / wall s)\n", median(jigUse[c]))
 	}
 	// Ratio run by run (each json.Valid run against the single-core run right after it).
 	if len(cores) > 0 && cores[0] == 1 {
