@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -60,6 +62,7 @@ func speed(args []string) error {
 		}
 		validators[c] = v
 	}
+	before := availableCores(cores[len(cores)-1])
 	jsonRuns, jsonCPU := []float64{}, []float64{}
 	jigCPU := map[int][]float64{}
 	jigUse := map[int][]float64{} // CPU seconds per wall second: how many cores the run got
@@ -142,9 +145,37 @@ func speed(args []string) error {
 			median(jsonCPU), median(jigCPU[1]), median(jigCPU[1])/median(jsonCPU),
 			minOf(jigCPU[1])/maxOf(jsonCPU), maxOf(jigCPU[1])/minOf(jsonCPU))
 	}
-	fmt.Printf("  machine: %d CPUs (%s/%s), shared with other work\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	maxCores := cores[len(cores)-1]
+	fmt.Printf("  machine: %d CPUs (%s/%s), shared with other work; a busy loop on %d goroutines got %.2f cores before the runs and %.2f after\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, maxCores, before, availableCores(maxCores))
 	return nil
 }
+
+// availableCores spins n goroutines for a moment and reports how many cores they got: the
+// ceiling for any scaling measured on a shared machine.
+func availableCores(n int) float64 {
+	prev := runtime.GOMAXPROCS(n)
+	defer runtime.GOMAXPROCS(prev)
+	c0, t0 := cpuSeconds(), time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := uint64(1)
+			for time.Since(t0) < 500*time.Millisecond {
+				for k := 0; k < 100000; k++ {
+					x = x*6364136223846793005 + 1442695040888963407
+				}
+			}
+			sink.Add(x)
+		}()
+	}
+	wg.Wait()
+	return (cpuSeconds() - c0) / time.Since(t0).Seconds()
+}
+
+var sink atomic.Uint64
 
 // cpuSeconds is the user and system CPU time the process has used.
 func cpuSeconds() float64 {
