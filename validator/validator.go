@@ -86,13 +86,15 @@ func WithPackage(path string) Option {
 }
 
 var (
-	builtinR4       = sync.OnceValues(func() (*schema, error) { return loadBuiltin(specdata.R4, specdata.R4CodeSystems) })
-	builtinSTU3     = sync.OnceValues(func() (*schema, error) { return loadBuiltin(specdata.STU3, specdata.STU3CodeSystems) })
-	codeSystemsR4   = sync.OnceValues(func() (map[string]map[string]struct{}, error) { return decodeCodeSystems(specdata.R4CodeSystems) })
-	codeSystemsSTU3 = sync.OnceValues(func() (map[string]map[string]struct{}, error) { return decodeCodeSystems(specdata.STU3CodeSystems) })
+	builtinR4 = sync.OnceValues(func() (*schema, error) {
+		return loadBuiltin(specdata.R4, specdata.R4CodeSystems, specdata.R4SearchParams)
+	})
+	builtinSTU3 = sync.OnceValues(func() (*schema, error) {
+		return loadBuiltin(specdata.STU3, specdata.STU3CodeSystems, specdata.STU3SearchParams)
+	})
 )
 
-func loadBuiltin(data, codeSystems []byte) (*schema, error) {
+func loadBuiltin(data, codeSystems, searchParams []byte) (*schema, error) {
 	d, err := model.Decode(data)
 	if err != nil {
 		return nil, err
@@ -104,7 +106,18 @@ func loadBuiltin(data, codeSystems []byte) (*schema, error) {
 	if sc.codeSystems, err = decodeCodeSystems(codeSystems); err != nil {
 		return nil, err
 	}
+	if err := decodeGzipJSON(searchParams, &sc.searchParams); err != nil {
+		return nil, fmt.Errorf("search parameters: %w", err)
+	}
 	return sc, nil
+}
+
+func decodeGzipJSON(data []byte, v any) error {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	return json.NewDecoder(zr).Decode(v)
 }
 
 // decodeCodeSystems reads the embedded complete code systems (URL -> codes).
@@ -168,13 +181,14 @@ func New(version Version, opts ...Option) (*Validator, error) {
 		if sc, err = compileSchema(b.Definitions()); err != nil {
 			return nil, fmt.Errorf("compile definitions with extra packages: %w", err)
 		}
-		cs := codeSystemsR4
+		builtin, err := builtinR4()
 		if version == STU3 {
-			cs = codeSystemsSTU3
+			builtin, err = builtinSTU3()
 		}
-		if sc.codeSystems, err = cs(); err != nil {
+		if err != nil {
 			return nil, err
 		}
+		sc.codeSystems, sc.searchParams = builtin.codeSystems, builtin.searchParams
 	}
 	v := &Validator{version: version, sc: sc, workers: cfg.workers, comments: cfg.comments}
 	v.pool.New = func() any { return &walker{sc: sc} }

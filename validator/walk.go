@@ -279,6 +279,9 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 		if t.name == "SearchParameter" && nodeIdx >= 0 {
 			w.checkSearchParameter(nodeIdx)
 		}
+		if t.name == "CapabilityStatement" && nodeIdx >= 0 {
+			w.checkCapabilitySearchParams(nodeIdx)
+		}
 	}
 	w.profiles = savedProfiles
 	if parent == -1 {
@@ -1051,6 +1054,7 @@ func base64Length(s string) int64 {
 
 // checkSearchParameter: a composite search parameter is made of two or more components.
 func (w *walker) checkSearchParameter(n int32) {
+	w.checkDerivedSearchParameter(n)
 	tr := w.tree()
 	c := tr.findChild(n, "type", -1)
 	if c < 0 || tr.nodes[c].kind != valString || tr.str(c) != "composite" {
@@ -1065,6 +1069,73 @@ func (w *walker) checkSearchParameter(n int32) {
 	if k < 2 {
 		w.report(SeverityError, CheckInvariant, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr(),
 			"a composite SearchParameter must define two or more components, found %d", k)
+	}
+}
+
+// canonicalPart strips a canonical's |version.
+func canonicalPart(u string) string {
+	if i := strings.IndexByte(u, '|'); i >= 0 {
+		return u[:i]
+	}
+	return u
+}
+
+// checkDerivedSearchParameter: a SearchParameter derived from a core one keeps its type, and
+// applies only to resource types the original applies to.
+func (w *walker) checkDerivedSearchParameter(n int32) {
+	tr := w.tree()
+	d := tr.findChild(n, "derivedFrom", -1)
+	if d < 0 || tr.nodes[d].kind != valString {
+		return
+	}
+	url := canonicalPart(tr.str(d))
+	sp, ok := w.sc.searchParams[url]
+	if !ok {
+		return
+	}
+	if c := tr.findChild(n, "type", -1); c >= 0 && tr.nodes[c].kind == valString && tr.str(c) != sp.Type {
+		w.report(SeverityError, CheckInvariant, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr()+".type",
+			"the type %s differs from the type %s of the SearchParameter it is derived from (%s)", tr.str(c), sp.Type, url)
+	}
+	for c := tr.nodes[n].first; c >= 0; c = tr.nodes[c].next {
+		if tr.nodes[c].name != "base" || tr.nodes[c].kind != valString {
+			continue
+		}
+		if b := tr.str(c); !contains(sp.Base, b) && !contains(sp.Base, "Resource") && !contains(sp.Base, "DomainResource") {
+			w.report(SeverityError, CheckInvariant, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr()+".base",
+				"the resource type %s is not a base of the SearchParameter this is derived from (%s)", b, url)
+		}
+	}
+}
+
+// checkCapabilitySearchParams: a search parameter a CapabilityStatement lists with the
+// definition of a core SearchParameter has that parameter's type.
+func (w *walker) checkCapabilitySearchParams(n int32) {
+	tr := w.tree()
+	for r := tr.nodes[n].first; r >= 0; r = tr.nodes[r].next {
+		if tr.nodes[r].name != "rest" {
+			continue
+		}
+		for res := tr.nodes[r].first; res >= 0; res = tr.nodes[res].next {
+			if tr.nodes[res].name != "resource" {
+				continue
+			}
+			for p := tr.nodes[res].first; p >= 0; p = tr.nodes[p].next {
+				if tr.nodes[p].name != "searchParam" {
+					continue
+				}
+				d := tr.findChild(p, "definition", -1)
+				ty := tr.findChild(p, "type", -1)
+				if d < 0 || ty < 0 || tr.nodes[d].kind != valString || tr.nodes[ty].kind != valString {
+					continue
+				}
+				sp, ok := w.sc.searchParams[canonicalPart(tr.str(d))]
+				if ok && sp.Type != tr.str(ty) {
+					w.report(SeverityError, CheckInvariant, int(tr.nodes[ty].line), int(tr.nodes[ty].col), tr.expression(ty),
+						"type mismatch: the SearchParameter %s is of type %s, but the type here is %s", tr.str(d), sp.Type, tr.str(ty))
+				}
+			}
+		}
 	}
 }
 

@@ -33,3 +33,33 @@ func CompleteCodeSystems(p *Package, keep func(url string) bool) map[string][]st
 	}
 	return out
 }
+
+// SearchParam is what the validator keeps of a SearchParameter: its type and the resource types
+// it applies to.
+type SearchParam struct {
+	Type string   `json:"type"`
+	Base []string `json:"base"`
+}
+
+// SearchParams returns the package's SearchParameters by canonical URL.
+func SearchParams(p *Package) map[string]SearchParam {
+	out := map[string]SearchParam{}
+	for _, r := range p.Resources {
+		if r.Type != "SearchParameter" {
+			continue
+		}
+		url, _ := r.JSON["url"].(string)
+		typ, _ := r.JSON["type"].(string)
+		if url == "" || typ == "" {
+			continue
+		}
+		sp := SearchParam{Type: typ}
+		for _, b := range list(r.JSON["base"]) {
+			if s, ok := b.(string); ok {
+				sp.Base = append(sp.Base, s)
+			}
+		}
+		out[url] = sp
+	}
+	return out
+}

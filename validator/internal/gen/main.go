@@ -79,6 +79,13 @@ func run(fhirDir, out, testdata string) error {
 	if err := writeCodeSystems(filepath.Join(out, "stu3-codesystems.json.gz"), fhirpkg.CompleteCodeSystems(stu3core, fhirDefined)); err != nil {
 		return err
 	}
+	// The core SearchParameters, for derivedFrom and CapabilityStatement searchParam checks.
+	if err := writeGzipJSON(filepath.Join(out, "r4-searchparams.json.gz"), fhirpkg.SearchParams(r4core)); err != nil {
+		return err
+	}
+	if err := writeGzipJSON(filepath.Join(out, "stu3-searchparams.json.gz"), fhirpkg.SearchParams(stu3core)); err != nil {
+		return err
+	}
 	if testdata == "" {
 		return nil
 	}
@@ -98,6 +105,25 @@ func run(fhirDir, out, testdata string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// writeGzipJSON writes v as gzip-compressed JSON.
+func writeGzipJSON(path string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(data)
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	fmt.Printf("%s: %d bytes\n", path, buf.Len())
 	return nil
 }
 

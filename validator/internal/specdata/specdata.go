@@ -34,3 +34,14 @@ var R4CodeSystems []byte
 //
 //go:embed stu3-codesystems.json.gz
 var STU3CodeSystems []byte
+
+// R4SearchParams holds the R4 core SearchParameters' types and bases (gzip-compressed JSON:
+// URL -> {type, base}).
+//
+//go:embed r4-searchparams.json.gz
+var R4SearchParams []byte
+
+// STU3SearchParams is the same for STU3 core.
+//
+//go:embed stu3-searchparams.json.gz
+var STU3SearchParams []byte
