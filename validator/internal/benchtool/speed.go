@@ -131,7 +131,7 @@ func speed(args []string) error {
 		if c != cores[0] {
 			fmt.Printf(", %.2fx its %d-core speed", m/median(jigRuns[cores[0]]), cores[0])
 		}
-		fmt.Printf("; used %.2f cores (CPU s / wall s)\n", median(jigUse[c]))
+		fmt.Printf("; used %.2f cores (CPU s / wall s), %.1f MB per CPU-second\n", median(jigUse[c]), median(jigCPU[c]))
 	}
 	// Ratio run by run (each json.Valid run against the single-core run right after it).
 	if len(cores) > 0 && cores[0] == 1 {
