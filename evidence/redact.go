@@ -334,4 +334,3 @@ const (
 	jsonObject  = jcs.Object
 	jsonArray   = jcs.Array
 )
-

@@ -169,11 +169,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.GPConnect {
 		s.ClientCertFile = filepath.Join(dir, "jigsaw-sandbox-"+string(profile)+"-client.pem")
 		s.ClientKeyFile = filepath.Join(dir, "jigsaw-sandbox-"+string(profile)+"-client-key.pem")
-		if err := writeFileAtomic(s.ClientCertFile, certs.clientCertPEM, 0o644); err != nil {
+		if err := atomicfile.WriteBytes(s.ClientCertFile, certs.clientCertPEM, 0o644); err != nil {
 			s.removeTemp()
 			return nil, fmt.Errorf("write sandbox client certificate %s: %w", s.ClientCertFile, err)
 		}
-		if err := writeFileAtomic(s.ClientKeyFile, certs.clientKeyPEM, 0o600); err != nil {
+		if err := atomicfile.WriteBytes(s.ClientKeyFile, certs.clientKeyPEM, 0o600); err != nil {
 			s.removeTemp()
 			return nil, fmt.Errorf("write sandbox client key %s: %w", s.ClientKeyFile, err)
 		}
