@@ -308,7 +308,8 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 		return sum, err
 	}
 	if ndjson {
-		if n := v.workerCount(); n > 1 && onTree == nil {
+		// Small inputs (a response body on one line) are not worth the goroutines.
+		if n := v.workerCount(); n > 1 && onTree == nil && !smallInput(br) {
 			err = v.streamLinesParallel(ctx, br, emit, n)
 		} else {
 			err = v.streamLines(ctx, w, br, emit)
@@ -335,6 +336,12 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 	}
 	sum.Bytes = cr.n
 	return sum, err
+}
+
+// smallInput reports whether all of the input is already in br's buffer and small.
+func smallInput(br *bufio.Reader) bool {
+	_, err := br.Peek(60 << 10)
+	return errors.Is(err, io.EOF)
 }
 
 func (v *Validator) workerCount() int {
