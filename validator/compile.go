@@ -89,6 +89,8 @@ type valueSet struct {
 	codes    map[string]struct{} // bare codes
 	coded    map[string]struct{} // system + "|" + code
 	systems  map[string]struct{}
+	// includeSystems: the code systems of an incomplete value set
+	includeSystems []string
 }
 
 type constraint struct {
@@ -110,6 +112,7 @@ type schema struct {
 	profiles    map[string]*model.Structure // constraint profiles and extension definitions by URL
 	valueSets   map[string]*valueSet
 	constraints []*constraint
+	pcache      profileCache
 }
 
 func upperFirst(s string) string {
@@ -129,7 +132,7 @@ func compileSchema(d *model.Definitions) (*schema, error) {
 	}
 	for i := range d.ValueSets {
 		mv := &d.ValueSets[i]
-		vs := &valueSet{url: mv.URL, complete: mv.Complete, reason: mv.Reason,
+		vs := &valueSet{url: mv.URL, complete: mv.Complete, reason: mv.Reason, includeSystems: mv.IncludeSystems,
 			codes: map[string]struct{}{}, coded: map[string]struct{}{}, systems: map[string]struct{}{}}
 		for _, c := range mv.Codes {
 			sys := mv.Systems[c.System]

@@ -36,6 +36,10 @@ const (
 	CheckInvariant    Check = "invariant"           // a FHIRPath invariant from the definitions failed
 	CheckNarrative    Check = "narrative"           // the narrative XHTML (txt-1, txt-2)
 	CheckLimit        Check = "limit"               // a safety limit stopped part of the validation
+	CheckFixed        Check = "fixed-pattern"       // a profile's fixed or pattern value not met
+	CheckSlicing      Check = "slicing"             // an item matching no slice of a closed slicing, or out of order
+	CheckProfileType  Check = "profile-type"        // a type the profile does not allow
+	CheckIdentifier   Check = "identifier"          // a national identifier that fails its check (NHS number)
 )
 
 // CheckSystem is the code system URI of the Check codes in OperationOutcome output.
@@ -62,6 +66,10 @@ var issueType = map[Check]string{
 	CheckInvariant:    "invariant",
 	CheckNarrative:    "invariant",
 	CheckLimit:        "too-costly",
+	CheckFixed:        "value",
+	CheckSlicing:      "structure",
+	CheckProfileType:  "structure",
+	CheckIdentifier:   "value",
 }
 
 // Issue is one finding, shaped like an OperationOutcome issue.

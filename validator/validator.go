@@ -58,6 +58,18 @@ type Option func(*config)
 
 type config struct {
 	packages []string
+	profiles []string
+}
+
+// WithProfile validates every top-level resource against a profile (a canonical URL, without or
+// with |version), besides the profiles the resource declares in meta.profile.
+func WithProfile(url string) Option {
+	return func(c *config) {
+		if i := strings.IndexByte(url, '|'); i >= 0 {
+			url = url[:i]
+		}
+		c.profiles = append(c.profiles, url)
+	}
 }
 
 // WithPackage loads another FHIR package (.tgz) on top of the built-in definitions, for
@@ -120,8 +132,16 @@ func New(version Version, opts ...Option) (*Validator, error) {
 			return nil, fmt.Errorf("compile definitions with extra packages: %w", err)
 		}
 	}
+	for _, p := range cfg.profiles {
+		if sc.profile(p) == nil {
+			if _, base := sc.byURL[p]; !base {
+				return nil, fmt.Errorf("profile %s is not in the %s definitions or the packages loaded: load its package with --package", p, version)
+			}
+		}
+	}
 	v := &Validator{version: version, sc: sc}
-	v.pool.New = func() any { return &walker{sc: sc} }
+	profiles := cfg.profiles
+	v.pool.New = func() any { return &walker{sc: sc, extraProfiles: profiles} }
 	return v, nil
 }
 

@@ -65,6 +65,9 @@ type walker struct {
 	eval     fhirpath.Evaluator
 	lineRdr  *jsontok.Reader
 	onTree   func(*tree) // called with each finished resource tree (terminology analysis)
+	// extraProfiles are the profiles given to the validator (--profile), applied to each
+	// top-level resource.
+	extraProfiles []string
 	entryRes entryResource
 	// the top-level resource
 	resType, resID string
@@ -264,8 +267,8 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 	savedProfiles := w.profiles
 	w.profiles = nil
 	err = w.object(start, t.root, t, nodeIdx, true)
-	if err == nil {
-		w.checkProfiles(start)
+	if err == nil && (len(w.profiles) > 0 || (parent < 0 && len(w.extraProfiles) > 0)) {
+		w.checkResourceProfiles(nodeIdx, parent < 0)
 	}
 	w.profiles = savedProfiles
 	if parent < 0 {
@@ -467,6 +470,13 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 		switch t.name {
 		case "Extension":
 			w.checkExtension(start, cs, st)
+			if nodeIdx >= 0 {
+				w.checkExtensionDefinition(w.tree(), nodeIdx)
+			}
+		case "Identifier":
+			if nodeIdx >= 0 {
+				w.checkIdentifier(w.tree(), nodeIdx)
+			}
 		}
 	}
 	if e != nil && e.path == "Bundle.entry" {
@@ -905,26 +915,6 @@ func referenceType(ref string) (string, bool) {
 		return "", false
 	}
 	return typ, true
-}
-
-// checkProfiles reports the profiles a resource declares in meta.profile.
-func (w *walker) checkProfiles(start jsontok.Token) {
-	for _, p := range w.profiles {
-		url := p
-		if i := strings.IndexByte(url, '|'); i >= 0 {
-			url = url[:i]
-		}
-		if _, ok := w.sc.profiles[url]; ok {
-			w.report(SeverityInformation, CheckProfile, start.Line, start.Col, w.expr()+".meta.profile",
-				"declared profile %s is known; the resource was validated against the base definition of its type", url)
-			continue
-		}
-		if _, ok := w.sc.byURL[url]; ok {
-			continue // the base definition itself
-		}
-		w.report(SeverityInformation, CheckProfile, start.Line, start.Col, w.expr()+".meta.profile",
-			"declared profile %s is not known to this validator (load its package with --package)", url)
-	}
 }
 
 // checkEntry checks that a Bundle entry's fullUrl agrees with its resource's type and id, as the
