@@ -68,7 +68,7 @@ type walker struct {
 	// extraProfiles are the profiles given to the validator (--profile), applied to each
 	// top-level resource.
 	extraProfiles []string
-	entryRes entryResource
+	entryRes      entryResource
 	// the top-level resource
 	resType, resID string
 }
