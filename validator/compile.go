@@ -3,6 +3,7 @@ package validator
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/nhs-jigsaw/jigsaw/validator/internal/fhirpath"
 	"github.com/nhs-jigsaw/jigsaw/validator/internal/model"
@@ -113,6 +114,8 @@ type schema struct {
 	valueSets   map[string]*valueSet
 	constraints []*constraint
 	pcache      profileCache
+	qcache      sync.Map            // Questionnaire URL -> *questionnaireDef
+	globals     map[string][]string // resource type -> ImplementationGuide.global profiles
 }
 
 func upperFirst(s string) string {
@@ -141,6 +144,12 @@ func compileSchema(d *model.Definitions) (*schema, error) {
 			vs.systems[sys] = struct{}{}
 		}
 		sc.valueSets[mv.URL] = vs
+	}
+	for _, g := range d.GlobalProfiles {
+		if sc.globals == nil {
+			sc.globals = map[string][]string{}
+		}
+		sc.globals[g.Type] = append(sc.globals[g.Type], g.Profile)
 	}
 	sc.constraints = make([]*constraint, len(d.Constraints))
 	for i, c := range d.Constraints {

@@ -238,6 +238,14 @@ func (w *walker) checkResourceProfiles(n int32, topLevel bool) {
 			urls = append(urls, url)
 		}
 	}
+	if nd.typ != nil {
+		for _, u := range w.sc.globals[nd.typ.name] {
+			if !seen[u] {
+				seen[u] = true
+				urls = append(urls, u)
+			}
+		}
+	}
 	declared := len(urls)
 	if topLevel {
 		for _, u := range w.extraProfiles {
@@ -1097,11 +1105,9 @@ func (w *walker) checkExtensionDefinition(t *tree, n int32) {
 	p := w.sc.profile(url)
 	nd := &t.nodes[n]
 	if p == nil || !p.isExt {
-		sev := SeverityWarning
-		if strings.HasPrefix(url, "http://hl7.org/fhir/StructureDefinition/") || w.sc.knownBase(url) {
-			sev = SeverityError
-		}
-		w.report(sev, CheckExtension, int(t.nodes[u].line), int(t.nodes[u].col), t.expression(n),
+		// As the HL7 Java validator does: an extension without a definition cannot be
+		// validated, so it is not allowed (load its package with --package).
+		w.report(SeverityError, CheckExtension, int(t.nodes[u].line), int(t.nodes[u].col), t.expression(n),
 			"the extension %s could not be found so is not allowed here", url)
 		return
 	}

@@ -267,8 +267,11 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 	savedProfiles := w.profiles
 	w.profiles = nil
 	err = w.object(start, t.root, t, nodeIdx, true)
-	if err == nil && (len(w.profiles) > 0 || (parent < 0 && len(w.extraProfiles) > 0)) {
+	if err == nil && (len(w.profiles) > 0 || (parent < 0 && len(w.extraProfiles) > 0) || w.sc.globals[typeName] != nil) {
 		w.checkResourceProfiles(nodeIdx, parent < 0)
+	}
+	if err == nil && typeName == "QuestionnaireResponse" {
+		w.checkQuestionnaireResponse(nodeIdx)
 	}
 	w.profiles = savedProfiles
 	if parent < 0 {

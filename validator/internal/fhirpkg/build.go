@@ -79,10 +79,25 @@ func (b *Builder) Add(p *Package) error {
 			if u := str(r.JSON, "url"); u != "" {
 				b.valueSets[u] = r.JSON
 			}
+		case "Questionnaire":
+			if u := str(r.JSON, "url"); u != "" {
+				if raw, err := json.Marshal(r.JSON); err == nil {
+					b.defs.Questionnaires = append(b.defs.Questionnaires, model.RawResource{URL: u, JSON: string(raw)})
+				}
+			}
+		case "ImplementationGuide":
+			for _, g := range list(r.JSON["global"]) {
+				if gm, ok := g.(map[string]any); ok && str(gm, "type") != "" && str(gm, "profile") != "" {
+					b.defs.GlobalProfiles = append(b.defs.GlobalProfiles, model.GlobalProfile{Type: str(gm, "type"), Profile: stripVersion(str(gm, "profile"))})
+				}
+			}
 		}
 	}
 	return nil
 }
+
+// maxUnboundExpansion bounds the expansions kept for value sets no binding of the packages uses.
+const maxUnboundExpansion = 500
 
 // Definitions expands the value sets that required bindings use and returns the result.
 func (b *Builder) Definitions() *model.Definitions {
@@ -101,12 +116,27 @@ func (b *Builder) Definitions() *model.Definitions {
 			}
 		}
 	}
+	// Every value set of the packages is expanded as far as the packages allow, so that profiles
+	// loaded later (another package, an IG) can bind to them; large expansions are kept only
+	// when a binding needs them.
+	needed := map[string]bool{}
+	for _, u := range urls {
+		needed[u] = true
+	}
+	for u := range b.valueSets {
+		if !needed[u] {
+			urls = append(urls, u)
+		}
+	}
 	sort.Strings(urls)
 	for _, u := range urls {
 		if _, done := b.expanded[u]; done {
 			continue
 		}
 		vs := b.expand(u, map[string]bool{})
+		if !needed[u] && len(vs.Codes) > maxUnboundExpansion {
+			vs = model.ValueSet{URL: u, Reason: fmt.Sprintf("expansion of %d codes not kept (no binding in the packages uses it)", len(vs.Codes))}
+		}
 		b.expanded[u] = len(b.defs.ValueSets)
 		b.defs.ValueSets = append(b.defs.ValueSets, vs)
 	}

@@ -23,6 +23,24 @@ type Definitions struct {
 	Structures  []Structure
 	Constraints []Constraint // shared table; elements refer to it by index
 	ValueSets   []ValueSet
+	// Questionnaires are kept whole (JSON) from packages given at run time, to validate
+	// QuestionnaireResponses against them; the embedded definitions hold none.
+	Questionnaires []RawResource
+	// GlobalProfiles are ImplementationGuide.global declarations: every resource of Type is
+	// validated against Profile.
+	GlobalProfiles []GlobalProfile
+}
+
+// RawResource is a resource kept as JSON, by canonical URL.
+type RawResource struct {
+	URL  string
+	JSON string
+}
+
+// GlobalProfile is one ImplementationGuide.global entry.
+type GlobalProfile struct {
+	Type    string
+	Profile string
 }
 
 // Structure is one StructureDefinition: a type definition (derivation specialization or a base
