@@ -57,8 +57,6 @@ var knownExampleErrors = map[string]string{
 // StructureDefinitions but not defined in the STU3 package; structuredefinition-fhir-type is
 // defined for ElementDefinition.type.code but the R4 snapshots put it on ElementDefinition.type.
 var knownExtensionDefects = []string{
-	"http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type ",
-	"http://hl7.org/fhir/StructureDefinition/structuredefinition-normative-version ",
 	"http://hl7.org/fhir/StructureDefinition/structuredefinition-codegen-super ",
 }
 

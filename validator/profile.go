@@ -462,9 +462,13 @@ func (w *walker) checkElementType(s *sink, t *tree, n int32, pe *pElem) {
 				continue
 			}
 			for _, tp := range tr.TargetProfiles {
-				tn := tp[strings.LastIndexByte(tp, '/')+1:]
+				var tn string
 				if ps := w.sc.profiles[tp]; ps != nil {
 					tn = ps.Type
+				} else if bt := w.sc.byURL[tp]; bt != nil {
+					tn = bt.name
+				} else {
+					return // a profile this validator does not have: its type is not known
 				}
 				if tn == "Resource" || tn == "DomainResource" {
 					return
@@ -804,14 +808,14 @@ func (w *walker) inSlice(t *tree, item int32, sp *pElem, sl *model.Slicing) bool
 		return s.errors == 0
 	}
 	for _, d := range sl.Discriminators {
-		if !w.discriminate(t, item, sp, d) {
+		if !w.discriminate(t, item, sp, sl, d) {
 			return false
 		}
 	}
 	return true
 }
 
-func (w *walker) discriminate(t *tree, item int32, sp *pElem, d model.Discriminator) bool {
+func (w *walker) discriminate(t *tree, item int32, sp *pElem, sl *model.Slicing, d model.Discriminator) bool {
 	path := strings.TrimSpace(d.Path)
 	nodes := evalDiscriminatorPath(t, item, path)
 	def, inherited := sliceElementAt(w, sp, path)
@@ -828,6 +832,9 @@ func (w *walker) discriminate(t *tree, item int32, sp *pElem, d model.Discrimina
 		}
 		if want == nil && inherited != nil {
 			want, exact = inherited, false
+		}
+		if want == nil && len(sl.Discriminators) > 1 && path != "url" {
+			return true // the slice does not constrain this discriminator
 		}
 		if want == nil {
 			// The url of an extension slice comes from its type's profile.
@@ -899,6 +906,11 @@ func (w *walker) discriminate(t *tree, item int32, sp *pElem, d model.Discrimina
 					nd := &t.nodes[x]
 					if nd.typ == nil || !nd.typ.isA(p.typ) {
 						continue
+					}
+					if nd.stub {
+						// A resource validated in its own tree (a Bundle entry): matched by type;
+						// its own validation applies the profiles it declares.
+						return true
 					}
 					s := &sink{w: w, trial: true}
 					w.validateElement(s, t, x, p.root, true)
@@ -1106,9 +1118,18 @@ func (w *walker) checkExtensionDefinition(t *tree, n int32) {
 	nd := &t.nodes[n]
 	if p == nil || !p.isExt {
 		// As the HL7 Java validator does: an extension without a definition cannot be
-		// validated, so it is not allowed (load its package with --package).
-		w.report(SeverityError, CheckExtension, int(t.nodes[u].line), int(t.nodes[u].col), t.expression(n),
-			"the extension %s could not be found so is not allowed here", url)
+		// validated, so it is not allowed (load its package with --package). HL7's own
+		// extensions newer than the core package (hl7.fhir.uv.extensions, the tools extensions,
+		// cross-version extensions), which the Java validator loads itself, are warned about.
+		sev := SeverityError
+		if hl7ExtensionPack(url) {
+			sev = SeverityWarning
+		}
+		msg := "the extension %s could not be found so is not allowed here (load its package with --package)"
+		if sev == SeverityWarning {
+			msg = "the extension %s is not in the packages loaded, so it was not checked (HL7 publishes it outside the core package)"
+		}
+		w.report(sev, CheckExtension, int(t.nodes[u].line), int(t.nodes[u].col), t.expression(n), msg, url)
 		return
 	}
 	if p.problem != "" {
@@ -1160,7 +1181,7 @@ func hostPath(t *tree, h int32) string {
 }
 
 func (w *walker) extensionContextOK(t *tree, n int32, p *profileDef) bool {
-	if len(p.contexts) == 0 {
+	if len(p.contexts) == 0 || contextExceptions[p.url] {
 		return true
 	}
 	h := t.nodes[n].parent
@@ -1205,6 +1226,13 @@ func (w *walker) extensionContextOK(t *tree, n int32, p *profileDef) bool {
 			if hn.resource {
 				return true
 			}
+		case expr == "CanonicalResource" || expr == "MetadataResource":
+			// R5 abstract types: in R4, the resources with a canonical url
+			if hn.resource && hn.typ != nil && hn.typ.root != nil && hn.typ.root.children != nil {
+				if _, ok := hn.typ.root.children.byName["url"]; ok {
+					return true
+				}
+			}
 		}
 		// A path given through a data type: "HumanName.given" matches Patient.name.given.
 		if i := strings.IndexByte(expr, '.'); i > 0 && hn.elem != nil && elemPath == expr {
@@ -1216,4 +1244,33 @@ func (w *walker) extensionContextOK(t *tree, n int32, p *profileDef) bool {
 		}
 	}
 	return false
+}
+
+// hl7ExtensionPack reports whether url names an HL7 extension published outside the core
+// package: the extensions pack and tools extensions under http://hl7.org/fhir/StructureDefinition
+// and http://hl7.org/fhir/tools/StructureDefinition, and cross-version extensions
+// (http://hl7.org/fhir/5.0/StructureDefinition/extension-...).
+func hl7ExtensionPack(url string) bool {
+	rest, ok := strings.CutPrefix(url, "http://hl7.org/fhir/")
+	if !ok {
+		return false
+	}
+	if strings.HasPrefix(rest, "StructureDefinition/") || strings.HasPrefix(rest, "tools/StructureDefinition/") {
+		return true
+	}
+	if i := strings.Index(rest, "/StructureDefinition/extension-"); i > 0 {
+		v := rest[:i]
+		return len(v) >= 3 && v[0] >= '1' && v[0] <= '9' && v[1] == '.'
+	}
+	return false
+}
+
+// contextExceptions are extensions the core package itself uses outside their stated context,
+// which the Java validator accepts (its newer definitions widen the context).
+var contextExceptions = map[string]bool{
+	"http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type":         true, // on ElementDefinition.type in every core snapshot
+	"http://hl7.org/fhir/StructureDefinition/structuredefinition-normative-version": true, // on the core CodeSystems and ValueSets
+	"http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status":  true,
+	"http://hl7.org/fhir/StructureDefinition/structuredefinition-wg":                true,
+	"http://hl7.org/fhir/StructureDefinition/structuredefinition-fmm":               true,
 }

@@ -258,10 +258,20 @@ func (sb *snapshotBuilder) expand(i int) error {
 	var src []model.Element
 	var srcRoot string
 	if e.ContentRef != "" {
-		// Children of the referenced element, within the same snapshot.
+		// Children of the referenced element, from the base type's definition (not from
+		// this profile's constraints on it).
+		typ := e.ContentRef
+		if k := strings.IndexByte(typ, '.'); k >= 0 {
+			typ = typ[:k]
+		}
+		k, ok := sb.b.structIndex["http://hl7.org/fhir/StructureDefinition/"+typ]
+		if !ok {
+			return fmt.Errorf("%s: content reference %s: type %s not known", e.ID, e.ContentRef, typ)
+		}
+		base := sb.b.defs.Structures[k].Elements
 		ri := -1
-		for j := range sb.elems {
-			if sb.elems[j].Path == e.ContentRef && sb.elems[j].SliceName == "" && !strings.Contains(sb.elems[j].ID, ":") {
+		for j := range base {
+			if base[j].Path == e.ContentRef && base[j].SliceName == "" {
 				ri = j
 				break
 			}
@@ -269,9 +279,12 @@ func (sb *snapshotBuilder) expand(i int) error {
 		if ri < 0 {
 			return fmt.Errorf("%s: content reference %s not found", e.ID, e.ContentRef)
 		}
-		end := sb.childrenEnd(ri)
-		src = sb.elems[ri:end]
-		srcRoot = sb.elems[ri].ID
+		end := ri + 1
+		for end < len(base) && strings.HasPrefix(base[end].ID, base[ri].ID+".") {
+			end++
+		}
+		src = base[ri:end]
+		srcRoot = base[ri].ID
 	} else {
 		if len(e.Types) != 1 {
 			return fmt.Errorf("%s: cannot expand an element with %d types; constrain it to one type first", e.ID, len(e.Types))
