@@ -174,6 +174,12 @@ func compileSchema(d *model.Definitions) (*schema, error) {
 		if s.Kind == "logical" || len(s.Elements) == 0 {
 			continue
 		}
+		if _, dup := sc.types[s.Type]; dup {
+			// A package's "specialization" of a type that already exists (a mislabelled
+			// profile): it is used as a profile and cannot replace the type.
+			sc.profiles[s.URL] = s
+			continue
+		}
 		t := &typeDef{name: s.Type, url: s.URL, abstract: s.Abstract}
 		switch s.Kind {
 		case "primitive-type":

@@ -358,6 +358,12 @@ func (w *walker) validateElement(s *sink, t *tree, n int32, pe *pElem, root bool
 		if pe.binding != nil {
 			w.checkProfileBinding(s, t, n, pe)
 		}
+		if pe.e.MinValue != "" || pe.e.MaxValue != "" {
+			checkMinMax(s, t, n, pe.e)
+		}
+		if pe.e.MaxLength > 0 && nd.kind == valString && int32(len([]rune(t.str(n)))) > pe.e.MaxLength {
+			s.add(SeverityError, CheckFixed, t, n, "", "the value is longer than the maximum length %d", pe.e.MaxLength)
+		}
 	}
 	if len(pe.constraints) > 0 {
 		w.profileConstraints(s, t, n, pe)
@@ -1135,6 +1141,17 @@ func (w *walker) checkExtensionDefinition(t *tree, n int32) {
 	if p.problem != "" {
 		return
 	}
+	if p.root != nil {
+		modifier := nd.name == "modifierExtension"
+		switch {
+		case p.root.e.IsModifier && !modifier:
+			w.report(SeverityError, CheckExtension, int(nd.line), int(nd.col), t.expression(n),
+				"the extension %s is a modifier extension, so it must be in modifierExtension, not extension", url)
+		case !p.root.e.IsModifier && modifier:
+			w.report(SeverityError, CheckExtension, int(nd.line), int(nd.col), t.expression(n),
+				"the extension %s is not a modifier extension, so it must be in extension, not modifierExtension", url)
+		}
+	}
 	if !w.extensionContextOK(t, n, p) {
 		ctx := make([]string, len(p.contexts))
 		copy(ctx, p.contexts)
@@ -1273,4 +1290,104 @@ var contextExceptions = map[string]bool{
 	"http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status":  true,
 	"http://hl7.org/fhir/StructureDefinition/structuredefinition-wg":                true,
 	"http://hl7.org/fhir/StructureDefinition/structuredefinition-fmm":               true,
+}
+
+// ucumScale converts a few UCUM units to their base unit, for comparing quantities.
+var ucumScale = map[string]struct {
+	base   string
+	factor float64
+}{
+	"g": {"g", 1}, "kg": {"g", 1000}, "mg": {"g", 0.001}, "ug": {"g", 1e-6},
+	"m": {"m", 1}, "km": {"m", 1000}, "cm": {"m", 0.01}, "mm": {"m", 0.001},
+	"L": {"L", 1}, "mL": {"L", 0.001}, "dL": {"L", 0.1},
+	"s": {"s", 1}, "min": {"s", 60}, "h": {"s", 3600}, "d": {"s", 86400},
+}
+
+// checkMinMax applies minValue[x] and maxValue[x]: numbers numerically, dates and times in
+// their ISO order, quantities after converting common UCUM units.
+func checkMinMax(s *sink, t *tree, n int32, e *model.Element) {
+	nd := &t.nodes[n]
+	value := func() (float64, string, string, bool) { // number, unit, text, ok
+		switch {
+		case nd.kind == valNumber:
+			f, err := strconv.ParseFloat(t.str(n), 64)
+			return f, "", t.str(n), err == nil
+		case nd.kind == valString:
+			return 0, "", t.str(n), true
+		case nd.typ != nil && nd.typ.name == "Quantity":
+			v := t.firstChild(n, "value")
+			c := t.firstChild(n, "code")
+			if v < 0 || t.nodes[v].kind != valNumber {
+				return 0, "", "", false
+			}
+			f, err := strconv.ParseFloat(t.str(v), 64)
+			unit := ""
+			if c >= 0 && t.nodes[c].kind == valString {
+				unit = t.str(c)
+			}
+			return f, unit, t.str(v) + " " + unit, err == nil
+		}
+		return 0, "", "", false
+	}
+	f, unit, text, ok := value()
+	if !ok {
+		return
+	}
+	cmp := func(limit string) (int, string, bool) {
+		lv := decodeJSON(limit)
+		switch x := lv.(type) {
+		case json.Number:
+			g, err := x.Float64()
+			if err != nil || nd.kind != valNumber {
+				return 0, "", false
+			}
+			switch {
+			case f < g:
+				return -1, x.String(), true
+			case f > g:
+				return 1, x.String(), true
+			}
+			return 0, x.String(), true
+		case string:
+			if nd.kind != valString {
+				return 0, "", false
+			}
+			return strings.Compare(text, x), x, true
+		case map[string]any:
+			num, _ := x["value"].(json.Number)
+			g, err := num.Float64()
+			code, _ := x["code"].(string)
+			if err != nil {
+				return 0, "", false
+			}
+			a, b := f, g
+			if code != unit {
+				su, ok1 := ucumScale[unit]
+				sl, ok2 := ucumScale[code]
+				if !ok1 || !ok2 || su.base != sl.base {
+					return 0, "", false
+				}
+				a, b = f*su.factor, g*sl.factor
+			}
+			shown := num.String() + " " + code
+			switch {
+			case a < b:
+				return -1, shown, true
+			case a > b:
+				return 1, shown, true
+			}
+			return 0, shown, true
+		}
+		return 0, "", false
+	}
+	if e.MinValue != "" {
+		if c, lim, ok := cmp(e.MinValue); ok && c < 0 {
+			s.add(SeverityError, CheckFixed, t, n, "", "the value %s is less than the minimum value %s", text, lim)
+		}
+	}
+	if e.MaxValue != "" {
+		if c, lim, ok := cmp(e.MaxValue); ok && c > 0 {
+			s.add(SeverityError, CheckFixed, t, n, "", "the value %s is greater than the maximum value %s", text, lim)
+		}
+	}
 }

@@ -142,12 +142,15 @@ func (w *walker) checkQuestionnaireResponse(n int32) {
 	}
 	t := w.tree()
 	qn := t.firstChild(n, "questionnaire")
-	if qn < 0 || t.nodes[qn].kind != valString {
-		if r := t.firstChild(qn, "reference"); qn >= 0 && r >= 0 && t.nodes[r].kind == valString { // STU3 Reference
-			qn = r
-		} else {
+	if qn < 0 {
+		return
+	}
+	if t.nodes[qn].kind != valString {
+		r := t.firstChild(qn, "reference") // STU3: a Reference
+		if r < 0 || t.nodes[r].kind != valString {
 			return
 		}
+		qn = r
 	}
 	q := w.sc.questionnaire(t.str(qn))
 	if q == nil {

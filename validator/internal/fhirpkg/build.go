@@ -260,6 +260,21 @@ func (b *Builder) element(m map[string]any, source string, primitive, differenti
 		e.Min = int32(n)
 	}
 	e.MustSupport, _ = m["mustSupport"].(bool)
+	e.IsModifier, _ = m["isModifier"].(bool)
+	for k, v := range m {
+		var dst *string
+		switch {
+		case strings.HasPrefix(k, "minValue"):
+			dst = &e.MinValue
+		case strings.HasPrefix(k, "maxValue"):
+			dst = &e.MaxValue
+		default:
+			continue
+		}
+		if raw, err := json.Marshal(v); err == nil {
+			*dst = string(raw)
+		}
+	}
 	e.BaseMin, e.BaseMax = e.Min, e.Max
 	if bm, ok := m["base"].(map[string]any); ok {
 		if n, ok := num(bm["min"]); ok {

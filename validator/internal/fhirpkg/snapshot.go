@@ -382,6 +382,15 @@ func (sb *snapshotBuilder) merge(e *model.Element, d model.Element) {
 	if d.MustSupport {
 		e.MustSupport = true
 	}
+	if d.IsModifier {
+		e.IsModifier = true
+	}
+	if d.MinValue != "" {
+		e.MinValue = d.MinValue
+	}
+	if d.MaxValue != "" {
+		e.MaxValue = d.MaxValue
+	}
 	if d.SliceName != "" && e.SliceName == "" {
 		e.SliceName = d.SliceName
 	}

@@ -92,6 +92,10 @@ type Element struct {
 	// so that a profile's cardinality is reported only where it is stricter than the base's,
 	// which the base validation already checks.
 	BaseMin, BaseMax int32
+	// MinValue and MaxValue are the JSON of minValue[x] and maxValue[x] (profiles).
+	MinValue, MaxValue string
+	// IsModifier marks modifier elements (an extension definition's root: a modifier extension).
+	IsModifier bool
 }
 
 // TypeRef is one allowed type of an element.
