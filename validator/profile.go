@@ -286,12 +286,10 @@ func (w *walker) checkResourceProfiles(n int32, topLevel bool) {
 			continue
 		}
 		s := &sink{w: w, ctx: url}
-		before := len(w.issues)
 		w.validateElement(s, t, n, p.root, true)
 		w.mustSupport(t, n, p)
-		_ = before
 		w.report(SeverityInformation, CheckProfile, int(nd.line), int(nd.col), expr+".meta.profile",
-			"validated against %s %s: %d errors", how, url, s.errors)
+			"validated against %s %s: %d errors from the profile's rules", how, url, s.errors)
 	}
 }
 
@@ -411,8 +409,7 @@ func (w *walker) validateChildren(s *sink, t *tree, n int32, pe *pElem) {
 			continue // the primitive's own value is the node itself
 		}
 		matches := t.childrenNamed(n, pc.name, buf[:0])
-		count := int32(len(matches))
-		w.checkCount(s, t, n, pc, count, true)
+		w.checkCount(s, t, n, pc, matches, true)
 		if len(matches) == 0 {
 			continue
 		}
@@ -425,23 +422,21 @@ func (w *walker) validateChildren(s *sink, t *tree, n int32, pe *pElem) {
 	}
 }
 
-// checkCount reports a count outside the profile's cardinality, unless the base already does.
-func (w *walker) checkCount(s *sink, t *tree, parent int32, pc *pElem, count int32, suppressBase bool) {
+// checkCount reports a count outside the profile's cardinality, unless the base already does:
+// too few at the parent, too many at the first item beyond the maximum.
+func (w *walker) checkCount(s *sink, t *tree, parent int32, pc *pElem, items []int32, suppressBase bool) {
 	e := pc.e
+	count := int32(len(items))
 	label := e.Path
 	if e.SliceName != "" {
 		label += ":" + e.SliceName
 	}
-	expr := t.expression(parent) + "." + pc.name
 	if count < e.Min && (!suppressBase || count >= e.BaseMin) {
-		if count == 0 {
-			s.add(SeverityError, CheckCardinality, t, parent, expr, "%s: minimum required = %d, but only found 0", label, e.Min)
-		} else {
-			s.add(SeverityError, CheckCardinality, t, parent, expr, "%s: minimum required = %d, but only found %d", label, e.Min, count)
-		}
+		s.add(SeverityError, CheckCardinality, t, parent, t.expression(parent)+"."+pc.name,
+			"%s: minimum required = %d, but only found %d", label, e.Min, count)
 	}
 	if e.Max >= 0 && count > e.Max && (!suppressBase || e.BaseMax < 0 || count <= e.BaseMax) {
-		s.add(SeverityError, CheckCardinality, t, parent, expr, "%s: max allowed = %d, but found %d", label, e.Max, count)
+		s.add(SeverityError, CheckCardinality, t, items[e.Max], "", "%s: max allowed = %d, but found %d", label, e.Max, count)
 	}
 }
 
@@ -761,6 +756,7 @@ func (w *walker) slice(s *sink, t *tree, parent int32, pc *pElem, items []int32)
 		}
 	}
 	counts := make([]int32, len(pc.slices))
+	bySlice := make([][]int32, len(pc.slices))
 	assigned := make([]int, len(items))
 	lastSlice := -1
 	orderReported := false
@@ -770,6 +766,7 @@ func (w *walker) slice(s *sink, t *tree, parent int32, pc *pElem, items []int32)
 			if w.inSlice(t, it, sp, sl) {
 				assigned[i] = k
 				counts[k]++
+				bySlice[k] = append(bySlice[k], it)
 				break
 			}
 		}
@@ -796,7 +793,7 @@ func (w *walker) slice(s *sink, t *tree, parent int32, pc *pElem, items []int32)
 		}
 	}
 	for k, sp := range pc.slices {
-		w.checkCount(s, t, parent, sp, counts[k], false)
+		w.checkCount(s, t, parent, sp, bySlice[k], false)
 	}
 	for i, it := range items {
 		if k := assigned[i]; k >= 0 {
