@@ -84,4 +84,7 @@ type Issue struct {
 	Message    string   `json:"message"`
 	Line       int      `json:"line,omitempty"`
 	Column     int      `json:"column,omitempty"`
+	// Profile is the canonical URL of the profile whose rule raised the issue (profile
+	// validation only).
+	Profile string `json:"profile,omitempty"`
 }

@@ -212,7 +212,7 @@ func (s *sink) add(sev Severity, check Check, t *tree, n int32, expr, format str
 	}
 	nd := &t.nodes[n]
 	s.w.issues = appendIssue(s.w, Issue{Severity: sev, Code: issueType[check], Check: check, Expression: expr,
-		Message: msg, Line: int(nd.line), Column: int(nd.col)})
+		Message: msg, Line: int(nd.line), Column: int(nd.col), Profile: s.ctx})
 }
 
 // checkResourceProfiles validates the resource at node n of the current tree against the
@@ -267,12 +267,9 @@ func (w *walker) checkResourceProfiles(n int32, topLevel bool) {
 			if _, ok := w.sc.byURL[url]; ok {
 				continue // the base definition itself
 			}
-			sev := SeverityInformation
-			if given {
-				sev = SeverityError
-			}
-			w.report(sev, CheckProfile, int(nd.line), int(nd.col), expr+".meta.profile",
+			w.report(SeverityInformation, CheckProfile, int(nd.line), int(nd.col), expr+".meta.profile",
 				"%s %s is not known to this validator, so the resource was not checked against it (load its package with --package)", how, url)
+			w.issues[len(w.issues)-1].Code, w.issues[len(w.issues)-1].Profile = "not-found", url
 			continue
 		}
 		if p.problem != "" {
@@ -290,6 +287,7 @@ func (w *walker) checkResourceProfiles(n int32, topLevel bool) {
 		w.mustSupport(t, n, p)
 		w.report(SeverityInformation, CheckProfile, int(nd.line), int(nd.col), expr+".meta.profile",
 			"validated against %s %s: %d errors from the profile's rules", how, url, s.errors)
+		w.issues[len(w.issues)-1].Profile = url
 	}
 }
 

@@ -225,6 +225,35 @@ func (v *Validator) ValidateResource(ctx context.Context, data []byte) []Issue {
 	return all
 }
 
+// ValidateResourceProfiles is ValidateResource with profiles applied to each top-level resource
+// besides those it declares and those the validator was built with (for example the profiles a
+// server's CapabilityStatement claims for the resource's type). Unknown profiles are reported
+// as issues of the resource, not as an error.
+func (v *Validator) ValidateResourceProfiles(ctx context.Context, data []byte, profiles []string) []Issue {
+	w := v.pool.Get().(*walker)
+	saved := w.extraProfiles
+	extra := append(append([]string(nil), saved...), profiles...)
+	for i, p := range extra {
+		if k := strings.IndexByte(p, '|'); k >= 0 {
+			extra[i] = p[:k]
+		}
+	}
+	w.extraProfiles = extra
+	defer func() {
+		w.extraProfiles = saved
+		v.pool.Put(w)
+	}()
+	var all []Issue
+	_, err := v.streamWith(ctx, w, bytes.NewReader(data), func(r Result) error {
+		all = append(all, r.Issues...)
+		return nil
+	}, nil)
+	if err != nil && len(all) == 0 {
+		all = append(all, Issue{Severity: SeverityFatal, Code: "exception", Check: CheckLimit, Message: err.Error()})
+	}
+	return all
+}
+
 // maxLineBytes bounds one NDJSON line.
 const maxLineBytes = jsontok.MaxTokenBytes
 
@@ -239,6 +268,10 @@ func (v *Validator) ValidateStream(ctx context.Context, r io.Reader, fn func(Res
 func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) error, onTree func(*tree)) (Summary, error) {
 	w := v.pool.Get().(*walker)
 	defer v.pool.Put(w)
+	return v.streamWith(ctx, w, r, fn, onTree)
+}
+
+func (v *Validator) streamWith(ctx context.Context, w *walker, r io.Reader, fn func(Result) error, onTree func(*tree)) (Summary, error) {
 	w.ctx = ctx
 	w.onTree = onTree
 	cr := &countingReader{r: r}
