@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +52,7 @@ type Validator struct {
 	version Version
 	sc      *schema
 	pool    sync.Pool
+	workers int // 0: GOMAXPROCS
 }
 
 // Option configures a Validator.
@@ -59,6 +61,13 @@ type Option func(*config)
 type config struct {
 	packages []string
 	profiles []string
+	workers  int
+}
+
+// WithWorkers sets how many goroutines validate NDJSON lines and Bundle entries in parallel.
+// The default, 0, uses GOMAXPROCS; 1 validates on the calling goroutine only.
+func WithWorkers(n int) Option {
+	return func(c *config) { c.workers = n }
 }
 
 // WithProfile validates every top-level resource against a profile (a canonical URL, without or
@@ -139,7 +148,7 @@ func New(version Version, opts ...Option) (*Validator, error) {
 			}
 		}
 	}
-	v := &Validator{version: version, sc: sc}
+	v := &Validator{version: version, sc: sc, workers: cfg.workers}
 	profiles := cfg.profiles
 	v.pool.New = func() any { return &walker{sc: sc, extraProfiles: profiles} }
 	return v, nil
@@ -244,10 +253,12 @@ func (v *Validator) ValidateResourceProfiles(ctx context.Context, data []byte, p
 		v.pool.Put(w)
 	}()
 	var all []Issue
+	// A tree callback keeps the validation on this walker (the parallel NDJSON path would
+	// use walkers without the extra profiles).
 	_, err := v.streamWith(ctx, w, bytes.NewReader(data), func(r Result) error {
 		all = append(all, r.Issues...)
 		return nil
-	}, nil)
+	}, func(*tree) {})
 	if err != nil && len(all) == 0 {
 		all = append(all, Issue{Severity: SeverityFatal, Code: "exception", Check: CheckLimit, Message: err.Error()})
 	}
@@ -281,12 +292,21 @@ func (v *Validator) streamWith(ctx context.Context, w *walker, r io.Reader, fn f
 		sum.add(&res)
 		return fn(res)
 	}
+	// A UTF-8 byte order mark is allowed before the JSON text (RFC 8259 lets parsers ignore
+	// it, and the HL7 Java validator does).
+	if bom, _ := br.Peek(3); len(bom) == 3 && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF {
+		br.Discard(3)
+	}
 	ndjson, err := sniffNDJSON(br)
 	if err != nil {
 		return sum, err
 	}
 	if ndjson {
-		err = v.streamLines(ctx, w, br, emit)
+		if n := v.workerCount(); n > 1 && onTree == nil {
+			err = v.streamLinesParallel(ctx, br, emit, n)
+		} else {
+			err = v.streamLines(ctx, w, br, emit)
+		}
 	} else {
 		tr := jsontok.NewReader(br)
 		tr.SetMulti(false)
@@ -294,6 +314,13 @@ func (v *Validator) streamWith(ctx context.Context, w *walker, r io.Reader, fn f
 	}
 	sum.Bytes = cr.n
 	return sum, err
+}
+
+func (v *Validator) workerCount() int {
+	if v.workers > 0 {
+		return v.workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 type countingReader struct {
@@ -432,6 +459,8 @@ func (v *Validator) docValues(w *walker, tr *jsontok.Reader, index, lineOffset i
 		w.trees = w.trees[:0]
 		w.depth = 0
 		w.profiles = nil
+		w.bundles = w.bundles[:0]
+		w.pending = pendingEntry{}
 		tok, err := tr.Next()
 		if err == nil && tok.Kind == jsontok.EOF {
 			return n, nil
