@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/terminology"
 	"github.com/nhs-jigsaw/jigsaw/validator/internal/fhirpath"
@@ -1309,7 +1310,7 @@ func checkMinMax(s *sink, t *tree, n int32, e *model.Element) {
 			return f, "", t.str(n), err == nil
 		case nd.kind == valString:
 			return 0, "", t.str(n), true
-		case nd.typ != nil && nd.typ.name == "Quantity":
+		case nd.typ != nil && nd.typ.isA("Quantity"):
 			v := t.firstChild(n, "value")
 			c := t.firstChild(n, "code")
 			if v < 0 || t.nodes[v].kind != valNumber {
@@ -1326,6 +1327,10 @@ func checkMinMax(s *sink, t *tree, n int32, e *model.Element) {
 	}
 	f, unit, text, ok := value()
 	if !ok {
+		return
+	}
+	if nd.kind == valString && nd.typ != nil && (nd.typ.name == "date" || nd.typ.name == "dateTime" || nd.typ.name == "instant") {
+		checkDateDuration(s, t, n, text, e)
 		return
 	}
 	cmp := func(limit string) (int, string, bool) {
@@ -1383,6 +1388,71 @@ func checkMinMax(s *sink, t *tree, n int32, e *model.Element) {
 	if e.MaxValue != "" {
 		if c, lim, ok := cmp(e.MaxValue); ok && c > 0 {
 			s.add(SeverityError, CheckFixed, t, n, "", "the value %s is greater than the maximum value %s", text, lim)
+		}
+	}
+}
+
+// durationUnits are the UCUM time units, in days (a year and a month as UCUM defines them).
+var durationUnits = map[string]float64{
+	"a": 365.25, "mo": 30.4375, "wk": 7, "d": 1, "h": 1.0 / 24, "min": 1.0 / 1440, "s": 1.0 / 86400,
+}
+
+// checkDateDuration applies minValue[x] / maxValue[x] to a date: a date limit is compared in ISO
+// order, a Duration limit relative to today (minValueDuration 100 a: no earlier than 100 years
+// ago; maxValueDuration 10 a: no later than 10 years from now).
+func checkDateDuration(s *sink, t *tree, n int32, value string, e *model.Element) {
+	parse := func(v string) (time.Time, bool) {
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", "2006-01", "2006"} {
+			if tm, err := time.Parse(layout, v); err == nil {
+				return tm, true
+			}
+		}
+		return time.Time{}, false
+	}
+	at, ok := parse(value)
+	if !ok {
+		return
+	}
+	for _, lim := range []struct {
+		raw string
+		min bool
+	}{{e.MinValue, true}, {e.MaxValue, false}} {
+		if lim.raw == "" {
+			continue
+		}
+		var bound time.Time
+		shown := ""
+		switch x := decodeJSON(lim.raw).(type) {
+		case string:
+			b, ok := parse(x)
+			if !ok {
+				continue
+			}
+			bound, shown = b, x
+		case map[string]any:
+			num, _ := x["value"].(json.Number)
+			v, err := num.Float64()
+			code, _ := x["code"].(string)
+			days, known := durationUnits[code]
+			if err != nil || !known {
+				continue
+			}
+			d := time.Duration(v * days * 24 * float64(time.Hour))
+			if lim.min {
+				bound = time.Now().Add(-d)
+				shown = fmt.Sprintf("%s %s ago", num, code)
+			} else {
+				bound = time.Now().Add(d)
+				shown = fmt.Sprintf("%s %s from now", num, code)
+			}
+		default:
+			continue
+		}
+		if lim.min && at.Before(bound) {
+			s.add(SeverityError, CheckFixed, t, n, "", "the value %s is earlier than the minimum %s", value, shown)
+		}
+		if !lim.min && at.After(bound) {
+			s.add(SeverityError, CheckFixed, t, n, "", "the value %s is later than the maximum %s", value, shown)
 		}
 	}
 }

@@ -104,7 +104,7 @@ func Read(r io.Reader, xmlBase *model.Definitions) (*Package, error) {
 		var res map[string]any
 		switch ext {
 		case ".json":
-			dec := json.NewDecoder(bytes.NewReader(data))
+			dec := json.NewDecoder(bytes.NewReader(escapeControls(data)))
 			dec.UseNumber()
 			var v any
 			if err := dec.Decode(&v); err != nil {
@@ -166,7 +166,7 @@ func readJSONFile(file string) (*Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open FHIR definitions: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+	dec := json.NewDecoder(bytes.NewReader(escapeControls(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))))
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {
@@ -193,4 +193,31 @@ func readJSONFile(file string) (*Package, error) {
 		return nil, fmt.Errorf("read FHIR definitions %s: no resource", file)
 	}
 	return p, nil
+}
+
+// escapeControls escapes raw control characters (a CR or tab pasted into a description) inside
+// the JSON strings of a definition file, which strict JSON forbids but published packages
+// contain; the HL7 tools read them.
+func escapeControls(data []byte) []byte {
+	out := make([]byte, 0, len(data)+16)
+	inString, escaped := false, false
+	for _, c := range data {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			case c < 0x20:
+				out = append(out, fmt.Sprintf("\\u%04x", c)...)
+				continue
+			}
+		} else if c == '"' {
+			inString = true
+		}
+		out = append(out, c)
+	}
+	return out
 }
