@@ -241,6 +241,20 @@ func (w *walker) qrItem(s *sink, t *tree, c int32, it *qItem) bool {
 		}
 		vt := t.nodes[v].choiceType
 		allowed := answerTypes[it.typ]
+		if it.typ == "choice" || it.typ == "open-choice" {
+			// R4 answer options may be integers, dates, times, strings or Codings: the
+			// answers take the options' types.
+			for _, on := range it.optNames {
+				ot := strings.TrimPrefix(on, "value")
+				if ot != "Coding" {
+					ot = strings.ToLower(ot[:1]) + ot[1:]
+				}
+				allowed = append(append([]string(nil), allowed...), ot)
+			}
+		}
+		if it.typ == "choice" && len(it.options) == 0 && it.valueSet == "" {
+			allowed = nil // nothing to choose from: the Java validator does not check the type
+		}
 		if len(allowed) > 0 {
 			ok := false
 			for _, x := range allowed {
