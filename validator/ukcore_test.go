@@ -358,3 +358,25 @@ func TestUKCoreExamplesAgainstProfiles(t *testing.T) {
 		t.Errorf("only %d examples, %d validated against a UK Core profile", n, profiled)
 	}
 }
+
+// BenchmarkUKCorePatient measures the cost of profile validation: the same Patient without and
+// with its declared UK Core profile.
+func BenchmarkUKCorePatient(b *testing.B) {
+	v, err := New(R4, WithWorkers(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	declared := []byte(ukPatientValid)
+	none := []byte(strings.Replace(ukPatientValid, `"meta": {"profile": ["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"]},`, "", 1))
+	for _, bc := range []struct {
+		name string
+		doc  []byte
+	}{{"no-profile", none}, {"UKCore-Patient", declared}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bc.doc)))
+			for i := 0; i < b.N; i++ {
+				v.ValidateResource(context.Background(), bc.doc)
+			}
+		})
+	}
+}
