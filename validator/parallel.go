@@ -274,6 +274,11 @@ func (v *Validator) newEntryPool(ctx context.Context, n int) *entryPool {
 			defer p.wg.Done()
 			w := v.pool.Get().(*walker)
 			defer v.pool.Put(w)
+			// Entries are never top-level resources: the validator's --profile applies to the
+			// document, not to what it holds.
+			savedExtra := w.extraProfiles
+			defer func() { w.extraProfiles = savedExtra }()
+			w.extraProfiles = nil
 			w.ctx = ctx
 			w.onTree = nil
 			w.par, w.parStart = nil, nil

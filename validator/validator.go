@@ -63,6 +63,7 @@ type Option func(*config)
 
 type config struct {
 	packages []string
+	profiles []string
 	workers  int
 	comments bool
 }
@@ -77,6 +78,17 @@ func WithComments() Option {
 // The default, 0, uses GOMAXPROCS; 1 validates on the calling goroutine only.
 func WithWorkers(n int) Option {
 	return func(c *config) { c.workers = n }
+}
+
+// WithProfile validates every top-level resource against a profile (a canonical URL, without or
+// with |version), besides the profiles the resource declares in meta.profile.
+func WithProfile(url string) Option {
+	return func(c *config) {
+		if i := strings.IndexByte(url, '|'); i >= 0 {
+			url = url[:i]
+		}
+		c.profiles = append(c.profiles, url)
+	}
 }
 
 // WithPackage loads another FHIR package (.tgz) on top of the built-in definitions, for
@@ -190,8 +202,16 @@ func New(version Version, opts ...Option) (*Validator, error) {
 		}
 		sc.codeSystems, sc.searchParams = builtin.codeSystems, builtin.searchParams
 	}
+	for _, p := range cfg.profiles {
+		if sc.profile(p) == nil {
+			if _, base := sc.byURL[p]; !base {
+				return nil, fmt.Errorf("profile %s is not in the %s definitions or the packages loaded: load its package with --package", p, version)
+			}
+		}
+	}
 	v := &Validator{version: version, sc: sc, workers: cfg.workers, comments: cfg.comments}
-	v.pool.New = func() any { return &walker{sc: sc} }
+	profiles := cfg.profiles
+	v.pool.New = func() any { return &walker{sc: sc, extraProfiles: profiles} }
 	return v, nil
 }
 
@@ -275,6 +295,37 @@ func (v *Validator) ValidateResource(ctx context.Context, data []byte) []Issue {
 	return all
 }
 
+// ValidateResourceProfiles is ValidateResource with profiles applied to each top-level resource
+// besides those it declares and those the validator was built with (for example the profiles a
+// server's CapabilityStatement claims for the resource's type). Unknown profiles are reported
+// as issues of the resource, not as an error.
+func (v *Validator) ValidateResourceProfiles(ctx context.Context, data []byte, profiles []string) []Issue {
+	w := v.pool.Get().(*walker)
+	saved := w.extraProfiles
+	extra := append(append([]string(nil), saved...), profiles...)
+	for i, p := range extra {
+		if k := strings.IndexByte(p, '|'); k >= 0 {
+			extra[i] = p[:k]
+		}
+	}
+	w.extraProfiles = extra
+	defer func() {
+		w.extraProfiles = saved
+		v.pool.Put(w)
+	}()
+	var all []Issue
+	// A tree callback keeps the validation on this walker (the parallel NDJSON path would
+	// use walkers without the extra profiles).
+	_, err := v.streamWith(ctx, w, bytes.NewReader(data), func(r Result) error {
+		all = append(all, r.Issues...)
+		return nil
+	}, func(*tree) {})
+	if err != nil && len(all) == 0 {
+		all = append(all, Issue{Severity: SeverityFatal, Code: "exception", Check: CheckLimit, Message: err.Error()})
+	}
+	return all
+}
+
 // maxLineBytes bounds one NDJSON line.
 const maxLineBytes = jsontok.MaxTokenBytes
 
@@ -289,6 +340,10 @@ func (v *Validator) ValidateStream(ctx context.Context, r io.Reader, fn func(Res
 func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) error, onTree func(*tree)) (Summary, error) {
 	w := v.pool.Get().(*walker)
 	defer v.pool.Put(w)
+	return v.streamWith(ctx, w, r, fn, onTree)
+}
+
+func (v *Validator) streamWith(ctx context.Context, w *walker, r io.Reader, fn func(Result) error, onTree func(*tree)) (Summary, error) {
 	w.ctx = ctx
 	w.onTree = onTree
 	cr := &countingReader{r: r}

@@ -69,6 +69,9 @@ type walker struct {
 	pending  pendingEntry // the summary of the Bundle entry resource just read
 	par      *entryPool   // workers for the entries of a top-level Bundle (nil: validate here)
 	parStart func() *entryPool
+	// extraProfiles are the profiles given to the validator (--profile), applied to each
+	// top-level resource.
+	extraProfiles []string
 	// the top-level resource
 	resType, resID string
 }
@@ -275,7 +278,12 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 		}
 	}
 	if err == nil {
-		w.checkProfiles(start)
+		if len(w.profiles) > 0 || (parent < 0 && len(w.extraProfiles) > 0) || w.sc.globals[typeName] != nil {
+			w.checkResourceProfiles(nodeIdx, parent < 0)
+		}
+		if typeName == "QuestionnaireResponse" {
+			w.checkQuestionnaireResponse(nodeIdx)
+		}
 		if t.name == "SearchParameter" && nodeIdx >= 0 {
 			w.checkSearchParameter(nodeIdx)
 		}
@@ -486,6 +494,13 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 		switch t.name {
 		case "Extension":
 			w.checkExtension(start, cs, st)
+			if nodeIdx >= 0 {
+				w.checkExtensionDefinition(w.tree(), nodeIdx)
+			}
+		case "Identifier":
+			if nodeIdx >= 0 {
+				w.checkIdentifier(w.tree(), nodeIdx)
+			}
 		}
 	}
 	if e != nil && e.path == "Bundle.entry" {
@@ -936,26 +951,6 @@ func referenceType(ref string) (string, bool) {
 		return "", false
 	}
 	return typ, true
-}
-
-// checkProfiles reports the profiles a resource declares in meta.profile.
-func (w *walker) checkProfiles(start jsontok.Token) {
-	for _, p := range w.profiles {
-		url := p
-		if i := strings.IndexByte(url, '|'); i >= 0 {
-			url = url[:i]
-		}
-		if _, ok := w.sc.profiles[url]; ok {
-			w.report(SeverityInformation, CheckProfile, start.Line, start.Col, w.expr()+".meta.profile",
-				"declared profile %s is known; the resource was validated against the base definition of its type", url)
-			continue
-		}
-		if _, ok := w.sc.byURL[url]; ok {
-			continue // the base definition itself
-		}
-		w.report(SeverityInformation, CheckProfile, start.Line, start.Col, w.expr()+".meta.profile",
-			"declared profile %s is not known to this validator (load its package with --package)", url)
-	}
 }
 
 // allowedTargets lists the resource types a Reference element may point to; constrained is

@@ -161,6 +161,11 @@ func write(path string, d *model.Definitions) error {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	for _, s := range d.Structures {
+		if s.Problem != "" {
+			fmt.Printf("%s: %s\n", s.URL, s.Problem)
+		}
+	}
 	complete := 0
 	for _, vs := range d.ValueSets {
 		if vs.Complete {
