@@ -266,13 +266,13 @@ func TestLeagueErrors(t *testing.T) {
 
 func TestEntryFromResult(t *testing.T) {
 	cl := list(domain("a", item("A-01", 1)), domain("b", item("B-01", 1)))
-	res, err := Score(Input{Checklist: cl, OrgType: checklist.AcuteTrust, AsOf: asOf, Claims: []Claim{answered("A-01", 3, SelfAssessed)}})
+	res, err := Score(Input{Checklist: cl, OrgType: checklist.AcuteTrust, AsOf: asOf, Claims: []Claim{answered("A-01", 3, SelfAssessed), answered("B-01", 2, SelfAssessed)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := EntryFromResult("7A1", "Ysbyty Gwynedd, Bangor", "Wales", res)
 	want := LeagueEntry{ODS: "7A1", Name: "Ysbyty Gwynedd, Bangor", OrgType: checklist.AcuteTrust, Region: "Wales",
-		Percent: ptrF(75), Rating: Good, Domains: []DomainPercent{{ID: "a", Title: "Domain a", Percent: 75}}}
+		Percent: ptrF(62.5), Rating: Good, Domains: []DomainPercent{{ID: "a", Title: "Domain a", Percent: 75}, {ID: "b", Title: "Domain b", Percent: 50}}}
 	if !reflect.DeepEqual(e, want) {
 		t.Errorf("got  %+v\nwant %+v", e, want)
 	}
