@@ -239,7 +239,7 @@ func TestDomainAndOverallPercent(t *testing.T) {
 	)
 	res, err := Score(Input{Checklist: cl, OrgType: checklist.AcuteTrust, AsOf: asOf, Claims: []Claim{
 		answered("A-01", 4, InspectorVerified), // 100 × 1
-		answered("A-02", 2, SelfAssessed), // 50 × 3
+		answered("A-02", 2, SelfAssessed),      // 50 × 3
 		{ItemID: "A-03", Status: NotApplicable},
 		answered("B-01", 3, SelfAssessed),
 		{ItemID: "C-01", Status: NotApplicable},
