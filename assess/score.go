@@ -73,9 +73,46 @@ func ScoringInput(snap *evidence.Snapshot, c *checklist.Checklist) scoring.Input
 	for i, r := range snap.Results {
 		results[i] = r.Result
 	}
-	in.Probes = reports.ProbeOutcomes(results)
+	in.Probes = ProbeOutcomes(results)
 	return in
 }
+
+// ProbeOutcomes converts probe results to what scoring reads.
+func ProbeOutcomes(results []probes.Result) []scoring.ProbeOutcome {
+	out := make([]scoring.ProbeOutcome, 0, len(results))
+	for _, r := range results {
+		out = append(out, scoring.ProbeOutcome{ProbeID: r.ProbeID, Status: r.Status, Severity: r.Severity})
+	}
+	return out
+}
+
+// ProbeRows converts probe results to the report's probe rows.
+func ProbeRows(results []probes.Result) []reports.ProbeResult {
+	out := make([]reports.ProbeResult, 0, len(results))
+	for _, pr := range results {
+		out = append(out, reports.ProbeResult{
+			ProbeID: pr.ProbeID, Title: pr.Title, Pack: pr.Pack, Status: pr.Status, Severity: pr.Severity,
+			Expected: pr.Expected, Observed: pr.Observed, SpecRef: pr.SpecRef,
+			DurationMS: durationMS(pr.Duration), Exchanges: pr.Exchanges,
+		})
+	}
+	return out
+}
+
+// EvidenceRows converts recorded exchanges to the report's evidence digests.
+func EvidenceRows(exchanges []evidence.ExchangeSummary) []reports.Evidence {
+	out := make([]reports.Evidence, 0, len(exchanges))
+	for _, ex := range exchanges {
+		out = append(out, reports.Evidence{
+			ExchangeID: ex.ID, ProbeID: ex.ProbeID, Method: ex.Method, URL: ex.URL, StatusCode: ex.StatusCode,
+			SHA256: ex.ResponseSHA256, Size: ex.ResponseSize,
+			StartedAt: ex.StartedAt, DurationMS: durationMS(ex.Duration), Error: ex.Error,
+		})
+	}
+	return out
+}
+
+func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // ReportInput gathers what a report is built from.
 func ReportInput(s *Scored, generatedAt time.Time, generator string) reports.Input {
@@ -96,16 +133,12 @@ func ReportInput(s *Scored, generatedAt time.Time, generator string) reports.Inp
 		GeneratedAt:     generatedAt,
 		Generator:       generator,
 	}
-	for _, r := range snap.Results {
-		in.Probes = append(in.Probes, r.Result)
+	results := make([]probes.Result, len(snap.Results))
+	for i, r := range snap.Results {
+		results[i] = r.Result
 	}
-	for _, e := range snap.Exchanges {
-		in.Exchanges = append(in.Exchanges, probes.Exchange{
-			ID: e.ID, ProbeID: e.ProbeID, Method: e.Method, URL: e.URL, StatusCode: e.StatusCode,
-			ResponseSHA256: e.ResponseSHA256, ResponseSize: e.ResponseSize,
-			StartedAt: e.StartedAt, Duration: e.Duration, Err: e.Error,
-		})
-	}
+	in.Probes = ProbeRows(results)
+	in.Evidence = EvidenceRows(snap.Exchanges)
 	files := map[string]reports.AttachedFile{}
 	for _, f := range snap.Files {
 		files[f.ID] = reports.AttachedFile{Name: f.Name, Size: f.Size, SHA256: f.SHA256}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
-	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/observed"
 )
 
 // ErrNotFound is returned (wrapped) when an assessment, exchange or file does not exist.
@@ -142,7 +142,7 @@ type AssessmentSummary struct {
 // StoredResult is a probe result as recorded. Its Exchanges are evidence ids (EX-...).
 type StoredResult struct {
 	ID string `json:"id"`
-	probes.Result
+	observed.Result
 	RecordedAt time.Time `json:"recorded_at"`
 }
 
@@ -241,19 +241,19 @@ type ExchangeSummary struct {
 // StoredExchange is an HTTP exchange as recorded, with whatever body was kept.
 type StoredExchange struct {
 	ExchangeSummary
-	ProbeExchangeID   string           `json:"probe_exchange_id"`
-	RequestHeaders    http.Header      `json:"request_headers,omitempty"`
-	RequestBody       []byte           `json:"request_body,omitempty"`
-	RequestBodyMode   BodyMode         `json:"request_body_mode"`
-	RequestSHA256     string           `json:"request_sha256,omitempty"`
-	RequestSize       int64            `json:"request_size"`
-	ResponseHeaders   http.Header      `json:"response_headers,omitempty"`
-	ResponseBody      []byte           `json:"response_body,omitempty"`
-	ResponseBodyMode  BodyMode         `json:"response_body_mode"`
-	ResponseTruncated bool             `json:"response_truncated,omitempty"`
-	RemovedHeaders    []string         `json:"removed_headers,omitempty"`
-	TLS               *probes.TLSFacts `json:"tls,omitempty"`
-	RecordedAt        time.Time        `json:"recorded_at"`
+	ProbeExchangeID   string             `json:"probe_exchange_id"`
+	RequestHeaders    http.Header        `json:"request_headers,omitempty"`
+	RequestBody       []byte             `json:"request_body,omitempty"`
+	RequestBodyMode   BodyMode           `json:"request_body_mode"`
+	RequestSHA256     string             `json:"request_sha256,omitempty"`
+	RequestSize       int64              `json:"request_size"`
+	ResponseHeaders   http.Header        `json:"response_headers,omitempty"`
+	ResponseBody      []byte             `json:"response_body,omitempty"`
+	ResponseBodyMode  BodyMode           `json:"response_body_mode"`
+	ResponseTruncated bool               `json:"response_truncated,omitempty"`
+	RemovedHeaders    []string           `json:"removed_headers,omitempty"`
+	TLS               *observed.TLSFacts `json:"tls,omitempty"`
+	RecordedAt        time.Time          `json:"recorded_at"`
 }
 
 // FileInput is a file to attach as evidence.

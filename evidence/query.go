@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
-	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/observed"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // scanner is *sql.Row or *sql.Rows.
@@ -177,7 +178,7 @@ func results(ctx context.Context, q queryer, assessmentID int64) ([]StoredResult
 			return nil, fmt.Errorf("read probe results: %w", err)
 		}
 		r.ID = FormatID(KindResult, seq)
-		r.Status, r.Severity, r.Duration = probes.Status(status), probes.Severity(severity), time.Duration(duration)
+		r.Status, r.Severity, r.Duration = verdict.Status(status), verdict.Severity(severity), time.Duration(duration)
 		if err := json.Unmarshal([]byte(exchangeIDs), &r.Exchanges); err != nil {
 			return nil, fmt.Errorf("probe result %s: exchange_ids: %w", r.ID, err)
 		}
@@ -311,7 +312,7 @@ func (s *Store) Exchange(ctx context.Context, id string) (StoredExchange, error)
 		e.ResponseHeaders = nil
 	}
 	if tlsJSON != "" {
-		e.TLS = &probes.TLSFacts{}
+		e.TLS = &observed.TLSFacts{}
 		if err := json.Unmarshal([]byte(tlsJSON), e.TLS); err != nil {
 			return e, fmt.Errorf("exchange %s: tls: %w", id, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // honest builds an assessment of the built-in checklist in which the trust answers every item
@@ -20,7 +21,7 @@ type honest struct {
 	unprob map[string]Unprobed
 }
 
-func probeSeverity(id string) string {
+func probeSeverity(id string) verdict.Severity {
 	switch {
 	case slices.ContainsFunc(SeriousChecks(), func(c SeriousCheck) bool { return c.ProbeID == id }):
 		return sevCritical
@@ -48,7 +49,7 @@ func newHonest(t *testing.T, level int) *honest {
 	return h
 }
 
-func (h *honest) set(probe, status string) {
+func (h *honest) set(probe string, status verdict.Status) {
 	h.probes[probe] = ProbeOutcome{ProbeID: probe, Status: status, Severity: probeSeverity(probe)}
 }
 
@@ -298,11 +299,14 @@ func TestAdversarialAssessments(t *testing.T) {
 // higher; the share assessed never rises; and an assessment not rated for want of coverage
 // stays not rated.
 func TestRemovingEvidenceNeverRaisesARating(t *testing.T) {
-	pool := []struct{ id, sev string }{
+	pool := []struct {
+		id  string
+		sev verdict.Severity
+	}{
 		{"security.auth.required", sevCritical}, {"transport.https.enforced", sevCritical},
 		{"p.high", sevHigh}, {"p.medium", sevMedium}, {"p.low", sevLow}, {"p.info", sevInfo}, {"p.high2", sevHigh},
 	}
-	statuses := []string{probePass, probePass, probePass, probeFail, probeWarn, probeInfo, probeSkip, probeNA, probeError}
+	statuses := []verdict.Status{probePass, probePass, probePass, probeFail, probeWarn, probeInfo, probeSkip, probeNotApplicable, probeError}
 	types := []checklist.OrgType{checklist.AcuteTrust, checklist.GPPractice, checklist.ICB}
 	for seed := int64(1); seed <= 3000; seed++ {
 		rng := rand.New(rand.NewSource(seed))
@@ -376,7 +380,10 @@ func TestRemovingEvidenceNeverRaisesARating(t *testing.T) {
 
 // removeEvidence returns a copy of in with one piece of evidence of kind op removed, and what
 // was removed ("" when there was nothing of that kind).
-func removeEvidence(rng *rand.Rand, in Input, op int, pool []struct{ id, sev string }) (Input, string) {
+func removeEvidence(rng *rand.Rand, in Input, op int, pool []struct {
+	id  string
+	sev verdict.Severity
+}) (Input, string) {
 	out := in
 	out.Claims = slices.Clone(in.Claims)
 	out.Probes = slices.Clone(in.Probes)
@@ -429,7 +436,7 @@ func removeEvidence(rng *rand.Rand, in Input, op int, pool []struct{ id, sev str
 				st = probeSkip
 			}
 			out.Probes[i].Status = st
-			return out, "turning " + out.Probes[i].ProbeID + " into " + st
+			return out, "turning " + out.Probes[i].ProbeID + " into " + string(st)
 		}
 	case 6:
 		p := pool[rng.Intn(len(pool))]

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // LevelPercent is the score of an item at level 1–4: level/4 × 100 (see the package comment).
@@ -336,7 +337,7 @@ func limitations(items []ItemResult) []string {
 			continue
 		}
 		for _, pc := range ir.Probes {
-			if pc.Status != probeNoPoint {
+			if pc.Status != NotProbed {
 				continue
 			}
 			if _, ok := reasons[pc.Reason]; !ok {
@@ -357,7 +358,7 @@ func limitations(items []ItemResult) []string {
 		}
 		noPoint := false
 		for _, pc := range ir.Probes {
-			if pc.Status == probeNoPoint {
+			if pc.Status == NotProbed {
 				noPoint = true
 			}
 		}
@@ -433,25 +434,15 @@ func indexOutcomes(outs []ProbeOutcome) (map[string][]ProbeOutcome, error) {
 		if o.ProbeID == "" {
 			return nil, fmt.Errorf("%s: probe id is empty", where)
 		}
-		switch o.Status {
-		case probePass, probeFail, probeWarn, probeInfo, probeSkip, probeNA, probeError:
-		default:
+		if !o.Status.Valid() {
 			return nil, fmt.Errorf("%s: status %q is not one of pass, fail, warn, info, skip, not-applicable, error", where, o.Status)
 		}
-		if !validSeverity(o.Severity) {
+		if !o.Severity.Valid() {
 			return nil, fmt.Errorf("%s: severity %q is not one of critical, high, medium, low, info", where, o.Severity)
 		}
 		idx[o.ProbeID] = append(idx[o.ProbeID], o)
 	}
 	return idx, nil
-}
-
-func validSeverity(s string) bool {
-	switch s {
-	case sevCritical, sevHigh, sevMedium, sevLow, sevInfo:
-		return true
-	}
-	return false
 }
 
 func indexUnprobed(us []Unprobed) (map[string]Unprobed, error) {
@@ -463,7 +454,7 @@ func indexUnprobed(us []Unprobed) (map[string]Unprobed, error) {
 			return nil, fmt.Errorf("%s: probe id is empty", where)
 		case strings.TrimSpace(u.Reason) == "":
 			return nil, fmt.Errorf("%s: say why the probe was not pointed at the endpoint it needs", where)
-		case u.Severity != "" && !validSeverity(u.Severity):
+		case u.Severity != "" && !u.Severity.Valid():
 			return nil, fmt.Errorf("%s: severity %q is not one of critical, high, medium, low, info", where, u.Severity)
 		}
 		idx[u.ProbeID] = u
@@ -472,9 +463,7 @@ func indexUnprobed(us []Unprobed) (map[string]Unprobed, error) {
 }
 
 // judgement reports whether a probe status is a judgement (pass, fail or warn).
-func judgement(status string) bool {
-	return status == probePass || status == probeFail || status == probeWarn
-}
+func judgement(status verdict.Status) bool { return status.Judged() }
 
 // probeVerdict is what an item's linked probes say.
 type probeVerdict struct {
@@ -494,14 +483,14 @@ func judgeProbes(it *checklist.Item, outcomes map[string][]ProbeOutcome, unprobe
 	ran, errs := 0, 0
 	for _, id := range it.Probes {
 		if u, ok := unprobed[id]; ok {
-			v.checks = append(v.checks, ProbeCheck{ProbeID: id, Status: probeNoPoint, Severity: u.Severity, Reason: u.Reason})
+			v.checks = append(v.checks, ProbeCheck{ProbeID: id, Status: NotProbed, Severity: u.Severity, Reason: u.Reason})
 			v.reasons = append(v.reasons, fmt.Sprintf("probe %s was not probed (%s): not counted", id, u.Reason))
 			v.worstUntested = min(v.worstUntested, untestedCap(u.Severity))
 			continue
 		}
 		outs := outcomes[id]
 		if len(outs) == 0 {
-			v.checks = append(v.checks, ProbeCheck{ProbeID: id, Status: probeNotRun})
+			v.checks = append(v.checks, ProbeCheck{ProbeID: id, Status: NotRun})
 			v.reasons = append(v.reasons, fmt.Sprintf("probe %s was not run: not counted", id))
 			v.worstUntested = 1
 			continue
@@ -512,7 +501,7 @@ func judgeProbes(it *checklist.Item, outcomes map[string][]ProbeOutcome, unprobe
 			switch o.Status {
 			case probeInfo:
 				// Informational by design (a MAY): reported, neither a pass nor a fail.
-			case probeSkip, probeNA, probeError:
+			case probeSkip, probeNotApplicable, probeError:
 				if o.Status == probeError {
 					errs++
 				}
@@ -535,7 +524,7 @@ func judgeProbes(it *checklist.Item, outcomes map[string][]ProbeOutcome, unprobe
 
 // untestedCap is the level a probe that gave no judgement would have capped its item at had it
 // failed; 1 when its severity is unknown.
-func untestedCap(severity string) int {
+func untestedCap(severity verdict.Severity) int {
 	if severity == "" {
 		return 1
 	}
@@ -543,7 +532,7 @@ func untestedCap(severity string) int {
 }
 
 // capFor is the highest level an item can be verified at after one failed or warned probe.
-func capFor(status, severity string) int {
+func capFor(status verdict.Status, severity verdict.Severity) int {
 	if status == probeWarn {
 		return 3
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Status is where an item stands. Only Answered items are scored.
@@ -59,13 +60,13 @@ type Claim struct {
 	Documents int `json:"documents,omitempty" jsonschema:"minimum=0"`
 }
 
-// ProbeOutcome is what scoring needs of one probe result. Status is one of the verdict
-// vocabulary (pass, fail, warn, info, skip, not-applicable, error); only pass, fail and warn
-// are judgements. Severity is critical, high, medium, low or info.
+// ProbeOutcome is what scoring needs of one probe result, in the verdict vocabulary. Only pass,
+// fail and warn are judgements; info, skip, not-applicable and error are never counted as a
+// pass or a fail.
 type ProbeOutcome struct {
-	ProbeID  string `json:"probe_id"`
-	Status   string `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=info,enum=skip,enum=not-applicable,enum=error"`
-	Severity string `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=info"`
+	ProbeID  string           `json:"probe_id"`
+	Status   verdict.Status   `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=info,enum=skip,enum=not-applicable,enum=error"`
+	Severity verdict.Severity `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=info"`
 	// EvidenceID is the evidence row of the result (PR-…), cited by serious findings.
 	EvidenceID string `json:"evidence_id,omitempty"`
 }
@@ -76,28 +77,34 @@ type ProbeOutcome struct {
 type Unprobed struct {
 	ProbeID string `json:"probe_id"`
 	// Severity is the probe's declared severity: what a failure would have weighed.
-	Severity string `json:"severity,omitempty"`
-	Reason   string `json:"reason"`
+	Severity verdict.Severity `json:"severity,omitempty"`
+	Reason   string           `json:"reason"`
 }
 
 // Probe statuses and severities, in the verdict vocabulary.
 const (
-	probePass    = "pass"
-	probeFail    = "fail"
-	probeWarn    = "warn"
-	probeInfo    = "info"
-	probeSkip    = "skip"
-	probeNA      = "not-applicable"
-	probeError   = "error"
-	probeNotRun  = "not-run"
-	probeNoPoint = "not-probed"
+	probePass          = verdict.Pass
+	probeFail          = verdict.Fail
+	probeWarn          = verdict.Warn
+	probeInfo          = verdict.Info
+	probeSkip          = verdict.Skip
+	probeNotApplicable = verdict.NotApplicable
+	probeError         = verdict.Error
 
-	sevCritical = "critical"
-	sevHigh     = "high"
-	sevMedium   = "medium"
-	sevLow      = "low"
-	sevInfo     = "info"
+	sevCritical = verdict.Critical
+	sevHigh     = verdict.High
+	sevMedium   = verdict.Medium
+	sevLow      = verdict.Low
+	sevInfo     = verdict.Informational
 )
+
+// NotRun is a ProbeCheck's status when a linked probe has no result in the run. It is not a
+// verdict: the probe was never asked.
+const NotRun verdict.Status = "not-run"
+
+// NotProbed is a ProbeCheck's status when the assessment did not point the probe at the
+// endpoint it needs (Input.Unprobed). It is not a verdict either.
+const NotProbed verdict.Status = "not-probed"
 
 // Input is everything one assessment is scored from.
 type Input struct {
@@ -287,9 +294,9 @@ func (s EvidenceStrength) Label() string {
 
 // ProbeCheck is one linked probe's outcome as it bore on an item.
 type ProbeCheck struct {
-	ProbeID  string `json:"probe_id"`
-	Status   string `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=info,enum=skip,enum=not-applicable,enum=error,enum=not-run,enum=not-probed"`
-	Severity string `json:"severity,omitempty"`
+	ProbeID  string           `json:"probe_id"`
+	Status   verdict.Status   `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=info,enum=skip,enum=not-applicable,enum=error,enum=not-run,enum=not-probed"`
+	Severity verdict.Severity `json:"severity,omitempty"`
 	// Counted is true only for pass, fail and warn: nothing else counts as a pass or a fail.
 	Counted bool `json:"counted"`
 	// Reason says why an uncounted probe gave no judgement, when known (not-probed).

@@ -22,6 +22,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/sandbox"
 	gpcsandbox "github.com/nhs-jigsaw/jigsaw/sandbox/gpconnect"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // demoOrg is one sandbox organisation the demo assesses: the profile it serves, the example
@@ -53,17 +54,17 @@ type demoOptions struct {
 
 // demoOrgResult is one line of the demo's summary.
 type demoOrgResult struct {
-	Profile       string         `json:"profile"`
-	ODS           string         `json:"ods"`
-	Name          string         `json:"name"`
-	Assessment    string         `json:"assessment"`
-	Status        string         `json:"status"`
-	Percent       *float64       `json:"percent,omitempty"`
-	Rating        scoring.Rating `json:"rating"`
-	WarningNotice bool           `json:"warning_notice"`
-	Probes        map[string]int `json:"probes"`
-	Rank          int            `json:"rank"`
-	Files         []string       `json:"files"`
+	Profile       string                 `json:"profile"`
+	ODS           string                 `json:"ods"`
+	Name          string                 `json:"name"`
+	Assessment    string                 `json:"assessment"`
+	Status        string                 `json:"status"`
+	Percent       *float64               `json:"percent,omitempty"`
+	Rating        scoring.Rating         `json:"rating"`
+	WarningNotice bool                   `json:"warning_notice"`
+	Probes        map[verdict.Status]int `json:"probes"`
+	Rank          int                    `json:"rank"`
+	Files         []string               `json:"files"`
 }
 
 type demoOutput struct {
@@ -244,9 +245,9 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 		fmt.Fprintf(opts.IO.ErrOut, "Assessed %s (%s) in %.1fs: %s, %s\n", org.Name, org.ODSCode, time.Since(started).Seconds(),
 			percentText(scored.Result.Percent), ratingLabel(scored.Result.Rating))
 	}
-	counts := map[string]int{}
+	counts := map[verdict.Status]int{}
 	for st, n := range outcome.Counts {
-		counts[string(st)] = n
+		counts[st] = n
 	}
 	res := demoOrgResult{
 		Profile: string(d.Profile), ODS: org.ODSCode, Name: org.Name, Assessment: outcome.Assessment.Ref,
@@ -269,8 +270,8 @@ func printDemo(w io.Writer, format string, out demoOutput) error {
 	fmt.Fprintln(tw, "RANK\tODS\tORGANISATION\tSCORE\tRATING\tWARNING NOTICE\tPROBES (pass/warn/fail/skip/error)\tSTATUS")
 	for _, o := range out.Organisations {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d/%d/%d/%d/%d\t%s\n", o.Rank, o.ODS, o.Name, percentText(o.Percent),
-			ratingLabel(o.Rating), yesNo(o.WarningNotice), o.Probes["pass"], o.Probes["warn"], o.Probes["fail"],
-			o.Probes["skip"], o.Probes["error"], o.Status)
+			ratingLabel(o.Rating), yesNo(o.WarningNotice), o.Probes[verdict.Pass], o.Probes[verdict.Warn], o.Probes[verdict.Fail],
+			o.Probes[verdict.Skip], o.Probes[verdict.Error], o.Status)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
