@@ -17,7 +17,9 @@ import (
 type Scored struct {
 	Snapshot  *evidence.Snapshot
 	Checklist *checklist.Checklist
-	Result    scoring.Result
+	// Scope is the inspector's declared scope; nil for assessments recorded without one.
+	Scope  *Scope
+	Result scoring.Result
 }
 
 // ChecklistFinder finds the checklist an assessment recorded, by id@version.
@@ -39,16 +41,21 @@ func Score(ctx context.Context, store *evidence.Store, assessmentID int64, find 
 		return nil, fmt.Errorf("assessment %s used checklist %s with sha256 %s, but the one found (%s) has sha256 %s: pass the original file with --checklist",
 			a.Ref, a.ChecklistRef(), a.ChecklistSHA256, c.Source, c.SHA256)
 	}
-	res, err := scoring.Score(ScoringInput(snap, c))
+	scope, err := LoadScope(ctx, store, snap)
+	if err != nil {
+		return nil, err
+	}
+	res, err := scoring.Score(ScoringInput(snap, c, scope))
 	if err != nil {
 		return nil, fmt.Errorf("score assessment %s: %w", a.Ref, err)
 	}
-	return &Scored{Snapshot: snap, Checklist: c, Result: res}, nil
+	return &Scored{Snapshot: snap, Checklist: c, Scope: scope, Result: res}, nil
 }
 
 // ScoringInput turns recorded evidence into what scoring reads. Scores are computed as of the
-// end of the assessment, so re-scoring later gives the same answer.
-func ScoringInput(snap *evidence.Snapshot, c *checklist.Checklist) scoring.Input {
+// end of the assessment, so re-scoring later gives the same answer. Results of a pack the scope
+// says had no endpoint are passed as not probed, not as outcomes.
+func ScoringInput(snap *evidence.Snapshot, c *checklist.Checklist, scope *Scope) scoring.Input {
 	a := snap.Assessment
 	asOf := a.FinishedAt
 	if asOf.IsZero() {
@@ -61,6 +68,7 @@ func ScoringInput(snap *evidence.Snapshot, c *checklist.Checklist) scoring.Input
 			Status:     scoring.Status(att.Status),
 			Level:      att.Level,
 			Provenance: scoring.Provenance(att.Provenance),
+			Documents:  len(att.EvidenceRefs),
 		}
 		if att.Status == evidence.Waived {
 			// Stored expiry is the last day the waiver applies; scoring wants the first day it
@@ -69,11 +77,16 @@ func ScoringInput(snap *evidence.Snapshot, c *checklist.Checklist) scoring.Input
 		}
 		in.Claims = append(in.Claims, cl)
 	}
-	results := make([]probes.Result, len(snap.Results))
-	for i, r := range snap.Results {
-		results[i] = r.Result
+	in.Unprobed = scope.Unprobed(snap.Results)
+	unprobed := map[string]bool{}
+	for _, u := range in.Unprobed {
+		unprobed[u.ProbeID] = true
 	}
-	in.Probes = ProbeOutcomes(results)
+	for _, r := range snap.Results {
+		if !unprobed[r.ProbeID] {
+			in.Probes = append(in.Probes, scoring.ProbeOutcome{ProbeID: r.ProbeID, Status: r.Status, Severity: r.Severity, EvidenceID: r.ID})
+		}
+	}
 	return in
 }
 

@@ -1,6 +1,8 @@
 package scoring
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
@@ -356,3 +358,30 @@ func (r Rating) valid() bool { return r.rank() > 0 || r == NotRated }
 
 // Rank orders ratings for comparison: Outstanding 4 … Inadequate 1; not-rated and unknown 0.
 func (r Rating) Rank() int { return r.rank() }
+
+// Reasons says, in words, why the assessment is incomplete (nil when complete). Every output
+// that says "incomplete" gives these reasons.
+func (c Completeness) Reasons() []string {
+	if !c.Incomplete {
+		return nil
+	}
+	var out []string
+	if c.Applicable == 0 {
+		out = append(out, "no item applies to this organisation")
+	}
+	if len(c.Missing) > 0 {
+		out = append(out, fmt.Sprintf("%d applicable %s not assessed: %s", len(c.Missing), noun(len(c.Missing), "item", "items"), strings.Join(c.Missing, ", ")))
+	}
+	if len(c.Untested) > 0 {
+		out = append(out, fmt.Sprintf("%d linked %s gave no result on the endpoint %s: %s", len(c.Untested),
+			noun(len(c.Untested), "probe", "probes"), noun(len(c.Untested), "it needs", "they need"), strings.Join(c.Untested, ", ")))
+	}
+	return out
+}
+
+func noun(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
