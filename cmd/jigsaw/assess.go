@@ -51,20 +51,20 @@ type assessOutput struct {
 	// Status is "complete" or "incomplete" (docs/scoring.md).
 	Status string `json:"status"`
 	// Percent is the overall figure; Provisional when the assessment is not rated.
-	Percent         *float64            `json:"percent,omitempty"`
-	Provisional     bool                `json:"provisional"`
-	NotRatedReasons []string            `json:"not_rated_reasons,omitempty"`
-	Limitations     []string            `json:"limitations,omitempty"`
-	Inspector       string              `json:"inspector,omitempty"`
-	Role            string              `json:"role,omitempty"`
-	Assessment      evidence.Assessment `json:"assessment"`
-	Database   string                 `json:"database"`
-	Ran        int                    `json:"probes_run"`
-	Resumed    int                    `json:"probes_already_recorded"`
-	Probes     map[probes.Status]int  `json:"probe_counts"`
-	Imported   *evidence.ImportResult `json:"answers_imported,omitempty"`
-	Incomplete []string               `json:"incomplete,omitempty"`
-	Score      scoring.Result         `json:"score"`
+	Percent         *float64               `json:"percent,omitempty"`
+	Provisional     bool                   `json:"provisional"`
+	NotRatedReasons []string               `json:"not_rated_reasons,omitempty"`
+	Limitations     []string               `json:"limitations,omitempty"`
+	Inspector       string                 `json:"inspector,omitempty"`
+	Role            string                 `json:"role,omitempty"`
+	Assessment      evidence.Assessment    `json:"assessment"`
+	Database        string                 `json:"database"`
+	Ran             int                    `json:"probes_run"`
+	Resumed         int                    `json:"probes_already_recorded"`
+	Probes          map[probes.Status]int  `json:"probe_counts"`
+	Imported        *evidence.ImportResult `json:"answers_imported,omitempty"`
+	Incomplete      []string               `json:"incomplete,omitempty"`
+	Score           scoring.Result         `json:"score"`
 }
 
 func newAssessCmd(streams IO) *cobra.Command {
