@@ -270,6 +270,30 @@ func TestAdversarialAssessments(t *testing.T) {
 		}
 	})
 
+	t.Run("waiving an item never beats answering it at 1; a waived mandatory item caps the rating", func(t *testing.T) {
+		answeredAt1 := newHonest(t, 4)
+		answeredAt1.claims["API-04"] = Claim{ItemID: "API-04", Status: Answered, Level: 1, Documents: 1}
+		waived := newHonest(t, 4)
+		waived.claims["API-04"] = Claim{ItemID: "API-04", Status: Waived, Waiver: &Waiver{Reason: "plan agreed", Expires: asOf.Add(90 * day)}}
+		a, w := answeredAt1.score(t), waived.score(t)
+		if *w.Percent > *a.Percent || w.Rating.Rank() > a.Rating.Rank() {
+			t.Errorf("waived %v %s beats answered at 1 %v %s", *w.Percent, w.Rating, *a.Percent, a.Rating)
+		}
+		var mand string
+		for _, d := range waived.cl.Domains {
+			for _, it := range d.Items {
+				if mand == "" && it.MandatoryForType(checklist.AcuteTrust) && len(it.Probes) == 0 {
+					mand = it.ID
+				}
+			}
+		}
+		m := newHonest(t, 4)
+		m.claims[mand] = Claim{ItemID: mand, Status: Waived, Waiver: &Waiver{Reason: "plan agreed", Expires: asOf.Add(90 * day)}}
+		if r := m.score(t); r.Rating != RequiresImprovement || !strings.Contains(strings.Join(r.Limiters, "; "), "mandatory item "+mand+" waived") {
+			t.Errorf("waived mandatory %s: %s (%q)", mand, r.Rating, r.Limiters)
+		}
+	})
+
 	t.Run("a missing mandatory item is Not rated and counts at level 1", func(t *testing.T) {
 		h := newHonest(t, 3)
 		var id string

@@ -31,8 +31,8 @@
 // # Scores
 //
 // An item at level L scores L/4 × 100 %, the CQC single assessment framework's own method. A
-// domain's percentage is the weight-weighted mean of its applicable, unwaived items (not
-// assessed ones at level 1); the overall percentage is the plain mean of the domains. Items
+// domain's percentage is the weight-weighted mean of its applicable items (not assessed and
+// waived ones at level 1); the overall percentage is the plain mean of the domains. Items
 // tagged with an interoperability layer are scored per layer the same way.
 //
 // # Domain maturity level (1–5, gated)
@@ -47,15 +47,15 @@
 // # Rating
 //
 // The overall percentage is rounded and banded: 88 % and over Outstanding, 63–87 % Good,
-// 39–62 % Requires improvement, 38 % and under Inadequate. Limiters: a mandatory or critical
-// item at level 1 caps the rating at Requires improvement; a serious finding (a failed probe on
+// 39–62 % Requires improvement, 38 % and under Inadequate. Limiters: a mandatory item at level 1
+// or waived, or a critical item at level 1, caps the rating at Requires improvement; a serious finding (a failed probe on
 // the documented list, SeriousChecks) makes it Inadequate and flags the assessment for Warning
 // Notice consideration (section 29A for NHS trusts, 29 for other registered providers). Nothing
 // else flags a notice.
 //
 // The outcome is Not rated — the percentage shown as provisional — when fewer than
 // CompletenessThreshold (90 %) of applicable items were assessed, when a mandatory item was not
-// assessed or was waived, or when the rating would differ at the worst the missing evidence
+// assessed, or when the rating would differ at the worst the missing evidence
 // allows (untested items at the level their probes' failure would give, unanswered items at 1,
 // untested serious checks as failed). So removing evidence never raises a rating.
 //

@@ -116,8 +116,8 @@ func Score(in Input) (Result, error) {
 	res.Limitations = limitations(res.Items)
 	res.WarningNotice = warningNotice(in)
 
-	// The figure counts every applicable item that is not waived: scored items at their final
-	// level, the rest at NotAssessedLevel.
+	// The figure counts every applicable item: scored items at their final level, the rest
+	// (not assessed, waived) at NotAssessedLevel.
 	final := func(ir ItemResult) int { return ir.Final }
 	floor := func(ir ItemResult) int { return ir.Floor }
 	res.BandRating, res.ProvisionalRating, res.Limiters = NotRated, NotRated, nil
@@ -170,10 +170,12 @@ func figureLevel(ir ItemResult, level func(ItemResult) int) (int, bool) {
 	switch ir.Status {
 	case Answered:
 		return level(ir), true
-	case NotReviewed, Errored:
+	case NotReviewed, Errored, Waived:
+		// A waiver records that the item is not met yet, with a plan: it counts as not
+		// achieved, so waiving an item never scores better than answering it at 1.
 		return NotAssessedLevel, true
 	}
-	return 0, false // not applicable, waived
+	return 0, false // not applicable
 }
 
 // limit applies the limiters to a band: a mandatory or critical item at level 1 caps the rating
@@ -182,8 +184,11 @@ func figureLevel(ir ItemResult, level func(ItemResult) int) (int, bool) {
 func limit(band Rating, items []ItemResult, level func(ItemResult) int, flagged bool, untestedSerious []string) (Rating, []string) {
 	r := band
 	var why []string
-	var mandatory, critical []string
+	var mandatory, critical, waived []string
 	for _, ir := range items {
+		if ir.Status == Waived && ir.Mandatory {
+			waived = append(waived, ir.ItemID)
+		}
 		if ir.Status != Answered || level(ir) != 1 {
 			continue
 		}
@@ -195,6 +200,10 @@ func limit(band Rating, items []ItemResult, level func(ItemResult) int, flagged 
 	}
 	if len(mandatory) > 0 && r.rank() > RequiresImprovement.rank() {
 		why = append(why, fmt.Sprintf("mandatory %s at level 1: rating capped at Requires improvement", plural("item", mandatory)))
+		r = RequiresImprovement
+	}
+	if len(waived) > 0 && r.rank() > RequiresImprovement.rank() {
+		why = append(why, fmt.Sprintf("mandatory %s waived (not met yet): rating capped at Requires improvement", plural("item", waived)))
 		r = RequiresImprovement
 	}
 	if len(critical) > 0 && r.rank() > RequiresImprovement.rank() {
@@ -227,9 +236,6 @@ func notRatedReasons(res Result, in Input, outcomes map[string][]ProbeOutcome, u
 	}
 	if len(c.MissingMandatory) > 0 {
 		why = append(why, fmt.Sprintf("mandatory %s not assessed", plural("item", c.MissingMandatory)))
-	}
-	if len(c.WaivedMandatory) > 0 {
-		why = append(why, fmt.Sprintf("mandatory %s waived", plural("item", c.WaivedMandatory)))
 	}
 	if len(why) > 0 {
 		return why

@@ -413,7 +413,7 @@ func TestRatingLimiters(t *testing.T) {
 			Outstanding, Outstanding, Outstanding, "", false, "", ""},
 		{"waiving the item does not hide a serious finding", checklist.AcuteTrust,
 			allFour(waived), []ProbeOutcome{fail("security.auth.required", "critical"), pass("transport.hsts", "low")},
-			Outstanding, Inadequate, NotRated, "serious finding", true, "29A", "patient data served without authentication"},
+			Good, Inadequate, NotRated, "serious finding", true, "29A", "patient data served without authentication"},
 		{"a serious-finding check that errored leaves it not rated", checklist.AcuteTrust,
 			allFour(), []ProbeOutcome{outcome("security.auth.required", "error", "critical"), pass("transport.hsts", "low")},
 			Outstanding, Outstanding, NotRated, "", false, "", ""},

@@ -201,8 +201,8 @@ type Completeness struct {
 	// Missing are the applicable items neither scored nor waived.
 	Missing          []string `json:"missing,omitempty"`
 	MissingMandatory []string `json:"missing_mandatory,omitempty"`
-	// WaivedMandatory are mandatory items waived: a waiver defers an item, it does not let a
-	// mandatory one be rated without.
+	// WaivedMandatory are mandatory items waived: they count as not achieved and cap the
+	// rating at Requires improvement.
 	WaivedMandatory []string `json:"waived_mandatory,omitempty"`
 	// Unverified are scored items whose level rests on a claim the probes could not test.
 	Unverified []string `json:"unverified,omitempty"`
