@@ -171,8 +171,8 @@ func TestAdversarialAssessments(t *testing.T) {
 		hidden := newHonest(t, 3)
 		hidden.hideGPConnect()
 		rHidden := hidden.score(t)
-		if rHidden.Rating.Rank() > rWith.Rating.Rank() {
-			t.Errorf("hidden %s > with %s", rHidden.Rating, rWith.Rating)
+		if rHidden.Rating.Rank() > rWith.Rating.Rank() || *rHidden.Percent > *rWith.Percent {
+			t.Errorf("hidden %s %.2f > with %s %.2f", rHidden.Rating, *rHidden.Percent, rWith.Rating, *rWith.Percent)
 		}
 		nat := itemResult(t, rHidden, "NAT-03")
 		if !nat.Unverified || nat.Final > UnverifiedCap || nat.Evidence != AttestedByTrust {
@@ -391,6 +391,9 @@ func TestRemovingEvidenceNeverRaisesARating(t *testing.T) {
 			}
 			if full.Rating != NotRated && got.Rating != NotRated && got.Rating.Rank() > full.Rating.Rank() {
 				t.Errorf("seed %d: %s raised %s to %s\nfull limiters %q\nreduced limiters %q", seed, what, full.Rating, got.Rating, full.Limiters, got.Limiters)
+			}
+			if op == 6 && full.Percent != nil && got.Percent != nil && *got.Percent > *full.Percent+1e-9 {
+				t.Errorf("seed %d: %s raised the figure %.2f to %.2f", seed, what, *full.Percent, *got.Percent)
 			}
 			if got.Completeness.Share > full.Completeness.Share {
 				t.Errorf("seed %d: %s raised the share assessed %.2f to %.2f", seed, what, full.Completeness.Share, got.Completeness.Share)

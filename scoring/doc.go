@@ -22,6 +22,7 @@
 //	                                     medium/low fail 2, warn or info fail 3; over-claimed
 //	probes judged, every one passes    → the claim stands (level 4 included); never over-claimed
 //	probes linked, none judged         → unverified, counted at most at UnverifiedCap (2)
+//	a linked probe not probed          → unverified; at most what its failure would give
 //	self-reported claim                → counted at most at SelfReportedCap (3)
 //	no answer, probes judged           → scored from the probes alone (at most 3)
 //	applicable, nothing assessed       → counts at NotAssessedLevel (1) in every figure

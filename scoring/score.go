@@ -481,17 +481,21 @@ type probeVerdict struct {
 	// worstUntested is the lowest level a probe that gave no judgement could have capped the
 	// item at, had it failed: 4 when every linked probe judged.
 	worstUntested int
+	// worstUnprobed is the same for the probes not pointed at their endpoint only: the level
+	// the item counts at most, since a missing endpoint is a gap in the evidence, not a pass.
+	worstUnprobed int
 	reasons       []string
 }
 
 func judgeProbes(it *checklist.Item, outcomes map[string][]ProbeOutcome, unprobed map[string]Unprobed) probeVerdict {
-	v := probeVerdict{allPass: true, cap: 3, worstUntested: 4}
+	v := probeVerdict{allPass: true, cap: 3, worstUntested: 4, worstUnprobed: 4}
 	ran, errs := 0, 0
 	for _, id := range it.Probes {
 		if u, ok := unprobed[id]; ok {
 			v.checks = append(v.checks, ProbeCheck{ProbeID: id, Status: NotProbed, Severity: u.Severity, Reason: u.Reason})
 			v.reasons = append(v.reasons, fmt.Sprintf("probe %s was not probed (%s): not counted", id, u.Reason))
 			v.worstUntested = min(v.worstUntested, untestedCap(u.Severity))
+			v.worstUnprobed = min(v.worstUnprobed, untestedCap(u.Severity))
 			continue
 		}
 		outs := outcomes[id]
@@ -617,7 +621,7 @@ func scoreItem(it *checklist.Item, claim *Claim, outcomes map[string][]ProbeOutc
 		}
 		ir.Status = Answered
 		ir.Verified = pv.cap
-		ir.Final = ir.Verified
+		ir.Final = min(ir.Verified, pv.worstUnprobed)
 		ir.Provenance = ProbeVerified
 		ir.Evidence = VerifiedByProbe
 		// Probes test the technical part of an item; with no answer for the rest, the
@@ -650,7 +654,7 @@ func scoreItem(it *checklist.Item, claim *Claim, outcomes map[string][]ProbeOutc
 		} else {
 			ir.Verified = pv.cap
 		}
-		ir.Final = min(ir.Claimed, ir.Verified, claimCap)
+		ir.Final = min(ir.Claimed, ir.Verified, claimCap, pv.worstUnprobed)
 		gap := ir.Claimed - ir.Verified
 		ir.Gap = &gap
 		ir.OverClaimed = gap > 0
@@ -667,7 +671,7 @@ func scoreItem(it *checklist.Item, claim *Claim, outcomes map[string][]ProbeOutc
 		capNote()
 		ir.Floor = min(ir.Final, pv.worstUntested)
 	case linked:
-		ir.Final = min(ir.Claimed, UnverifiedCap, claimCap)
+		ir.Final = min(ir.Claimed, UnverifiedCap, claimCap, pv.worstUnprobed)
 		ir.Provenance = ir.ClaimProvenance
 		ir.Evidence = strength
 		ir.Unverified = true
@@ -680,6 +684,9 @@ func scoreItem(it *checklist.Item, claim *Claim, outcomes map[string][]ProbeOutc
 		ir.Floor = ir.Final
 		ir.Reasons = append(ir.Reasons, fmt.Sprintf("claimed %d (%s)", ir.Claimed, ir.ClaimProvenance))
 		capNote()
+	}
+	if pv.worstUnprobed < 4 && ir.Final == pv.worstUnprobed {
+		ir.Reasons = append(ir.Reasons, fmt.Sprintf("a linked probe was not pointed at the endpoint it needs: the item counts at most at %d, as if that probe had failed", pv.worstUnprobed))
 	}
 	ir.Reasons = append(ir.Reasons, pv.reasons...)
 	p := LevelPercent(ir.Final)
