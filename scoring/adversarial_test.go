@@ -318,8 +318,9 @@ func TestAdversarialAssessments(t *testing.T) {
 
 // TestRemovingEvidenceNeverRaisesARating generates random assessments and removes one piece of
 // evidence at a time: dropping an answer, an inspector's observation or the documents cited,
-// dropping a probe's results, turning a result into "could not test" or "skipped", or not
-// pointing a probe at its endpoint. Whenever both outcomes are rated, the reduced one is never
+// dropping a probe's results, turning results into "could not test", not pointing a probe at
+// its endpoint, or lowering a claim. (A skip or not-applicable is the probe's finding that its
+// test does not apply to what the server serves: a different server, not less evidence.) Whenever both outcomes are rated, the reduced one is never
 // higher; the share assessed never rises; and an assessment not rated for want of coverage
 // stays not rated.
 func TestRemovingEvidenceNeverRaisesARating(t *testing.T) {
@@ -456,14 +457,20 @@ func removeEvidence(rng *rand.Rand, in Input, op int, pool []struct {
 			out.Probes = slices.Delete(out.Probes, i, i+1)
 			return out, what
 		}
-	case 4, 5:
+	case 4:
 		if i := pickProbe(); i >= 0 {
-			st := probeError
-			if op == 5 {
-				st = probeSkip
+			out.Probes[i].Status = probeError
+			return out, "turning a result of " + out.Probes[i].ProbeID + " into could-not-test"
+		}
+	case 5:
+		if i := pickProbe(); i >= 0 {
+			id := out.Probes[i].ProbeID
+			for j := range out.Probes {
+				if out.Probes[j].ProbeID == id {
+					out.Probes[j].Status = probeError
+				}
 			}
-			out.Probes[i].Status = st
-			return out, "turning " + out.Probes[i].ProbeID + " into " + string(st)
+			return out, "turning every result of " + id + " into could-not-test"
 		}
 	case 6:
 		p := pool[rng.Intn(len(pool))]

@@ -478,8 +478,8 @@ type probeVerdict struct {
 	allPass  bool // every decisive outcome passed
 	allError bool // something ran and every outcome was an error
 	cap      int  // verified level when not allPass: 1, 2 or 3
-	// worstUntested is the lowest level a probe that gave no judgement could have capped the
-	// item at, had it failed: 4 when every linked probe judged.
+	// worstUntested is the lowest level a probe whose evidence is missing (could not test, not
+	// run, not probed) could have capped the item at, had it failed: 4 when none is missing.
 	worstUntested int
 	// worstUnprobed is the same for the probes not pointed at their endpoint only: the level
 	// the item counts at most, since a missing endpoint is a gap in the evidence, not a pass.
@@ -513,9 +513,12 @@ func judgeProbes(it *checklist.Item, outcomes map[string][]ProbeOutcome, unprobe
 				// Informational by design (a MAY): reported, neither a pass nor a fail.
 			case probeSkip, probeNotApplicable, probeError:
 				if o.Status == probeError {
+					// Could not test: evidence missing, so the worst it could have shown
+					// stays possible. A skip or not-applicable is the probe's own finding
+					// that its test does not apply here, not missing evidence.
 					errs++
+					v.worstUntested = min(v.worstUntested, untestedCap(o.Severity))
 				}
-				v.worstUntested = min(v.worstUntested, untestedCap(o.Severity))
 				v.reasons = append(v.reasons, fmt.Sprintf("probe %s: %s, not counted", id, o.Status))
 			case probePass:
 				c.Counted, v.decisive = true, true
