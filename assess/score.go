@@ -33,13 +33,9 @@ func Score(ctx context.Context, store *evidence.Store, assessmentID int64, find 
 		return nil, err
 	}
 	a := snap.Assessment
-	c, err := find(a.ChecklistRef())
+	c, err := FindChecklist(a, find)
 	if err != nil {
-		return nil, fmt.Errorf("assessment %s used checklist %s: %w", a.Ref, a.ChecklistRef(), err)
-	}
-	if c.SHA256 != a.ChecklistSHA256 {
-		return nil, fmt.Errorf("assessment %s used checklist %s with sha256 %s, but the one found (%s) has sha256 %s: pass the original file with --checklist",
-			a.Ref, a.ChecklistRef(), a.ChecklistSHA256, c.Source, c.SHA256)
+		return nil, err
 	}
 	scope, err := LoadScope(ctx, store, snap)
 	if err != nil {
@@ -50,6 +46,21 @@ func Score(ctx context.Context, store *evidence.Store, assessmentID int64, find 
 		return nil, fmt.Errorf("score assessment %s: %w", a.Ref, err)
 	}
 	return &Scored{Snapshot: snap, Checklist: c, Scope: scope, Result: res}, nil
+}
+
+// FindChecklist finds the exact checklist text an assessment used: same id, version and
+// SHA-256. Scoring or checking answers against a different text would misstate results.
+func FindChecklist(a evidence.Assessment, find ChecklistFinder) (*checklist.Checklist, error) {
+	want := a.Checklist()
+	c, err := find(want.String())
+	if err != nil {
+		return nil, fmt.Errorf("assessment %s used checklist %s: %w", a.Ref, want, err)
+	}
+	if got := c.Reference(); got != want {
+		return nil, fmt.Errorf("assessment %s used checklist %s with sha256 %s, but the one found (%s, %s) has sha256 %s: pass the original file with --checklist",
+			a.Ref, want, want.SHA256, c.Source, got, got.SHA256)
+	}
+	return c, nil
 }
 
 // ScoringInput turns recorded evidence into what scoring reads. Scores are computed as of the

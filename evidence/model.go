@@ -128,7 +128,12 @@ type Assessment struct {
 }
 
 // ChecklistRef is the id@version of the checklist the assessment ran.
-func (a Assessment) ChecklistRef() string { return a.ChecklistID + "@" + a.ChecklistVersion }
+func (a Assessment) ChecklistRef() string { return a.Checklist().String() }
+
+// Checklist names the exact checklist text the assessment used.
+func (a Assessment) Checklist() checklist.Ref {
+	return checklist.Ref{ID: a.ChecklistID, Version: a.ChecklistVersion, SHA256: a.ChecklistSHA256}
+}
 
 // AssessmentSummary is one line of ListAssessments.
 type AssessmentSummary struct {

@@ -70,7 +70,7 @@ type ChecklistInfo struct {
 }
 
 // Ref is id@version.
-func (c ChecklistInfo) Ref() string { return c.ID + "@" + c.Version }
+func (c ChecklistInfo) Ref() string { return checklist.Ref{ID: c.ID, Version: c.Version}.String() }
 
 // Summary is the headline.
 type Summary struct {

@@ -13,9 +13,7 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/assess"
-	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
-	"github.com/nhs-jigsaw/jigsaw/probes/all"
 )
 
 type answersImportOptions struct {
@@ -139,7 +137,11 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 	if err != nil {
 		return err
 	}
-	c, err := assessmentChecklist(a, opts.Checklist)
+	find, err := checklistFinder(opts.Checklist)
+	if err != nil {
+		return err
+	}
+	c, err := assess.FindChecklist(a, find)
 	if err != nil {
 		return err
 	}
@@ -208,23 +210,4 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 		fmt.Fprintf(opts.IO.Out, "  attached %s %s (%d bytes, sha256 %s)\n", af.ID, af.Name, af.Size, af.SHA256)
 	}
 	return nil
-}
-
-// assessmentChecklist finds the exact checklist text an assessment used.
-func assessmentChecklist(a evidence.Assessment, file string) (*checklist.Checklist, error) {
-	var c *checklist.Checklist
-	var err error
-	if file != "" {
-		c, err = checklist.Load(file, checklist.WithKnownProbes(all.Registry().Has))
-	} else {
-		c, err = checklist.Lookup(a.ChecklistRef())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("assessment %s used checklist %s: %w", a.Ref, a.ChecklistRef(), err)
-	}
-	if c.Ref() != a.ChecklistRef() || c.SHA256 != a.ChecklistSHA256 {
-		return nil, fmt.Errorf("assessment %s used checklist %s with sha256 %s, but %s (sha256 %s) was found: pass the original file with --checklist",
-			a.Ref, a.ChecklistRef(), a.ChecklistSHA256, c.Ref(), c.SHA256)
-	}
-	return c, nil
 }

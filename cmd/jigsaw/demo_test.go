@@ -14,6 +14,7 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/reports"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // TestDemoEndToEnd runs the whole product path on the three sandbox organisations: probes,
@@ -42,8 +43,8 @@ func TestDemoEndToEnd(t *testing.T) {
 		if o.Status != string(evidence.Complete) {
 			t.Errorf("%s assessment is %s, want complete", o.Profile, o.Status)
 		}
-		if o.Probes["error"] != 0 {
-			t.Errorf("%s: %d probes could not test against the sandbox", o.Profile, o.Probes["error"])
+		if o.Probes[verdict.Error] != 0 {
+			t.Errorf("%s: %d probes could not test against the sandbox", o.Profile, o.Probes[verdict.Error])
 		}
 		if len(o.Files) != 3 {
 			t.Errorf("%s: wrote %v, want pdf, xlsx and json", o.Profile, o.Files)
@@ -58,7 +59,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if !(ex.Rank < ty.Rank && ty.Rank < le.Rank) {
 		t.Errorf("ranks exemplar %d, typical %d, legacy %d: want exemplar above typical above legacy", ex.Rank, ty.Rank, le.Rank)
 	}
-	if ex.Probes["pass"] == 0 || ex.Probes["fail"] != 0 || ex.Probes["warn"] != 0 {
+	if ex.Probes[verdict.Pass] == 0 || ex.Probes[verdict.Fail] != 0 || ex.Probes[verdict.Warn] != 0 {
 		t.Errorf("exemplar probes %v: want every probe to pass", ex.Probes)
 	}
 	if !le.WarningNotice || le.Rating != "inadequate" {
@@ -103,6 +104,15 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if !found {
 		t.Error("league.xlsx does not name the Welsh organisation intact")
+	}
+	// The league went through the league store: its database holds the three verified
+	// submissions, as `league import` would leave it.
+	subs, _ := filepath.Glob(filepath.Join(dir, "submissions", "*.json"))
+	if len(subs) != 3 {
+		t.Errorf("submissions written: %v, want three", subs)
+	}
+	if league.Cycle != "demo" {
+		t.Errorf("league cycle %q, want demo (the cycle the league store recorded)", league.Cycle)
 	}
 	pdf, err := os.ReadFile(filepath.Join(dir, "league.pdf"))
 	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {

@@ -81,7 +81,7 @@ func runExport(ctx context.Context, opts exportOptions) error {
 	if err != nil {
 		return err
 	}
-	find, err := loadChecklistFinder(opts.Checklist)
+	find, err := checklistFinder(opts.Checklist)
 	if err != nil {
 		return err
 	}

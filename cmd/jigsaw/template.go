@@ -38,7 +38,7 @@ checklist version.`,
 		RunE: func(c *cobra.Command, _ []string) error { return runChecklistTemplate(c.Context(), opts) },
 	}
 	cmd.Flags().StringVar(&opts.XLSX, "xlsx", "", "workbook file to write (required)")
-	cmd.Flags().StringVar(&opts.Checklist, "checklist", "nhs-interop@2026.1", "checklist id@version or file")
+	cmd.Flags().StringVar(&opts.Checklist, "checklist", checklist.Current, "checklist id@version or file")
 	cmd.Flags().StringVar(&opts.OrgType, "type", "", "organisation type, to highlight its mandatory items")
 	return cmd
 }
