@@ -2,6 +2,8 @@ package assess
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -20,6 +22,33 @@ type Scored struct {
 	// Scope is the inspector's declared scope; nil for assessments recorded without one.
 	Scope  *Scope
 	Result scoring.Result
+	// Digest fixes the evidence behind the report; set by AttachDigest.
+	Digest *EvidenceDigest
+}
+
+// EvidenceDigest ties a report to its evidence: the chain head when the report was built, and
+// the SHA-256 of the assessment's canonical evidence rows in chain order (the rows an export
+// signs), so anyone holding the database can recompute both.
+type EvidenceDigest struct {
+	ChainHead string
+	SHA256    string
+	Rows      int
+}
+
+// AttachDigest reads the assessment's evidence as an export would (verifying the chain as it
+// goes) and records its digest on s.
+func (s *Scored) AttachDigest(ctx context.Context, store *evidence.Store) error {
+	ex, err := store.ExportEvidence(ctx, s.Snapshot.Assessment.ID)
+	if err != nil {
+		return fmt.Errorf("digest the evidence of %s: %w", s.Snapshot.Assessment.Ref, err)
+	}
+	h := sha256.New()
+	for _, r := range ex.Rows {
+		h.Write([]byte(r.Canonical))
+		h.Write([]byte{'\n'})
+	}
+	s.Digest = &EvidenceDigest{ChainHead: ex.Head.String(), SHA256: hex.EncodeToString(h.Sum(nil)), Rows: len(ex.Rows)}
+	return nil
 }
 
 // ChecklistFinder finds the checklist an assessment recorded, by id@version.
@@ -162,7 +191,36 @@ func ReportInput(s *Scored, generatedAt time.Time, generator string) reports.Inp
 		results[i] = r.Result
 	}
 	in.Probes = ProbeRows(results)
+	for i, r := range snap.Results {
+		in.Probes[i].ID = r.ID
+	}
 	in.Evidence = EvidenceRows(snap.Exchanges)
+	in.Assessment.ToolVersion = a.ToolVersion
+	in.Assessment.ChainHead = snap.Head.String()
+	if s.Digest != nil {
+		in.Assessment.ChainHead = s.Digest.ChainHead
+		in.Assessment.EvidenceSHA256, in.Assessment.EvidenceRows = s.Digest.SHA256, s.Digest.Rows
+	}
+	if sc := s.Scope; sc != nil {
+		in.Assessment.Inspector, in.Assessment.Role = sc.Inspector, sc.Role
+		in.Assessment.Assessor = sc.Inspector
+		if sc.Role != "" && sc.Inspector != "" {
+			in.Assessment.Assessor += ", " + sc.Role
+		}
+		in.Assessment.Targets = nil
+		for _, e := range sc.Endpoints {
+			in.Assessment.Targets = append(in.Assessment.Targets, reports.Target{URL: e.URL, FHIRVersion: e.FHIRVersion, Kind: e.Kind, Packs: e.Packs})
+		}
+		for _, np := range sc.NotProbed {
+			in.Assessment.NotProbed = append(in.Assessment.NotProbed, reports.PackNotProbed{Pack: np.Pack, Reason: np.Reason})
+		}
+	}
+	in.Owners = map[string]string{}
+	for _, att := range snap.Attestations {
+		if att.Owner != "" {
+			in.Owners[att.ItemID] = att.Owner
+		}
+	}
 	files := map[string]reports.AttachedFile{}
 	for _, f := range snap.Files {
 		files[f.ID] = reports.AttachedFile{Name: f.Name, Size: f.Size, SHA256: f.SHA256}

@@ -292,12 +292,17 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 		Answers:     ans,
 		Cycle:       demoCycle,
 		ToolVersion: toolVersion(),
+		Inspector:   "Jigsaw demo",
+		Role:        "sandbox demonstration, not an inspection",
 	})
 	if err != nil {
 		return demoOrgResult{}, 0, err
 	}
 	scored, err := assess.Score(ctx, store, outcome.Assessment.ID, checklist.Lookup)
 	if err != nil {
+		return demoOrgResult{}, 0, err
+	}
+	if err := scored.AttachDigest(ctx, store); err != nil {
 		return demoOrgResult{}, 0, err
 	}
 	report, err := reports.Build(assess.ReportInput(scored, generatedAt, "jigsaw "+toolVersion()))
