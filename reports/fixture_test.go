@@ -175,9 +175,17 @@ func fixtureReport(t testing.TB) *Report {
 	r, err := Build(Input{
 		Organisation: Organisation{ODS: "7A1A4", Name: "Ysbyty Gwynedd, Bangor", Type: checklist.AcuteTrust, Region: "Cymru / Wales"},
 		Assessment: AssessmentInfo{
-			ID: "asm-2026-0042", Cycle: "2026-Q1", Assessor: "Dr Gwenllian Prŷs (digital inspector)",
+			ID: "asm-2026-0042", Cycle: "2026-Q1", Assessor: "Dr Gwenllian Prŷs, digital inspector",
+			Inspector: "Dr Gwenllian Prŷs", Role: "digital inspector",
 			StartedAt: fixtureStart, CompletedAt: fixtureEnd,
-			Targets: []Target{{URL: "https://fhir.ysbyty-gwynedd.example.wales/R4", FHIRVersion: "R4"}},
+			Targets: []Target{
+				{URL: "https://fhir.ysbyty-gwynedd.example.wales/R4", FHIRVersion: "R4", Kind: "fhir", Packs: []string{"transport", "fhir", "security"}},
+			},
+			NotProbed:      []PackNotProbed{{Pack: "gpconnect", Reason: "no GP Connect provider endpoint was given (--gpconnect)"}},
+			ChainHead:      "412:9c1e0f6a2b7d4c3e8f5a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6",
+			EvidenceSHA256: "5d41402abc4b2a76b9719d911017c592ae1f3c9b8e7d6c5b4a39281706f5e4d3",
+			EvidenceRows:   57,
+			ToolVersion:    "v1.4.0+1a2b3c4d5e6f",
 		},
 		Checklist:       cl,
 		ChecklistSHA256: "3b1f5a0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
