@@ -105,7 +105,7 @@ func Run(ctx context.Context, store *evidence.Store, opts Options) (*Outcome, er
 		return nil, err
 	}
 	out := &Outcome{Assessment: asmt, Counts: map[probes.Status]int{}}
-	if err := recordScope(ctx, store, asmt.ID, ScopeOf(opts, linked)); err != nil {
+	if err := store.RecordScope(ctx, asmt.ID, ScopeOf(opts, linked)); err != nil {
 		_ = store.SetAssessmentStatus(context.WithoutCancel(ctx), asmt.ID, evidence.Incomplete)
 		return out, err
 	}

@@ -20,7 +20,7 @@ type Scored struct {
 	Snapshot  *evidence.Snapshot
 	Checklist *checklist.Checklist
 	// Scope is the inspector's declared scope; nil for assessments recorded without one.
-	Scope  *Scope
+	Scope  *evidence.Scope
 	Result scoring.Result
 	// Digest fixes the evidence behind the report; set by AttachDigest.
 	Digest *EvidenceDigest
@@ -66,7 +66,7 @@ func Score(ctx context.Context, store *evidence.Store, assessmentID int64, find 
 	if err != nil {
 		return nil, err
 	}
-	scope, err := LoadScope(ctx, store, snap)
+	scope, err := store.LoadScope(ctx, snap)
 	if err != nil {
 		return nil, err
 	}
@@ -92,42 +92,10 @@ func FindChecklist(a evidence.Assessment, find ChecklistFinder) (*checklist.Chec
 	return c, nil
 }
 
-// ScoringInput turns recorded evidence into what scoring reads. Scores are computed as of the
-// end of the assessment, so re-scoring later gives the same answer. Results of a pack the scope
-// says had no endpoint are passed as not probed, not as outcomes.
-func ScoringInput(snap *evidence.Snapshot, c *checklist.Checklist, scope *Scope) scoring.Input {
-	a := snap.Assessment
-	asOf := a.FinishedAt
-	if asOf.IsZero() {
-		asOf = a.StartedAt
-	}
-	in := scoring.Input{Checklist: c, OrgType: a.Org.Type, AsOf: asOf}
-	for _, att := range snap.Attestations {
-		cl := scoring.Claim{
-			ItemID:     att.ItemID,
-			Status:     scoring.Status(att.Status),
-			Level:      att.Level,
-			Provenance: scoring.Provenance(att.Provenance),
-			Documents:  len(att.EvidenceRefs),
-		}
-		if att.Status == evidence.Waived {
-			// Stored expiry is the last day the waiver applies; scoring wants the first day it
-			// no longer does.
-			cl.Waiver = &scoring.Waiver{Reason: att.WaiverReason, Expires: att.WaiverExpiry.AddDate(0, 0, 1)}
-		}
-		in.Claims = append(in.Claims, cl)
-	}
-	in.Unprobed = scope.Unprobed(snap.Results)
-	unprobed := map[string]bool{}
-	for _, u := range in.Unprobed {
-		unprobed[u.ProbeID] = true
-	}
-	for _, r := range snap.Results {
-		if !unprobed[r.ProbeID] {
-			in.Probes = append(in.Probes, scoring.ProbeOutcome{ProbeID: r.ProbeID, Status: r.Status, Severity: r.Severity, EvidenceID: r.ID})
-		}
-	}
-	return in
+// ScoringInput turns recorded evidence into what scoring reads (see evidence.ScoringInput,
+// the one conversion the league uses too).
+func ScoringInput(snap *evidence.Snapshot, c *checklist.Checklist, scope *evidence.Scope) scoring.Input {
+	return evidence.ScoringInput(snap.Assessment, snap.Attestations, snap.Results, scope, c)
 }
 
 // ProbeOutcomes converts probe results to what scoring reads.
