@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -214,8 +215,10 @@ func fixtureLeague(t testing.TB) *League {
 		if wn {
 			rating = scoring.Inadequate
 		}
-		return scoring.LeagueEntry{ODS: ods, Name: name, OrgType: typ, Region: region, Percent: &p, Rating: rating, WarningNotice: wn, Domains: ds}
+		return scoring.LeagueEntry{ODS: ods, Name: name, OrgType: typ, Region: region, Percent: &p, Rating: rating, WarningNotice: wn, Domains: ds,
+			Assessment: "AS-0000" + strconv.Itoa(len(ods)*7), AssessedAt: fixtureStart, Completeness: 1, Status: scoring.CompleteWord}
 	}
+	provisional := 93.0 // a not-rated figure higher than everyone's: never ranked
 	const sec, ig = "security", "governance"
 	const secT, igT = "Identity and access", "Information governance and lawful sharing"
 	cur := []scoring.LeagueEntry{
@@ -224,7 +227,8 @@ func fixtureLeague(t testing.TB) *League {
 		e("7A6", "Ysbyty Ystrad Fawr, Ystrad Mynach", checklist.AcuteTrust, "Cymru / Wales", 81.25, false, dom(sec, secT, 75), dom(ig, igT, 87.5)),
 		e("RBT", "Mid Cheshire Hospitals NHS Foundation Trust", checklist.AcuteTrust, "North West", 92, false, dom(sec, secT, 100), dom(ig, igT, 84)),
 		e("RW4", "Mersey Care NHS Foundation Trust", checklist.MentalHealthTrust, "North West", 55, false, dom(sec, secT, 50)),
-		{ODS: "Y02345", Name: "Ty Newydd Surgery", OrgType: checklist.GPPractice, Region: "North West", Rating: scoring.NotRated},
+		{ODS: "Y02345", Name: "Ty Newydd Surgery", OrgType: checklist.GPPractice, Region: "North West", Rating: scoring.NotRated,
+			Percent: &provisional, Assessment: "AS-000077", AssessedAt: fixtureStart, Completeness: 0.17, Status: scoring.IncompleteWord},
 	}
 	prev := []scoring.LeagueEntry{
 		e("7A1A4", "Ysbyty Gwynedd, Bangor", checklist.AcuteTrust, "Cymru / Wales", 70, false, dom(sec, secT, 62.5)),
