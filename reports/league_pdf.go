@@ -89,7 +89,10 @@ func leagueSummary(d *pdfDoc, l *League) {
 	}
 	histogram(d, scores)
 
-	if len(l.DomainStats) > 0 {
+	if len(l.DomainStats) > 0 && l.National.Withheld != "" {
+		d.subheading("Domains nationally")
+		d.para("Domain medians and quartiles withheld: "+l.National.Withheld+".", 9, "", darkGrey)
+	} else if len(l.DomainStats) > 0 {
 		d.subheading("Domains nationally")
 		rows := make([][]cell, 0, len(l.DomainStats))
 		for _, ds := range l.DomainStats {
