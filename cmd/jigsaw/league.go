@@ -114,11 +114,11 @@ type leagueTableOptions struct {
 	DB        string
 	Checklist string
 	Cycle     string
-	Type    string
-	Region  string
-	Formats string
-	OutDir  string
-	now     func() time.Time
+	Type      string
+	Region    string
+	Formats   string
+	OutDir    string
+	now       func() time.Time
 }
 
 func newLeagueTableCmd(streams IO) *cobra.Command {
