@@ -126,11 +126,31 @@ func EvidenceRows(exchanges []evidence.ExchangeSummary) []reports.Evidence {
 	for _, ex := range exchanges {
 		out = append(out, reports.Evidence{
 			ExchangeID: ex.ID, ProbeID: ex.ProbeID, Method: ex.Method, URL: ex.URL, StatusCode: ex.StatusCode,
-			SHA256: ex.ResponseSHA256, Size: ex.ResponseSize,
+			SHA256: ex.ResponseSHA256, Size: ex.ResponseSize, Truncated: ex.ResponseTruncated,
+			TLSVersion: ex.TLSVersion, TLSCipher: ex.TLSCipher,
 			StartedAt: ex.StartedAt, DurationMS: durationMS(ex.Duration), Error: ex.Error,
 		})
 	}
 	return out
+}
+
+// reportTargets names every endpoint the assessment probed, as the report shows them.
+func reportTargets(a evidence.Assessment) []reports.Target {
+	out := make([]reports.Target, 0, len(a.Targets))
+	for _, t := range a.Targets {
+		out = append(out, reports.Target{URL: t.URL, FHIRVersion: t.FHIRVersion, Role: targetRole(t.Role)})
+	}
+	return out
+}
+
+func targetRole(role string) string {
+	switch role {
+	case evidence.TargetFHIR:
+		return "FHIR server"
+	case evidence.TargetGPConnect:
+		return "GP Connect provider"
+	}
+	return role
 }
 
 func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -146,7 +166,7 @@ func ReportInput(s *Scored, generatedAt time.Time, generator string) reports.Inp
 			Cycle:       a.Cycle,
 			StartedAt:   a.StartedAt,
 			CompletedAt: a.FinishedAt,
-			Targets:     []reports.Target{{URL: a.TargetURL, FHIRVersion: a.FHIRVersion}},
+			Targets:     reportTargets(a),
 		},
 		Checklist:       s.Checklist,
 		ChecklistSHA256: a.ChecklistSHA256,
@@ -175,9 +195,17 @@ func ReportInput(s *Scored, generatedAt time.Time, generator string) reports.Inp
 		if sc.Role != "" && sc.Inspector != "" {
 			in.Assessment.Assessor += ", " + sc.Role
 		}
-		in.Assessment.Targets = nil
+		// The scope says which packs ran against each recorded target.
 		for _, e := range sc.Endpoints {
-			in.Assessment.Targets = append(in.Assessment.Targets, reports.Target{URL: e.URL, FHIRVersion: e.FHIRVersion, Kind: e.Kind, Packs: e.Packs})
+			found := false
+			for i := range in.Assessment.Targets {
+				if t := &in.Assessment.Targets[i]; t.URL == e.URL {
+					t.Kind, t.Packs, found = e.Kind, e.Packs, true
+				}
+			}
+			if !found {
+				in.Assessment.Targets = append(in.Assessment.Targets, reports.Target{URL: e.URL, FHIRVersion: e.FHIRVersion, Kind: e.Kind, Packs: e.Packs})
+			}
 		}
 		for _, np := range sc.NotProbed {
 			in.Assessment.NotProbed = append(in.Assessment.NotProbed, reports.PackNotProbed{Pack: np.Pack, Reason: np.Reason})

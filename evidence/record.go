@@ -77,8 +77,21 @@ func (s *Store) CreateAssessment(ctx context.Context, in NewAssessment) (Assessm
 	}
 	slices.Sort(testNumbers)
 	testJSON, _ := json.Marshal(testNumbers)
-	// The target URL is stored without credentials; it is not patient data.
-	target := NewRedactor(true, nil).RedactURL(in.TargetURL)
+	// Target URLs are stored without credentials; they are not patient data.
+	red := NewRedactor(true, nil)
+	target := red.RedactURL(in.TargetURL)
+	targetsJSON := ""
+	if len(in.Targets) > 0 {
+		ts := make([]Target, len(in.Targets))
+		for i, t := range in.Targets {
+			if strings.TrimSpace(t.URL) == "" || strings.TrimSpace(t.Role) == "" {
+				return Assessment{}, fmt.Errorf("new assessment of %s: target %d has no URL or role", in.ODSCode, i+1)
+			}
+			ts[i] = Target{Role: t.Role, URL: red.RedactURL(t.URL), FHIRVersion: t.FHIRVersion}
+		}
+		b, _ := json.Marshal(ts)
+		targetsJSON = string(b)
+	}
 
 	var id int64
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -92,6 +105,7 @@ func (s *Store) CreateAssessment(ctx context.Context, in NewAssessment) (Assessm
 			"checklist_sha256": strings.ToLower(in.ChecklistSHA256), "target_url": target,
 			"fhir_version": in.FHIRVersion, "cycle": in.Cycle, "tool_version": in.ToolVersion,
 			"keep_bodies": in.KeepBodies, "test_nhs_numbers": string(testJSON), "started_at": formatTime(started),
+			"targets": targetsJSON,
 		}, map[string]any{"status": string(Running), "finished_at": ""})
 		return err
 	})

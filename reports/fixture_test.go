@@ -180,9 +180,9 @@ func fixtureReport(t testing.TB) *Report {
 			Inspector: "Dr Gwenllian Prŷs", Role: "digital inspector",
 			StartedAt: fixtureStart, CompletedAt: fixtureEnd,
 			Targets: []Target{
-				{URL: "https://fhir.ysbyty-gwynedd.example.wales/R4", FHIRVersion: "R4", Kind: "fhir", Packs: []string{"transport", "fhir", "security"}},
+				{URL: "https://fhir.ysbyty-gwynedd.example.wales/R4", FHIRVersion: "R4", Role: "FHIR server", Kind: "fhir", Packs: []string{"transport", "fhir", "security"}},
+				{URL: "https://gpconnect.ysbyty-gwynedd.example.wales/B82617/STU3/1/gpconnect/fhir", FHIRVersion: "STU3", Role: "GP Connect provider", Kind: "gpconnect", Packs: []string{"gpconnect"}},
 			},
-			NotProbed:      []PackNotProbed{{Pack: "gpconnect", Reason: "no GP Connect provider endpoint was given (--gpconnect)"}},
 			ChainHead:      "412:9c1e0f6a2b7d4c3e8f5a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6",
 			EvidenceSHA256: "5d41402abc4b2a76b9719d911017c592ae1f3c9b8e7d6c5b4a39281706f5e4d3",
 			EvidenceRows:   57,

@@ -4,6 +4,7 @@
 package reports
 
 import (
+	"strings"
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
@@ -75,6 +76,8 @@ type AssessmentInfo struct {
 type Target struct {
 	URL         string `json:"url"`
 	FHIRVersion string `json:"fhir_version,omitempty"`
+	// Role says what the endpoint is to the organisation, for example "GP Connect provider".
+	Role string `json:"role,omitempty"`
 	// Kind is "fhir" or "gpconnect"; Packs the probe packs run against it.
 	Kind  string   `json:"kind,omitempty"`
 	Packs []string `json:"packs,omitempty"`
@@ -85,6 +88,17 @@ type PackNotProbed struct {
 	Pack   string `json:"pack"`
 	Reason string `json:"reason"`
 }
+
+// Label is how a report heads the target's line: its role, or "Endpoint".
+func (t Target) Label() string {
+	if t.Role == "" {
+		return "Endpoint"
+	}
+	return t.Role
+}
+
+// Text is the target's URL and FHIR version.
+func (t Target) Text() string { return strings.TrimSpace(t.URL + " " + t.FHIRVersion) }
 
 // ChecklistInfo names the exact checklist text assessed.
 type ChecklistInfo struct {
@@ -282,6 +296,7 @@ type Evidence struct {
 	Size       int64     `json:"size"`
 	Truncated  bool      `json:"truncated,omitempty"`
 	TLSVersion string    `json:"tls_version,omitempty"`
+	TLSCipher  string    `json:"tls_cipher,omitempty"`
 	StartedAt  time.Time `json:"started_at"`
 	DurationMS float64   `json:"duration_ms"`
 	Error      string    `json:"error,omitempty"`

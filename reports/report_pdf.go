@@ -136,7 +136,7 @@ func reportScope(d *pdfDoc, r *Report) {
 		if len(t.Packs) > 0 {
 			what += "\nprobe packs: " + strings.Join(t.Packs, ", ")
 		}
-		kv = append(kv, [2]string{endpointLabel(t.Kind), what})
+		kv = append(kv, [2]string{endpointLabel(t), what})
 	}
 	for _, np := range a.NotProbed {
 		kv = append(kv, [2]string{"Not probed", np.Pack + " pack: " + np.Reason})
@@ -213,14 +213,14 @@ const methodology = "Jigsaw probes the endpoints in scope with automated tests o
 	"and flag a Warning Notice. No rating is given below 90% of applicable items assessed, with a mandatory item not assessed, " +
 	"or when evidence that could not be obtained could change it. The full rules are in docs/scoring.md."
 
-func endpointLabel(kind string) string {
-	switch kind {
+func endpointLabel(t Target) string {
+	switch t.Kind {
 	case "gpconnect":
 		return "GP Connect endpoint"
 	case "fhir":
 		return "FHIR endpoint"
 	}
-	return "Endpoint"
+	return t.Label()
 }
 
 // fieldwork is the fieldwork period with times, in UTC.

@@ -58,7 +58,7 @@ func xlsxSummary(b *xlsxBook, r *Report) error {
 	a := r.Assessment
 	var endpoints, notProbed []string
 	for _, t := range a.Targets {
-		e := strings.TrimSpace(endpointLabel(t.Kind) + ": " + t.URL + " (FHIR " + t.FHIRVersion + ")")
+		e := strings.TrimSpace(endpointLabel(t) + ": " + t.URL + " (FHIR " + t.FHIRVersion + ")")
 		if len(t.Packs) > 0 {
 			e += "; packs " + strings.Join(t.Packs, ", ")
 		}

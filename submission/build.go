@@ -7,8 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+
+	"github.com/nhs-jigsaw/jigsaw/internal/atomicfile"
 )
 
 // Sign signs the payload and returns the submission file's bytes: the canonical JSON of the
@@ -52,28 +52,8 @@ func canonicalJSON(v any) ([]byte, error) {
 // WriteFile writes a submission's bytes to path atomically: a reader sees the old file or the
 // whole new one, never half of it.
 func WriteFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write submission %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write submission %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write submission %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write submission %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write submission %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write submission %s: %w", path, err)
+	if err := atomicfile.WriteBytes(path, data, 0o644); err != nil {
+		return fmt.Errorf("write submission: %w", err)
 	}
 	return nil
 }

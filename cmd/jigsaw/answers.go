@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -160,46 +159,21 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 		return fmt.Errorf("%s answers for %s (%s), but assessment %s is of %s (%s): pass the right --assessment",
 			opts.File, f.Organisation.Name, f.Organisation.ODS, a.Ref, a.Org.Name, a.Org.ODSCode)
 	}
-	attachments := make([][]byte, len(opts.Attach))
+	attachments := make([]assess.Attachment, len(opts.Attach))
 	for i, path := range opts.Attach {
-		if attachments[i], err = os.ReadFile(path); err != nil {
+		content, err := os.ReadFile(path)
+		if err != nil {
 			return fmt.Errorf("attach: %w", err)
 		}
+		attachments[i] = assess.Attachment{Name: filepath.Base(path), Content: content}
 	}
-
-	out := answersImportOutput{File: opts.File, Assessment: a.Ref, Answers: len(f.Answers), Files: []evidence.AttachedFile{}}
-	byName := map[string]evidence.AttachedFile{}
-	for i, path := range opts.Attach {
-		af, err := store.AttachFile(ctx, id, evidence.FileInput{
-			Name: filepath.Base(path), Content: bytes.NewReader(attachments[i]), KeepBytes: opts.KeepBytes,
-			Note: "attached with answers from " + filepath.Base(opts.File),
-		})
-		if err != nil {
-			return err
-		}
-		out.Files = append(out.Files, af)
-		byName[af.Name] = af
-	}
-	// An answer citing an attached file by name cites it by evidence id, so reports show its
-	// size and digest. A stated digest must match the file.
-	for i := range f.Answers {
-		for j := range f.Answers[i].Evidence {
-			d := &f.Answers[i].Evidence[j]
-			af, ok := byName[d.Name]
-			if !ok {
-				continue
-			}
-			if d.SHA256 != "" && d.SHA256 != af.SHA256 {
-				return fmt.Errorf("%s: item %s cites %s with sha256 %s, but the attached file has sha256 %s",
-					opts.File, f.Answers[i].Item, d.Name, d.SHA256, af.SHA256)
-			}
-			d.Name, d.SHA256 = af.ID, ""
-		}
-	}
-	res, err := assess.ImportAnswers(ctx, store, id, f)
+	imp, err := assess.ImportAnswersWithFiles(ctx, store, id, f, attachments, opts.KeepBytes,
+		"attached with answers from "+filepath.Base(opts.File))
+	out := answersImportOutput{File: opts.File, Assessment: a.Ref, Answers: len(f.Answers), Files: imp.Files}
 	if err != nil {
 		return err
 	}
+	res := imp.Result
 	out.Added, out.Unchanged = res.Added, res.Unchanged
 	if opts.Format == "json" {
 		return writeJSON(opts.IO.Out, out)

@@ -288,8 +288,9 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 		},
 		// The organisation's GP Connect provider, as a hospital reading GP records would call it.
 		GPConnect: &probes.Target{
-			BaseURL: "https://" + srv.Addr() + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
-			GPConnect: &probes.GPConnectSettings{StructuredURL: "https://" + srv.Addr() + gpcsandbox.StructuredPath},
+			BaseURL: "https://" + srv.GPConnectAddr() + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
+			ClientCert: srv.ClientCertFile, ClientKey: srv.ClientKeyFile,
+			GPConnect: &probes.GPConnectSettings{StructuredURL: "https://" + srv.GPConnectAddr() + gpcsandbox.StructuredPath},
 		},
 		Registry:    reg,
 		Runner:      runner,

@@ -58,6 +58,11 @@ func TestDemoEndToEnd(t *testing.T) {
 			}
 		}
 	}
+	// Each demo assessment probes two endpoints (the FHIR server and the GP Connect provider):
+	// the report names both, and its evidence rows carry the TLS version each connection used.
+	for _, o := range got.Organisations {
+		checkTwoEndpointReport(t, o)
+	}
 	ex, ty, le := rank["exemplar"], rank["typical"], rank["legacy"]
 	// The typical organisation is Not rated (a mandatory item unanswered): never ranked.
 	if ex.Rank != 1 || le.Rank != 2 || ty.Rank != 0 || ty.Rating != "not-rated" || !ty.Provisional {
@@ -138,5 +143,71 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if !rep.OK {
 		t.Errorf("evidence chain does not verify: %+v", rep)
+	}
+}
+
+func checkTwoEndpointReport(t *testing.T, o demoOrgResult) {
+	t.Helper()
+	var jsonFile, xlsxFile string
+	for _, f := range o.Files {
+		switch filepath.Ext(f) {
+		case ".json":
+			jsonFile = f
+		case ".xlsx":
+			xlsxFile = f
+		}
+	}
+	b, err := os.ReadFile(jsonFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r reports.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Assessment.Targets) != 2 || r.Assessment.Targets[1].Role != "GP Connect provider" || !strings.Contains(r.Assessment.Targets[1].URL, "gpconnect") {
+		t.Errorf("%s report targets = %+v, want the FHIR server and the GP Connect provider", o.Profile, r.Assessment.Targets)
+	}
+	f, err := excelize.OpenFile(xlsxFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	summary, _ := f.GetRows("Summary")
+	named := map[string]string{}
+	for _, row := range summary {
+		if len(row) > 1 {
+			named[row[0]] = row[1]
+		}
+	}
+	for _, tg := range r.Assessment.Targets {
+		if got := named[tg.Role]; got != tg.Text() {
+			t.Errorf("%s workbook %q row = %q, want %q", o.Profile, tg.Role, got, tg.Text())
+		}
+	}
+	rows, _ := f.GetRows("Evidence")
+	if len(rows) < 2 {
+		t.Fatalf("%s workbook has no evidence rows", o.Profile)
+	}
+	tlsCol, truncCol := -1, -1
+	for i, h := range rows[0] {
+		switch h {
+		case "TLS":
+			tlsCol = i
+		case "Truncated":
+			truncCol = i
+		}
+	}
+	withTLS := 0
+	for _, row := range rows[1:] {
+		if tlsCol < len(row) && strings.HasPrefix(row[tlsCol], "TLS 1.") {
+			withTLS++
+		}
+		if truncCol >= len(row) || (row[truncCol] != "yes" && row[truncCol] != "no") {
+			t.Errorf("%s evidence row %v: Truncated is not yes or no", o.Profile, row)
+		}
+	}
+	if withTLS == 0 {
+		t.Errorf("%s workbook: no evidence row has a TLS version (%d rows)", o.Profile, len(rows)-1)
 	}
 }
