@@ -88,6 +88,11 @@ func xlsxSummary(b *xlsxBook, r *Report) error {
 		{"Evidence SHA-256", a.EvidenceSHA256},
 		{"Evidence rows", intOrNil(a.EvidenceRows)},
 		{"Recorded by", a.ToolVersion},
+	}
+	for _, t := range a.Targets {
+		rows = append(rows, []any{t.Label(), t.Text()})
+	}
+	rows = append(rows, [][]any{
 		{"Rating", s.RatingLabel},
 		{"Overall score (%)", s.Percent},
 		{"Score provisional", yesNo(s.Provisional)},
@@ -119,7 +124,7 @@ func xlsxSummary(b *xlsxBook, r *Report) error {
 		{"Unverified items", s.Unverified},
 		{"Generated (UTC)", r.GeneratedAt.UTC()},
 		{"Generator", r.Generator},
-	}
+	}...)
 	if err := b.table(sheetSummary, []xcol{{head: "Field", width: 26}, {head: "Value", width: 90, kind: "wrap"}}, rows); err != nil {
 		return err
 	}
