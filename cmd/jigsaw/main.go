@@ -77,7 +77,9 @@ every piece of evidence in SQLite, scores maturity against a benchmark and write
 PDF, Excel and JSON reports.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       toolVersion(),
 	}
+	root.SetVersionTemplate(versionText())
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
@@ -101,6 +103,7 @@ PDF, Excel and JSON reports.`,
 		newProbeCmd(streams),
 		newFleetCmd(streams),
 		newLeagueCmd(streams),
+		newVersionCmd(streams),
 	)
 	return root
 }
