@@ -36,6 +36,9 @@ type Options struct {
 	Cycle       string
 	ToolVersion string
 	KeepBodies  bool
+	// Inspector and Role name who runs the assessment; they are recorded in the evidence chain
+	// (see Scope) and printed on the report.
+	Inspector, Role string
 	// Resume continues an earlier assessment (its evidence id, "AS-000001") instead of starting
 	// a new one: probes already recorded are not run again, so nothing is duplicated.
 	Resume string
@@ -102,6 +105,10 @@ func Run(ctx context.Context, store *evidence.Store, opts Options) (*Outcome, er
 		return nil, err
 	}
 	out := &Outcome{Assessment: asmt, Counts: map[probes.Status]int{}}
+	if err := store.RecordScope(ctx, asmt.ID, ScopeOf(opts, linked)); err != nil {
+		_ = store.SetAssessmentStatus(context.WithoutCancel(ctx), asmt.ID, evidence.Incomplete)
+		return out, err
+	}
 
 	var toRun []probes.Probe
 	for _, p := range linked {
@@ -167,32 +174,12 @@ func Run(ctx context.Context, store *evidence.Store, opts Options) (*Outcome, er
 	if ctx.Err() != nil {
 		out.Incomplete = append(out.Incomplete, "interrupted: "+ctx.Err().Error())
 	}
-	// Results of earlier runs count too when deciding whether every probe could test.
-	stored, err := store.ResultsFor(context.WithoutCancel(ctx), asmt.ID)
+	// One meaning of complete: scoring decides, from everything recorded (earlier runs too).
+	scored, err := Score(context.WithoutCancel(ctx), store, asmt.ID, func(string) (*checklist.Checklist, error) { return opts.Checklist, nil })
 	if err != nil {
 		return out, err
 	}
-	recorded := map[string]probes.Status{}
-	for _, r := range stored {
-		recorded[r.ProbeID] = r.Status
-	}
-	var notRun, errored []string
-	for _, p := range linked {
-		id := p.Meta().ID
-		st, ok := recorded[id]
-		switch {
-		case !ok:
-			notRun = append(notRun, id)
-		case st == probes.Error:
-			errored = append(errored, id)
-		}
-	}
-	if len(notRun) > 0 {
-		out.Incomplete = append(out.Incomplete, fmt.Sprintf("%d probes not run: %v", len(notRun), notRun))
-	}
-	if len(errored) > 0 {
-		out.Incomplete = append(out.Incomplete, fmt.Sprintf("%d probes could not test: %v", len(errored), errored))
-	}
+	out.Incomplete = append(out.Incomplete, scored.Result.Completeness.Reasons()...)
 	status := evidence.Complete
 	if len(out.Incomplete) > 0 {
 		status = evidence.Incomplete

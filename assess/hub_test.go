@@ -162,7 +162,7 @@ func TestProbeResultRoute(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := ScoringInput(snap, c)
+			in := ScoringInput(snap, c, nil)
 			if len(in.Probes) != 1 || in.Probes[0].Status != st || in.Probes[0].Severity != verdict.High {
 				t.Errorf("scoring input = %+v", in.Probes)
 			}

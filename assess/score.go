@@ -2,6 +2,8 @@ package assess
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -17,7 +19,36 @@ import (
 type Scored struct {
 	Snapshot  *evidence.Snapshot
 	Checklist *checklist.Checklist
-	Result    scoring.Result
+	// Scope is the inspector's declared scope; nil for assessments recorded without one.
+	Scope  *evidence.Scope
+	Result scoring.Result
+	// Digest fixes the evidence behind the report; set by AttachDigest.
+	Digest *EvidenceDigest
+}
+
+// EvidenceDigest ties a report to its evidence: the chain head when the report was built, and
+// the SHA-256 of the assessment's canonical evidence rows in chain order (the rows an export
+// signs), so anyone holding the database can recompute both.
+type EvidenceDigest struct {
+	ChainHead string
+	SHA256    string
+	Rows      int
+}
+
+// AttachDigest reads the assessment's evidence as an export would (verifying the chain as it
+// goes) and records its digest on s.
+func (s *Scored) AttachDigest(ctx context.Context, store *evidence.Store) error {
+	ex, err := store.ExportEvidence(ctx, s.Snapshot.Assessment.ID)
+	if err != nil {
+		return fmt.Errorf("digest the evidence of %s: %w", s.Snapshot.Assessment.Ref, err)
+	}
+	h := sha256.New()
+	for _, r := range ex.Rows {
+		h.Write([]byte(r.Canonical))
+		h.Write([]byte{'\n'})
+	}
+	s.Digest = &EvidenceDigest{ChainHead: ex.Head.String(), SHA256: hex.EncodeToString(h.Sum(nil)), Rows: len(ex.Rows)}
+	return nil
 }
 
 // ChecklistFinder finds the checklist an assessment recorded, by id@version.
@@ -35,11 +66,15 @@ func Score(ctx context.Context, store *evidence.Store, assessmentID int64, find 
 	if err != nil {
 		return nil, err
 	}
-	res, err := scoring.Score(ScoringInput(snap, c))
+	scope, err := store.LoadScope(ctx, snap)
+	if err != nil {
+		return nil, err
+	}
+	res, err := scoring.Score(ScoringInput(snap, c, scope))
 	if err != nil {
 		return nil, fmt.Errorf("score assessment %s: %w", a.Ref, err)
 	}
-	return &Scored{Snapshot: snap, Checklist: c, Result: res}, nil
+	return &Scored{Snapshot: snap, Checklist: c, Scope: scope, Result: res}, nil
 }
 
 // FindChecklist finds the exact checklist text an assessment used: same id, version and
@@ -57,35 +92,10 @@ func FindChecklist(a evidence.Assessment, find ChecklistFinder) (*checklist.Chec
 	return c, nil
 }
 
-// ScoringInput turns recorded evidence into what scoring reads. Scores are computed as of the
-// end of the assessment, so re-scoring later gives the same answer.
-func ScoringInput(snap *evidence.Snapshot, c *checklist.Checklist) scoring.Input {
-	a := snap.Assessment
-	asOf := a.FinishedAt
-	if asOf.IsZero() {
-		asOf = a.StartedAt
-	}
-	in := scoring.Input{Checklist: c, OrgType: a.Org.Type, AsOf: asOf}
-	for _, att := range snap.Attestations {
-		cl := scoring.Claim{
-			ItemID:     att.ItemID,
-			Status:     scoring.Status(att.Status),
-			Level:      att.Level,
-			Provenance: scoring.Provenance(att.Provenance),
-		}
-		if att.Status == evidence.Waived {
-			// Stored expiry is the last day the waiver applies; scoring wants the first day it
-			// no longer does.
-			cl.Waiver = &scoring.Waiver{Reason: att.WaiverReason, Expires: att.WaiverExpiry.AddDate(0, 0, 1)}
-		}
-		in.Claims = append(in.Claims, cl)
-	}
-	results := make([]probes.Result, len(snap.Results))
-	for i, r := range snap.Results {
-		results[i] = r.Result
-	}
-	in.Probes = ProbeOutcomes(results)
-	return in
+// ScoringInput turns recorded evidence into what scoring reads (see evidence.ScoringInput,
+// the one conversion the league uses too).
+func ScoringInput(snap *evidence.Snapshot, c *checklist.Checklist, scope *evidence.Scope) scoring.Input {
+	return evidence.ScoringInput(snap.Assessment, snap.Attestations, snap.Results, scope, c)
 }
 
 // ProbeOutcomes converts probe results to what scoring reads.
@@ -169,7 +179,44 @@ func ReportInput(s *Scored, generatedAt time.Time, generator string) reports.Inp
 		results[i] = r.Result
 	}
 	in.Probes = ProbeRows(results)
+	for i, r := range snap.Results {
+		in.Probes[i].ID = r.ID
+	}
 	in.Evidence = EvidenceRows(snap.Exchanges)
+	in.Assessment.ToolVersion = a.ToolVersion
+	in.Assessment.ChainHead = snap.Head.String()
+	if s.Digest != nil {
+		in.Assessment.ChainHead = s.Digest.ChainHead
+		in.Assessment.EvidenceSHA256, in.Assessment.EvidenceRows = s.Digest.SHA256, s.Digest.Rows
+	}
+	if sc := s.Scope; sc != nil {
+		in.Assessment.Inspector, in.Assessment.Role = sc.Inspector, sc.Role
+		in.Assessment.Assessor = sc.Inspector
+		if sc.Role != "" && sc.Inspector != "" {
+			in.Assessment.Assessor += ", " + sc.Role
+		}
+		// The scope says which packs ran against each recorded target.
+		for _, e := range sc.Endpoints {
+			found := false
+			for i := range in.Assessment.Targets {
+				if t := &in.Assessment.Targets[i]; t.URL == e.URL {
+					t.Kind, t.Packs, found = e.Kind, e.Packs, true
+				}
+			}
+			if !found {
+				in.Assessment.Targets = append(in.Assessment.Targets, reports.Target{URL: e.URL, FHIRVersion: e.FHIRVersion, Kind: e.Kind, Packs: e.Packs})
+			}
+		}
+		for _, np := range sc.NotProbed {
+			in.Assessment.NotProbed = append(in.Assessment.NotProbed, reports.PackNotProbed{Pack: np.Pack, Reason: np.Reason})
+		}
+	}
+	in.Owners = map[string]string{}
+	for _, att := range snap.Attestations {
+		if att.Owner != "" {
+			in.Owners[att.ItemID] = att.Owner
+		}
+	}
 	files := map[string]reports.AttachedFile{}
 	for _, f := range snap.Files {
 		files[f.ID] = reports.AttachedFile{Name: f.Name, Size: f.Size, SHA256: f.SHA256}

@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/evidence"
@@ -40,6 +41,13 @@ func Submission(ctx context.Context, store *evidence.Store, assessmentID int64, 
 		Exchanges: nonNil(snap.Exchanges),
 		Files:     nonNil(snap.Files),
 		Evidence:  submission.Evidence{Head: ev.Head, Links: ev.Links, Rows: ev.Rows},
+	}
+	if f := evidence.LatestScopeFile(snap.Files); f != nil {
+		body, err := store.FileContent(ctx, f.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read assessment scope %s: %w", f.ID, err)
+		}
+		p.Scope = string(body)
 	}
 	return p, nil
 }

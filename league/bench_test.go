@@ -32,6 +32,7 @@ func BenchmarkNationalLeague(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		st.SetChecklistFinder(synthFinder)
 		if err := st.AddKeys(ctx, []Key{NewKey(pub, "", "bench.pub")}); err != nil {
 			b.Fatal(err)
 		}

@@ -5,21 +5,26 @@
 package league
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/evidence"
+	"github.com/nhs-jigsaw/jigsaw/scoring"
 	"github.com/nhs-jigsaw/jigsaw/submission"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
 )
@@ -29,6 +34,14 @@ type Store struct {
 	db   *sql.DB
 	path string
 	now  func() time.Time
+	// find resolves the checklist a submission names; its SHA-256 must match the one signed.
+	find func(ref string) (*checklist.Checklist, error)
+}
+
+// SetChecklistFinder sets how Import finds the checklist a submission names (by default the
+// built-in catalogue). The checklist found must have the SHA-256 the submission signed.
+func (s *Store) SetChecklistFinder(find func(ref string) (*checklist.Checklist, error)) {
+	s.find = find
 }
 
 // Open opens (creating if needed) the central database and brings the league tables up to date.
@@ -40,7 +53,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open league store %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, now: time.Now}, nil
+	return &Store{db: db, path: path, now: time.Now, find: checklist.Lookup}, nil
 }
 
 // Close closes the database.
@@ -170,8 +183,10 @@ type ImportResult struct {
 
 // Import verifies and stores each submission file. A file is refused, with the reason, when
 // it does not verify (schema, canonical form, hashes, chain, signature), when its key is not
-// registered or is bound to another organisation, or when the cycle already holds a different
-// submission from the organisation. Importing the same file again changes nothing. Each file
+// registered or is bound to another organisation, when re-scoring its signed, chain-verified
+// answers and probe results with the checklist it names (matched by SHA-256) does not give the
+// score it signed, or when the cycle already holds a different submission from the
+// organisation. Importing the same file again changes nothing. Each file
 // is its own transaction; the error is only for failures of the store itself.
 func (s *Store) Import(ctx context.Context, files []string) ([]ImportResult, error) {
 	keys, trusted, err := s.keys(ctx)
@@ -240,12 +255,17 @@ func (s *Store) importFile(ctx context.Context, file string, keys map[string]Key
 		res.Reason = fmt.Sprintf("organisation type %q is not one of the checklist's types", p.Organisation.Type)
 		return res, nil
 	}
+	// Never trust the signed score: re-score from the signed evidence.
+	if why := s.rescore(p, orgType); why != "" {
+		res.Reason = why
+		return res, nil
+	}
 	var gapItems, gapOver, gapSum int
 	for _, it := range p.Score.Items {
 		if it.Gap != nil {
 			gapItems++
 			gapSum += *it.Gap
-			if *it.Gap > 0 {
+			if it.OverClaimed {
 				gapOver++
 			}
 		}
@@ -271,11 +291,13 @@ func (s *Store) importFile(ctx context.Context, file string, keys map[string]Key
 		percent = *p.Score.Percent
 	}
 	r, err := tx.ExecContext(ctx, `INSERT INTO league_submissions (file_sha256, payload_sha256, ods, name, org_type, region, cycle, assessment, checklist,
-		exported_at, key_id, percent, rating, warning_notice, gap_items, gap_over, gap_sum, source, imported_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		exported_at, key_id, percent, rating, warning_notice, gap_items, gap_over, gap_sum, source, imported_at,
+		checklist_sha256, completeness, status, assessed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		fileSHA, sub.Signature.PayloadSHA256, p.Organisation.ODS, p.Organisation.Name, string(orgType), region, res.Cycle, p.Assessment.ID,
 		p.Checklist.Ref(), p.ExportedAt.UTC().Format(time.RFC3339), report.KeyID, percent, string(p.Score.Rating), p.Score.WarningNotice.Flagged,
-		gapItems, gapOver, gapSum, filepath.Base(file), s.now().UTC().Format(time.RFC3339))
+		gapItems, gapOver, gapSum, filepath.Base(file), s.now().UTC().Format(time.RFC3339),
+		p.Checklist.SHA256, p.Score.Completeness.Share, p.Score.Completeness.Status, p.Assessment.StartedAt.UTC().Format(time.RFC3339))
 	if err != nil {
 		return res, fmt.Errorf("store submission %s: %w", file, err)
 	}
@@ -313,4 +335,75 @@ func cmpOr(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// rescore scores the submission again from its signed, chain-verified answers and probe results
+// (and the scope it carries) with the checklist it names, and says why it is refused when the
+// checklist cannot be found with the signed SHA-256 or the score differs from the signed one
+// ("" when they agree).
+func (s *Store) rescore(p *submission.Payload, orgType checklist.OrgType) string {
+	ref := p.Checklist.Ref()
+	c, err := s.find(ref)
+	if err != nil {
+		return fmt.Sprintf("cannot re-score: checklist %s: %v", ref, err)
+	}
+	if c.SHA256 != p.Checklist.SHA256 {
+		return fmt.Sprintf("cannot re-score: the submission was scored with checklist %s sha256 %.12s…, but the one held has sha256 %.12s…", ref, p.Checklist.SHA256, c.SHA256)
+	}
+	var scope *evidence.Scope
+	if p.Scope != "" {
+		if scope, err = evidence.ParseScope("scope", []byte(p.Scope)); err != nil {
+			return "cannot re-score: " + err.Error()
+		}
+	}
+	a := evidence.Assessment{StartedAt: p.Assessment.StartedAt, FinishedAt: p.Assessment.FinishedAt}
+	a.Org.Type = orgType
+	got, err := scoring.Score(evidence.ScoringInput(a, p.Answers, p.Results, scope, c))
+	if err != nil {
+		return "cannot re-score: " + err.Error()
+	}
+	return scoreDiff(p.Score, got)
+}
+
+// scoreDiff compares a signed score with the re-scored one and names what differs ("" when
+// they are the same to the byte in their JSON form).
+func scoreDiff(signed, rescored scoring.Result) string {
+	a, errA := json.Marshal(signed)
+	b, errB := json.Marshal(rescored)
+	if errA != nil || errB != nil {
+		return "cannot compare the signed score with the re-scored one"
+	}
+	if bytes.Equal(a, b) {
+		return ""
+	}
+	var parts []string
+	if signed.Rating != rescored.Rating {
+		parts = append(parts, fmt.Sprintf("rating %s signed, %s re-scored", signed.Rating.Label(), rescored.Rating.Label()))
+	}
+	if pctText(signed.Percent) != pctText(rescored.Percent) {
+		parts = append(parts, fmt.Sprintf("score %s signed, %s re-scored", pctText(signed.Percent), pctText(rescored.Percent)))
+	}
+	if signed.WarningNotice.Flagged != rescored.WarningNotice.Flagged {
+		parts = append(parts, fmt.Sprintf("Warning Notice flag %v signed, %v re-scored", signed.WarningNotice.Flagged, rescored.WarningNotice.Flagged))
+	}
+	if signed.Completeness.Share != rescored.Completeness.Share {
+		parts = append(parts, fmt.Sprintf("completeness %.3f signed, %.3f re-scored", signed.Completeness.Share, rescored.Completeness.Share))
+	}
+	for i := range min(len(signed.Items), len(rescored.Items)) {
+		if si, ri := signed.Items[i], rescored.Items[i]; si.ItemID == ri.ItemID && si.Final != ri.Final {
+			parts = append(parts, fmt.Sprintf("item %s level %d signed, %d re-scored", si.ItemID, si.Final, ri.Final))
+			break
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "details of the score differ")
+	}
+	return "the signed score disagrees with re-scoring the signed answers and probe results: " + strings.Join(parts, "; ")
+}
+
+func pctText(p *float64) string {
+	if p == nil {
+		return "none"
+	}
+	return strconv.FormatFloat(*p, 'f', 4, 64) + "%"
 }

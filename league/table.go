@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
@@ -53,6 +55,9 @@ type Filter struct {
 	Cycle   string
 	OrgType checklist.OrgType
 	Region  string
+	// Checklist (id@version) chooses the table when a cycle holds submissions scored against
+	// several checklists: they are never ranked together.
+	Checklist string
 }
 
 // Benchmark builds a cycle's league table against the previous cycle.
@@ -77,15 +82,27 @@ func (s *Store) Benchmark(ctx context.Context, f Filter) (*Benchmark, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch {
+	case f.Checklist != "":
+		if !slices.Contains(checklists, f.Checklist) {
+			return nil, fmt.Errorf("cycle %s has no submission scored against checklist %s; checklists held: %v", cycle, f.Checklist, checklists)
+		}
+		b.Checklist = f.Checklist
+	case len(checklists) > 1:
+		return nil, fmt.Errorf("cycle %s holds submissions scored against different checklists (%s): they are never ranked together; choose one with --checklist",
+			cycle, strings.Join(checklists, ", "))
+	case len(checklists) == 1:
+		b.Checklist = checklists[0]
+	}
+	entries = slices.DeleteFunc(entries, func(e scoring.LeagueEntry) bool { return e.Checklist != b.Checklist })
 	var previous []scoring.LeagueEntry
 	if i > 0 {
 		b.PreviousCycle = cycles[i-1]
 		if previous, _, err = s.entries(ctx, b.PreviousCycle, nil); err != nil {
 			return nil, err
 		}
-	}
-	if len(checklists) == 1 {
-		b.Checklist = checklists[0]
+		// Changes are compared within one checklist version only.
+		previous = slices.DeleteFunc(previous, func(e scoring.LeagueEntry) bool { return e.Checklist != b.Checklist })
 	}
 	t, err := scoring.League(entries, previous)
 	if err != nil {
@@ -105,7 +122,8 @@ func (s *Store) Benchmark(ctx context.Context, f Filter) (*Benchmark, error) {
 // entries reads a cycle's league entries (and, when gaps is not nil, their gaps).
 func (s *Store) entries(ctx context.Context, cycle string, gaps map[string]Gap) ([]scoring.LeagueEntry, []string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.ods, s.name, s.org_type, s.region, s.percent, s.rating, s.warning_notice,
-			s.checklist, s.gap_items, s.gap_over, s.gap_sum, d.domain_id, d.title, d.percent
+			s.checklist, s.gap_items, s.gap_over, s.gap_sum, s.assessment, s.assessed_at, s.completeness, s.status,
+			d.domain_id, d.title, d.percent
 		FROM league_submissions s LEFT JOIN league_domains d ON d.submission_id = s.id
 		WHERE s.cycle = ? ORDER BY s.ods, d.position`, cycle)
 	if err != nil {
@@ -122,12 +140,19 @@ func (s *Store) entries(ctx context.Context, cycle string, gaps map[string]Gap) 
 		var percent, dPercent *float64
 		var dID, dTitle *string
 		var gi, go_, gs int
-		if err := rows.Scan(&id, &e.ODS, &e.Name, &orgType, &e.Region, &percent, &rating, &e.WarningNotice, &cl, &gi, &go_, &gs, &dID, &dTitle, &dPercent); err != nil {
+		var assessedAt string
+		if err := rows.Scan(&id, &e.ODS, &e.Name, &orgType, &e.Region, &percent, &rating, &e.WarningNotice, &cl, &gi, &go_, &gs,
+			&e.Assessment, &assessedAt, &e.Completeness, &e.Status, &dID, &dTitle, &dPercent); err != nil {
 			return nil, nil, err
 		}
 		if id != last {
 			last = id
-			e.OrgType, e.Rating, e.Percent = checklist.OrgType(orgType), scoring.Rating(rating), percent
+			e.OrgType, e.Rating, e.Percent, e.Checklist = checklist.OrgType(orgType), scoring.Rating(rating), percent, cl
+			if assessedAt != "" {
+				if t, err := time.Parse(time.RFC3339, assessedAt); err == nil {
+					e.AssessedAt = t
+				}
+			}
 			out = append(out, e)
 			if !slices.Contains(checklists, cl) {
 				checklists = append(checklists, cl)

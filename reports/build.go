@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,8 @@ type Input struct {
 	// Evidence are the digests of the recorded HTTP exchanges.
 	Evidence     []Evidence
 	Attestations []Attestation
+	// Owners are the owners the trust named per item in its answers.
+	Owners map[string]string
 	// GeneratedAt is required: it is printed and fixes the files' metadata.
 	GeneratedAt time.Time
 	Generator   string
@@ -64,13 +67,19 @@ func Build(in Input) (*Report, error) {
 			SHA256: cmp.Or(in.ChecklistSHA256, in.Checklist.SHA256),
 		},
 		Summary: Summary{
-			Rating:        in.Score.Rating,
-			RatingLabel:   in.Score.Rating.Label(),
-			BandRating:    in.Score.BandRating,
-			Percent:       in.Score.Percent,
-			Limiters:      in.Score.Limiters,
-			WarningNotice: in.Score.WarningNotice,
-			Completeness:  in.Score.Completeness,
+			Rating:            in.Score.Rating,
+			RatingLabel:       in.Score.Rating.Label(),
+			BandRating:        in.Score.BandRating,
+			ProvisionalRating: in.Score.ProvisionalRating,
+			Percent:           in.Score.Percent,
+			Provisional:       in.Score.Provisional,
+			NotRatedReasons:   in.Score.NotRatedReasons,
+			Status:            in.Score.Completeness.Status,
+			IncompleteReasons: in.Score.Completeness.Reasons(),
+			Limitations:       in.Score.Limitations,
+			Limiters:          in.Score.Limiters,
+			WarningNotice:     in.Score.WarningNotice,
+			Completeness:      in.Score.Completeness,
 		},
 		Findings:        []Finding{},
 		Gaps:            []Gap{},
@@ -87,6 +96,7 @@ func Build(in Input) (*Report, error) {
 		dom := Domain{
 			ID: d.ID, Title: d.Title, Percent: d.Percent, ClaimedPercent: d.ClaimedPercent, Level: d.Level,
 			LevelReason: d.LevelReason, Items: d.Items, Applicable: d.Applicable, Scored: d.Scored,
+			Finding: domainFinding(d, in.Score.Items, items),
 		}
 		if d.Percent != nil && d.ClaimedPercent != nil {
 			over := *d.ClaimedPercent - *d.Percent
@@ -109,6 +119,7 @@ func Build(in Input) (*Report, error) {
 			ID: ir.ItemID, DomainID: ir.DomainID, Title: it.Title, Layer: it.Layer, Status: ir.Status,
 			Claimed: ir.Claimed, Verified: ir.Verified, Final: ir.Final, Gap: ir.Gap,
 			ClaimProvenance: ir.ClaimProvenance, Provenance: ir.Provenance, Unverified: ir.Unverified,
+			OverClaimed: ir.OverClaimed, Evidence: ir.Evidence,
 			Mandatory: ir.Mandatory, Critical: ir.Critical, Weight: ir.Weight, Percent: ir.Percent,
 			Statement: it.Levels.Statement(ir.Final), Probes: ir.Probes, Waiver: ir.Waiver,
 			Reasons: ir.Reasons, References: it.References,
@@ -122,7 +133,7 @@ func Build(in Input) (*Report, error) {
 				ItemID: ir.ItemID, Title: it.Title, Claimed: ir.Claimed, Verified: ir.Verified, Final: ir.Final,
 				Gap: *ir.Gap, ClaimProvenance: ir.ClaimProvenance,
 			})
-			if *ir.Gap > 0 {
+			if ir.OverClaimed {
 				r.Summary.OverClaims++
 			}
 		}
@@ -130,6 +141,10 @@ func Build(in Input) (*Report, error) {
 			rec := Recommendation{
 				ItemID: ir.ItemID, Title: it.Title, CurrentLevel: ir.Final, TargetLevel: ir.Final + 1,
 				Statement: it.Levels.Statement(ir.Final + 1), Mandatory: ir.Mandatory, Critical: ir.Critical,
+				Owner: in.Owners[ir.ItemID], PriorityLabel: priorityLabel(ir),
+			}
+			if ir.Waiver != nil {
+				rec.TargetDate = ir.Waiver.Expires.AddDate(0, 0, -1).Format(time.DateOnly)
 			}
 			for _, pc := range ir.Probes {
 				if pc.Status == verdict.Fail || pc.Status == verdict.Warn {
@@ -170,7 +185,7 @@ func Build(in Input) (*Report, error) {
 			r.Findings = append(r.Findings, Finding{
 				ProbeID: pr.ProbeID, Title: pr.Title, Status: pr.Status, Severity: pr.Severity,
 				Expected: pr.Expected, Observed: pr.Observed, SpecRef: pr.SpecRef,
-				Exchanges: pr.Exchanges, Items: linkedItems[pr.ProbeID],
+				ResultID: pr.ID, Exchanges: pr.Exchanges, Items: linkedItems[pr.ProbeID],
 			})
 		}
 	}
@@ -183,13 +198,10 @@ func Build(in Input) (*Report, error) {
 		)
 	})
 
+	// The appendix is sorted by evidence id, so a reader can find any id cited in the report.
 	r.Evidence = append(r.Evidence, in.Evidence...)
-	slices.SortStableFunc(r.Evidence, func(a, b Evidence) int {
-		return cmp.Or(a.StartedAt.Compare(b.StartedAt), strings.Compare(a.ExchangeID, b.ExchangeID))
-	})
-	slices.SortStableFunc(r.Attestations, func(a, b Attestation) int {
-		return cmp.Or(a.When.Compare(b.When), strings.Compare(a.ID, b.ID))
-	})
+	slices.SortStableFunc(r.Evidence, func(a, b Evidence) int { return compareIDs(a.ExchangeID, b.ExchangeID) })
+	slices.SortStableFunc(r.Attestations, func(a, b Attestation) int { return compareIDs(a.ID, b.ID) })
 	return r, nil
 }
 
@@ -232,3 +244,127 @@ func itemWeight(items map[string]*checklist.Item, id string) int {
 }
 
 func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// compareIDs orders evidence ids ("EX-000123") by kind, then number, then text.
+func compareIDs(a, b string) int {
+	ak, an, _ := strings.Cut(a, "-")
+	bk, bn, _ := strings.Cut(b, "-")
+	return cmp.Or(strings.Compare(ak, bk), cmp.Compare(len(an), len(bn)), strings.Compare(an, bn))
+}
+
+// priorityLabel ranks a recommendation: High for a critical or mandatory item or a claim a
+// probe contradicted, Medium for an item at level 1 or 2 otherwise (every recommendation is),
+// Low never arises from scoring today but is kept for hand-added ones.
+func priorityLabel(ir scoring.ItemResult) string {
+	switch {
+	case ir.Critical || ir.Mandatory || ir.OverClaimed || ir.Final == 1:
+		return "High"
+	case ir.Final == 2:
+		return "Medium"
+	}
+	return "Low"
+}
+
+// domainFinding says what a domain's result means, in words a trust board understands.
+func domainFinding(d scoring.DomainResult, all []scoring.ItemResult, items map[string]*checklist.Item) string {
+	var achieved, partial, notAchieved, notAssessed, waived, checked int
+	var contradicted, weakest []string
+	worst := 5
+	for _, ir := range all {
+		if ir.DomainID != d.ID {
+			continue
+		}
+		switch ir.Status {
+		case scoring.Answered:
+			switch {
+			case ir.Final >= 3:
+				achieved++
+			case ir.Final == 2:
+				partial++
+			default:
+				notAchieved++
+			}
+			if ir.Evidence == scoring.VerifiedByProbe {
+				checked++
+			}
+			if ir.OverClaimed {
+				contradicted = append(contradicted, ir.ItemID)
+			}
+			if ir.Final < worst {
+				worst, weakest = ir.Final, nil
+			}
+			if ir.Final == worst && ir.Final < 3 {
+				title := ir.ItemID
+				if it := items[ir.ItemID]; it != nil {
+					title += " (" + it.Title + ")"
+				}
+				weakest = append(weakest, title)
+			}
+		case scoring.NotReviewed, scoring.Errored:
+			notAssessed++
+		case scoring.Waived:
+			waived++
+		}
+	}
+	if d.Applicable == 0 {
+		return "No item in this domain applies to this organisation."
+	}
+	var b strings.Builder
+	if d.Percent != nil {
+		fmt.Fprintf(&b, "%s (%.1f%%). ", bandWords(scoring.BandFor(*d.Percent)), *d.Percent)
+	}
+	fmt.Fprintf(&b, "Of %d applicable %s, %s achieved", d.Applicable, plural(d.Applicable, "item", "items"), count(achieved))
+	if partial > 0 {
+		fmt.Fprintf(&b, ", %s partially achieved", count(partial))
+	}
+	if notAchieved > 0 {
+		fmt.Fprintf(&b, ", %s not achieved", count(notAchieved))
+	}
+	if notAssessed > 0 {
+		fmt.Fprintf(&b, ", %s not assessed (counted as not achieved)", count(notAssessed))
+	}
+	if waived > 0 {
+		fmt.Fprintf(&b, ", %s waived", count(waived))
+	}
+	b.WriteString(". ")
+	if checked > 0 {
+		fmt.Fprintf(&b, "Jigsaw's probes tested %s", count(checked))
+		if len(contradicted) > 0 {
+			fmt.Fprintf(&b, " and found the organisation's own rating too high on %s (%s)", count(len(contradicted)), strings.Join(contradicted, ", "))
+		} else {
+			b.WriteString(" and did not contradict the organisation's own ratings")
+		}
+		b.WriteString(". ")
+	}
+	if len(weakest) > 0 && worst < 3 {
+		fmt.Fprintf(&b, "Weakest: %s, at level %d.", strings.Join(weakest, "; "), worst)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// bandWords are CQC's words for the quality of what a score band describes.
+func bandWords(r scoring.Rating) string {
+	switch r {
+	case scoring.Outstanding:
+		return "Exceptional standard"
+	case scoring.Good:
+		return "Good standard"
+	case scoring.RequiresImprovement:
+		return "Some shortfalls"
+	}
+	return "Significant shortfalls"
+}
+
+func count(n int) string {
+	if n == 0 {
+		return "none"
+	}
+	return strconv.Itoa(n)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -175,12 +176,17 @@ func fixtureReport(t testing.TB) *Report {
 	r, err := Build(Input{
 		Organisation: Organisation{ODS: "7A1A4", Name: "Ysbyty Gwynedd, Bangor", Type: checklist.AcuteTrust, Region: "Cymru / Wales"},
 		Assessment: AssessmentInfo{
-			ID: "asm-2026-0042", Cycle: "2026-Q1", Assessor: "Dr Gwenllian Prŷs (digital inspector)",
+			ID: "asm-2026-0042", Cycle: "2026-Q1", Assessor: "Dr Gwenllian Prŷs, digital inspector",
+			Inspector: "Dr Gwenllian Prŷs", Role: "digital inspector",
 			StartedAt: fixtureStart, CompletedAt: fixtureEnd,
 			Targets: []Target{
-				{URL: "https://fhir.ysbyty-gwynedd.example.wales/R4", FHIRVersion: "R4", Role: "FHIR server"},
-				{URL: "https://gpconnect.ysbyty-gwynedd.example.wales/B82617/STU3/1/gpconnect/fhir", FHIRVersion: "STU3", Role: "GP Connect provider"},
+				{URL: "https://fhir.ysbyty-gwynedd.example.wales/R4", FHIRVersion: "R4", Role: "FHIR server", Kind: "fhir", Packs: []string{"transport", "fhir", "security"}},
+				{URL: "https://gpconnect.ysbyty-gwynedd.example.wales/B82617/STU3/1/gpconnect/fhir", FHIRVersion: "STU3", Role: "GP Connect provider", Kind: "gpconnect", Packs: []string{"gpconnect"}},
 			},
+			ChainHead:      "412:9c1e0f6a2b7d4c3e8f5a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6",
+			EvidenceSHA256: "5d41402abc4b2a76b9719d911017c592ae1f3c9b8e7d6c5b4a39281706f5e4d3",
+			EvidenceRows:   57,
+			ToolVersion:    "v1.4.0+1a2b3c4d5e6f",
 		},
 		Checklist:       cl,
 		ChecklistSHA256: "3b1f5a0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
@@ -209,8 +215,10 @@ func fixtureLeague(t testing.TB) *League {
 		if wn {
 			rating = scoring.Inadequate
 		}
-		return scoring.LeagueEntry{ODS: ods, Name: name, OrgType: typ, Region: region, Percent: &p, Rating: rating, WarningNotice: wn, Domains: ds}
+		return scoring.LeagueEntry{ODS: ods, Name: name, OrgType: typ, Region: region, Percent: &p, Rating: rating, WarningNotice: wn, Domains: ds,
+			Assessment: "AS-0000" + strconv.Itoa(len(ods)*7), AssessedAt: fixtureStart, Completeness: 1, Status: scoring.CompleteWord}
 	}
+	provisional := 93.0 // a not-rated figure higher than everyone's: never ranked
 	const sec, ig = "security", "governance"
 	const secT, igT = "Identity and access", "Information governance and lawful sharing"
 	cur := []scoring.LeagueEntry{
@@ -219,7 +227,8 @@ func fixtureLeague(t testing.TB) *League {
 		e("7A6", "Ysbyty Ystrad Fawr, Ystrad Mynach", checklist.AcuteTrust, "Cymru / Wales", 81.25, false, dom(sec, secT, 75), dom(ig, igT, 87.5)),
 		e("RBT", "Mid Cheshire Hospitals NHS Foundation Trust", checklist.AcuteTrust, "North West", 92, false, dom(sec, secT, 100), dom(ig, igT, 84)),
 		e("RW4", "Mersey Care NHS Foundation Trust", checklist.MentalHealthTrust, "North West", 55, false, dom(sec, secT, 50)),
-		{ODS: "Y02345", Name: "Ty Newydd Surgery", OrgType: checklist.GPPractice, Region: "North West", Rating: scoring.NotRated},
+		{ODS: "Y02345", Name: "Ty Newydd Surgery", OrgType: checklist.GPPractice, Region: "North West", Rating: scoring.NotRated,
+			Percent: &provisional, Assessment: "AS-000077", AssessedAt: fixtureStart, Completeness: 0.17, Status: scoring.IncompleteWord},
 	}
 	prev := []scoring.LeagueEntry{
 		e("7A1A4", "Ysbyty Gwynedd, Bangor", checklist.AcuteTrust, "Cymru / Wales", 70, false, dom(sec, secT, 62.5)),

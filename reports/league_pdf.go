@@ -19,7 +19,9 @@ func RenderLeaguePDF(w io.Writer, l *League) error {
 	d := newPDF(l.Title, l.Title, right, footerText(l.GeneratedAt, l.Generator), l.GeneratedAt)
 	d.f.SetSubject("National interoperability league table", true)
 	leagueSummary(d, l)
-	leagueTable(d, l, "League table", l.Rows, false)
+	rated, unrated := splitRated(l.Rows)
+	leagueTable(d, l, "League table", rated, false)
+	leagueUnrated(d, unrated)
 	for _, region := range l.Regions {
 		leagueRegion(d, l, region)
 	}
@@ -50,8 +52,12 @@ func leagueSummary(d *pdfDoc, l *League) {
 		[2]string{"Organisations", fmt.Sprintf("%d (%d rated)", len(l.Rows), rated)},
 		[2]string{"Regions", strconv.Itoa(len(l.Regions))},
 	)
-	if rated > 0 {
-		n := l.National
+	if n := l.National; n.Withheld != "" {
+		kv = append(kv, [2]string{"Median, quartiles", "withheld: " + n.Withheld})
+		if rated > 0 {
+			kv = append(kv, [2]string{"Range", num(n.Min) + "% to " + num(n.Max) + "%"})
+		}
+	} else if rated > 0 {
 		kv = append(kv,
 			[2]string{"Median score", num(n.Median) + "%"},
 			[2]string{"Interquartile range", num(n.Q1) + "% to " + num(n.Q3) + "%"},
@@ -83,11 +89,14 @@ func leagueSummary(d *pdfDoc, l *League) {
 	}
 	histogram(d, scores)
 
-	if len(l.DomainStats) > 0 {
+	if len(l.DomainStats) > 0 && l.National.Withheld != "" {
+		d.subheading("Domains nationally")
+		d.para("Domain medians and quartiles withheld: "+l.National.Withheld+".", 9, "", darkGrey)
+	} else if len(l.DomainStats) > 0 {
 		d.subheading("Domains nationally")
 		rows := make([][]cell, 0, len(l.DomainStats))
 		for _, ds := range l.DomainStats {
-			rows = append(rows, []cell{txt(ds.Title), txt(strconv.Itoa(ds.Count)), txt(num(ds.Q1)), {text: num(ds.Median), bold: true}, txt(num(ds.Q3))})
+			rows = append(rows, []cell{txt(ds.Title), txt(strconv.Itoa(ds.Count)), txt(stat(ds.Distribution, ds.Q1)), {text: stat(ds.Distribution, ds.Median), bold: true}, txt(stat(ds.Distribution, ds.Q3))})
 		}
 		d.table([]column{
 			{head: "Domain", width: 92}, {head: "Count", width: 22, align: "R"},
@@ -158,8 +167,8 @@ func leagueTable(d *pdfDoc, l *League, title string, rows []scoring.LeagueRow, p
 			rank = fmt.Sprintf("%s (%s)", dashIfZero(r.PeerRank), rank)
 		}
 		out = append(out, []cell{
-			txt(rank), txt(r.ODS), txt(r.Name), txt(OrgTypeLabel(r.OrgType)), txt(r.Region),
-			{text: pct(r.Percent), bold: true}, {text: rating, ink: &c, bold: true}, txt(pctl), txt(change(l, r)),
+			txt(rank), txt(r.ODS), txt(r.Name + "\n" + OrgTypeLabel(r.OrgType) + ", " + r.Region), txt(assessmentText(r)),
+			txt(completenessText(r)), {text: pct(r.Percent), bold: true}, {text: rating, ink: &c, bold: true}, txt(pctl), txt(change(l, r)),
 		})
 	}
 	rankHead := "Rank"
@@ -168,16 +177,79 @@ func leagueTable(d *pdfDoc, l *League, title string, rows []scoring.LeagueRow, p
 	}
 	d.table([]column{
 		{head: rankHead, width: 15, align: "C"},
-		{head: "ODS", width: 15},
-		{head: "Organisation", width: 43},
-		{head: "Type", width: 22},
-		{head: "Region", width: 19},
-		{head: "Score", width: 16, align: "R"},
+		{head: "ODS", width: 14},
+		{head: "Organisation", width: 45},
+		{head: "Assessment", width: 23},
+		{head: "Assessed", width: 20},
+		{head: "Score", width: 15, align: "R"},
 		{head: "Rating", width: 24},
 		{head: "Peer pctl", width: 12, align: "R"},
-		{head: "Change", width: 14, align: "R"},
+		{head: "Change", width: 12, align: "R"},
 	}, out)
-	d.para("Peer pctl is the percentile rank within organisations of the same type in the same region. WN: flagged for Warning Notice consideration.", 7.5, "", midGrey)
+	d.para(fmt.Sprintf("Only rated organisations are ranked. Peer pctl is the percentile rank within organisations of the same type in the same region, given only for groups of %d or more rated organisations. Assessed: share of applicable items assessed, and whether the assessment was complete. WN: flagged for Warning Notice consideration.", scoring.MinGroupForStatistics), 7.5, "", midGrey)
+}
+
+// leagueUnrated lists the not-rated organisations apart: never ranked, with their provisional
+// figure and why it is not a rating.
+func leagueUnrated(d *pdfDoc, rows []scoring.LeagueRow) {
+	if len(rows) == 0 {
+		return
+	}
+	d.subheading("Not rated: listed apart, never ranked")
+	d.para("The evidence did not support a rating (too little assessed, a mandatory item not assessed, or a rating that depended on evidence that could not be obtained). The provisional figure is not a score to compare.", 8.5, "", darkGrey)
+	out := make([][]cell, 0, len(rows))
+	for _, r := range rows {
+		wn := ""
+		if r.WarningNotice {
+			wn = " (WN)"
+		}
+		out = append(out, []cell{
+			txt(r.ODS), txt(r.Name + "\n" + OrgTypeLabel(r.OrgType) + ", " + r.Region), txt(assessmentText(r)), txt(completenessText(r)),
+			{text: pct(r.ProvisionalPercent) + " provisional"}, txt("Not rated" + wn),
+		})
+	}
+	d.table([]column{
+		{head: "ODS", width: 14}, {head: "Organisation", width: 58}, {head: "Assessment", width: 26}, {head: "Assessed", width: 24},
+		{head: "Figure", width: 28}, {head: "Rating", width: 30},
+	}, out)
+}
+
+func splitRated(rows []scoring.LeagueRow) (rated, unrated []scoring.LeagueRow) {
+	for _, r := range rows {
+		if r.Rating == scoring.NotRated {
+			unrated = append(unrated, r)
+		} else {
+			rated = append(rated, r)
+		}
+	}
+	return rated, unrated
+}
+
+func assessmentText(r scoring.LeagueRow) string {
+	s := r.Assessment
+	if !r.AssessedAt.IsZero() {
+		s += "\n" + r.AssessedAt.UTC().Format("2 Jan 2006")
+	}
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+func completenessText(r scoring.LeagueRow) string {
+	s := strconv.FormatFloat(r.Completeness*100, 'f', 0, 64) + "%"
+	if r.Status != "" {
+		s += "\n" + r.Status
+	}
+	return s
+}
+
+// stat prints a group statistic, or "withheld" when the group is too small for it.
+func stat(dist scoring.Distribution, v float64) string {
+	if dist.Withheld != "" || dist.Count == 0 {
+		return "withheld"
+	}
+	return num(v)
 }
 
 func leagueRegion(d *pdfDoc, l *League, region string) {
@@ -188,14 +260,17 @@ func leagueRegion(d *pdfDoc, l *League, region string) {
 			rows = append(rows, r)
 		}
 	}
-	leagueTable(d, l, "", rows, true)
+	rated, unrated := splitRated(rows)
+	leagueTable(d, l, "", rated, true)
+	leagueUnrated(d, unrated)
 	for _, p := range l.Peers {
 		if p.Region != region {
 			continue
 		}
 		d.subheading(fmt.Sprintf("%s, %s: %d rated", OrgTypeLabel(p.OrgType), region, p.Size))
-		if p.Size > 0 {
-			dist := p.Distribution
+		if dist := p.Distribution; dist.Withheld != "" {
+			d.para("Median and quartiles withheld: "+dist.Withheld+".", 9, "", darkGrey)
+		} else if p.Size > 0 {
 			d.para(fmt.Sprintf("Median %s%%, interquartile range %s%% to %s%%, range %s%% to %s%%.",
 				num(dist.Median), num(dist.Q1), num(dist.Q3), num(dist.Min), num(dist.Max)), 9, "", darkGrey)
 		}
@@ -210,14 +285,10 @@ func leagueRegion(d *pdfDoc, l *League, region string) {
 		for _, ds := range p.Domains {
 			nat := national[ds.ID]
 			diff := "–"
-			if ds.Count > 0 && nat.Count > 0 {
+			if ds.Count > 0 && ds.Withheld == "" && nat.Count > 0 && nat.Withheld == "" {
 				diff = signedNum(ds.Median - nat.Median)
 			}
-			peerMedian := "–"
-			if ds.Count > 0 {
-				peerMedian = num(ds.Median)
-			}
-			rows = append(rows, []cell{txt(ds.Title), txt(strconv.Itoa(ds.Count)), {text: peerMedian, bold: true}, txt(num(nat.Median)), txt(diff)})
+			rows = append(rows, []cell{txt(ds.Title), txt(strconv.Itoa(ds.Count)), {text: stat(ds.Distribution, ds.Median), bold: true}, txt(stat(nat, nat.Median)), txt(diff)})
 		}
 		d.table([]column{
 			{head: "Domain", width: 84}, {head: "Count", width: 20, align: "R"},

@@ -49,7 +49,14 @@ func leagueXLSX(b *xlsxBook, l *League) error {
 		{head: "Peer size", width: 9},
 		{head: "Peer percentile", width: 11, kind: "num"},
 		{head: "Peer quartile", width: 9},
+		{head: "Assessment", width: 12},
+		{head: "Fieldwork started (UTC)", width: 19},
+		{head: "Completeness (%)", width: 12, kind: "num"},
+		{head: "Status", width: 11},
+		{head: "Provisional score (%), not rated", width: 14, kind: "num"},
+		{head: "Checklist", width: 20},
 	}
+	base := len(cols)
 	if l.HasHistory {
 		cols = append(cols,
 			xcol{head: "Previous score (%)", width: 11, kind: "num"},
@@ -67,6 +74,7 @@ func leagueXLSX(b *xlsxBook, l *League) error {
 			intOrNil(r.Rank), r.ODS, r.Name, OrgTypeLabel(r.OrgType), r.Region, r.Percent, r.Rating.Label(),
 			yesNo(r.WarningNotice), r.Percentile, intOrNil(r.Quartile), r.PeerGroup, intOrNil(r.PeerRank), r.PeerSize,
 			r.PeerPercentile, intOrNil(r.PeerQuartile),
+			r.Assessment, r.AssessedAt, r.Completeness * 100, r.Status, r.ProvisionalPercent, r.Checklist,
 		}
 		if l.HasHistory {
 			if c := r.Change; c != nil {
@@ -94,7 +102,8 @@ func leagueXLSX(b *xlsxBook, l *League) error {
 	}
 	if len(rows) > 0 && l.HasHistory {
 		red, green := b.cond["red"], b.cond["green"]
-		if err := b.f.SetConditionalFormat(sheetLeague, fmt.Sprintf("Q2:Q%d", len(rows)+1), []excelize.ConditionalFormatOptions{
+		change, _ := excelize.ColumnNumberToName(base + 2)
+		if err := b.f.SetConditionalFormat(sheetLeague, fmt.Sprintf("%s2:%s%d", change, change, len(rows)+1), []excelize.ConditionalFormatOptions{
 			{Type: "cell", Criteria: ">", Value: "0", Format: &green},
 			{Type: "cell", Criteria: "<", Value: "0", Format: &red},
 		}); err != nil {
@@ -132,11 +141,12 @@ func leagueNational(b *xlsxBook, l *League) error {
 		{"Organisations", len(l.Rows)},
 		{"Rated", n.Count},
 		{"Minimum (%)", orNil(n.Count, n.Min)},
-		{"Q1 (%)", orNil(n.Count, n.Q1)},
-		{"Median (%)", orNil(n.Count, n.Median)},
-		{"Q3 (%)", orNil(n.Count, n.Q3)},
+		{"Q1 (%)", statOrNil(n, n.Q1)},
+		{"Median (%)", statOrNil(n, n.Median)},
+		{"Q3 (%)", statOrNil(n, n.Q3)},
 		{"Maximum (%)", orNil(n.Count, n.Max)},
-		{"Mean (%)", orNil(n.Count, n.Mean)},
+		{"Mean (%)", statOrNil(n, n.Mean)},
+		{"Statistics withheld", n.Withheld},
 		{"Warning Notice flags", l.WarningNotices},
 		{"Generated", l.GeneratedAt.UTC().Format("2006-01-02 15:04:05 MST")},
 		{"Generator", l.Generator},
@@ -191,7 +201,7 @@ func leagueNational(b *xlsxBook, l *League) error {
 	}
 	for i, ds := range l.DomainStats {
 		row := start + 1 + i
-		if err := b.f.SetSheetRow(sheetNational, fmt.Sprintf("A%d", row), &[]any{ds.Title, ds.Count, ds.Q1, ds.Median, ds.Q3}); err != nil {
+		if err := b.f.SetSheetRow(sheetNational, fmt.Sprintf("A%d", row), &[]any{ds.Title, ds.Count, statOrNil(ds.Distribution, ds.Q1), statOrNil(ds.Distribution, ds.Median), statOrNil(ds.Distribution, ds.Q3)}); err != nil {
 			return err
 		}
 		if err := b.f.SetCellStyle(sheetNational, fmt.Sprintf("C%d", row), fmt.Sprintf("E%d", row), b.number); err != nil {
@@ -212,6 +222,7 @@ func leaguePeers(b *xlsxBook, l *League) error {
 		{head: "Peer group", width: 32}, {head: "Type", width: 20}, {head: "Region", width: 18}, {head: "Rated", width: 8},
 		{head: "Min (%)", width: 9, kind: "num"}, {head: "Q1 (%)", width: 9, kind: "num"}, {head: "Median (%)", width: 10, kind: "num"},
 		{head: "Q3 (%)", width: 9, kind: "num"}, {head: "Max (%)", width: 9, kind: "num"},
+		{head: "Statistics withheld", width: 40, kind: "wrap"},
 	}
 	for _, d := range l.Domains {
 		cols = append(cols, xcol{head: d.Title + " median (%)", width: 14, kind: "num"})
@@ -221,15 +232,16 @@ func leaguePeers(b *xlsxBook, l *League) error {
 		dist := p.Distribution
 		row := []any{p.Key, OrgTypeLabel(p.OrgType), p.Region, p.Size}
 		if p.Size > 0 {
-			row = append(row, dist.Min, dist.Q1, dist.Median, dist.Q3, dist.Max)
+			row = append(row, dist.Min, statOrNil(dist, dist.Q1), statOrNil(dist, dist.Median), statOrNil(dist, dist.Q3), dist.Max)
 		} else {
 			row = append(row, nil, nil, nil, nil, nil)
 		}
+		row = append(row, dist.Withheld)
 		for _, d := range l.Domains {
 			var v any
 			for _, ds := range p.Domains {
-				if ds.ID == d.ID && ds.Count > 0 {
-					v = ds.Median
+				if ds.ID == d.ID {
+					v = statOrNil(ds.Distribution, ds.Median)
 				}
 			}
 			row = append(row, v)
@@ -308,6 +320,14 @@ func truncateRunes(s string, n int) string {
 // orNil leaves a statistic empty when nothing was rated.
 func orNil(count int, v float64) any {
 	if count == 0 {
+		return nil
+	}
+	return v
+}
+
+// statOrNil leaves a statistic empty when the group is too small for it.
+func statOrNil(d scoring.Distribution, v float64) any {
+	if d.Count == 0 || d.Withheld != "" {
 		return nil
 	}
 	return v

@@ -48,12 +48,28 @@ type Organisation struct {
 
 // AssessmentInfo describes the assessment run.
 type AssessmentInfo struct {
-	ID          string    `json:"id"`
-	Cycle       string    `json:"cycle,omitempty" jsonschema:"description=Benchmark cycle, for example 2026-Q1"`
-	Assessor    string    `json:"assessor,omitempty"`
+	ID    string `json:"id"`
+	Cycle string `json:"cycle,omitempty" jsonschema:"description=Benchmark cycle, for example 2026-Q1"`
+	// Assessor is the inspector and role as printed ("Name, Role").
+	Assessor string `json:"assessor,omitempty"`
+	// Inspector and Role are as declared with --inspector and --role and recorded in the
+	// evidence chain.
+	Inspector   string    `json:"inspector,omitempty"`
+	Role        string    `json:"role,omitempty"`
 	StartedAt   time.Time `json:"started_at"`
 	CompletedAt time.Time `json:"completed_at"`
 	Targets     []Target  `json:"targets,omitempty"`
+	// NotProbed are probe packs the checklist links that had no endpoint, with why.
+	NotProbed []PackNotProbed `json:"not_probed,omitempty"`
+	// ChainHead is the evidence chain head ("seq:hash") when the report was built: every
+	// evidence row up to it is fixed by the hash.
+	ChainHead string `json:"chain_head,omitempty"`
+	// EvidenceSHA256 is the SHA-256 of the assessment's canonical evidence rows, in chain
+	// order, as an export signs them; EvidenceRows counts them.
+	EvidenceSHA256 string `json:"evidence_sha256,omitempty"`
+	EvidenceRows   int    `json:"evidence_rows,omitempty"`
+	// ToolVersion is the Jigsaw version (and VCS commit) that recorded the assessment.
+	ToolVersion string `json:"tool_version,omitempty"`
 }
 
 // Target is one endpoint probed.
@@ -62,6 +78,15 @@ type Target struct {
 	FHIRVersion string `json:"fhir_version,omitempty"`
 	// Role says what the endpoint is to the organisation, for example "GP Connect provider".
 	Role string `json:"role,omitempty"`
+	// Kind is "fhir" or "gpconnect"; Packs the probe packs run against it.
+	Kind  string   `json:"kind,omitempty"`
+	Packs []string `json:"packs,omitempty"`
+}
+
+// PackNotProbed is a probe pack that had no endpoint to run against.
+type PackNotProbed struct {
+	Pack   string `json:"pack"`
+	Reason string `json:"reason"`
 }
 
 // Label is how a report heads the target's line: its role, or "Endpoint".
@@ -91,8 +116,18 @@ type Summary struct {
 	Rating      scoring.Rating `json:"rating" jsonschema:"enum=outstanding,enum=good,enum=requires-improvement,enum=inadequate,enum=not-rated"`
 	RatingLabel string         `json:"rating_label"`
 	BandRating  scoring.Rating `json:"band_rating" jsonschema:"enum=outstanding,enum=good,enum=requires-improvement,enum=inadequate,enum=not-rated"`
-	// Percent is the overall score; absent when not rated.
-	Percent       *float64              `json:"percent,omitempty" jsonschema:"minimum=0,maximum=100"`
+	// ProvisionalRating is what the figure and limiters give; Rating is it only when the
+	// evidence supports a rating.
+	ProvisionalRating scoring.Rating `json:"provisional_rating" jsonschema:"enum=outstanding,enum=good,enum=requires-improvement,enum=inadequate,enum=not-rated"`
+	// Percent is the overall score; Provisional when the assessment is not rated.
+	Percent         *float64 `json:"percent,omitempty" jsonschema:"minimum=0,maximum=100"`
+	Provisional     bool     `json:"provisional"`
+	NotRatedReasons []string `json:"not_rated_reasons,omitempty"`
+	// Status is "complete" or "incomplete", with the reasons.
+	Status            string   `json:"status" jsonschema:"enum=complete,enum=incomplete"`
+	IncompleteReasons []string `json:"incomplete_reasons,omitempty"`
+	// Limitations are what the assessment could not examine.
+	Limitations   []string              `json:"limitations,omitempty"`
 	Limiters      []string              `json:"limiters,omitempty"`
 	WarningNotice scoring.WarningNotice `json:"warning_notice"`
 	Completeness  scoring.Completeness  `json:"completeness"`
@@ -130,6 +165,8 @@ type Domain struct {
 	Items          int      `json:"items"`
 	Applicable     int      `json:"applicable"`
 	Scored         int      `json:"scored"`
+	// Finding is the domain's result in plain English, for a board.
+	Finding string `json:"finding"`
 }
 
 // LayerScore is the score of the items tagged with one interoperability layer.
@@ -158,27 +195,29 @@ func LayerTitle(l checklist.Layer) string {
 
 // Item is one checklist item's result. Levels are 1–4; 0 means none.
 type Item struct {
-	ID              string                `json:"id"`
-	DomainID        string                `json:"domain_id"`
-	Title           string                `json:"title"`
-	Layer           checklist.Layer       `json:"layer,omitempty" jsonschema:"enum=,enum=foundational,enum=structural,enum=semantic,enum=organisational"`
-	Status          scoring.Status        `json:"status" jsonschema:"enum=answered,enum=not-applicable,enum=not-reviewed,enum=waived,enum=error"`
-	Claimed         int                   `json:"claimed,omitempty" jsonschema:"minimum=0,maximum=4"`
-	Verified        int                   `json:"verified,omitempty" jsonschema:"minimum=0,maximum=4"`
-	Final           int                   `json:"final,omitempty" jsonschema:"minimum=0,maximum=4"`
-	Gap             *int                  `json:"gap,omitempty"`
-	ClaimProvenance scoring.Provenance    `json:"claim_provenance,omitempty"`
-	Provenance      scoring.Provenance    `json:"provenance,omitempty"`
-	Unverified      bool                  `json:"unverified,omitempty"`
-	Mandatory       bool                  `json:"mandatory,omitempty"`
-	Critical        bool                  `json:"critical,omitempty"`
-	Weight          int                   `json:"weight"`
-	Percent         *float64              `json:"percent,omitempty"`
-	Statement       string                `json:"statement,omitempty" jsonschema:"description=Achievement statement of the final level"`
-	Probes          []scoring.ProbeCheck  `json:"probes,omitempty"`
-	Waiver          *scoring.Waiver       `json:"waiver,omitempty"`
-	Reasons         []string              `json:"reasons,omitempty"`
-	References      []checklist.Reference `json:"references,omitempty"`
+	ID              string                   `json:"id"`
+	DomainID        string                   `json:"domain_id"`
+	Title           string                   `json:"title"`
+	Layer           checklist.Layer          `json:"layer,omitempty" jsonschema:"enum=,enum=foundational,enum=structural,enum=semantic,enum=organisational"`
+	Status          scoring.Status           `json:"status" jsonschema:"enum=answered,enum=not-applicable,enum=not-reviewed,enum=waived,enum=error"`
+	Claimed         int                      `json:"claimed,omitempty" jsonschema:"minimum=0,maximum=4"`
+	Verified        int                      `json:"verified,omitempty" jsonschema:"minimum=0,maximum=4"`
+	Final           int                      `json:"final,omitempty" jsonschema:"minimum=0,maximum=4"`
+	Gap             *int                     `json:"gap,omitempty"`
+	ClaimProvenance scoring.Provenance       `json:"claim_provenance,omitempty"`
+	Provenance      scoring.Provenance       `json:"provenance,omitempty"`
+	Unverified      bool                     `json:"unverified,omitempty"`
+	OverClaimed     bool                     `json:"over_claimed,omitempty"`
+	Evidence        scoring.EvidenceStrength `json:"evidence,omitempty" jsonschema:"enum=,enum=verified-by-probe,enum=observed-by-inspector,enum=attested-by-trust,enum=self-reported"`
+	Mandatory       bool                     `json:"mandatory,omitempty"`
+	Critical        bool                     `json:"critical,omitempty"`
+	Weight          int                      `json:"weight"`
+	Percent         *float64                 `json:"percent,omitempty"`
+	Statement       string                   `json:"statement,omitempty" jsonschema:"description=Achievement statement of the final level"`
+	Probes          []scoring.ProbeCheck     `json:"probes,omitempty"`
+	Waiver          *scoring.Waiver          `json:"waiver,omitempty"`
+	Reasons         []string                 `json:"reasons,omitempty"`
+	References      []checklist.Reference    `json:"references,omitempty"`
 }
 
 // Finding is a probe that failed or warned.
@@ -190,6 +229,8 @@ type Finding struct {
 	Expected string           `json:"expected"`
 	Observed string           `json:"observed"`
 	SpecRef  string           `json:"spec_ref,omitempty"`
+	// ResultID is the evidence id of the probe result (PR-…).
+	ResultID string `json:"result_id,omitempty"`
 	// Exchanges are the evidence ids of the HTTP exchanges behind the finding.
 	Exchanges []string `json:"exchanges,omitempty"`
 	// Items are the checklist items the probe evidences.
@@ -219,10 +260,19 @@ type Recommendation struct {
 	Mandatory    bool     `json:"mandatory,omitempty"`
 	Critical     bool     `json:"critical,omitempty"`
 	FailedProbes []string `json:"failed_probes,omitempty"`
+	// PriorityLabel is High (critical or mandatory, or contradicted by a probe), Medium (level
+	// 1 or 2) or Low.
+	PriorityLabel string `json:"priority_label"`
+	// Owner is who the trust named for the item in its answers; TargetDate is left for the
+	// trust and inspector to agree (a waiver's expiry when one is recorded).
+	Owner      string `json:"owner,omitempty"`
+	TargetDate string `json:"target_date,omitempty"`
 }
 
 // ProbeResult is one probe's result row.
 type ProbeResult struct {
+	// ID is the result's evidence id (PR-…).
+	ID         string           `json:"id,omitempty"`
 	ProbeID    string           `json:"probe_id"`
 	Title      string           `json:"title"`
 	Pack       string           `json:"pack"`

@@ -392,9 +392,7 @@ func (d *pdfDoc) barChart(labels []string, values []*float64) {
 	}
 	for i, label := range labels {
 		y := y0 + float64(i)*chartRowH
-		d.font("", 8.5, black)
-		d.f.SetXY(d.left, y)
-		d.text(labelW-2, chartRowH, truncate(d, clean(label), labelW-3), 0, "R")
+		d.chartLabel(clean(label), d.left, y, labelW-3)
 		v := values[i]
 		if v == nil {
 			d.font("", 8, midGrey)
@@ -415,19 +413,6 @@ func (d *pdfDoc) barChart(labels []string, values []*float64) {
 const chartRowH = 7.0
 
 func barChartHeight(bars int) float64 { return float64(bars)*chartRowH + 12 }
-
-// truncate shortens s with an ellipsis until it fits in w millimetres.
-func truncate(d *pdfDoc, s string, w float64) string {
-	s = clean(s)
-	if d.f.GetStringWidth(s) <= w {
-		return s
-	}
-	r := []rune(s)
-	for len(r) > 1 && d.f.GetStringWidth(string(r)+"…") > w {
-		r = r[:len(r)-1]
-	}
-	return strings.TrimSpace(string(r)) + "…"
-}
 
 // clean makes text safe to hand to fpdf: valid UTF-8 (fpdf's UTF-16 writer panics on
 // anything else), Basic Multilingual Plane only (it mis-encodes 4-byte sequences such as
@@ -464,4 +449,39 @@ func xmlSafe(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// keyValuesHeight is the height keyValues would take for pairs.
+func (d *pdfDoc) keyValuesHeight(labelW float64, pairs [][2]string) float64 {
+	lh := lineHeight(9.5)
+	d.font("", 9.5, black)
+	n := 0
+	for _, kv := range pairs {
+		n += len(d.wrap(kv[1], d.width()-labelW))
+	}
+	return lh * float64(n)
+}
+
+// chartLabel writes a bar's label right-aligned in w millimetres, never truncated: on one line
+// when it fits, else on two lines, shrinking the type until it does.
+func (d *pdfDoc) chartLabel(label string, x, y, w float64) {
+	d.font("", 8.5, black)
+	if d.f.GetStringWidth(label) <= w {
+		d.f.SetXY(x, y)
+		d.text(w, chartRowH, label, 0, "R")
+		return
+	}
+	for size := 7.5; ; size -= 0.5 {
+		d.font("", size, black)
+		lines := d.f.SplitText(label, w)
+		if len(lines) <= 2 || size <= 5 {
+			lh := lineHeight(size)
+			top := y + (chartRowH-lh*float64(len(lines)))/2
+			for i, line := range lines {
+				d.f.SetXY(x, top+lh*float64(i))
+				d.text(w, lh, line, 0, "R")
+			}
+			return
+		}
+	}
 }

@@ -25,7 +25,9 @@ func RenderPDF(w io.Writer, r *Report) error {
 	)
 	d.f.SetSubject("Interoperability maturity assessment", true)
 	reportCover(d, r)
+	reportScope(d, r)
 	reportSummary(d, r)
+	reportDomainFindings(d, r)
 	reportFindings(d, r)
 	reportGaps(d, r)
 	reportRecommendations(d, r)
@@ -46,13 +48,14 @@ func reportCover(d *pdfDoc, r *Report) {
 	f.AddPage()
 	d.fill(nhsBlue)
 	f.Rect(0, 0, d.pageW, 8, "F")
-	f.SetY(26)
+	f.SetY(22)
 	d.font("B", 11, nhsBlue)
 	d.text(d.width(), 6, "INTEROPERABILITY INSPECTION REPORT", 1, "L")
-	f.Ln(4)
-	d.para(r.Organisation.Name, 24, "B", black)
+	f.Ln(3)
+	d.para(r.Organisation.Name, 22, "B", black)
 	f.Ln(2)
 	org := r.Organisation
+	a := r.Assessment
 	kv := [][2]string{
 		{"ODS code", org.ODS},
 		{"Organisation type", OrgTypeLabel(org.Type)},
@@ -60,46 +63,175 @@ func reportCover(d *pdfDoc, r *Report) {
 	if org.Region != "" {
 		kv = append(kv, [2]string{"Region", org.Region})
 	}
-	kv = append(kv, [2]string{"Assessment date", dateRange(r.Assessment.StartedAt, r.Assessment.CompletedAt)})
-	if r.Assessment.ID != "" {
-		kv = append(kv, [2]string{"Assessment", r.Assessment.ID})
+	kv = append(kv, [2]string{"Inspector", cmp.Or(a.Assessor, "not recorded (run jigsaw assess with --inspector and --role)")})
+	kv = append(kv, [2]string{"Fieldwork", fieldwork(a.StartedAt, a.CompletedAt)})
+	if a.ID != "" {
+		kv = append(kv, [2]string{"Assessment", a.ID})
 	}
-	if r.Assessment.Cycle != "" {
-		kv = append(kv, [2]string{"Cycle", r.Assessment.Cycle})
-	}
-	if r.Assessment.Assessor != "" {
-		kv = append(kv, [2]string{"Assessor", r.Assessment.Assessor})
+	if a.Cycle != "" {
+		kv = append(kv, [2]string{"Cycle", a.Cycle})
 	}
 	kv = append(kv, [2]string{"Checklist", r.Checklist.Ref() + " — " + r.Checklist.Title})
-	if r.Checklist.SHA256 != "" {
-		kv = append(kv, [2]string{"Checklist SHA-256", r.Checklist.SHA256})
-	}
-	for _, t := range r.Assessment.Targets {
-		kv = append(kv, [2]string{t.Label(), t.Text()})
-	}
-	d.keyValues(42, kv)
+	d.keyValues(38, kv)
 
-	// Rating badge.
-	f.Ln(8)
+	// Rating badge. A Not-rated cover never shows a band colour.
+	f.Ln(6)
 	y := f.GetY()
 	s := r.Summary
-	d.badge(d.left, y, 80, 22, ratingColour(s.Rating), s.RatingLabel, 16)
+	badge := ratingColour(s.Rating)
+	d.badge(d.left, y, 80, 22, badge, s.RatingLabel, 16)
 	d.font("B", 22, black)
+	if s.Provisional {
+		d.font("B", 22, midGrey)
+	}
 	f.SetXY(d.left+88, y+2)
 	d.text(60, 10, pct(s.Percent), 0, "L")
 	d.font("", 9, darkGrey)
 	f.SetXY(d.left+88, y+12)
-	d.text(90, 5, "overall score", 0, "L")
+	label := "overall score"
+	if s.Provisional {
+		label = "provisional score: not a rating"
+	}
+	d.text(100, 5, label, 0, "L")
 	f.SetXY(d.left+88, y+16.5)
-	d.text(90, 5, fmt.Sprintf("%d of %d applicable items scored", s.Completeness.Scored, s.Completeness.Applicable), 0, "L")
-	f.SetXY(d.left, y+28)
+	d.text(100, 5, fmt.Sprintf("%d of %d applicable items assessed (%.0f%%); %s", s.Completeness.Scored, s.Completeness.Applicable, s.Completeness.Share*100, s.Status), 0, "L")
+	f.SetXY(d.left, y+27)
 
+	if len(s.NotRatedReasons) > 0 {
+		d.para("Not rated because:", 10, "B", black)
+		for _, why := range s.NotRatedReasons {
+			d.para("• "+why, 9.5, "", black)
+		}
+		if s.ProvisionalRating != scoring.NotRated {
+			d.para("On the evidence held, the figure and limiters would give "+s.ProvisionalRating.Label()+"; it is not a rating.", 9, "", darkGrey)
+		}
+		f.Ln(2)
+	}
 	if s.WarningNotice.Flagged {
 		noticeBox(d, s.WarningNotice)
 	}
-	if s.Completeness.Incomplete {
-		d.para("Incomplete assessment: "+incompleteText(s.Completeness), 9.5, "B", warnAmber)
+	if s.Status == scoring.IncompleteWord {
+		d.para("Incomplete: "+strings.Join(s.IncompleteReasons, "; ")+".", 9.5, "B", warnAmber)
 	}
+	if len(s.Limitations) > 0 {
+		d.f.Ln(1)
+		d.para("Limitations", 10, "B", black)
+		for _, l := range s.Limitations {
+			d.para("• "+l, 9, "", black)
+		}
+	}
+	f.Ln(2)
+	d.para("Version, evidence chain and methodology: see the next page.", 8.5, "", midGrey)
+}
+
+// reportScope is the second page: scope, method, limitations, the evidence the report stands
+// on, and the inspector's declaration.
+func reportScope(d *pdfDoc, r *Report) {
+	a := r.Assessment
+	d.heading("Scope, method and declaration")
+	d.subheading("Scope")
+	var kv [][2]string
+	for _, t := range a.Targets {
+		what := strings.TrimSpace(t.URL + " (FHIR " + cmp.Or(t.FHIRVersion, "?") + ")")
+		if len(t.Packs) > 0 {
+			what += "\nprobe packs: " + strings.Join(t.Packs, ", ")
+		}
+		kv = append(kv, [2]string{endpointLabel(t), what})
+	}
+	for _, np := range a.NotProbed {
+		kv = append(kv, [2]string{"Not probed", np.Pack + " pack: " + np.Reason})
+	}
+	if len(a.NotProbed) == 0 {
+		kv = append(kv, [2]string{"Not probed", "none: every probe pack the checklist links ran against an endpoint"})
+	}
+	kv = append(kv, [2]string{"Items", fmt.Sprintf("%d in the checklist, %d applicable to this %s, %d assessed, %d not applicable, %d waived, %d not assessed",
+		r.Summary.Completeness.Items, r.Summary.Completeness.Applicable, strings.ToLower(OrgTypeLabel(r.Organisation.Type)),
+		r.Summary.Completeness.Scored, r.Summary.Completeness.NotApplicable, r.Summary.Completeness.Waived, len(r.Summary.Completeness.Missing))})
+	d.keyValues(44, kv)
+
+	d.subheading("Method")
+	d.para(methodology, 9, "", black)
+
+	d.subheading("Limitations")
+	lim := r.Summary.Limitations
+	if len(r.Summary.IncompleteReasons) > 0 {
+		lim = append(slices.Clone(lim), r.Summary.IncompleteReasons...)
+	}
+	if len(lim) == 0 {
+		d.para("None recorded: every applicable item was assessed and every linked probe gave a result on its endpoint.", 9, "", black)
+	}
+	for _, l := range lim {
+		d.para("• "+l, 9, "", black)
+	}
+
+	d.subheading("Evidence and tool")
+	ev := [][2]string{
+		{"Evidence chain head", cmp.Or(a.ChainHead, "not recorded")},
+	}
+	if a.EvidenceSHA256 != "" {
+		ev = append(ev, [2]string{"Evidence SHA-256", fmt.Sprintf("%s (%d rows of %s, canonical form, chain order)", a.EvidenceSHA256, a.EvidenceRows, a.ID)})
+	}
+	ev = append(ev, [2]string{"Checklist", r.Checklist.Ref()})
+	if r.Checklist.SHA256 != "" {
+		ev = append(ev, [2]string{"Checklist SHA-256", r.Checklist.SHA256})
+	}
+	ev = append(ev,
+		[2]string{"Recorded by", "Jigsaw " + cmp.Or(a.ToolVersion, "version not recorded")},
+		[2]string{"Report by", cmp.Or(r.Generator, "Jigsaw")},
+	)
+	d.keyValues(44, ev)
+	d.para("Anyone holding the evidence database can check these with: jigsaw verify --db FILE (chain) and jigsaw export (signed rows).", 8.5, "", midGrey)
+
+	d.subheading("Declaration")
+	decl := fmt.Sprintf("I, %s, declare that this report was produced from the evidence recorded in the database named above, "+
+		"that the scope and limitations stated are complete to the best of my knowledge, and that I have reviewed its findings.",
+		cmp.Or(a.Assessor, "________________________"))
+	d.para(decl, 9.5, "", black)
+	d.f.Ln(4)
+	d.ensure(16)
+	y := d.f.GetY()
+	d.draw(darkGrey)
+	for i, label := range []string{"Signature", "Date"} {
+		x := d.left + float64(i)*95
+		d.f.Line(x, y+8, x+85, y+8)
+		d.font("", 8, darkGrey)
+		d.f.SetXY(x, y+9)
+		d.text(85, 4, label, 0, "L")
+	}
+	d.f.SetXY(d.left, y+16)
+}
+
+const methodology = "Jigsaw probes the endpoints in scope with automated tests of FHIR, GP Connect, transport security, " +
+	"identity and terminology, records every request, response digest and result in an append-only evidence database " +
+	"whose rows are linked by a SHA-256 hash chain, and imports the organisation's answers to the checklist as attestations. " +
+	"Each item is scored 1 (not achieved) to 4 (exceeds): probe failures cap the organisation's own rating (critical or high " +
+	"severity at 1, medium or low at 2, warnings at 3); a claim nothing could test counts at most at 2 and is marked " +
+	"unverified; level 4 needs the inspector's observation or cited documents; an applicable item not assessed counts at 1. " +
+	"Domain scores are weighted means; the overall score is the mean of the domains, banded as CQC does (88% Outstanding, " +
+	"63% Good, 39% Requires improvement). A mandatory item at level 1 caps the rating at Requires improvement; only the " +
+	"listed serious findings (patient data without authentication, to a forged token, or over plain HTTP) make it Inadequate " +
+	"and flag a Warning Notice. No rating is given below 90% of applicable items assessed, with a mandatory item not assessed, " +
+	"or when evidence that could not be obtained could change it. The full rules are in docs/scoring.md."
+
+func endpointLabel(t Target) string {
+	switch t.Kind {
+	case "gpconnect":
+		return "GP Connect endpoint"
+	case "fhir":
+		return "FHIR endpoint"
+	}
+	return t.Label()
+}
+
+// fieldwork is the fieldwork period with times, in UTC.
+func fieldwork(from, to time.Time) string {
+	switch {
+	case from.IsZero() && to.IsZero():
+		return "not recorded"
+	case to.IsZero():
+		return from.UTC().Format("2 January 2006 15:04 MST") + ", not finished"
+	}
+	return from.UTC().Format("2 January 2006 15:04") + " to " + to.UTC().Format("2 January 2006 15:04 MST")
 }
 
 func noticeBox(d *pdfDoc, wn scoring.WarningNotice) {
@@ -115,7 +247,7 @@ func noticeBox(d *pdfDoc, wn scoring.WarningNotice) {
 	for _, reason := range wn.Reasons {
 		lines = append(lines, d.wrap("• "+reason, d.width()-8)...)
 	}
-	lines = append(lines, d.wrap("Jigsaw flags critical failures for the regulator's judgement; it does not issue notices.", d.width()-8)...)
+	lines = append(lines, d.wrap("Jigsaw flags the documented serious findings for the regulator's judgement; it does not issue notices.", d.width()-8)...)
 	lh := lineHeight(9)
 	titleH := 6 * float64(len(titleLines))
 	h := titleH + 4 + float64(len(lines))*lh + 3
@@ -153,21 +285,32 @@ func incompleteText(c scoring.Completeness) string {
 func reportSummary(d *pdfDoc, r *Report) {
 	s := r.Summary
 	d.heading("Executive summary")
+	rating := s.RatingLabel
+	if s.Provisional {
+		rating += " — the score below is provisional, not a rating"
+	}
+	band := "Score band"
+	if s.Provisional {
+		band = "Provisional band"
+	}
 	kv := [][2]string{
-		{"Rating", s.RatingLabel},
+		{"Rating", rating},
 		{"Overall score", pct(s.Percent)},
-		{"Score band", s.BandRating.Label()},
+		{band, s.BandRating.Label()},
+	}
+	for _, why := range s.NotRatedReasons {
+		kv = append(kv, [2]string{"Not rated", why})
 	}
 	for _, l := range s.Limiters {
 		kv = append(kv, [2]string{"Limiter", l})
 	}
 	kv = append(kv,
-		[2]string{"Completeness", fmt.Sprintf("%d of %d applicable items scored (%.0f%%); %d not applicable, %d not reviewed, %d waived, %d in error",
-			s.Completeness.Scored, s.Completeness.Applicable, s.Completeness.Share*100, s.Completeness.NotApplicable,
+		[2]string{"Completeness", fmt.Sprintf("%s: %d of %d applicable items assessed (%.0f%%; a rating needs %.0f%%); %d not applicable, %d not reviewed, %d waived, %d in error",
+			s.Status, s.Completeness.Scored, s.Completeness.Applicable, s.Completeness.Share*100, s.Completeness.Threshold*100, s.Completeness.NotApplicable,
 			s.Completeness.NotReviewed, s.Completeness.Waived, s.Completeness.Errored)},
-		[2]string{"Probes", fmt.Sprintf("%d run: %d pass, %d fail, %d warn, %d skip, %d error",
-			s.Probes.Total, s.Probes.Pass, s.Probes.Fail, s.Probes.Warn, s.Probes.Skip, s.Probes.Error)},
-		[2]string{"Claims vs probes", fmt.Sprintf("%d over-claimed, %d unverified", s.OverClaims, s.Unverified)},
+		[2]string{"Probes", fmt.Sprintf("%d run: %d pass, %d fail, %d warn, %d info, %d skipped, %d not applicable, %d could not test",
+			s.Probes.Total, s.Probes.Pass, s.Probes.Fail, s.Probes.Warn, s.Probes.Info, s.Probes.Skip, s.Probes.NotApplicable, s.Probes.Error)},
+		[2]string{"Claims vs probes", fmt.Sprintf("%d over-claimed (contradicted by a probe), %d unverified (nothing could test them)", s.OverClaims, s.Unverified)},
 	)
 	if s.WarningNotice.Flagged {
 		kv = append(kv, [2]string{"Warning Notice", "flagged: " + strings.Join(s.WarningNotice.Reasons, "; ")})
@@ -238,15 +381,6 @@ func reportFindings(d *pdfDoc, r *Report) {
 	}
 	d.para(fmt.Sprintf("%d probes failed or warned, most severe first.", len(r.Findings)), 9.5, "", darkGrey)
 	for _, fd := range r.Findings {
-		d.ensure(34)
-		d.f.Ln(2)
-		y := d.f.GetY()
-		c := statusColour(fd.Status)
-		d.badge(d.left, y, 30, 6, c, strings.ToUpper(string(fd.Status))+" · "+string(fd.Severity), 7.5)
-		d.font("B", 10, black)
-		d.f.SetXY(d.left+33, y)
-		d.text(d.width()-33, 6, truncate(d, fd.ProbeID+" — "+clean(fd.Title), d.width()-34), 1, "L")
-		d.f.Ln(1)
 		kv := [][2]string{{"Expected", fd.Expected}, {"Observed", fd.Observed}}
 		if fd.SpecRef != "" {
 			kv = append(kv, [2]string{"Specification", fd.SpecRef})
@@ -254,14 +388,95 @@ func reportFindings(d *pdfDoc, r *Report) {
 		if len(fd.Items) > 0 {
 			kv = append(kv, [2]string{"Items", strings.Join(fd.Items, ", ")})
 		}
+		ev := fd.ResultID
 		if len(fd.Exchanges) > 0 {
-			kv = append(kv, [2]string{"Evidence", strings.Join(fd.Exchanges, ", ")})
+			ev = strings.TrimPrefix(ev+"; exchanges "+strings.Join(fd.Exchanges, ", "), "; ")
 		}
+		if ev != "" {
+			kv = append(kv, [2]string{"Evidence", ev})
+		}
+		// A finding never splits from its evidence: the whole block goes on one page.
+		d.font("B", 10, black)
+		titleLines := d.wrap(fd.ProbeID+" — "+fd.Title, d.width()-34)
+		d.ensure(2 + 6*float64(len(titleLines)) + 1 + d.keyValuesHeight(30, kv) + 4)
+		d.f.Ln(2)
+		y := d.f.GetY()
+		c := statusColour(fd.Status)
+		d.badge(d.left, y, 30, 6, c, strings.ToUpper(string(fd.Status))+" · "+string(fd.Severity), 7.5)
+		d.font("B", 10, black)
+		for i, line := range titleLines {
+			d.f.SetXY(d.left+33, y+6*float64(i))
+			d.text(d.width()-33, 6, line, 1, "L")
+		}
+		d.f.Ln(1)
 		d.keyValues(30, kv)
 		d.draw(lineGrey)
 		d.f.Line(d.left, d.f.GetY()+1.5, d.pageW-d.right, d.f.GetY()+1.5)
 		d.f.Ln(2)
 	}
+}
+
+// reportDomainFindings gives, per domain, the finding in plain English and then the technical
+// detail behind it: each item's level and the strength of its evidence, and the probe results
+// that moved it, with evidence ids and specification references.
+func reportDomainFindings(d *pdfDoc, r *Report) {
+	d.heading("Findings by domain")
+	d.para("Each domain starts with what the result means for the organisation; the detail below it is for the technical reader.", 9.5, "", darkGrey)
+	byProbe := map[string]Finding{}
+	for _, fd := range r.Findings {
+		byProbe[fd.ProbeID] = fd
+	}
+	for _, dm := range r.Domains {
+		var rows [][]cell
+		for _, it := range r.Items {
+			if it.DomainID != dm.ID {
+				continue
+			}
+			var detail []string
+			for _, pc := range it.Probes {
+				if fd, ok := byProbe[pc.ProbeID]; ok {
+					line := fmt.Sprintf("%s %s (%s)", pc.ProbeID, pc.Status, pc.Severity)
+					if fd.ResultID != "" {
+						line += " " + fd.ResultID
+					}
+					if fd.SpecRef != "" {
+						line += "; " + fd.SpecRef
+					}
+					detail = append(detail, line)
+				}
+			}
+			if it.Unverified {
+				detail = append(detail, "unverified: no linked probe gave a judgement")
+			}
+			for _, ref := range it.References {
+				detail = append(detail, strings.TrimSpace(ref.Framework+" "+ref.Clause))
+			}
+			status := string(it.Status)
+			if it.OverClaimed {
+				status = "over-claimed"
+			}
+			rows = append(rows, []cell{txt(it.ID), txt(it.Title), txt(level(it.Final)), txt(strengthText(it)), txt(status), txt(strings.Join(detail, "\n"))})
+		}
+		d.ensure(40)
+		d.subheading(dm.Title)
+		d.para(dm.Finding, 10, "", black)
+		d.f.Ln(1)
+		d.table([]column{
+			{head: "Item", width: 17},
+			{head: "Title", width: 45},
+			{head: "Level", width: 12, align: "C"},
+			{head: "Evidence", width: 27},
+			{head: "Status", width: 22},
+			{head: "Probe results and references", width: 57},
+		}, rows)
+	}
+}
+
+func strengthText(it Item) string {
+	if it.Evidence == "" {
+		return "–"
+	}
+	return it.Evidence.Label()
 }
 
 func reportGaps(d *pdfDoc, r *Report) {
@@ -331,7 +546,7 @@ func reportRecommendations(d *pdfDoc, r *Report) {
 		d.para("Every scored item is achieved (level 3 or 4).", 10, "", black)
 		return
 	}
-	d.para("For each item not yet achieved, what the next level looks like. Critical and mandatory items first.", 9.5, "", darkGrey)
+	d.para("For each item not yet achieved, what the next level looks like, critical and mandatory items first. Priority High: a critical or mandatory item, an item at level 1, or a claim a probe contradicted. The owner is the one the organisation named; agree the target date with it.", 9.5, "", darkGrey)
 	rows := make([][]cell, 0, len(r.Recommendations))
 	for _, rec := range r.Recommendations {
 		var flags []string
@@ -350,16 +565,19 @@ func reportRecommendations(d *pdfDoc, r *Report) {
 			next += "\nProbes to fix: " + strings.Join(rec.FailedProbes, ", ")
 		}
 		rows = append(rows, []cell{
-			txt(strconv.Itoa(rec.Priority)), txt(rec.ItemID), txt(title),
+			txt(strconv.Itoa(rec.Priority) + "\n" + rec.PriorityLabel), txt(rec.ItemID), txt(title),
 			txt(fmt.Sprintf("%d → %d", rec.CurrentLevel, rec.TargetLevel)), txt(next),
+			txt(cmp.Or(rec.Owner, "________")), txt(cmp.Or(rec.TargetDate, "________")),
 		})
 	}
 	d.table([]column{
-		{head: "#", width: 8, align: "C"},
-		{head: "Item", width: 18},
-		{head: "Title", width: 46},
-		{head: "Level", width: 14, align: "C"},
-		{head: "Next level", width: 94},
+		{head: "Priority", width: 15, align: "C"},
+		{head: "Item", width: 16},
+		{head: "Title", width: 36},
+		{head: "Level", width: 13, align: "C"},
+		{head: "Next level", width: 61},
+		{head: "Owner", width: 22},
+		{head: "Target date", width: 17},
 	}, rows)
 }
 
@@ -381,7 +599,7 @@ func reportItems(d *pdfDoc, r *Report) {
 			final.ink = &c
 		}
 		rows = append(rows, []cell{
-			txt(it.ID), txt(it.Title), txt(status), txt(level(it.Claimed)), txt(level(it.Verified)), final, txt(string(it.Provenance)),
+			txt(it.ID), txt(it.Title), txt(status), txt(level(it.Claimed)), txt(level(it.Verified)), final, txt(strengthText(it)),
 		})
 	}
 	d.table([]column{
@@ -391,7 +609,7 @@ func reportItems(d *pdfDoc, r *Report) {
 		{head: "Claimed", width: 17, align: "C"},
 		{head: "Verified", width: 17, align: "C"},
 		{head: "Final", width: 13, align: "C"},
-		{head: "Provenance", width: 33},
+		{head: "Evidence", width: 33},
 	}, rows)
 }
 
@@ -425,6 +643,8 @@ func reportEvidence(d *pdfDoc, r *Report) {
 		d.para("No attestations were recorded.", 10, "", black)
 		return
 	}
+	// Repeated text (the same answer note on many items) is printed once and referred to.
+	seen := map[string]string{}
 	rows := make([][]cell, 0, len(r.Attestations))
 	for _, a := range r.Attestations {
 		who := a.Who
@@ -434,6 +654,11 @@ func reportEvidence(d *pdfDoc, r *Report) {
 		what := a.What
 		for _, file := range a.Files {
 			what += fmt.Sprintf("\n%s (%d bytes, SHA-256 %s)", file.Name, file.Size, file.SHA256)
+		}
+		if first, ok := seen[what]; ok && len(what) > 40 {
+			what = "as " + first
+		} else if !ok {
+			seen[what] = a.ID
 		}
 		rows = append(rows, []cell{txt(a.ID), txt(a.ItemID), txt(who), txt(a.When.UTC().Format("2006-01-02 15:04")), txt(what)})
 	}

@@ -55,45 +55,74 @@ func RenderXLSX(w io.Writer, r *Report) error {
 
 func xlsxSummary(b *xlsxBook, r *Report) error {
 	s := r.Summary
+	a := r.Assessment
+	var endpoints, notProbed []string
+	for _, t := range a.Targets {
+		e := strings.TrimSpace(endpointLabel(t) + ": " + t.URL + " (FHIR " + t.FHIRVersion + ")")
+		if len(t.Packs) > 0 {
+			e += "; packs " + strings.Join(t.Packs, ", ")
+		}
+		endpoints = append(endpoints, e)
+	}
+	for _, np := range a.NotProbed {
+		notProbed = append(notProbed, np.Pack+": "+np.Reason)
+	}
 	rows := [][]any{
 		{"Organisation", r.Organisation.Name},
 		{"ODS code", r.Organisation.ODS},
 		{"Organisation type", OrgTypeLabel(r.Organisation.Type)},
 		{"Region", r.Organisation.Region},
-		{"Assessment", r.Assessment.ID},
-		{"Cycle", r.Assessment.Cycle},
-		{"Assessment date", dateRange(r.Assessment.StartedAt, r.Assessment.CompletedAt)},
-		{"Assessor", r.Assessment.Assessor},
+		{"Assessment", a.ID},
+		{"Cycle", a.Cycle},
+		{"Fieldwork started (UTC)", a.StartedAt.UTC()},
+		{"Fieldwork finished (UTC)", a.CompletedAt.UTC()},
+		{"Assessor", a.Assessor},
+		{"Inspector", a.Inspector},
+		{"Role", a.Role},
+		{"Endpoints probed", strings.Join(endpoints, "\n")},
+		{"Packs not probed", strings.Join(notProbed, "\n")},
 		{"Checklist", r.Checklist.Ref()},
 		{"Checklist title", r.Checklist.Title},
 		{"Checklist SHA-256", r.Checklist.SHA256},
+		{"Evidence chain head", a.ChainHead},
+		{"Evidence SHA-256", a.EvidenceSHA256},
+		{"Evidence rows", intOrNil(a.EvidenceRows)},
+		{"Recorded by", a.ToolVersion},
 	}
-	for _, t := range r.Assessment.Targets {
+	for _, t := range a.Targets {
 		rows = append(rows, []any{t.Label(), t.Text()})
 	}
 	rows = append(rows, [][]any{
 		{"Rating", s.RatingLabel},
 		{"Overall score (%)", s.Percent},
+		{"Score provisional", yesNo(s.Provisional)},
+		{"Provisional rating", s.ProvisionalRating.Label()},
+		{"Not rated because", strings.Join(s.NotRatedReasons, "\n")},
 		{"Score band", s.BandRating.Label()},
 		{"Limiters", strings.Join(s.Limiters, "\n")},
+		{"Limitations", strings.Join(s.Limitations, "\n")},
 		{"Warning Notice flag", yesNo(s.WarningNotice.Flagged)},
 		{"Warning Notice section", s.WarningNotice.Section},
 		{"Warning Notice reasons", strings.Join(s.WarningNotice.Reasons, "\n")},
+		{"Status", s.Status},
+		{"Incomplete because", strings.Join(s.IncompleteReasons, "\n")},
 		{"Items", s.Completeness.Items},
 		{"Applicable items", s.Completeness.Applicable},
-		{"Items scored", s.Completeness.Scored},
+		{"Items assessed", s.Completeness.Scored},
 		{"Completeness (%)", s.Completeness.Share * 100},
-		{"Incomplete", yesNo(s.Completeness.Incomplete)},
+		{"Completeness a rating needs (%)", s.Completeness.Threshold * 100},
 		{"Missing items", strings.Join(s.Completeness.Missing, ", ")},
 		{"Probes run", s.Probes.Total},
 		{"Probes passed", s.Probes.Pass},
 		{"Probes failed", s.Probes.Fail},
 		{"Probes warned", s.Probes.Warn},
+		{"Probes info", s.Probes.Info},
 		{"Probes skipped", s.Probes.Skip},
-		{"Probes in error", s.Probes.Error},
+		{"Probes not applicable", s.Probes.NotApplicable},
+		{"Probes that could not test", s.Probes.Error},
 		{"Over-claimed items", s.OverClaims},
 		{"Unverified items", s.Unverified},
-		{"Generated", r.GeneratedAt.UTC().Format("2006-01-02 15:04:05 MST")},
+		{"Generated (UTC)", r.GeneratedAt.UTC()},
 		{"Generator", r.Generator},
 	}...)
 	if err := b.table(sheetSummary, []xcol{{head: "Field", width: 26}, {head: "Value", width: 90, kind: "wrap"}}, rows); err != nil {
@@ -111,7 +140,7 @@ func xlsxSummary(b *xlsxBook, r *Report) error {
 func xlsxDomains(b *xlsxBook, r *Report) error {
 	rows := make([][]any, 0, len(r.Domains))
 	for _, d := range r.Domains {
-		rows = append(rows, []any{d.ID, d.Title, d.Percent, intOrNil(d.Level), d.Scored, d.Applicable, d.Items, d.LevelReason, d.ClaimedPercent, d.OverClaim})
+		rows = append(rows, []any{d.ID, d.Title, d.Percent, intOrNil(d.Level), d.Scored, d.Applicable, d.Items, d.LevelReason, d.ClaimedPercent, d.OverClaim, d.Finding})
 	}
 	if err := b.table(sheetDomains, []xcol{
 		{head: "Domain id", width: 22},
@@ -124,6 +153,7 @@ func xlsxDomains(b *xlsxBook, r *Report) error {
 		{head: "What stops the next level", width: 60, kind: "wrap"},
 		{head: "Claimed (%)", width: 11, kind: "num"},
 		{head: "Over-claim (points)", width: 12, kind: "num"},
+		{head: "Finding", width: 80, kind: "wrap"},
 	}, rows); err != nil {
 		return err
 	}
@@ -134,7 +164,7 @@ func xlsxDomains(b *xlsxBook, r *Report) error {
 		return nil
 	}
 	n := len(rows) + 1
-	return b.barChart(sheetDomains, "L2", "Domain score (%)", sheetDomains+"!$C$1",
+	return b.barChart(sheetDomains, "M2", "Domain score (%)", sheetDomains+"!$C$1",
 		fmt.Sprintf("%s!$B$2:$B$%d", sheetDomains, n), fmt.Sprintf("%s!$C$2:$C$%d", sheetDomains, n), uint(120+28*len(rows)))
 }
 
@@ -164,7 +194,7 @@ func xlsxItems(b *xlsxBook, r *Report) error {
 		}
 		rows = append(rows, []any{
 			it.ID, it.DomainID, it.Title, string(it.Layer), string(it.Status), intOrNil(it.Claimed), intOrNil(it.Verified), intOrNil(it.Final),
-			ptrIntOrNil(it.Gap), string(it.ClaimProvenance), string(it.Provenance), yesNo(it.Unverified),
+			ptrIntOrNil(it.Gap), yesNo(it.OverClaimed), string(it.ClaimProvenance), string(it.Provenance), strengthText(it), yesNo(it.Unverified),
 			yesNo(it.Mandatory), yesNo(it.Critical), it.Weight, it.Percent, strings.Join(probes, "\n"),
 			strings.Join(it.Reasons, "\n"),
 		})
@@ -179,8 +209,10 @@ func xlsxItems(b *xlsxBook, r *Report) error {
 		{head: "Verified", width: 9},
 		{head: "Final", width: 8},
 		{head: "Gap", width: 7},
+		{head: "Over-claimed", width: 11},
 		{head: "Claim provenance", width: 18},
 		{head: "Provenance", width: 16},
+		{head: "Evidence", width: 20},
 		{head: "Unverified", width: 10},
 		{head: "Mandatory", width: 10},
 		{head: "Critical", width: 9},
@@ -209,9 +241,10 @@ func xlsxItems(b *xlsxBook, r *Report) error {
 func xlsxProbes(b *xlsxBook, r *Report) error {
 	rows := make([][]any, 0, len(r.Probes))
 	for _, p := range r.Probes {
-		rows = append(rows, []any{p.ProbeID, p.Title, p.Pack, p.Status, p.Severity, p.Expected, p.Observed, p.SpecRef, p.DurationMS, strings.Join(p.Exchanges, ", ")})
+		rows = append(rows, []any{p.ID, p.ProbeID, p.Title, p.Pack, p.Status, p.Severity, p.Expected, p.Observed, p.SpecRef, p.DurationMS, strings.Join(p.Exchanges, ", ")})
 	}
 	if err := b.table(sheetProbes, []xcol{
+		{head: "Result", width: 12},
 		{head: "Probe", width: 30},
 		{head: "Title", width: 36, kind: "wrap"},
 		{head: "Pack", width: 12},
@@ -225,10 +258,10 @@ func xlsxProbes(b *xlsxBook, r *Report) error {
 	}, rows); err != nil {
 		return err
 	}
-	if err := b.highlight(sheetProbes, 4, len(rows), statusRules); err != nil {
+	if err := b.highlight(sheetProbes, 5, len(rows), statusRules); err != nil {
 		return err
 	}
-	return b.highlight(sheetProbes, 5, len(rows), map[string]string{string(verdict.Critical): "red", string(verdict.High): "amber"})
+	return b.highlight(sheetProbes, 6, len(rows), map[string]string{string(verdict.Critical): "red", string(verdict.High): "amber"})
 }
 
 func xlsxEvidence(b *xlsxBook, r *Report) error {
@@ -236,7 +269,7 @@ func xlsxEvidence(b *xlsxBook, r *Report) error {
 	for _, e := range r.Evidence {
 		rows = append(rows, []any{
 			e.ExchangeID, e.ProbeID, e.Method, e.URL, intOrNil(e.StatusCode), e.SHA256, e.Size, yesNo(e.Truncated),
-			e.TLSVersion, e.StartedAt.UTC().Format("2006-01-02T15:04:05.000Z"), e.DurationMS, e.Error,
+			e.TLSVersion, e.StartedAt.UTC(), e.DurationMS, e.Error,
 		})
 	}
 	return b.table(sheetEvidence, []xcol{
@@ -249,7 +282,7 @@ func xlsxEvidence(b *xlsxBook, r *Report) error {
 		{head: "Size (bytes)", width: 12},
 		{head: "Truncated", width: 10},
 		{head: "TLS", width: 9},
-		{head: "Started (UTC)", width: 24},
+		{head: "Started (UTC)", width: 20},
 		{head: "Duration (ms)", width: 12, kind: "num"},
 		{head: "Error", width: 40, kind: "wrap"},
 	}, rows)
@@ -259,12 +292,13 @@ func xlsxRecommendations(b *xlsxBook, r *Report) error {
 	rows := make([][]any, 0, len(r.Recommendations))
 	for _, rec := range r.Recommendations {
 		rows = append(rows, []any{
-			rec.Priority, rec.ItemID, rec.Title, rec.CurrentLevel, rec.TargetLevel, yesNo(rec.Critical), yesNo(rec.Mandatory),
-			rec.Statement, strings.Join(rec.FailedProbes, ", "),
+			rec.Priority, rec.PriorityLabel, rec.ItemID, rec.Title, rec.CurrentLevel, rec.TargetLevel, yesNo(rec.Critical), yesNo(rec.Mandatory),
+			rec.Statement, strings.Join(rec.FailedProbes, ", "), rec.Owner, rec.TargetDate,
 		})
 	}
 	if err := b.table(sheetRecommendations, []xcol{
 		{head: "Priority", width: 9},
+		{head: "Priority level", width: 10},
 		{head: "Item", width: 11},
 		{head: "Title", width: 40, kind: "wrap"},
 		{head: "Current level", width: 10},
@@ -273,10 +307,12 @@ func xlsxRecommendations(b *xlsxBook, r *Report) error {
 		{head: "Mandatory", width: 10},
 		{head: "Next level statement", width: 80, kind: "wrap"},
 		{head: "Probes to fix", width: 36, kind: "wrap"},
+		{head: "Owner", width: 24, kind: "wrap"},
+		{head: "Target date", width: 14},
 	}, rows); err != nil {
 		return err
 	}
-	return b.levelScale(sheetRecommendations, 4, len(rows))
+	return b.levelScale(sheetRecommendations, 5, len(rows))
 }
 
 func xlsxAttestations(b *xlsxBook, r *Report) error {
@@ -286,7 +322,7 @@ func xlsxAttestations(b *xlsxBook, r *Report) error {
 		for _, f := range a.Files {
 			files = append(files, fmt.Sprintf("%s (%d bytes, SHA-256 %s)", f.Name, f.Size, f.SHA256))
 		}
-		rows = append(rows, []any{a.ID, a.ItemID, a.Who, a.Role, a.When.UTC().Format("2006-01-02 15:04"), a.What, strings.Join(files, "\n")})
+		rows = append(rows, []any{a.ID, a.ItemID, a.Who, a.Role, a.When.UTC(), a.What, strings.Join(files, "\n")})
 	}
 	return b.table(sheetAttestations, []xcol{
 		{head: "Id", width: 14},

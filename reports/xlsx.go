@@ -18,6 +18,7 @@ type xlsxBook struct {
 	wrap     int
 	number   int // one decimal place
 	label    int // bold label column on the summary sheet
+	datetime int // real Excel date-times, shown as yyyy-mm-dd hh:mm:ss (UTC)
 	cond     map[string]int
 	firstUse bool
 }
@@ -44,7 +45,8 @@ func newBook(title, subject string, created time.Time) (*xlsxBook, error) {
 		}},
 		{&b.wrap, &excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}}},
 		{&b.number, &excelize.Style{NumFmt: 0, CustomNumFmt: strPtr("0.0"), Alignment: &excelize.Alignment{Vertical: "top"}}},
-		{&b.label, &excelize.Style{Font: &excelize.Font{Bold: true, Color: "425462"}, Alignment: &excelize.Alignment{Vertical: "top"}}},
+		{&b.label, &excelize.Style{Font: &excelize.Font{Bold: true, Color: "425462"}, Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}}},
+		{&b.datetime, &excelize.Style{CustomNumFmt: strPtr("yyyy-mm-dd hh:mm:ss"), Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "left"}}},
 	}
 	for _, st := range styles {
 		if *st.dst, err = f.NewStyle(st.s); err != nil {
@@ -137,8 +139,16 @@ func (b *xlsxBook) table(name string, cols []xcol, rows [][]any) error {
 		if err := f.SetSheetRow(name, fmt.Sprintf("A%d", i+2), &vals); err != nil {
 			return err
 		}
-		// Fractions in mixed columns (the Summary's values) get one decimal place too.
+		// Fractions in mixed columns (the Summary's values) get one decimal place too, and
+		// times are real Excel date-times in UTC.
 		for j, v := range vals {
+			if _, isTime := v.(time.Time); isTime {
+				ref, _ := excelize.CoordinatesToCellName(j+1, i+2)
+				if err := f.SetCellStyle(name, ref, ref, b.datetime); err != nil {
+					return err
+				}
+				continue
+			}
 			if _, isFloat := v.(float64); isFloat && j < len(cols) && cols[j].kind != "num" {
 				ref, _ := excelize.CoordinatesToCellName(j+1, i+2)
 				if err := f.SetCellStyle(name, ref, ref, b.number); err != nil {
@@ -252,6 +262,12 @@ func cleanCell(v any) any {
 		return *x
 	case string:
 		return xmlSafe(x)
+	case time.Time:
+		if x.IsZero() {
+			return nil
+		}
+		// Excel has no time zones: write the UTC wall-clock time.
+		return time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), time.UTC).UTC()
 	}
 	return v
 }

@@ -4,51 +4,39 @@
 // It deliberately does not import probes or evidence; callers translate into the small input
 // types defined here.
 //
+// The rules are written out, with their reasons, in docs/scoring.md; this comment is their
+// summary. Every threshold is a named constant in score.go.
+//
 // # Items
 //
-// An item's status is one of answered, not-applicable, not-reviewed, waived or error. Only
-// answered items are scored; the rest are reported and never count as a pass. A waiver needs a
-// reason and an expiry date; on or after that date it counts as not reviewed. An explicit
-// not-reviewed or error claim on a probe-linked item lets the probes score it, as if no claim
-// had been made.
+// An item's status is one of answered, not-applicable, not-reviewed, waived or error. A waiver
+// needs a reason and an expiry date; on or after that date it counts as not reviewed. Probe
+// outcomes use the verdict vocabulary: pass, warn and fail are judgements; info, skip,
+// not-applicable and error never count as a pass or a fail. A probe the assessment did not
+// point at the endpoint it needs (Input.Unprobed) is "not probed".
 //
-// Probe outcomes pass, fail and warn are decisive; skip and error never count as a pass or a
-// fail. The worst decisive outcome among an item's probes gives the level the probes verify:
+// Every scored item carries the strength of its evidence: verified by probe, observed by the
+// inspector, attested by the trust (a self-assessed answer citing a document) or self-reported.
 //
-//	fail, severity critical or high   → 1 (not achieved)
-//	fail, severity medium or low      → 2 (partially achieved)
-//	fail, severity info; any warn     → 3 (achieved, with a concern)
-//	every decisive outcome a pass     → 3, or 4 when the claim is 4 and inspector-verified
+//	probes judged, one fails or warns  → capped at the worst: critical/high fail 1,
+//	                                     medium/low fail 2, warn or info fail 3; over-claimed
+//	probes judged, every one passes    → the claim stands (level 4 included); never over-claimed
+//	probes linked, none judged         → unverified, counted at most at UnverifiedCap (2)
+//	a linked probe not probed          → unverified; at most what its failure would give
+//	self-reported claim                → counted at most at SelfReportedCap (3)
+//	no answer, probes judged           → scored from the probes alone (at most 3)
+//	applicable, nothing assessed       → counts at NotAssessedLevel (1) in every figure
 //
-// Probes test the technical part of an item, so they can confirm "achieved" but not "exceeds"
-// on their own: level 4 needs an inspector to have seen it. The verified level caps the claim:
-// final = min(claimed, verified), and gap = claimed − verified (positive means over-claimed).
-// A probe-linked item without a claim is scored from its probes alone (provenance
-// probe-verified). A probe-linked item whose probes were all skipped, errored or not run keeps
-// its claimed level and is marked unverified.
+// "Over-claimed" means a probe contradicted the claim, nothing else.
 //
 // # Scores
 //
-// An item at level L scores L/4 × 100 %: 1 → 25 %, 2 → 50 %, 3 → 75 %, 4 → 100 %. This is the
-// CQC single assessment framework's own method (statement scores summed as a share of the
-// maximum, so the floor is 25 %), and the CQC percentage bands below are calibrated on it: a
-// provider with "some shortfalls" (2) everywhere lands in Requires improvement and one at "good
-// standard" (3) everywhere in Good. The alternative (L−1)/3 mapping would put an organisation
-// partially achieving everything into Inadequate.
-//
-// A domain's percentage is the weight-weighted mean of its answered items' scores; items that
-// are not answered are left out. A domain with nothing answered has no percentage and level 0.
-// The overall percentage is the plain mean of the scored domains' percentages: domains weigh
-// equally, as CQC weighs its key questions equally, so a domain with many items does not drown
-// the others (OpenSCAP's default model normalises each group the same way).
-//
-// Items tagged with an interoperability layer (foundational, structural, semantic,
-// organisational) are also scored per layer, the same weighted way, so a report can show an
-// organisation strong technically but weak organisationally.
+// An item at level L scores L/4 × 100 %, the CQC single assessment framework's own method. A
+// domain's percentage is the weight-weighted mean of its applicable items (not assessed and
+// waived ones at level 1); the overall percentage is the plain mean of the domains. Items
+// tagged with an interoperability layer are scored per layer the same way.
 //
 // # Domain maturity level (1–5, gated)
-//
-// Each level needs every condition of the levels below it:
 //
 //	1 Initial      at least one item answered
 //	2 Developing   no answered item at level 1
@@ -59,24 +47,23 @@
 //
 // # Rating
 //
-// The overall percentage is rounded to a whole number and banded: 88 % and over Outstanding,
-// 63–87 % Good, 39–62 % Requires improvement, 38 % and under Inadequate. With the mapping above
-// the score cannot fall below 25 %; should it (a future mapping), it is Inadequate too. With no
-// answered item at all the assessment is not rated. Limiters then apply, in this order:
-//   - a mandatory item (for the organisation type) at level 1 caps the rating at Requires
-//     improvement;
-//   - a critical failure — any failed probe of severity critical (whether or not an item links
-//     it, and even on a waived or not-applicable item: waivers apply to items, not to evidence)
-//     or an answered item marked critical at level 1 — makes the rating Inadequate and flags the
-//     assessment for Warning Notice consideration (section 29A for NHS trusts, section 29 for
-//     other registered providers). The tool flags; only the regulator issues notices.
+// The overall percentage is rounded and banded: 88 % and over Outstanding, 63–87 % Good,
+// 39–62 % Requires improvement, 38 % and under Inadequate. Limiters: a mandatory item at level 1
+// or waived, or a critical item at level 1, caps the rating at Requires improvement; a serious finding (a failed probe on
+// the documented list, SeriousChecks) makes it Inadequate and flags the assessment for Warning
+// Notice consideration (section 29A for NHS trusts, 29 for other registered providers). Nothing
+// else flags a notice.
+//
+// The outcome is Not rated — the percentage shown as provisional — when fewer than
+// CompletenessThreshold (90 %) of applicable items were assessed, when a mandatory item was not
+// assessed, or when the rating would differ at the worst the missing evidence
+// allows (untested items at the level their probes' failure would give, unanswered items at 1,
+// untested serious checks as failed). So removing evidence never raises a rating.
 //
 // # Completeness
 //
-// Completeness is the share of applicable (not not-applicable) items that were scored. An
-// assessment is flagged incomplete when any applicable item is not reviewed or in error, or when
-// nothing applicable was assessed. Waived items lower the share but, being a recorded decision,
-// do not raise the flag.
+// An assessment is complete when every applicable item was assessed (scored or waived) and
+// every probe those items link gave a result on the endpoint it needs; otherwise incomplete.
 //
 // # League
 //

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 )
@@ -16,12 +17,31 @@ type LeagueEntry struct {
 	Name    string            `json:"name"`
 	OrgType checklist.OrgType `json:"org_type"`
 	Region  string            `json:"region"`
-	// Percent is the overall score; absent when the assessment was not rated.
+	// Percent is the overall score; provisional when Rating is not-rated (never ranked).
 	Percent       *float64        `json:"percent,omitempty" jsonschema:"minimum=0,maximum=100"`
 	Rating        Rating          `json:"rating" jsonschema:"enum=outstanding,enum=good,enum=requires-improvement,enum=inadequate,enum=not-rated"`
 	WarningNotice bool            `json:"warning_notice,omitempty"`
 	Domains       []DomainPercent `json:"domains,omitempty"`
+	// Assessment is the assessment's evidence id; AssessedAt when its fieldwork started.
+	Assessment string    `json:"assessment,omitempty"`
+	AssessedAt time.Time `json:"assessed_at,omitzero"`
+	// Completeness is the share of applicable items assessed (0–1); Status is complete or
+	// incomplete.
+	Completeness float64 `json:"completeness" jsonschema:"minimum=0,maximum=1"`
+	Status       string  `json:"status,omitempty" jsonschema:"enum=,enum=complete,enum=incomplete"`
+	// Checklist is the checklist id@version scored against: one table ranks one checklist.
+	Checklist string `json:"checklist,omitempty"`
 }
+
+// MinGroupForStatistics is the fewest rated organisations a group (national, or one peer
+// group) needs before a league gives its median, quartiles, mean, percentiles or quartile
+// positions. With fewer, a "median" or "top quartile" describes one or two organisations and
+// misleads (an organisation alone in its group would be "quartile 4 (top)" whatever its score);
+// the table says the statistics are withheld instead. Ranks are still given.
+const MinGroupForStatistics = 5
+
+// IsRated reports whether an entry takes part in ranks and statistics.
+func (e LeagueEntry) IsRated() bool { return e.Rating != NotRated && e.Percent != nil }
 
 // DomainPercent is one domain's score for one organisation.
 type DomainPercent struct {
@@ -35,6 +55,7 @@ func EntryFromResult(ods, name, region string, r Result) LeagueEntry {
 	e := LeagueEntry{
 		ODS: ods, Name: name, OrgType: r.OrgType, Region: region,
 		Rating: r.Rating, WarningNotice: r.WarningNotice.Flagged,
+		Completeness: r.Completeness.Share, Status: r.Completeness.Status, Checklist: r.Checklist,
 	}
 	if r.Percent != nil {
 		p := *r.Percent
@@ -67,9 +88,11 @@ type LeagueRow struct {
 	OrgType checklist.OrgType `json:"org_type"`
 	Region  string            `json:"region"`
 	// Percent is the league score (overall percentage to one decimal place); absent when not rated.
-	Percent       *float64 `json:"percent,omitempty"`
-	Rating        Rating   `json:"rating" jsonschema:"enum=outstanding,enum=good,enum=requires-improvement,enum=inadequate,enum=not-rated"`
-	WarningNotice bool     `json:"warning_notice,omitempty"`
+	Percent *float64 `json:"percent,omitempty"`
+	// ProvisionalPercent is a not-rated organisation's provisional figure: shown, never ranked.
+	ProvisionalPercent *float64 `json:"provisional_percent,omitempty"`
+	Rating             Rating   `json:"rating" jsonschema:"enum=outstanding,enum=good,enum=requires-improvement,enum=inadequate,enum=not-rated"`
+	WarningNotice      bool     `json:"warning_notice,omitempty"`
 	// Rank is the national competition rank (ties share it); 0 when not rated.
 	Rank int `json:"rank"`
 	// Percentile is the national percentile rank 0–100; absent when not rated.
@@ -85,6 +108,13 @@ type LeagueRow struct {
 	PeerQuartile   int             `json:"peer_quartile" jsonschema:"minimum=0,maximum=4"`
 	Domains        []DomainPercent `json:"domains,omitempty"`
 	Change         *Change         `json:"change,omitempty"`
+	// Assessment, AssessedAt, Completeness, Status and Checklist are carried from the entry so
+	// every league output says which assessment, when, and how complete it was.
+	Assessment   string    `json:"assessment,omitempty"`
+	AssessedAt   time.Time `json:"assessed_at,omitzero"`
+	Completeness float64   `json:"completeness"`
+	Status       string    `json:"status,omitempty"`
+	Checklist    string    `json:"checklist,omitempty"`
 }
 
 // Change compares a row with the same organisation (by ODS code) in the previous cycle.
@@ -106,15 +136,17 @@ type DomainChange struct {
 	Delta    float64 `json:"delta"`
 }
 
-// Distribution summarises the scores of a group.
+// Distribution summarises the scores of a group. With fewer than MinGroupForStatistics
+// scores, Q1, Median, Q3 and Mean are left out (zero) and Withheld says why.
 type Distribution struct {
-	Count  int     `json:"count"`
-	Min    float64 `json:"min"`
-	Q1     float64 `json:"q1"`
-	Median float64 `json:"median"`
-	Q3     float64 `json:"q3"`
-	Max    float64 `json:"max"`
-	Mean   float64 `json:"mean"`
+	Count    int     `json:"count"`
+	Min      float64 `json:"min"`
+	Q1       float64 `json:"q1,omitempty"`
+	Median   float64 `json:"median,omitempty"`
+	Q3       float64 `json:"q3,omitempty"`
+	Max      float64 `json:"max"`
+	Mean     float64 `json:"mean,omitempty"`
+	Withheld string  `json:"withheld,omitempty"`
 }
 
 // DomainDistribution is the distribution of one domain's scores.
@@ -154,6 +186,10 @@ func League(entries, previous []LeagueEntry) (LeagueTable, error) {
 		return LeagueTable{}, err
 	}
 
+	if err := oneChecklist(entries, previous); err != nil {
+		return LeagueTable{}, err
+	}
+
 	t := LeagueTable{HasHistory: previous != nil}
 	rows := make([]LeagueRow, len(entries))
 	var scores []float64
@@ -161,25 +197,36 @@ func League(entries, previous []LeagueEntry) (LeagueTable, error) {
 		rows[i] = LeagueRow{
 			ODS: e.ODS, Name: e.Name, OrgType: e.OrgType, Region: e.Region,
 			Rating: e.Rating, WarningNotice: e.WarningNotice,
-			PeerGroup: peerKey(e.OrgType, e.Region),
-			Domains:   roundDomains(e.Domains),
+			PeerGroup:  peerKey(e.OrgType, e.Region),
+			Domains:    roundDomains(e.Domains),
+			Assessment: e.Assessment, AssessedAt: e.AssessedAt, Completeness: e.Completeness,
+			Status: e.Status, Checklist: e.Checklist,
 		}
-		if e.Percent != nil {
-			s := LeagueScore(*e.Percent)
-			rows[i].Percent = &s
-			scores = append(scores, s)
+		if e.Percent == nil {
+			continue
 		}
+		s := LeagueScore(*e.Percent)
+		if !e.IsRated() {
+			// Not rated: listed apart with its provisional figure, never ranked.
+			rows[i].ProvisionalPercent = &s
+			continue
+		}
+		rows[i].Percent = &s
+		scores = append(scores, s)
 	}
 
+	nationalStats := len(scores) >= MinGroupForStatistics
 	for i := range rows {
 		if rows[i].Percent == nil {
 			continue
 		}
 		s := *rows[i].Percent
 		rows[i].Rank = rankOf(s, scores)
-		pr := percentileRank(s, scores)
-		rows[i].Percentile = &pr
-		rows[i].Quartile = quartileOf(s, scores)
+		if nationalStats {
+			pr := percentileRank(s, scores)
+			rows[i].Percentile = &pr
+			rows[i].Quartile = quartileOf(s, scores)
+		}
 	}
 	t.National = distribution(scores)
 
@@ -209,9 +256,11 @@ func League(entries, previous []LeagueEntry) (LeagueTable, error) {
 				continue
 			}
 			r.PeerRank = rankOf(*r.Percent, ps)
-			pr := percentileRank(*r.Percent, ps)
-			r.PeerPercentile = &pr
-			r.PeerQuartile = quartileOf(*r.Percent, ps)
+			if len(ps) >= MinGroupForStatistics {
+				pr := percentileRank(*r.Percent, ps)
+				r.PeerPercentile = &pr
+				r.PeerQuartile = quartileOf(*r.Percent, ps)
+			}
 		}
 		first := entries[peerRows[k][0]]
 		t.Peers = append(t.Peers, PeerGroup{
@@ -331,10 +380,13 @@ func quartileOf(s float64, scores []float64) int {
 
 func distribution(scores []float64) Distribution {
 	if len(scores) == 0 {
-		return Distribution{}
+		return Distribution{Withheld: withheldNote(0)}
 	}
 	s := slices.Clone(scores)
 	slices.Sort(s)
+	if len(s) < MinGroupForStatistics {
+		return Distribution{Count: len(s), Min: s[0], Max: s[len(s)-1], Withheld: withheldNote(len(s))}
+	}
 	var sum float64
 	for _, v := range s {
 		sum += v
@@ -376,6 +428,9 @@ func domainDistributions(order []domainRef, entries []LeagueEntry) []DomainDistr
 	for _, d := range order {
 		var scores []float64
 		for _, e := range entries {
+			if !e.IsRated() {
+				continue
+			}
 			for _, dp := range e.Domains {
 				if dp.ID == d.id {
 					scores = append(scores, LeagueScore(dp.Percent))
@@ -390,7 +445,7 @@ func domainDistributions(order []domainRef, entries []LeagueEntry) []DomainDistr
 func addChanges(rows []LeagueRow, previous []LeagueEntry) {
 	var prevScores []float64
 	for _, p := range previous {
-		if p.Percent != nil {
+		if p.IsRated() {
 			prevScores = append(prevScores, LeagueScore(*p.Percent))
 		}
 	}
@@ -405,7 +460,7 @@ func addChanges(rows []LeagueRow, previous []LeagueEntry) {
 			continue
 		}
 		c := &Change{PreviousRating: p.Rating}
-		if p.Percent != nil {
+		if p.IsRated() {
 			ps := LeagueScore(*p.Percent)
 			c.PreviousPercent = &ps
 			c.PreviousRank = rankOf(ps, prevScores)
@@ -425,4 +480,42 @@ func addChanges(rows []LeagueRow, previous []LeagueEntry) {
 		}
 		r.Change = c
 	}
+}
+
+// withheldNote says why a group's statistics are left out.
+func withheldNote(n int) string {
+	return fmt.Sprintf("%d rated %s: median, quartiles, mean and percentiles are given only for groups of %d or more",
+		n, map[bool]string{true: "organisation", false: "organisations"}[n == 1], MinGroupForStatistics)
+}
+
+// oneChecklist refuses entries scored against different checklists: their scores measure
+// different things and are never ranked together.
+func oneChecklist(entries, previous []LeagueEntry) error {
+	refs := map[string]int{}
+	for _, e := range entries {
+		if e.Checklist != "" {
+			refs[e.Checklist]++
+		}
+	}
+	if len(refs) > 1 {
+		var parts []string
+		for _, r := range slices.Sorted(func(yield func(string) bool) {
+			for k := range refs {
+				if !yield(k) {
+					return
+				}
+			}
+		}) {
+			parts = append(parts, fmt.Sprintf("%s (%d)", r, refs[r]))
+		}
+		return fmt.Errorf("entries were scored against different checklists: %s; a league table ranks one checklist version at a time", strings.Join(parts, ", "))
+	}
+	for _, p := range previous {
+		for r := range refs {
+			if p.Checklist != "" && p.Checklist != r {
+				return fmt.Errorf("previous entry %s was scored against %s, this cycle against %s: changes are only compared within one checklist version", p.ODS, p.Checklist, r)
+			}
+		}
+	}
+	return nil
 }

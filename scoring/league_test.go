@@ -27,6 +27,7 @@ func TestLeagueRanksTiesAndPercentiles(t *testing.T) {
 		entry("RBB", acute, nw, 70.04), // rounds to 70.0: ties with RCC
 		entry("RCC", acute, nw, 69.96),
 		entry("RDD", acute, nw, 80),
+		entry("REE", acute, nw, 50),
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -36,28 +37,30 @@ func TestLeagueRanksTiesAndPercentiles(t *testing.T) {
 		percentile float64
 		quartile   int
 	}
+	// Scores 50, 60, 70, 70, 80: Q1 60, median 70, Q3 70.
 	wants := map[string]want{
-		"RDD": {1, 87.5, 4},
-		"RBB": {2, 50, 3},
-		"RCC": {2, 50, 3},
-		"RAA": {4, 12.5, 1},
+		"RDD": {1, 90, 4},
+		"RBB": {2, 60, 4},
+		"RCC": {2, 60, 4},
+		"RAA": {4, 30, 2},
+		"REE": {5, 10, 1},
 	}
 	var order []string
 	for _, r := range table.Rows {
 		order = append(order, r.ODS)
 		w := wants[r.ODS]
-		if r.Rank != w.rank || *r.Percentile != w.percentile || r.Quartile != w.quartile {
-			t.Errorf("%s: rank %d percentile %v quartile %d; want %+v", r.ODS, r.Rank, *r.Percentile, r.Quartile, w)
+		if r.Rank != w.rank || r.Percentile == nil || *r.Percentile != w.percentile || r.Quartile != w.quartile {
+			t.Errorf("%s: rank %d percentile %v quartile %d; want %+v", r.ODS, r.Rank, fmtPtr(r.Percentile), r.Quartile, w)
 		}
-		if r.PeerRank != w.rank || *r.PeerPercentile != w.percentile || r.PeerSize != 4 || r.PeerGroup != "acute-trust / North West" {
-			t.Errorf("%s: peer rank %d percentile %v size %d group %q", r.ODS, r.PeerRank, *r.PeerPercentile, r.PeerSize, r.PeerGroup)
+		if r.PeerRank != w.rank || r.PeerPercentile == nil || *r.PeerPercentile != w.percentile || r.PeerSize != 5 || r.PeerGroup != "acute-trust / North West" {
+			t.Errorf("%s: peer rank %d percentile %v size %d group %q", r.ODS, r.PeerRank, fmtPtr(r.PeerPercentile), r.PeerSize, r.PeerGroup)
 		}
 	}
 	// Ties are ordered by name, then ODS.
-	if got := strings.Join(order, ","); got != "RDD,RBB,RCC,RAA" {
+	if got := strings.Join(order, ","); got != "RDD,RBB,RCC,RAA,REE" {
 		t.Errorf("order = %s", got)
 	}
-	wantDist := Distribution{Count: 4, Min: 60, Q1: 67.5, Median: 70, Q3: 72.5, Max: 80, Mean: 70}
+	wantDist := Distribution{Count: 5, Min: 50, Q1: 60, Median: 70, Q3: 70, Max: 80, Mean: 66}
 	if table.National != wantDist {
 		t.Errorf("national = %+v, want %+v", table.National, wantDist)
 	}
@@ -71,36 +74,44 @@ func TestLeagueQuantiles(t *testing.T) {
 		scores []float64
 		want   Distribution
 	}{
-		{[]float64{40, 10, 30, 20}, Distribution{Count: 4, Min: 10, Q1: 17.5, Median: 25, Q3: 32.5, Max: 40, Mean: 25}},
-		{[]float64{50}, Distribution{Count: 1, Min: 50, Q1: 50, Median: 50, Q3: 50, Max: 50, Mean: 50}},
 		{[]float64{10, 20, 30, 40, 50}, Distribution{Count: 5, Min: 10, Q1: 20, Median: 30, Q3: 40, Max: 50, Mean: 30}},
-		{nil, Distribution{}},
+		{[]float64{60, 10, 30, 20, 50, 40}, Distribution{Count: 6, Min: 10, Q1: 22.5, Median: 35, Q3: 47.5, Max: 60, Mean: 35}},
+		// Below the minimum group size: no median, quartiles or mean, and the reason.
+		{[]float64{40, 10, 30, 20}, Distribution{Count: 4, Min: 10, Max: 40, Withheld: withheldNote(4)}},
+		{[]float64{50}, Distribution{Count: 1, Min: 50, Max: 50, Withheld: withheldNote(1)}},
+		{nil, Distribution{Withheld: withheldNote(0)}},
 	}
 	for _, tt := range tests {
 		if got := distribution(tt.scores); got != tt.want {
 			t.Errorf("distribution(%v) = %+v, want %+v", tt.scores, got, tt.want)
 		}
 	}
+	if !strings.Contains(withheldNote(1), "1 rated organisation:") || !strings.Contains(withheldNote(4), "groups of 5 or more") {
+		t.Errorf("notes: %q / %q", withheldNote(1), withheldNote(4))
+	}
 }
 
+// An organisation alone in its group is ranked, but gets no percentile or "top quartile".
 func TestLeagueSingleOrganisation(t *testing.T) {
-	table, err := League([]LeagueEntry{entry("Y0001", checklist.GPPractice, "Wales", 55)}, nil)
+	table, err := League([]LeagueEntry{entry("Y0001", checklist.GPPractice, "Wales", 30)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := table.Rows[0]
-	if r.Rank != 1 || *r.Percentile != 50 || r.Quartile != 4 || r.PeerRank != 1 || r.PeerSize != 1 || *r.PeerPercentile != 50 {
+	if r.Rank != 1 || r.Percentile != nil || r.Quartile != 0 || r.PeerRank != 1 || r.PeerSize != 1 || r.PeerPercentile != nil || r.PeerQuartile != 0 {
 		t.Errorf("single row = %+v", r)
 	}
-	if table.National.Median != 55 || table.National.Count != 1 {
-		t.Errorf("national = %+v", table.National)
+	if table.National.Median != 0 || table.National.Count != 1 || table.National.Withheld == "" || table.Peers[0].Distribution.Withheld == "" {
+		t.Errorf("national = %+v, peers = %+v", table.National, table.Peers)
 	}
 }
 
 func TestLeagueAllTied(t *testing.T) {
-	table, err := League([]LeagueEntry{
-		entry("A", checklist.ICB, "London", 75), entry("B", checklist.ICB, "London", 75), entry("C", checklist.ICB, "London", 75),
-	}, nil)
+	var entries []LeagueEntry
+	for _, ods := range []string{"A", "B", "C", "D", "E"} {
+		entries = append(entries, entry(ods, checklist.ICB, "London", 75))
+	}
+	table, err := League(entries, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +123,10 @@ func TestLeagueAllTied(t *testing.T) {
 }
 
 func TestLeaguePeerGroupsAndUnrated(t *testing.T) {
-	unrated := LeagueEntry{ODS: "RZZ", Name: "Aardvark Trust", OrgType: checklist.AcuteTrust, Region: "London", Rating: NotRated}
+	prov := 91.0
+	// Not rated, with a provisional figure above everyone's: listed apart, never ranked.
+	unrated := LeagueEntry{ODS: "RZZ", Name: "Aardvark Trust", OrgType: checklist.AcuteTrust, Region: "London", Rating: NotRated, Percent: &prov,
+		Assessment: "AS-000009", Completeness: 0.17, Status: "incomplete"}
 	table, err := League([]LeagueEntry{
 		entry("RAA", checklist.AcuteTrust, "London", 90),
 		unrated,
@@ -124,26 +138,31 @@ func TestLeaguePeerGroupsAndUnrated(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := rowsByODS(table)
-	if last := table.Rows[len(table.Rows)-1]; last.ODS != "RZZ" || last.Rank != 0 || last.Percentile != nil || last.Quartile != 0 {
-		t.Errorf("unrated row should come last, unranked: %+v", last)
+	last := table.Rows[len(table.Rows)-1]
+	if last.ODS != "RZZ" || last.Rank != 0 || last.Percent != nil || last.Percentile != nil || last.Quartile != 0 ||
+		last.ProvisionalPercent == nil || *last.ProvisionalPercent != 91 || last.Assessment != "AS-000009" || last.Completeness != 0.17 || last.Status != "incomplete" {
+		t.Errorf("unrated row should come last, unranked, with its provisional figure and assessment: %+v", last)
 	}
 	if r := rows["RZZ"]; r.PeerSize != 2 || r.PeerRank != 0 {
 		t.Errorf("unrated peer fields: %+v", r)
 	}
+	if table.National.Count != 4 {
+		t.Errorf("national count %d: the unrated organisation must not count", table.National.Count)
+	}
 	checks := []struct {
 		ods                string
 		rank, peerRank, sz int
-		peerPercentile     float64
 	}{
-		{"RAA", 1, 1, 2, 75},
-		{"RCC", 2, 1, 1, 50},
-		{"RDD", 3, 1, 1, 50},
-		{"RBB", 4, 2, 2, 25},
+		{"RAA", 1, 1, 2},
+		{"RCC", 2, 1, 1},
+		{"RDD", 3, 1, 1},
+		{"RBB", 4, 2, 2},
 	}
 	for _, c := range checks {
 		r := rows[c.ods]
-		if r.Rank != c.rank || r.PeerRank != c.peerRank || r.PeerSize != c.sz || *r.PeerPercentile != c.peerPercentile {
-			t.Errorf("%s: rank %d peer %d/%d percentile %v; want %+v", c.ods, r.Rank, r.PeerRank, r.PeerSize, *r.PeerPercentile, c)
+		// Groups of fewer than five: ranks, never percentiles or quartiles.
+		if r.Rank != c.rank || r.PeerRank != c.peerRank || r.PeerSize != c.sz || r.PeerPercentile != nil || r.PeerQuartile != 0 || r.Percentile != nil {
+			t.Errorf("%s: rank %d peer %d/%d percentile %v; want %+v", c.ods, r.Rank, r.PeerRank, r.PeerSize, fmtPtr(r.PeerPercentile), c)
 		}
 	}
 	var keys []string
@@ -154,12 +173,26 @@ func TestLeaguePeerGroupsAndUnrated(t *testing.T) {
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("peer keys = %q, want %q", keys, want)
 	}
-	if p := table.Peers[0]; p.Size != 2 || p.Distribution.Median != 70 {
+	if p := table.Peers[0]; p.Size != 2 || p.Distribution.Median != 0 || p.Distribution.Withheld == "" {
 		t.Errorf("London acute peers = %+v", p)
 	}
 	wantRatings := []RatingCount{{Outstanding, 1}, {Good, 1}, {RequiresImprovement, 2}, {Inadequate, 0}, {NotRated, 1}}
 	if !reflect.DeepEqual(table.Ratings, wantRatings) {
 		t.Errorf("ratings = %+v, want %+v", table.Ratings, wantRatings)
+	}
+}
+
+func TestLeagueRefusesMixedChecklists(t *testing.T) {
+	a, b := entry("A", checklist.ICB, "X", 50), entry("B", checklist.ICB, "X", 60)
+	a.Checklist, b.Checklist = "nhs-interop@2026.1", "nhs-interop@2027.1"
+	if _, err := League([]LeagueEntry{a, b}, nil); err == nil || !strings.Contains(err.Error(), "nhs-interop@2026.1 (1), nhs-interop@2027.1 (1)") {
+		t.Errorf("mixed checklists: err = %v", err)
+	}
+	b.Checklist = a.Checklist
+	old := entry("A", checklist.ICB, "X", 40)
+	old.Checklist = "nhs-interop@2025.1"
+	if _, err := League([]LeagueEntry{a, b}, []LeagueEntry{old}); err == nil || !strings.Contains(err.Error(), "only compared within one checklist version") {
+		t.Errorf("history across checklists: err = %v", err)
 	}
 }
 
@@ -174,6 +207,8 @@ func TestLeagueDomainMedians(t *testing.T) {
 		entry("A", checklist.AcuteTrust, "London", 70, id(50), term(100)),
 		entry("B", checklist.AcuteTrust, "London", 60, id(75)),
 		entry("C", checklist.AcuteTrust, "North", 80, id(100), term(66.666)),
+		entry("D", checklist.AcuteTrust, "North", 65, id(25)),
+		entry("E", checklist.AcuteTrust, "North", 75, id(80)),
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -181,14 +216,14 @@ func TestLeagueDomainMedians(t *testing.T) {
 	if len(table.Domains) != 2 || table.Domains[0].ID != "identity" || table.Domains[1].ID != "terminology" {
 		t.Fatalf("domains = %+v", table.Domains)
 	}
-	if d := table.Domains[0]; d.Count != 3 || d.Median != 75 || d.Title != "Patient identity" {
+	if d := table.Domains[0]; d.Count != 5 || d.Median != 75 || d.Title != "Patient identity" {
 		t.Errorf("identity national = %+v", d)
 	}
-	if d := table.Domains[1]; d.Count != 2 || d.Median != 83.35 || d.Min != 66.7 {
-		t.Errorf("terminology national = %+v", d)
+	if d := table.Domains[1]; d.Count != 2 || d.Median != 0 || d.Withheld == "" || d.Min != 66.7 {
+		t.Errorf("terminology national (two scores: withheld) = %+v", d)
 	}
 	london := table.Peers[0]
-	if london.Key != "acute-trust / London" || london.Domains[0].Median != 62.5 || london.Domains[1].Count != 1 {
+	if london.Key != "acute-trust / London" || london.Domains[0].Withheld == "" || london.Domains[1].Count != 1 {
 		t.Errorf("London peer domains = %+v", london.Domains)
 	}
 	if got := rowsByODS(table)["C"].Domains[1].Percent; got != 66.7 {
@@ -266,13 +301,14 @@ func TestLeagueErrors(t *testing.T) {
 
 func TestEntryFromResult(t *testing.T) {
 	cl := list(domain("a", item("A-01", 1)), domain("b", item("B-01", 1)))
-	res, err := Score(Input{Checklist: cl, OrgType: checklist.AcuteTrust, AsOf: asOf, Claims: []Claim{answered("A-01", 3, SelfAssessed)}})
+	res, err := Score(Input{Checklist: cl, OrgType: checklist.AcuteTrust, AsOf: asOf, Claims: []Claim{answered("A-01", 3, SelfAssessed), answered("B-01", 2, SelfAssessed)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := EntryFromResult("7A1", "Ysbyty Gwynedd, Bangor", "Wales", res)
 	want := LeagueEntry{ODS: "7A1", Name: "Ysbyty Gwynedd, Bangor", OrgType: checklist.AcuteTrust, Region: "Wales",
-		Percent: ptrF(75), Rating: Good, Domains: []DomainPercent{{ID: "a", Title: "Domain a", Percent: 75}}}
+		Percent: ptrF(62.5), Rating: Good, Domains: []DomainPercent{{ID: "a", Title: "Domain a", Percent: 75}, {ID: "b", Title: "Domain b", Percent: 50}},
+		Completeness: 1, Status: CompleteWord, Checklist: "test@2026.1"}
 	if !reflect.DeepEqual(e, want) {
 		t.Errorf("got  %+v\nwant %+v", e, want)
 	}

@@ -29,6 +29,47 @@ func BandFor(percent float64) Rating {
 	return Inadequate
 }
 
+// Documented thresholds and caps (docs/scoring.md gives the reasons).
+const (
+	// CompletenessThreshold is the share of applicable items that must be scored for a rating.
+	CompletenessThreshold = 0.9
+	// UnverifiedCap is the highest level a claim reaches when the probes linked to its item
+	// could not test it: "partially achieved", below the 3 that passing probes verify.
+	UnverifiedCap = 2
+	// SelfReportedCap is the highest level a self-assessed claim citing no document reaches:
+	// "exceeds" needs the inspector's observation or documents the trust attests.
+	SelfReportedCap = 3
+	// NotAssessedLevel is the level an applicable item that was not assessed counts at in the
+	// figure: not evidenced is not achieved, so leaving an item out never raises a score.
+	NotAssessedLevel = 1
+)
+
+// SeriousCheck is one entry of the documented list of serious findings: a failure of the probe
+// flags the assessment for Warning Notice consideration and makes the rating Inadequate.
+type SeriousCheck struct {
+	ProbeID string `json:"probe_id"`
+	Finding string `json:"finding"`
+}
+
+// SeriousChecks is the documented list of serious findings, in the order reports list them.
+// Nothing else flags a Warning Notice: a weaker finding lowers its item and domain.
+func SeriousChecks() []SeriousCheck {
+	return []SeriousCheck{
+		{"security.auth.required", "patient data served without authentication"},
+		{"security.auth.invalid-token", "patient data served to a forged bearer token"},
+		{"transport.https.enforced", "the FHIR endpoint served over plain HTTP"},
+	}
+}
+
+func seriousFinding(probeID string) (string, bool) {
+	for _, c := range SeriousChecks() {
+		if c.ProbeID == probeID {
+			return c.Finding, true
+		}
+	}
+	return "", false
+}
+
 // Score scores one assessment. It fails only on malformed input, naming the claim or probe
 // outcome at fault.
 func Score(in Input) (Result, error) {
@@ -49,42 +90,292 @@ func Score(in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	unprobed, err := indexUnprobed(in.Unprobed)
+	if err != nil {
+		return Result{}, err
+	}
 
 	res := Result{
 		Checklist: in.Checklist.Ref(),
 		OrgType:   in.OrgType,
 		AsOf:      in.AsOf,
 	}
-	var domainSum float64
-	var domainsScored int
 	for _, d := range in.Checklist.Domains {
 		var items []ItemResult
 		for i := range d.Items {
 			it := &d.Items[i]
-			ir := scoreItem(it, claims[it.ID], outcomes, in)
+			ir := scoreItem(it, claims[it.ID], outcomes, unprobed, in)
 			ir.DomainID = d.ID
 			items = append(items, ir)
 		}
-		dr := scoreDomain(d, items)
-		if dr.Percent != nil {
-			domainSum += *dr.Percent
-			domainsScored++
-		}
-		res.Domains = append(res.Domains, dr)
+		res.Domains = append(res.Domains, scoreDomain(d, items))
 		res.Items = append(res.Items, items...)
 	}
-	res.Completeness = completeness(res.Items)
+	res.Completeness = completeness(in.Checklist, res.Items, outcomes, unprobed)
 	res.Layers = layers(in.Checklist, res.Items)
+	res.Limitations = limitations(res.Items)
+	res.WarningNotice = warningNotice(in)
 
-	res.BandRating = NotRated
-	if domainsScored > 0 {
-		p := domainSum / float64(domainsScored)
+	// The figure counts every applicable item: scored items at their final level, the rest
+	// (not assessed, waived) at NotAssessedLevel.
+	final := func(ir ItemResult) int { return ir.Final }
+	floor := func(ir ItemResult) int { return ir.Floor }
+	res.BandRating, res.ProvisionalRating, res.Limiters = NotRated, NotRated, nil
+	if p, ok := figure(res.Domains, res.Items, final); ok {
 		res.Percent = &p
 		res.BandRating = BandFor(p)
+		res.ProvisionalRating, res.Limiters = limit(res.BandRating, res.Items, final, res.WarningNotice.Flagged, nil)
 	}
-	res.Rating = res.BandRating
-	applyLimiters(&res, in)
+	res.NotRatedReasons = notRatedReasons(res, in, outcomes, unprobed, floor)
+	res.Rating = res.ProvisionalRating
+	if len(res.NotRatedReasons) > 0 {
+		res.Rating = NotRated
+		res.Provisional = res.Percent != nil
+	}
 	return res, nil
+}
+
+// figure is the overall percentage: the plain mean of the domains' weighted means, counting
+// every applicable, unwaived item at level(it) when scored and at NotAssessedLevel when not.
+// It reports false when no domain has such an item.
+func figure(domains []DomainResult, items []ItemResult, level func(ItemResult) int) (float64, bool) {
+	var sum float64
+	n := 0
+	for _, d := range domains {
+		var s, w float64
+		for _, ir := range items {
+			if ir.DomainID != d.ID {
+				continue
+			}
+			l, ok := figureLevel(ir, level)
+			if !ok {
+				continue
+			}
+			s += float64(ir.Weight) * LevelPercent(l)
+			w += float64(ir.Weight)
+		}
+		if w > 0 {
+			sum += s / w
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return sum / float64(n), true
+}
+
+// figureLevel is the level an item counts at in the figure, and whether it counts at all.
+func figureLevel(ir ItemResult, level func(ItemResult) int) (int, bool) {
+	switch ir.Status {
+	case Answered:
+		return level(ir), true
+	case NotReviewed, Errored, Waived:
+		// A waiver records that the item is not met yet, with a plan: it counts as not
+		// achieved, so waiving an item never scores better than answering it at 1.
+		return NotAssessedLevel, true
+	}
+	return 0, false // not applicable
+}
+
+// limit applies the limiters to a band: a mandatory or critical item at level 1 caps the rating
+// at Requires improvement; a serious finding (flagged) makes it Inadequate, as does, when
+// worstCase is set, a serious-finding probe that could not test.
+func limit(band Rating, items []ItemResult, level func(ItemResult) int, flagged bool, untestedSerious []string) (Rating, []string) {
+	r := band
+	var why []string
+	var mandatory, critical, waived []string
+	for _, ir := range items {
+		if ir.Status == Waived && ir.Mandatory {
+			waived = append(waived, ir.ItemID)
+		}
+		if ir.Status != Answered || level(ir) != 1 {
+			continue
+		}
+		if ir.Mandatory {
+			mandatory = append(mandatory, ir.ItemID)
+		} else if ir.Critical {
+			critical = append(critical, ir.ItemID)
+		}
+	}
+	if len(mandatory) > 0 && r.rank() > RequiresImprovement.rank() {
+		why = append(why, fmt.Sprintf("mandatory %s at level 1: rating capped at Requires improvement", plural("item", mandatory)))
+		r = RequiresImprovement
+	}
+	if len(waived) > 0 && r.rank() > RequiresImprovement.rank() {
+		why = append(why, fmt.Sprintf("mandatory %s waived (not met yet): rating capped at Requires improvement", plural("item", waived)))
+		r = RequiresImprovement
+	}
+	if len(critical) > 0 && r.rank() > RequiresImprovement.rank() {
+		why = append(why, fmt.Sprintf("critical %s at level 1: rating capped at Requires improvement", plural("item", critical)))
+		r = RequiresImprovement
+	}
+	if flagged && r != Inadequate {
+		why = append(why, "serious finding (see Warning Notice): rating Inadequate")
+		r = Inadequate
+	}
+	if len(untestedSerious) > 0 && r != Inadequate {
+		why = append(why, fmt.Sprintf("serious-finding %s could not test", plural("check", untestedSerious)))
+		r = Inadequate
+	}
+	return r, why
+}
+
+// notRatedReasons says why the evidence does not support a rating: too little assessed, a
+// mandatory item not assessed, or a rating that would differ if what could not be tested
+// turned out at its worst.
+func notRatedReasons(res Result, in Input, outcomes map[string][]ProbeOutcome, unprobed map[string]Unprobed, floor func(ItemResult) int) []string {
+	c := res.Completeness
+	var why []string
+	if res.Percent == nil {
+		return []string{"nothing applicable was assessed"}
+	}
+	if c.Share < CompletenessThreshold {
+		why = append(why, fmt.Sprintf("only %d of %d applicable items were assessed (%.0f %%); a rating needs at least %.0f %%",
+			c.Scored, c.Applicable, c.Share*100, CompletenessThreshold*100))
+	}
+	if len(c.MissingMandatory) > 0 {
+		why = append(why, fmt.Sprintf("mandatory %s not assessed", plural("item", c.MissingMandatory)))
+	}
+	if len(why) > 0 {
+		return why
+	}
+	// Robustness: the rating must not depend on evidence the assessment could not obtain.
+	untestedSerious := untestedSeriousChecks(in.Checklist, outcomes, unprobed)
+	p, _ := figure(res.Domains, res.Items, floor)
+	worst, _ := limit(BandFor(p), res.Items, floor, res.WarningNotice.Flagged, untestedSerious)
+	if worst != res.ProvisionalRating {
+		var open []string
+		for _, ir := range res.Items {
+			if ir.Status == Answered && ir.Floor < ir.Final {
+				open = append(open, ir.ItemID)
+			}
+		}
+		msg := fmt.Sprintf("the rating depends on evidence the assessment could not obtain: %s as the evidence stands, %s if",
+			res.ProvisionalRating.Label(), worst.Label())
+		switch {
+		case len(open) > 0 && len(untestedSerious) > 0:
+			msg += fmt.Sprintf(" %s were not achieved and %s failed", plural("item", open), plural("serious-finding check", untestedSerious))
+		case len(open) > 0:
+			msg += fmt.Sprintf(" %s were not achieved", plural("item", open))
+		default:
+			msg += fmt.Sprintf(" %s failed", plural("serious-finding check", untestedSerious))
+		}
+		why = append(why, msg)
+	}
+	return why
+}
+
+// untestedSeriousChecks lists the serious-finding probes the checklist links that gave no
+// judgement on the endpoint they need. Serious checks apply whatever the state of the items
+// linking them: exposing patient data is never "not applicable".
+func untestedSeriousChecks(cl *checklist.Checklist, outcomes map[string][]ProbeOutcome, unprobed map[string]Unprobed) []string {
+	var out []string
+	for _, id := range linkedSerious(cl) {
+		judged := false
+		for _, o := range outcomes[id] {
+			if judgement(o.Status) {
+				judged = true
+			}
+		}
+		if _, gone := unprobed[id]; gone || !judged {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// linkedSerious lists the serious-finding probes that some item of the checklist links.
+func linkedSerious(cl *checklist.Checklist) []string {
+	var out []string
+	for _, c := range SeriousChecks() {
+		for _, d := range cl.Domains {
+			for _, it := range d.Items {
+				if slices.Contains(it.Probes, c.ProbeID) && !slices.Contains(out, c.ProbeID) {
+					out = append(out, c.ProbeID)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func warningNotice(in Input) WarningNotice {
+	itemsOf := map[string][]string{}
+	for _, d := range in.Checklist.Domains {
+		for _, it := range d.Items {
+			for _, p := range it.Probes {
+				itemsOf[p] = append(itemsOf[p], it.ID)
+			}
+		}
+	}
+	var wn WarningNotice
+	seen := map[string]bool{}
+	linked := linkedSerious(in.Checklist)
+	for _, o := range in.Probes {
+		finding, serious := seriousFinding(o.ProbeID)
+		if !serious || !slices.Contains(linked, o.ProbeID) || o.Status != probeFail || seen[o.ProbeID] {
+			continue
+		}
+		seen[o.ProbeID] = true
+		sf := SeriousFinding{ProbeID: o.ProbeID, Finding: finding, EvidenceID: o.EvidenceID, Items: itemsOf[o.ProbeID]}
+		wn.Findings = append(wn.Findings, sf)
+		reason := finding + " (probe " + o.ProbeID
+		if o.EvidenceID != "" {
+			reason += ", evidence " + o.EvidenceID
+		}
+		wn.Reasons = append(wn.Reasons, reason+")")
+	}
+	if len(wn.Findings) > 0 {
+		wn.Flagged = true
+		wn.Section = warningSection(in.OrgType)
+	}
+	return wn
+}
+
+// limitations lists what the assessment could not examine, item by item.
+func limitations(items []ItemResult) []string {
+	var out []string
+	reasons := map[string][]string{} // reason → probes
+	var order []string
+	for _, ir := range items {
+		if ir.Status == NotApplicable || ir.Status == Waived {
+			continue
+		}
+		for _, pc := range ir.Probes {
+			if pc.Status != NotProbed {
+				continue
+			}
+			if _, ok := reasons[pc.Reason]; !ok {
+				order = append(order, pc.Reason)
+			}
+			if !slices.Contains(reasons[pc.Reason], ir.ItemID) {
+				reasons[pc.Reason] = append(reasons[pc.Reason], ir.ItemID)
+			}
+		}
+	}
+	for _, r := range order {
+		out = append(out, fmt.Sprintf("%s: %s unverified", r, plural("item", reasons[r])))
+	}
+	var untested []string
+	for _, ir := range items {
+		if ir.Status == NotApplicable || ir.Status == Waived || !ir.Unverified {
+			continue
+		}
+		noPoint := false
+		for _, pc := range ir.Probes {
+			if pc.Status == NotProbed {
+				noPoint = true
+			}
+		}
+		if !noPoint {
+			untested = append(untested, ir.ItemID)
+		}
+	}
+	if len(untested) > 0 {
+		out = append(out, fmt.Sprintf("no linked probe could give a judgement (skipped, not applicable, could not test or not run): %s unverified", plural("item", untested)))
+	}
+	return out
 }
 
 func orgTypeList() string {
@@ -160,6 +451,26 @@ func indexOutcomes(outs []ProbeOutcome) (map[string][]ProbeOutcome, error) {
 	return idx, nil
 }
 
+func indexUnprobed(us []Unprobed) (map[string]Unprobed, error) {
+	idx := map[string]Unprobed{}
+	for i, u := range us {
+		where := fmt.Sprintf("unprobed %d (%q)", i+1, u.ProbeID)
+		switch {
+		case u.ProbeID == "":
+			return nil, fmt.Errorf("%s: probe id is empty", where)
+		case strings.TrimSpace(u.Reason) == "":
+			return nil, fmt.Errorf("%s: say why the probe was not pointed at the endpoint it needs", where)
+		case u.Severity != "" && !u.Severity.Valid():
+			return nil, fmt.Errorf("%s: severity %q is not one of critical, high, medium, low, info", where, u.Severity)
+		}
+		idx[u.ProbeID] = u
+	}
+	return idx, nil
+}
+
+// judgement reports whether a probe status is a judgement (pass, fail or warn).
+func judgement(status verdict.Status) bool { return status.Judged() }
+
 // probeVerdict is what an item's linked probes say.
 type probeVerdict struct {
 	checks   []ProbeCheck
@@ -167,26 +478,46 @@ type probeVerdict struct {
 	allPass  bool // every decisive outcome passed
 	allError bool // something ran and every outcome was an error
 	cap      int  // verified level when not allPass: 1, 2 or 3
-	reasons  []string
+	// worstUntested is the lowest level a probe whose evidence is missing (could not test, not
+	// run, not probed) could have capped the item at, had it failed: 4 when none is missing.
+	worstUntested int
+	// worstUnprobed is the same for the probes not pointed at their endpoint only: the level
+	// the item counts at most, since a missing endpoint is a gap in the evidence, not a pass.
+	worstUnprobed int
+	reasons       []string
 }
 
-func judgeProbes(it *checklist.Item, outcomes map[string][]ProbeOutcome) probeVerdict {
-	v := probeVerdict{allPass: true, cap: 3}
+func judgeProbes(it *checklist.Item, outcomes map[string][]ProbeOutcome, unprobed map[string]Unprobed) probeVerdict {
+	v := probeVerdict{allPass: true, cap: 3, worstUntested: 4, worstUnprobed: 4}
 	ran, errs := 0, 0
 	for _, id := range it.Probes {
+		if u, ok := unprobed[id]; ok {
+			v.checks = append(v.checks, ProbeCheck{ProbeID: id, Status: NotProbed, Severity: u.Severity, Reason: u.Reason})
+			v.reasons = append(v.reasons, fmt.Sprintf("probe %s was not probed (%s): not counted", id, u.Reason))
+			v.worstUntested = min(v.worstUntested, untestedCap(u.Severity))
+			v.worstUnprobed = min(v.worstUnprobed, untestedCap(u.Severity))
+			continue
+		}
 		outs := outcomes[id]
 		if len(outs) == 0 {
 			v.checks = append(v.checks, ProbeCheck{ProbeID: id, Status: NotRun})
 			v.reasons = append(v.reasons, fmt.Sprintf("probe %s was not run: not counted", id))
+			v.worstUntested = 1
 			continue
 		}
 		for _, o := range outs {
 			ran++
 			c := ProbeCheck{ProbeID: id, Status: o.Status, Severity: o.Severity}
 			switch o.Status {
-			case probeInfo, probeSkip, probeNotApplicable, probeError:
+			case probeInfo:
+				// Informational by design (a MAY): reported, neither a pass nor a fail.
+			case probeSkip, probeNotApplicable, probeError:
 				if o.Status == probeError {
+					// Could not test: evidence missing, so the worst it could have shown
+					// stays possible. A skip or not-applicable is the probe's own finding
+					// that its test does not apply here, not missing evidence.
 					errs++
+					v.worstUntested = min(v.worstUntested, untestedCap(o.Severity))
 				}
 				v.reasons = append(v.reasons, fmt.Sprintf("probe %s: %s, not counted", id, o.Status))
 			case probePass:
@@ -204,6 +535,15 @@ func judgeProbes(it *checklist.Item, outcomes map[string][]ProbeOutcome) probeVe
 	return v
 }
 
+// untestedCap is the level a probe that gave no judgement would have capped its item at had it
+// failed; 1 when its severity is unknown.
+func untestedCap(severity verdict.Severity) int {
+	if severity == "" {
+		return 1
+	}
+	return capFor(probeFail, severity)
+}
+
 // capFor is the highest level an item can be verified at after one failed or warned probe.
 func capFor(status verdict.Status, severity verdict.Severity) int {
 	if status == probeWarn {
@@ -218,14 +558,25 @@ func capFor(status verdict.Status, severity verdict.Severity) int {
 	return 3
 }
 
-func scoreItem(it *checklist.Item, claim *Claim, outcomes map[string][]ProbeOutcome, in Input) ItemResult {
+// claimStrength is the evidence strength of a claim on its own, and the highest level it reaches.
+func claimStrength(c *Claim, prov Provenance) (EvidenceStrength, int) {
+	switch {
+	case prov == InspectorVerified:
+		return ObservedByInspector, 4
+	case c.Documents > 0:
+		return AttestedByTrust, 4
+	}
+	return SelfReported, SelfReportedCap
+}
+
+func scoreItem(it *checklist.Item, claim *Claim, outcomes map[string][]ProbeOutcome, unprobed map[string]Unprobed, in Input) ItemResult {
 	ir := ItemResult{
 		ItemID:    it.ID,
 		Mandatory: it.MandatoryForType(in.OrgType),
 		Critical:  it.Critical,
 		Weight:    max(it.Weight, 1),
 	}
-	pv := judgeProbes(it, outcomes)
+	pv := judgeProbes(it, outcomes, unprobed)
 	ir.Probes = pv.checks
 
 	claimErrored := false
@@ -266,16 +617,20 @@ func scoreItem(it *checklist.Item, claim *Claim, outcomes map[string][]ProbeOutc
 			}
 			ir.Unverified = linked
 			if !claimErrored && len(ir.Reasons) == 0 {
-				ir.Reasons = append(ir.Reasons, "no answer recorded")
+				ir.Reasons = append(ir.Reasons, fmt.Sprintf("no answer recorded: counts as level %d in the figure", NotAssessedLevel))
 			}
 			ir.Reasons = append(ir.Reasons, pv.reasons...)
 			return ir
 		}
 		ir.Status = Answered
-		ir.Verified = verifiedLevel(pv, 0, "")
-		ir.Final = ir.Verified
+		ir.Verified = pv.cap
+		ir.Final = min(ir.Verified, pv.worstUnprobed)
 		ir.Provenance = ProbeVerified
-		ir.Reasons = append(ir.Reasons, fmt.Sprintf("no claim: scored from probes alone at level %d", ir.Final))
+		ir.Evidence = VerifiedByProbe
+		// Probes test the technical part of an item; with no answer for the rest, the
+		// evidence leaves level 1 possible.
+		ir.Floor = 1
+		ir.Reasons = append(ir.Reasons, fmt.Sprintf("no claim: scored from probes alone at level %d; with no answer for the rest of the item the evidence leaves level 1 possible", ir.Final))
 		ir.Reasons = append(ir.Reasons, pv.reasons...)
 		p := LevelPercent(ir.Final)
 		ir.Percent = &p
@@ -288,48 +643,58 @@ func scoreItem(it *checklist.Item, claim *Claim, outcomes map[string][]ProbeOutc
 	if ir.ClaimProvenance == "" {
 		ir.ClaimProvenance = SelfAssessed
 	}
+	strength, claimCap := claimStrength(claim, ir.ClaimProvenance)
+	capNote := func() {
+		if ir.Claimed > claimCap && ir.Final == claimCap {
+			ir.Reasons = append(ir.Reasons, fmt.Sprintf("level %d rests on the trust's word alone (no document cited, not observed by the inspector): counted at %d", ir.Claimed, claimCap))
+		}
+	}
 	switch {
 	case pv.decisive:
-		ir.Verified = verifiedLevel(pv, claim.Level, ir.ClaimProvenance)
-		ir.Final = min(ir.Claimed, ir.Verified)
+		if pv.allPass {
+			// Passing probes confirm the technical part and do not contradict any claim.
+			ir.Verified = max(3, ir.Claimed)
+		} else {
+			ir.Verified = pv.cap
+		}
+		ir.Final = min(ir.Claimed, ir.Verified, claimCap, pv.worstUnprobed)
 		gap := ir.Claimed - ir.Verified
 		ir.Gap = &gap
+		ir.OverClaimed = gap > 0
 		ir.Provenance = ProbeVerified
+		ir.Evidence = VerifiedByProbe
 		switch {
 		case gap > 0:
-			ir.Reasons = append(ir.Reasons, fmt.Sprintf("claimed %d (%s), probes verify %d: capped at %d", ir.Claimed, ir.ClaimProvenance, ir.Verified, ir.Final))
-			if pv.allPass && ir.Claimed == 4 {
-				ir.Reasons = append(ir.Reasons, "level 4 needs an inspector-verified claim; probes alone confirm level 3")
-			}
+			ir.Reasons = append(ir.Reasons, fmt.Sprintf("claimed %d (%s), probes contradict it and verify %d: capped at %d (over-claimed)", ir.Claimed, ir.ClaimProvenance, ir.Verified, ir.Final))
 		case gap < 0:
 			ir.Reasons = append(ir.Reasons, fmt.Sprintf("claimed %d (%s), probes verify %d: the claim stands", ir.Claimed, ir.ClaimProvenance, ir.Verified))
 		default:
 			ir.Reasons = append(ir.Reasons, fmt.Sprintf("claimed %d (%s), confirmed by probes", ir.Claimed, ir.ClaimProvenance))
 		}
+		capNote()
+		ir.Floor = min(ir.Final, pv.worstUntested)
 	case linked:
-		ir.Final = ir.Claimed
+		ir.Final = min(ir.Claimed, UnverifiedCap, claimCap, pv.worstUnprobed)
 		ir.Provenance = ir.ClaimProvenance
+		ir.Evidence = strength
 		ir.Unverified = true
-		ir.Reasons = append(ir.Reasons, fmt.Sprintf("claimed %d (%s); no probe gave a pass, fail or warn, so the level rests on the claim (unverified)", ir.Claimed, ir.ClaimProvenance))
+		ir.Floor = min(ir.Final, pv.worstUntested)
+		ir.Reasons = append(ir.Reasons, fmt.Sprintf("claimed %d (%s); no linked probe could give a judgement, so the claim is unverified and counted at most at %d", ir.Claimed, ir.ClaimProvenance, UnverifiedCap))
 	default:
-		ir.Final = ir.Claimed
+		ir.Final = min(ir.Claimed, claimCap)
 		ir.Provenance = ir.ClaimProvenance
+		ir.Evidence = strength
+		ir.Floor = ir.Final
 		ir.Reasons = append(ir.Reasons, fmt.Sprintf("claimed %d (%s)", ir.Claimed, ir.ClaimProvenance))
+		capNote()
+	}
+	if pv.worstUnprobed < 4 && ir.Final == pv.worstUnprobed {
+		ir.Reasons = append(ir.Reasons, fmt.Sprintf("a linked probe was not pointed at the endpoint it needs: the item counts at most at %d, as if that probe had failed", pv.worstUnprobed))
 	}
 	ir.Reasons = append(ir.Reasons, pv.reasons...)
 	p := LevelPercent(ir.Final)
 	ir.Percent = &p
 	return ir
-}
-
-func verifiedLevel(pv probeVerdict, claimed int, prov Provenance) int {
-	if !pv.allPass {
-		return pv.cap
-	}
-	if claimed == 4 && prov == InspectorVerified {
-		return 4
-	}
-	return 3
 }
 
 func scoreDomain(d checklist.Domain, items []ItemResult) DomainResult {
@@ -341,23 +706,29 @@ func scoreDomain(d checklist.Domain, items []ItemResult) DomainResult {
 		}
 		if ir.Status == Answered {
 			dr.Scored++
-			sum += float64(ir.Weight) * *ir.Percent
-			weights += float64(ir.Weight)
-			// What the domain would score if every claim were taken as made; items nobody
-			// claimed count at the level the evidence gave them.
-			claimed := ir.Final
-			if ir.Claimed > 0 {
-				claimed = ir.Claimed
-			}
-			claimedSum += float64(ir.Weight) * LevelPercent(claimed)
 		}
+		l, ok := figureLevel(ir, func(ir ItemResult) int { return ir.Final })
+		if !ok {
+			continue
+		}
+		sum += float64(ir.Weight) * LevelPercent(l)
+		weights += float64(ir.Weight)
+		// What the domain would score if every claim were taken as made; items nobody
+		// claimed count at the level the evidence gave them.
+		claimed := l
+		if ir.Claimed > 0 {
+			claimed = ir.Claimed
+		}
+		claimedSum += float64(ir.Weight) * LevelPercent(claimed)
+	}
+	if weights > 0 {
+		p, cp := sum/weights, claimedSum/weights
+		dr.Percent, dr.ClaimedPercent = &p, &cp
 	}
 	if dr.Scored == 0 {
 		dr.LevelReason = "no item answered"
 		return dr
 	}
-	p, cp := sum/weights, claimedSum/weights
-	dr.Percent, dr.ClaimedPercent = &p, &cp
 	dr.Level, dr.LevelReason = domainLevel(items)
 	return dr
 }
@@ -424,12 +795,15 @@ func domainLevel(items []ItemResult) (int, string) {
 	return level, ""
 }
 
-func completeness(items []ItemResult) Completeness {
-	c := Completeness{Items: len(items)}
+func completeness(cl *checklist.Checklist, items []ItemResult, outcomes map[string][]ProbeOutcome, unprobed map[string]Unprobed) Completeness {
+	c := Completeness{Items: len(items), Threshold: CompletenessThreshold}
 	for _, ir := range items {
 		switch ir.Status {
 		case Answered:
 			c.Scored++
+			if ir.Unverified {
+				c.Unverified = append(c.Unverified, ir.ItemID)
+			}
 		case NotApplicable:
 			c.NotApplicable++
 			continue
@@ -437,6 +811,9 @@ func completeness(items []ItemResult) Completeness {
 			c.NotReviewed++
 		case Waived:
 			c.Waived++
+			if ir.Mandatory {
+				c.WaivedMandatory = append(c.WaivedMandatory, ir.ItemID)
+			}
 		case Errored:
 			c.Errored++
 		}
@@ -451,43 +828,43 @@ func completeness(items []ItemResult) Completeness {
 	if c.Applicable > 0 {
 		c.Share = float64(c.Scored) / float64(c.Applicable)
 	}
-	c.Incomplete = c.Applicable == 0 || len(c.Missing) > 0
-	return c
-}
-
-func applyLimiters(res *Result, in Input) {
-	var notAchieved []string
-	for _, ir := range res.Items {
-		if ir.Status == Answered && ir.Mandatory && ir.Final == 1 {
-			notAchieved = append(notAchieved, ir.ItemID)
-		}
+	// Probes of applicable items that gave no result on the endpoint they need.
+	applicable := map[string]bool{}
+	for _, ir := range items {
+		applicable[ir.ItemID] = ir.Status != NotApplicable && ir.Status != Waived
 	}
-	if len(notAchieved) > 0 && res.Rating.rank() > RequiresImprovement.rank() {
-		res.Limiters = append(res.Limiters, fmt.Sprintf("mandatory %s at level 1: rating capped at Requires improvement", plural("item", notAchieved)))
-		res.Rating = RequiresImprovement
-	}
-
-	var critical []string
 	seen := map[string]bool{}
-	for _, o := range in.Probes {
-		if o.Status == probeFail && o.Severity == sevCritical && !seen[o.ProbeID] {
-			seen[o.ProbeID] = true
-			critical = append(critical, fmt.Sprintf("critical probe %s failed", o.ProbeID))
+	for _, d := range cl.Domains {
+		for _, it := range d.Items {
+			if !applicable[it.ID] {
+				continue
+			}
+			for _, id := range it.Probes {
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+				_, gone := unprobed[id]
+				outs := outcomes[id]
+				errored := len(outs) > 0
+				for _, o := range outs {
+					if o.Status != probeError {
+						errored = false
+					}
+				}
+				if gone || len(outs) == 0 || errored {
+					c.Untested = append(c.Untested, id)
+				}
+			}
 		}
 	}
-	for _, ir := range res.Items {
-		if ir.Status == Answered && ir.Critical && ir.Final == 1 {
-			critical = append(critical, fmt.Sprintf("critical item %s is at level 1", ir.ItemID))
-		}
+	slices.Sort(c.Untested)
+	c.Incomplete = c.Applicable == 0 || len(c.Missing) > 0 || len(c.Untested) > 0
+	c.Status = CompleteWord
+	if c.Incomplete {
+		c.Status = IncompleteWord
 	}
-	if len(critical) == 0 {
-		return
-	}
-	if res.Rating != Inadequate {
-		res.Limiters = append(res.Limiters, "critical failure: rating Inadequate")
-		res.Rating = Inadequate
-	}
-	res.WarningNotice = WarningNotice{Flagged: true, Section: warningSection(in.OrgType), Reasons: critical}
+	return c
 }
 
 // warningSection is the Health and Social Care Act 2008 section a Warning Notice would be
@@ -530,11 +907,13 @@ func layers(cl *checklist.Checklist, items []ItemResult) []LayerResult {
 			lr.Items++
 			if ir.Status == Answered {
 				lr.Scored++
-				sum += float64(ir.Weight) * *ir.Percent
+			}
+			if lvl, ok := figureLevel(ir, func(ir ItemResult) int { return ir.Final }); ok {
+				sum += float64(ir.Weight) * LevelPercent(lvl)
 				weights += float64(ir.Weight)
 			}
 		}
-		if lr.Scored > 0 {
+		if weights > 0 {
 			p := sum / weights
 			lr.Percent = &p
 		}

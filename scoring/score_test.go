@@ -68,9 +68,15 @@ func TestItemLevels(t *testing.T) {
 		{"inspector-verified claim without probes", plain,
 			[]Claim{answered("GOV-01", 4, InspectorVerified)}, nil,
 			ItemResult{Status: Answered, Claimed: 4, Final: 4, ClaimProvenance: InspectorVerified, Provenance: InspectorVerified}},
-		{"all pass verifies 3 and caps a self-assessed 4", linked,
+		{"all pass does not contradict a self-reported 4, which counts at 3 without a document", linked,
 			[]Claim{answered("API-01", 4, SelfAssessed)}, []ProbeOutcome{pass("p.a", "high"), pass("p.b", "low")},
-			ItemResult{Status: Answered, Claimed: 4, Verified: 3, Final: 3, Gap: ptrI(1), ClaimProvenance: SelfAssessed, Provenance: ProbeVerified}},
+			ItemResult{Status: Answered, Claimed: 4, Verified: 4, Final: 3, Gap: ptrI(0), ClaimProvenance: SelfAssessed, Provenance: ProbeVerified}},
+		{"all pass keeps an attested 4 at 4", linked,
+			[]Claim{{ItemID: "API-01", Status: Answered, Level: 4, Documents: 1}}, []ProbeOutcome{pass("p.a", "high"), pass("p.b", "low")},
+			ItemResult{Status: Answered, Claimed: 4, Verified: 4, Final: 4, Gap: ptrI(0), ClaimProvenance: SelfAssessed, Provenance: ProbeVerified}},
+		{"a self-reported 4 without probes counts at 3", plain,
+			[]Claim{answered("GOV-01", 4, SelfAssessed)}, nil,
+			ItemResult{Status: Answered, Claimed: 4, Final: 3, ClaimProvenance: SelfAssessed, Provenance: SelfAssessed}},
 		{"all pass verifies 4 for an inspector-verified 4", linked,
 			[]Claim{answered("API-01", 4, InspectorVerified)}, []ProbeOutcome{pass("p.a", "high"), pass("p.b", "low")},
 			ItemResult{Status: Answered, Claimed: 4, Verified: 4, Final: 4, Gap: ptrI(0), ClaimProvenance: InspectorVerified, Provenance: ProbeVerified}},
@@ -104,9 +110,12 @@ func TestItemLevels(t *testing.T) {
 		{"under-claim: probes never raise a claim", linked,
 			[]Claim{answered("API-01", 2, SelfAssessed)}, []ProbeOutcome{pass("p.a", "high"), pass("p.b", "low")},
 			ItemResult{Status: Answered, Claimed: 2, Verified: 3, Final: 2, Gap: ptrI(-1), ClaimProvenance: SelfAssessed, Provenance: ProbeVerified}},
-		{"skip and error never count: claim stands, unverified", linked,
+		{"skip and error never count: claim unverified, capped at 2", linked,
 			[]Claim{answered("API-01", 3, SelfAssessed)}, []ProbeOutcome{outcome("p.a", "skip", "high"), outcome("p.b", "error", "critical")},
-			ItemResult{Status: Answered, Claimed: 3, Final: 3, ClaimProvenance: SelfAssessed, Provenance: SelfAssessed, Unverified: true}},
+			ItemResult{Status: Answered, Claimed: 3, Final: 2, ClaimProvenance: SelfAssessed, Provenance: SelfAssessed, Unverified: true}},
+		{"not-applicable and info never count either", linked,
+			[]Claim{{ItemID: "API-01", Status: Answered, Level: 4, Documents: 2}}, []ProbeOutcome{outcome("p.a", "not-applicable", "high"), outcome("p.b", "info", "low")},
+			ItemResult{Status: Answered, Claimed: 4, Final: 2, ClaimProvenance: SelfAssessed, Provenance: SelfAssessed, Unverified: true}},
 		{"probes not run: claim stands, unverified", linked,
 			[]Claim{answered("API-01", 2, InspectorVerified)}, nil,
 			ItemResult{Status: Answered, Claimed: 2, Final: 2, ClaimProvenance: InspectorVerified, Provenance: InspectorVerified, Unverified: true}},
@@ -190,7 +199,7 @@ func TestItemReasonsAndChecks(t *testing.T) {
 		t.Errorf("checks = %+v, want %+v", got.Probes, wantChecks)
 	}
 	joined := strings.Join(got.Reasons, "\n")
-	for _, want := range []string{"claimed 4 (self-assessed), probes verify 3", "level 4 needs an inspector-verified claim", "probe p.b: skip, not counted", "probe p.c was not run"} {
+	for _, want := range []string{"claimed 4 (self-assessed), confirmed by probes", "level 4 rests on the trust's word alone", "probe p.b: skip, not counted", "probe p.c was not run"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("reasons %q lack %q", got.Reasons, want)
 		}
@@ -234,8 +243,8 @@ func TestDomainAndOverallPercent(t *testing.T) {
 		domain("c", item("C-01", 1)),
 	)
 	res, err := Score(Input{Checklist: cl, OrgType: checklist.AcuteTrust, AsOf: asOf, Claims: []Claim{
-		answered("A-01", 4, SelfAssessed), // 100 × 1
-		answered("A-02", 2, SelfAssessed), // 50 × 3
+		answered("A-01", 4, InspectorVerified), // 100 × 1
+		answered("A-02", 2, SelfAssessed),      // 50 × 3
 		{ItemID: "A-03", Status: NotApplicable},
 		answered("B-01", 3, SelfAssessed),
 		{ItemID: "C-01", Status: NotApplicable},
@@ -314,10 +323,10 @@ func TestDomainLevels(t *testing.T) {
 			[]Claim{answered("X-01", 3, SelfAssessed), answered("X-02", 4, SelfAssessed)}, 4, "X-01 is at level 3"},
 		{"a waived item holds an all-4 domain at 4",
 			[]checklist.Item{item("X-01", 1), item("X-02", 1)},
-			[]Claim{answered("X-01", 4, SelfAssessed), {ItemID: "X-02", Status: Waived, Waiver: waiver}}, 4, "X-02 is waived"},
+			[]Claim{answered("X-01", 4, InspectorVerified), {ItemID: "X-02", Status: Waived, Waiver: waiver}}, 4, "X-02 is waived"},
 		{"all at 4 reaches 5",
 			[]checklist.Item{mand("X-01"), item("X-02", 1), item("X-03", 1)},
-			[]Claim{answered("X-01", 4, InspectorVerified), answered("X-02", 4, SelfAssessed), {ItemID: "X-03", Status: NotApplicable}}, 5, ""},
+			[]Claim{answered("X-01", 4, InspectorVerified), {ItemID: "X-02", Status: Answered, Level: 4, Documents: 1}, {ItemID: "X-03", Status: NotApplicable}}, 5, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -360,63 +369,65 @@ func TestRatingLimiters(t *testing.T) {
 		return out
 	}
 	passing := []ProbeOutcome{pass("security.auth.required", "critical"), pass("transport.hsts", "low")}
+	waived := Claim{ItemID: "SEC-01", Status: Waived, Waiver: &Waiver{Reason: "r", Expires: asOf.Add(day)}}
 	tests := []struct {
 		name     string
 		orgType  checklist.OrgType
 		claims   []Claim
 		probes   []ProbeOutcome
 		band     Rating
-		rating   Rating
+		prov     Rating // after limiters
+		rating   Rating // after the evidence test
 		limiter  string
 		flagged  bool
 		section  string
 		noticeOn string
 	}{
-		{"all 4 is outstanding", checklist.AcuteTrust, allFour(), passing, Outstanding, Outstanding, "", false, "", ""},
+		{"all 4 is outstanding", checklist.AcuteTrust, allFour(), passing, Outstanding, Outstanding, Outstanding, "", false, "", ""},
 		{"mandatory at 1 caps outstanding at requires improvement", checklist.AcuteTrust,
 			allFour(answered("ID-01", 1, InspectorVerified)), passing,
-			Outstanding, RequiresImprovement, "mandatory item ID-01 at level 1", false, "", ""},
+			Outstanding, RequiresImprovement, RequiresImprovement, "mandatory item ID-01 at level 1", false, "", ""},
 		{"the same item is optional for an ICB", checklist.ICB,
 			allFour(answered("ID-01", 1, InspectorVerified)), passing,
-			Outstanding, Outstanding, "", false, "", ""},
+			Outstanding, Outstanding, Outstanding, "", false, "", ""},
 		{"an optional item at 1 does not cap", checklist.AcuteTrust,
 			allFour(answered("A-02", 1, InspectorVerified)), passing,
-			Outstanding, Outstanding, "", false, "", ""},
+			Outstanding, Outstanding, Outstanding, "", false, "", ""},
 		{"a good band is capped too", checklist.AcuteTrust,
 			allFour(answered("ID-01", 1, InspectorVerified), answered("A-02", 1, SelfAssessed)), passing,
-			Good, RequiresImprovement, "mandatory item ID-01 at level 1", false, "", ""},
-		{"critical probe failure is inadequate with a 29A notice for a trust", checklist.AcuteTrust,
-			allFour(), []ProbeOutcome{fail("security.auth.required", "critical"), pass("transport.hsts", "low")},
-			Good, Inadequate, "critical failure", true, "29A", "critical probe security.auth.required failed"},
+			Good, RequiresImprovement, RequiresImprovement, "mandatory item ID-01 at level 1", false, "", ""},
+		{"a serious finding is inadequate with a 29A notice for a trust", checklist.AcuteTrust,
+			allFour(), []ProbeOutcome{{ProbeID: "security.auth.required", Status: "fail", Severity: "critical", EvidenceID: "PR-000042"}, pass("transport.hsts", "low")},
+			Good, Inadequate, Inadequate, "serious finding", true, "29A", "patient data served without authentication (probe security.auth.required, evidence PR-000042)"},
 		{"section 29 for a GP practice", checklist.GPPractice,
-			allFour(), []ProbeOutcome{fail("security.auth.required", "critical")},
-			Good, Inadequate, "critical failure", true, "29", "critical item SEC-01 is at level 1"},
+			allFour(), []ProbeOutcome{fail("security.auth.required", "critical"), pass("transport.hsts", "low")},
+			Good, Inadequate, Inadequate, "serious finding", true, "29", "patient data served without authentication"},
 		{"no section for an ICB", checklist.ICB,
-			allFour(), []ProbeOutcome{fail("security.auth.required", "critical")},
-			Good, Inadequate, "critical failure", true, "", "critical probe security.auth.required failed"},
-		{"critical item self-assessed at 1", checklist.AcuteTrust,
-			allFour(answered("SEC-01", 1, SelfAssessed)), nil,
-			Good, Inadequate, "critical failure", true, "29A", "critical item SEC-01 is at level 1"},
-		{"critical probe failure on an unlinked probe still counts", checklist.AcuteTrust,
+			allFour(), []ProbeOutcome{fail("security.auth.required", "critical"), pass("transport.hsts", "low")},
+			Good, Inadequate, Inadequate, "serious finding", true, "", "patient data served without authentication"},
+		{"critical item at 1 caps at requires improvement, no flag", checklist.AcuteTrust,
+			allFour(answered("SEC-01", 1, InspectorVerified)), passing,
+			Good, RequiresImprovement, RequiresImprovement, "critical item SEC-01 at level 1", false, "", ""},
+		{"a critical-severity probe off the serious list does not flag", checklist.AcuteTrust,
 			allFour(), append(passing, fail("fhir.new.probe", "critical")),
-			Outstanding, Inadequate, "critical failure", true, "29A", "critical probe fhir.new.probe failed"},
-		{"waiving the item does not hide a critical probe failure", checklist.AcuteTrust,
-			allFour(Claim{ItemID: "SEC-01", Status: Waived, Waiver: &Waiver{Reason: "r", Expires: asOf.Add(day)}}),
-			[]ProbeOutcome{fail("security.auth.required", "critical")},
-			Outstanding, Inadequate, "critical failure", true, "29A", "critical probe security.auth.required failed"},
-		{"a critical probe that errored is no failure", checklist.AcuteTrust,
-			allFour(), []ProbeOutcome{outcome("security.auth.required", "error", "critical")},
-			Outstanding, Outstanding, "", false, "", ""},
-		{"a high failure is not critical", checklist.AcuteTrust,
-			allFour(), []ProbeOutcome{fail("transport.hsts", "high")},
-			Good, Good, "", false, "", ""},
-		{"already inadequate by band: flagged without a limiter", checklist.AcuteTrust,
+			Outstanding, Outstanding, Outstanding, "", false, "", ""},
+		{"waiving the item does not hide a serious finding", checklist.AcuteTrust,
+			allFour(waived), []ProbeOutcome{fail("security.auth.required", "critical"), pass("transport.hsts", "low")},
+			Good, Inadequate, NotRated, "serious finding", true, "29A", "patient data served without authentication"},
+		{"a serious-finding check that errored leaves it not rated", checklist.AcuteTrust,
+			allFour(), []ProbeOutcome{outcome("security.auth.required", "error", "critical"), pass("transport.hsts", "low")},
+			Outstanding, Outstanding, NotRated, "", false, "", ""},
+		{"a high failure lowers its item, no flag", checklist.AcuteTrust,
+			allFour(), []ProbeOutcome{pass("security.auth.required", "critical"), fail("transport.hsts", "high")},
+			Good, Good, Good, "", false, "", ""},
+		{"inadequate by band but too little assessed", checklist.AcuteTrust,
 			[]Claim{answered("ID-01", 1, SelfAssessed), answered("A-02", 1, SelfAssessed), answered("SEC-01", 1, SelfAssessed)}, nil,
-			Inadequate, Inadequate, "", true, "29A", "critical item SEC-01"},
-		{"nothing answered is not rated", checklist.AcuteTrust, nil, nil, NotRated, NotRated, "", false, "", ""},
-		{"not rated but a critical probe failed", checklist.AcuteTrust,
+			Inadequate, Inadequate, NotRated, "", false, "", ""},
+		{"nothing answered is not rated; the provisional figure counts every item at 1", checklist.AcuteTrust, nil, nil,
+			Inadequate, Inadequate, NotRated, "", false, "", ""},
+		{"not rated but a serious finding is still flagged", checklist.AcuteTrust,
 			[]Claim{{ItemID: "SEC-01", Status: NotApplicable}}, []ProbeOutcome{fail("security.auth.required", "critical")},
-			NotRated, Inadequate, "critical failure", true, "29A", "critical probe security.auth.required failed"},
+			Inadequate, Inadequate, NotRated, "", true, "29A", "patient data served without authentication"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -424,18 +435,22 @@ func TestRatingLimiters(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.BandRating != tt.band || res.Rating != tt.rating {
-				t.Errorf("band/rating = %s/%s, want %s/%s (percent %v, limiters %q)", res.BandRating, res.Rating, tt.band, tt.rating, fmtPtr(res.Percent), res.Limiters)
+			if res.BandRating != tt.band || res.ProvisionalRating != tt.prov || res.Rating != tt.rating {
+				t.Errorf("band/provisional/rating = %s/%s/%s, want %s/%s/%s (percent %v, limiters %q, not rated %q)",
+					res.BandRating, res.ProvisionalRating, res.Rating, tt.band, tt.prov, tt.rating, fmtPtr(res.Percent), res.Limiters, res.NotRatedReasons)
+			}
+			if (res.Rating == NotRated) != (len(res.NotRatedReasons) > 0) || (res.Rating == NotRated) != res.Provisional {
+				t.Errorf("rating %s with not-rated reasons %q, provisional %v", res.Rating, res.NotRatedReasons, res.Provisional)
 			}
 			lim := strings.Join(res.Limiters, "; ")
-			if (tt.limiter == "") != (lim == "") || !strings.Contains(lim, tt.limiter) {
+			if tt.limiter != "" && !strings.Contains(lim, tt.limiter) || tt.limiter == "" && res.BandRating == res.ProvisionalRating && lim != "" {
 				t.Errorf("limiters = %q, want %q", res.Limiters, tt.limiter)
 			}
 			wn := res.WarningNotice
 			if wn.Flagged != tt.flagged || wn.Section != tt.section || !strings.Contains(strings.Join(wn.Reasons, "; "), tt.noticeOn) {
 				t.Errorf("warning notice = %+v, want flagged=%v section=%q reason ~%q", wn, tt.flagged, tt.section, tt.noticeOn)
 			}
-			if !wn.Flagged && len(wn.Reasons) > 0 {
+			if !wn.Flagged && (len(wn.Reasons) > 0 || len(wn.Findings) > 0) {
 				t.Errorf("reasons without a flag: %q", wn.Reasons)
 			}
 		})
@@ -451,7 +466,7 @@ func TestMandatoryLimiterNamesEveryItem(t *testing.T) {
 	items = append(items, a, b)
 	for _, id := range []string{"A-03", "A-04", "A-05", "A-06", "A-07", "A-08", "A-09", "A-10", "A-11", "A-12"} {
 		items = append(items, item(id, 1))
-		claims = append(claims, answered(id, 4, SelfAssessed))
+		claims = append(claims, answered(id, 4, InspectorVerified))
 	}
 	// (2 × 25 + 10 × 100) / 12 = 87.5 → Outstanding by band.
 	res, err := Score(Input{Checklist: list(domain("a", items...)), OrgType: checklist.AcuteTrust, AsOf: asOf, Claims: claims})
@@ -495,6 +510,10 @@ func TestCompleteness(t *testing.T) {
 			res, err := Score(Input{Checklist: cl, OrgType: checklist.AcuteTrust, AsOf: asOf, Claims: tt.claims})
 			if err != nil {
 				t.Fatal(err)
+			}
+			tt.want.Threshold, tt.want.Status = CompletenessThreshold, CompleteWord
+			if tt.want.Incomplete {
+				tt.want.Status = IncompleteWord
 			}
 			if !reflect.DeepEqual(res.Completeness, tt.want) {
 				t.Errorf("got  %+v\nwant %+v", res.Completeness, tt.want)
@@ -583,7 +602,7 @@ func TestLayers(t *testing.T) {
 		tagged("A-01", 1, checklist.Foundational), tagged("A-02", 3, checklist.Foundational),
 		tagged("A-03", 1, checklist.Organisational), tagged("A-04", 1, checklist.Semantic), item("A-05", 1)))
 	res, err := Score(Input{Checklist: cl, OrgType: checklist.AcuteTrust, AsOf: asOf, Claims: []Claim{
-		answered("A-01", 4, SelfAssessed), answered("A-02", 2, SelfAssessed), answered("A-03", 1, SelfAssessed),
+		answered("A-01", 4, InspectorVerified), answered("A-02", 2, SelfAssessed), answered("A-03", 1, SelfAssessed),
 		{ItemID: "A-04", Status: NotApplicable}, answered("A-05", 4, SelfAssessed),
 	}})
 	if err != nil {

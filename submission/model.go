@@ -66,6 +66,10 @@ type Payload struct {
 	Files []evidence.AttachedFile `json:"files"`
 	// Evidence ties the above to the database's hash chain.
 	Evidence Evidence `json:"evidence"`
+	// Scope is the text of the assessment's latest scope file (evidence.ScopeFileName: the
+	// inspector, role and endpoints probed). Verify checks it against that file's SHA-256, so
+	// the league can re-score with the endpoints the assessment really had.
+	Scope string `json:"scope,omitempty"`
 }
 
 // Organisation is the organisation assessed, as recorded when the assessment started.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
@@ -267,8 +268,22 @@ func checkRows(p *Payload) error {
 		return err
 	}
 	for _, a := range p.Answers {
+		// Everything scoring reads from an answer is tied to its row, documents and waiver too.
+		refs := a.EvidenceRefs
+		if refs == nil {
+			refs = []string{}
+		}
+		refsJSON, err := json.Marshal(refs)
+		if err != nil {
+			return fmt.Errorf("answer %s: evidence refs: %w", a.ID, err)
+		}
+		expiry := ""
+		if !a.WaiverExpiry.IsZero() {
+			expiry = a.WaiverExpiry.UTC().Format(time.RFC3339Nano)
+		}
 		if err := match(rows, a.ID, map[string]any{"_table": "attestations", "assessment_id": aseq, "item_id": a.ItemID,
-			"status": string(a.Status), "level": int64(a.Level), "provenance": string(a.Provenance), "answered_by": a.AnsweredBy}); err != nil {
+			"status": string(a.Status), "level": int64(a.Level), "provenance": string(a.Provenance), "answered_by": a.AnsweredBy,
+			"evidence_refs": string(refsJSON), "waiver_expiry": expiry}); err != nil {
 			return err
 		}
 	}
@@ -289,6 +304,27 @@ func checkRows(p *Payload) error {
 			"sha256": f.SHA256, "size": f.Size}); err != nil {
 			return err
 		}
+	}
+	return checkScope(p)
+}
+
+// checkScope ties the payload's scope text to the assessment's latest scope file.
+func checkScope(p *Payload) error {
+	latest := evidence.LatestScopeFile(p.Files)
+	switch {
+	case latest == nil && p.Scope == "":
+		return nil
+	case latest == nil:
+		return fmt.Errorf("the payload carries a scope but lists no %s file", evidence.ScopeFileName)
+	case p.Scope == "":
+		return fmt.Errorf("file %s (%s) is listed but the payload carries no scope: the league could not re-score with the endpoints probed", latest.ID, evidence.ScopeFileName)
+	}
+	sum := sha256.Sum256([]byte(p.Scope))
+	if got := hex.EncodeToString(sum[:]); got != latest.SHA256 {
+		return fmt.Errorf("the payload's scope hashes to %s, but file %s (%s) has SHA-256 %s: the scope was altered", got, latest.ID, evidence.ScopeFileName, latest.SHA256)
+	}
+	if _, err := evidence.ParseScope(latest.ID, []byte(p.Scope)); err != nil {
+		return err
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package validator
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/nhs-jigsaw/jigsaw/validator/internal/fhirpath"
 	"github.com/nhs-jigsaw/jigsaw/validator/internal/model"
@@ -89,6 +90,8 @@ type valueSet struct {
 	codes    map[string]struct{} // bare codes
 	coded    map[string]struct{} // system + "|" + code
 	systems  map[string]struct{}
+	// includeSystems: the code systems of an incomplete value set
+	includeSystems []string
 }
 
 type constraint struct {
@@ -103,13 +106,24 @@ type constraint struct {
 
 // schema is everything compiled from one set of definitions.
 type schema struct {
-	defs        *model.Definitions
-	fhirVersion string
-	types       map[string]*typeDef
-	byURL       map[string]*typeDef
-	profiles    map[string]*model.Structure // constraint profiles and extension definitions by URL
-	valueSets   map[string]*valueSet
-	constraints []*constraint
+	defs         *model.Definitions
+	fhirVersion  string
+	types        map[string]*typeDef
+	byURL        map[string]*typeDef
+	profiles     map[string]*model.Structure // constraint profiles and extension definitions by URL
+	valueSets    map[string]*valueSet
+	constraints  []*constraint
+	codeSystems  map[string]map[string]struct{} // complete FHIR-defined code systems: URL -> codes
+	searchParams map[string]searchParam         // core SearchParameters by URL
+	pcache       profileCache
+	qcache       sync.Map            // Questionnaire URL -> *questionnaireDef
+	globals      map[string][]string // resource type -> ImplementationGuide.global profiles
+}
+
+// searchParam is what the checks need of a core SearchParameter.
+type searchParam struct {
+	Type string   `json:"type"`
+	Base []string `json:"base"`
 }
 
 func upperFirst(s string) string {
@@ -129,7 +143,7 @@ func compileSchema(d *model.Definitions) (*schema, error) {
 	}
 	for i := range d.ValueSets {
 		mv := &d.ValueSets[i]
-		vs := &valueSet{url: mv.URL, complete: mv.Complete, reason: mv.Reason,
+		vs := &valueSet{url: mv.URL, complete: mv.Complete, reason: mv.Reason, includeSystems: mv.IncludeSystems,
 			codes: map[string]struct{}{}, coded: map[string]struct{}{}, systems: map[string]struct{}{}}
 		for _, c := range mv.Codes {
 			sys := mv.Systems[c.System]
@@ -138,6 +152,12 @@ func compileSchema(d *model.Definitions) (*schema, error) {
 			vs.systems[sys] = struct{}{}
 		}
 		sc.valueSets[mv.URL] = vs
+	}
+	for _, g := range d.GlobalProfiles {
+		if sc.globals == nil {
+			sc.globals = map[string][]string{}
+		}
+		sc.globals[g.Type] = append(sc.globals[g.Type], g.Profile)
 	}
 	sc.constraints = make([]*constraint, len(d.Constraints))
 	for i, c := range d.Constraints {
@@ -160,6 +180,12 @@ func compileSchema(d *model.Definitions) (*schema, error) {
 			continue
 		}
 		if s.Kind == "logical" || len(s.Elements) == 0 {
+			continue
+		}
+		if _, dup := sc.types[s.Type]; dup {
+			// A package's "specialization" of a type that already exists (a mislabelled
+			// profile): it is used as a profile and cannot replace the type.
+			sc.profiles[s.URL] = s
 			continue
 		}
 		t := &typeDef{name: s.Type, url: s.URL, abstract: s.Abstract}

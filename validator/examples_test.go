@@ -45,6 +45,34 @@ var knownExampleErrors = map[string]string{
 	// UK Core 2.0.0's NEWS2 Bundle example gives relative fullUrls ("Observation/..."); a
 	// fullUrl must be an absolute URL (Bundle.entry.fullUrl; the HL7 Java validator agrees).
 	"Bundle/UKCore-Bundle-NEWS2Observations-Example bundle-entry": "UK Core example with relative fullUrls",
+	// ... which also means valueCode, a type the extension does not allow, is present.
+	"Condition/Extension-UKCore-ConditionEpisode-Example profile-type": "UK Core example with two value[x] forms",
+	// UK Core 2.0.0's RecordingSetting example misspells its extension's url ("RcordingSetting").
+	"Observation/Extension-UKCore-RecordingSetting-Example extension": "UK Core example with a misspelt extension url",
+	// UK Core 2.0.0's BabyPatient example has NHS number 9912003890, whose check digit is wrong
+	// (the first nine digits give 6).
+	"Patient/UKCore-Patient-BabyPatient-Example identifier": "UK Core example with an invalid NHS number",
+}
+
+// knownExtensionDefects lists extensions the core packages use against their own definitions:
+// structuredefinition-normative-version is defined for StructureDefinition only but is on the
+// R4 CodeSystems and ValueSets; structuredefinition-codegen-super is used by the STU3
+// StructureDefinitions but not defined in the STU3 package; structuredefinition-fhir-type is
+// defined for ElementDefinition.type.code but the R4 snapshots put it on ElementDefinition.type.
+var knownExtensionDefects = []string{
+	"http://hl7.org/fhir/StructureDefinition/structuredefinition-codegen-super ",
+}
+
+func knownExtensionDefect(is Issue) bool {
+	if is.Check != CheckExtension {
+		return false
+	}
+	for _, u := range knownExtensionDefects {
+		if strings.Contains(is.Message, u) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestOfficialExamples validates resources shipped in the official packages, which the spec
@@ -77,7 +105,7 @@ func TestOfficialExamples(t *testing.T) {
 					if is.Key != "" {
 						key = fmt.Sprintf("%s/%s %s", r.ResourceType, r.ID, is.Key)
 					}
-					if _, ok := knownExampleErrors[key]; ok {
+					if _, ok := knownExampleErrors[key]; ok || knownExtensionDefect(is) {
 						continue
 					}
 					counts[string(is.Check)+" "+is.Key]++

@@ -19,6 +19,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 type assessOptions struct {
@@ -36,18 +37,34 @@ type assessOptions struct {
 	Resume     string
 	KeepBodies bool
 	Format     string
+	Inspector  string
+	Role       string
 }
 
-// assessOutput is what assess prints with -o json.
+// assessOutput is what assess prints with -o json. Rating, Status and Completeness carry the
+// scoring result's words, the same as every report.
 type assessOutput struct {
-	Assessment evidence.Assessment    `json:"assessment"`
-	Database   string                 `json:"database"`
-	Ran        int                    `json:"probes_run"`
-	Resumed    int                    `json:"probes_already_recorded"`
-	Probes     map[probes.Status]int  `json:"probe_counts"`
-	Imported   *evidence.ImportResult `json:"answers_imported,omitempty"`
-	Incomplete []string               `json:"incomplete,omitempty"`
-	Score      scoring.Result         `json:"score"`
+	// Rating is the printed rating: Outstanding, Good, Requires improvement, Inadequate or Not rated.
+	Rating string `json:"rating"`
+	// Completeness is the share of applicable items assessed, 0–1.
+	Completeness float64 `json:"completeness"`
+	// Status is "complete" or "incomplete" (docs/scoring.md).
+	Status string `json:"status"`
+	// Percent is the overall figure; Provisional when the assessment is not rated.
+	Percent         *float64               `json:"percent,omitempty"`
+	Provisional     bool                   `json:"provisional"`
+	NotRatedReasons []string               `json:"not_rated_reasons,omitempty"`
+	Limitations     []string               `json:"limitations,omitempty"`
+	Inspector       string                 `json:"inspector,omitempty"`
+	Role            string                 `json:"role,omitempty"`
+	Assessment      evidence.Assessment    `json:"assessment"`
+	Database        string                 `json:"database"`
+	Ran             int                    `json:"probes_run"`
+	Resumed         int                    `json:"probes_already_recorded"`
+	Probes          map[probes.Status]int  `json:"probe_counts"`
+	Imported        *evidence.ImportResult `json:"answers_imported,omitempty"`
+	Incomplete      []string               `json:"incomplete,omitempty"`
+	Score           scoring.Result         `json:"score"`
 }
 
 func newAssessCmd(streams IO) *cobra.Command {
@@ -64,9 +81,15 @@ records each result and HTTP exchange in the evidence database as it arrives (to
 stored; patient identifiers are redacted unless --keep-bodies), imports the organisation's
 answers file as attestations, and prints the scored summary.
 
-An assessment that is interrupted, or whose probes could not all test, is stored as
-incomplete; --resume AS-000123 continues it without repeating what was recorded.
-Exit status: 0 complete, 1 incomplete or failed, 2 usage error.`,
+--inspector and --role name who ran the assessment; they are recorded in the evidence chain
+and printed on the report.
+
+An assessment is complete when every applicable item was assessed and every linked probe gave
+a result on the endpoint it needs; it is rated only when the evidence supports a rating
+(docs/scoring.md). An interrupted or incomplete assessment can be continued with
+--resume AS-000123 without repeating what was recorded.
+
+Exit status: 0 complete and rated; 1 incomplete, not rated, or failed; 2 usage error.`,
 		Example: `  JIGSAW_TOKEN=… jigsaw assess --org RXX --name "Example NHS Trust" --type acute-trust \
       --target https://fhir.example.nhs.uk/R4 --answers answers.yaml --db inspection.db`,
 		Args: cobra.NoArgs,
@@ -88,6 +111,8 @@ Exit status: 0 complete, 1 incomplete or failed, 2 usage error.`,
 	fl.StringVar(&opts.Resume, "resume", "", "continue the assessment with this id (AS-…) instead of starting a new one")
 	fl.BoolVar(&opts.KeepBodies, "keep-bodies", false, "store HTTP bodies unredacted (they may hold patient identifiers)")
 	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	fl.StringVar(&opts.Inspector, "inspector", "", "name of the inspector running the assessment (recorded in the evidence chain; printed on the report)")
+	fl.StringVar(&opts.Role, "role", "", "the inspector's role, for example \"Lead inspector, CQC\" (recorded with --inspector)")
 	return cmd
 }
 
@@ -104,6 +129,9 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 	}
 	if strings.TrimSpace(opts.Name) == "" && opts.Resume == "" {
 		return usageErrorf("--name is required")
+	}
+	if strings.TrimSpace(opts.Role) != "" && strings.TrimSpace(opts.Inspector) == "" {
+		return usageErrorf("--role needs --inspector: name the inspector whose role it is")
 	}
 	orgType := checklist.OrgType(opts.Type)
 	if !validOrgType(orgType) && opts.Resume == "" {
@@ -146,6 +174,8 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 		ToolVersion: toolVersion(),
 		KeepBodies:  opts.KeepBodies,
 		Resume:      opts.Resume,
+		Inspector:   strings.TrimSpace(opts.Inspector),
+		Role:        strings.TrimSpace(opts.Role),
 	})
 	if runErr != nil {
 		if outcome != nil && outcome.Assessment.Ref != "" {
@@ -159,9 +189,15 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 	if err != nil {
 		return err
 	}
+	r := scored.Result
 	out := assessOutput{
+		Rating: r.Rating.Label(), Completeness: r.Completeness.Share, Status: r.Completeness.Status,
+		Percent: r.Percent, Provisional: r.Provisional, NotRatedReasons: r.NotRatedReasons, Limitations: r.Limitations,
 		Assessment: outcome.Assessment, Database: opts.DB, Ran: outcome.Ran, Resumed: outcome.Skipped,
-		Probes: outcome.Counts, Imported: outcome.Imported, Incomplete: outcome.Incomplete, Score: scored.Result,
+		Probes: outcome.Counts, Imported: outcome.Imported, Incomplete: outcome.Incomplete, Score: r,
+	}
+	if scored.Scope != nil {
+		out.Inspector, out.Role = scored.Scope.Inspector, scored.Scope.Role
 	}
 	if opts.Format == "json" {
 		err = writeJSON(opts.IO.Out, out)
@@ -171,7 +207,8 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 	if err != nil {
 		return err
 	}
-	if len(outcome.Incomplete) > 0 {
+	// Exit 0 only when complete and rated: the same words the summary, JSON and reports use.
+	if r.Completeness.Incomplete || r.Rating == scoring.NotRated || len(outcome.Incomplete) > 0 {
 		return errSilentFailure
 	}
 	return nil
@@ -199,26 +236,46 @@ func validOrgType(t checklist.OrgType) bool {
 func printAssess(w io.Writer, out assessOutput, scored *assess.Scored) error {
 	a := out.Assessment
 	r := out.Score
-	fmt.Fprintf(w, "Assessment %s of %s (%s), %s\n", a.Ref, a.Org.Name, a.Org.ODSCode, a.Status)
+	fmt.Fprintf(w, "Assessment %s of %s (%s): %s, %s\n", a.Ref, a.Org.Name, a.Org.ODSCode, r.Completeness.Status, ratedWord(r))
+	if out.Inspector != "" {
+		fmt.Fprintf(w, "Inspector  %s", out.Inspector)
+		if out.Role != "" {
+			fmt.Fprintf(w, ", %s", out.Role)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "Checklist  %s   Target %s (FHIR %s)\n", a.ChecklistRef(), a.TargetURL, a.FHIRVersion)
 	fmt.Fprintf(w, "Probes     %d run", out.Ran)
 	if out.Resumed > 0 {
 		fmt.Fprintf(w, ", %d already recorded", out.Resumed)
 	}
-	fmt.Fprintf(w, ": %d pass, %d warn, %d fail, %d skip, %d error\n",
-		out.Probes[probes.Pass], out.Probes[probes.Warn], out.Probes[probes.Fail], out.Probes[probes.Skip], out.Probes[probes.Error])
+	fmt.Fprintf(w, ": %d pass, %d warn, %d fail, %d info, %d skip, %d not applicable, %d could not test\n",
+		out.Probes[probes.Pass], out.Probes[probes.Warn], out.Probes[probes.Fail], out.Probes[verdict.Info],
+		out.Probes[probes.Skip], out.Probes[verdict.NotApplicable], out.Probes[probes.Error])
 	if out.Imported != nil {
 		fmt.Fprintf(w, "Answers    %d imported, %d already recorded\n", len(out.Imported.Added), out.Imported.Unchanged)
 	}
-	fmt.Fprintf(w, "Score      %s   Rating %s\n", percentText(r.Percent), ratingLabel(r.Rating))
+	c := r.Completeness
+	fmt.Fprintf(w, "Assessed   %d of %d applicable items (%.0f%%; a rating needs %.0f%%)\n", c.Scored, c.Applicable, c.Share*100, c.Threshold*100)
+	score := percentText(r.Percent)
+	if r.Provisional {
+		score += " (provisional)"
+	}
+	fmt.Fprintf(w, "Score      %s   Rating %s\n", score, r.Rating.Label())
+	for _, why := range r.NotRatedReasons {
+		fmt.Fprintf(w, "           not rated: %s\n", why)
+	}
 	for _, l := range r.Limiters {
 		fmt.Fprintf(w, "           limited: %s\n", l)
 	}
 	if r.WarningNotice.Flagged {
-		fmt.Fprintf(w, "WARNING NOTICE consideration flagged:\n")
+		fmt.Fprintf(w, "WARNING NOTICE consideration flagged (section %s):\n", cmpOr(r.WarningNotice.Section, "n/a"))
 		for _, reason := range r.WarningNotice.Reasons {
 			fmt.Fprintf(w, "  - %s\n", reason)
 		}
+	}
+	for _, l := range r.Limitations {
+		fmt.Fprintf(w, "Limitation %s\n", l)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -237,7 +294,7 @@ func printAssess(w io.Writer, out assessOutput, scored *assess.Scored) error {
 	}
 	var gaps []gap
 	for _, it := range r.Items {
-		if it.Gap != nil && *it.Gap > 0 {
+		if it.OverClaimed {
 			title := it.ItemID
 			if item, _, ok := scored.Checklist.Item(it.ItemID); ok {
 				title = item.Title
@@ -247,7 +304,7 @@ func printAssess(w io.Writer, out assessOutput, scored *assess.Scored) error {
 	}
 	if len(gaps) > 0 {
 		sort.SliceStable(gaps, func(i, j int) bool { return gaps[i].claimed-gaps[i].verified > gaps[j].claimed-gaps[j].verified })
-		fmt.Fprintf(w, "\nClaimed vs verified (largest over-claims first):\n")
+		fmt.Fprintf(w, "\nOver-claimed: probes contradict the claim (largest first):\n")
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ITEM\tTITLE\tCLAIMED\tVERIFIED")
 		for _, g := range gaps {
@@ -261,8 +318,24 @@ func printAssess(w io.Writer, out assessOutput, scored *assess.Scored) error {
 		fmt.Fprintf(w, "\nIncomplete: %s", reason)
 	}
 	if len(out.Incomplete) > 0 {
+		fmt.Fprintln(w)
 		fmt.Fprintf(w, "\nContinue with: jigsaw assess --resume %s --db %s … (same flags)\n", a.Ref, out.Database)
 	}
 	fmt.Fprintf(w, "\nEvidence in %s. Reports: jigsaw report --db %s --assessment %s --out DIR\n", out.Database, out.Database, a.Ref)
 	return nil
+}
+
+// ratedWord is "rated Good" or "not rated".
+func ratedWord(r scoring.Result) string {
+	if r.Rating == scoring.NotRated {
+		return "not rated"
+	}
+	return "rated " + r.Rating.Label()
+}
+
+func cmpOr(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
 }

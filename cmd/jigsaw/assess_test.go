@@ -23,16 +23,26 @@ func TestAssessSandboxThenReport(t *testing.T) {
 	t.Setenv("JIGSAW_TOKEN", srv.Token)
 	code, stdout, stderr := runCLI(t, "assess", "--org", "7A9", "--name", srv.Org.Name, "--type", "acute-trust",
 		"--target", srv.BaseURL(), "--ca", srv.CAFile, "--patient", srv.TestNHSNumber, "--db", db,
-		"--answers", "../../answers/examples/typical.yaml", "--no-progress", "-o", "json")
-	if code != exitOK {
-		t.Fatalf("assess exit %d\n%s\n%s", code, stdout, stderr)
+		"--answers", "../../answers/examples/typical.yaml", "--no-progress", "-o", "json",
+		"--inspector", "Dr Test Inspector", "--role", "Digital inspector")
+	// The typical organisation leaves mandatory item VEND-05 unanswered: incomplete and Not
+	// rated, so exit 1, with the same words in the JSON and the stored assessment.
+	if code != exitFailure {
+		t.Fatalf("assess exit %d, want 1 (not rated)\n%s\n%s", code, stdout, stderr)
 	}
 	var got assessOutput
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Assessment.Status != evidence.Complete || got.Ran == 0 || got.Imported == nil || len(got.Imported.Added) == 0 {
-		t.Errorf("assessment %+v: want complete, probes run and answers imported", got)
+	if got.Assessment.Status != evidence.Incomplete || got.Status != "incomplete" || got.Ran == 0 || got.Imported == nil || len(got.Imported.Added) == 0 {
+		t.Errorf("assessment %+v: want incomplete, probes run and answers imported", got)
+	}
+	if got.Rating != "Not rated" || got.Completeness <= 0.9 || got.Completeness >= 1 || !got.Provisional ||
+		!strings.Contains(strings.Join(got.NotRatedReasons, ";"), "mandatory item VEND-05 not assessed") {
+		t.Errorf("rating %q completeness %v provisional %v reasons %q", got.Rating, got.Completeness, got.Provisional, got.NotRatedReasons)
+	}
+	if got.Inspector != "Dr Test Inspector" || got.Role != "Digital inspector" {
+		t.Errorf("inspector %q role %q not read back from the evidence chain", got.Inspector, got.Role)
 	}
 	if strings.Contains(stdout+stderr, srv.Token) {
 		t.Error("the token was printed")
@@ -125,8 +135,9 @@ func TestAssessWithGPConnectProvider(t *testing.T) {
 		"--cert", srv.ClientCertFile, "--key", srv.ClientKeyFile,
 		"--gpconnect", base+"/B82617/STU3/1/gpconnect/fhir", "--gpc-structured", base+"/B82617/STU3/1/gpconnect/structured/fhir",
 		"--db", filepath.Join(t.TempDir(), "x.db"), "--no-progress", "-o", "json")
-	if code != exitOK {
-		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	// Probes alone, no answers: every probe can run, but far too little is assessed to rate.
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1 (not rated without answers)\n%s\n%s", code, stdout, stderr)
 	}
 	var got assessOutput
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -45,6 +46,12 @@ var demoOrgs = []demoOrg{
 	{Profile: sandbox.Legacy, Answers: "legacy", Region: "Midlands"},
 }
 
+// demoConcurrency is how many probes run at once against each demo sandbox: the sandboxes are
+// in-process on loopback, so the run waits on their deliberate latency, not on politeness.
+// The latency itself is never scaled down: the legacy profile's Patient searches still take
+// 1.2-1.6 s and performance.latency still sees them.
+const demoConcurrency = 12
+
 type demoOptions struct {
 	IO           IO
 	OutDir       string
@@ -69,8 +76,11 @@ type demoOrgResult struct {
 	Rating        scoring.Rating         `json:"rating"`
 	WarningNotice bool                   `json:"warning_notice"`
 	Probes        map[verdict.Status]int `json:"probes"`
-	Rank          int                    `json:"rank"`
-	Files         []string               `json:"files"`
+	// Rank is 0 for a not-rated organisation: it is never ranked.
+	Rank         int      `json:"rank"`
+	Completeness float64  `json:"completeness"`
+	Provisional  bool     `json:"provisional"`
+	Files        []string `json:"files"`
 }
 
 type demoOutput struct {
@@ -103,7 +113,7 @@ table (league.pdf, league.xlsx, league.json), and prints a summary.`,
 	cmd.Flags().StringVar(&opts.Formats, "format", "pdf,xlsx,json", "report formats")
 	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "summary format: table or json")
 	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 1, "multiply the sandboxes' deliberate delays (0 turns them off)")
-	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", probes.DefaultConcurrency, "probes run at once per organisation")
+	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", demoConcurrency, "probes run at once per organisation")
 	cmd.Flags().BoolVar(&opts.NoProgress, "no-progress", false, "do not show progress")
 	return cmd
 }
@@ -293,12 +303,17 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 		Answers:     ans,
 		Cycle:       demoCycle,
 		ToolVersion: toolVersion(),
+		Inspector:   "Jigsaw demo",
+		Role:        "sandbox demonstration, not an inspection",
 	})
 	if err != nil {
 		return demoOrgResult{}, 0, err
 	}
 	scored, err := assess.Score(ctx, store, outcome.Assessment.ID, checklist.Lookup)
 	if err != nil {
+		return demoOrgResult{}, 0, err
+	}
+	if err := scored.AttachDigest(ctx, store); err != nil {
 		return demoOrgResult{}, 0, err
 	}
 	report, err := reports.Build(assess.ReportInput(scored, generatedAt, "jigsaw "+toolVersion()))
@@ -319,7 +334,8 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 	}
 	res := demoOrgResult{
 		Profile: string(d.Profile), ODS: org.ODSCode, Name: org.Name, Assessment: outcome.Assessment.Ref,
-		Status: string(outcome.Assessment.Status), Percent: scored.Result.Percent, Rating: scored.Result.Rating,
+		Status: scored.Result.Completeness.Status, Completeness: scored.Result.Completeness.Share,
+		Percent: scored.Result.Percent, Provisional: scored.Result.Provisional, Rating: scored.Result.Rating,
 		WarningNotice: scored.Result.WarningNotice.Flagged, Probes: counts, Files: files,
 	}
 	return res, outcome.Assessment.ID, nil
@@ -335,11 +351,15 @@ func printDemo(w io.Writer, format string, out demoOutput) error {
 		return writeJSON(w, out)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RANK\tODS\tORGANISATION\tSCORE\tRATING\tWARNING NOTICE\tPROBES (pass/warn/fail/skip/error)\tSTATUS")
+	fmt.Fprintln(tw, "RANK\tODS\tORGANISATION\tSCORE\tRATING\tWARNING NOTICE\tPROBES (pass/warn/fail/skip/error)\tASSESSED\tSTATUS")
 	for _, o := range out.Organisations {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d/%d/%d/%d/%d\t%s\n", o.Rank, o.ODS, o.Name, percentText(o.Percent),
+		rank, score := dashIfZero(o.Rank), percentText(o.Percent)
+		if o.Provisional {
+			score += " (provisional)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d/%d/%d/%d\t%.0f%%\t%s\n", rank, o.ODS, o.Name, score,
 			ratingLabel(o.Rating), yesNo(o.WarningNotice), o.Probes[verdict.Pass], o.Probes[verdict.Warn], o.Probes[verdict.Fail],
-			o.Probes[verdict.Skip], o.Probes[verdict.Error], o.Status)
+			o.Probes[verdict.Skip], o.Probes[verdict.Error], o.Completeness*100, o.Status)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -384,4 +404,11 @@ func ratingLabel(r scoring.Rating) string {
 		return "Inadequate"
 	}
 	return "Not rated"
+}
+
+func dashIfZero(n int) string {
+	if n == 0 {
+		return "–"
+	}
+	return strconv.Itoa(n)
 }

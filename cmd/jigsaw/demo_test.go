@@ -38,10 +38,13 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("demo -o json: %v\n%s", err, out.String())
 	}
 	rank := map[string]demoOrgResult{}
+	// The example answers leave items unanswered for the typical (mandatory VEND-05) and legacy
+	// organisations: incomplete. Only the exemplar is complete.
+	wantStatus := map[string]string{"exemplar": "complete", "typical": "incomplete", "legacy": "incomplete"}
 	for _, o := range got.Organisations {
 		rank[o.Profile] = o
-		if o.Status != string(evidence.Complete) {
-			t.Errorf("%s assessment is %s, want complete", o.Profile, o.Status)
+		if o.Status != wantStatus[o.Profile] {
+			t.Errorf("%s assessment is %s, want %s", o.Profile, o.Status, wantStatus[o.Profile])
 		}
 		if o.Probes[verdict.Error] != 0 {
 			t.Errorf("%s: %d probes could not test against the sandbox", o.Profile, o.Probes[verdict.Error])
@@ -61,8 +64,9 @@ func TestDemoEndToEnd(t *testing.T) {
 		checkTwoEndpointReport(t, o)
 	}
 	ex, ty, le := rank["exemplar"], rank["typical"], rank["legacy"]
-	if !(ex.Rank < ty.Rank && ty.Rank < le.Rank) {
-		t.Errorf("ranks exemplar %d, typical %d, legacy %d: want exemplar above typical above legacy", ex.Rank, ty.Rank, le.Rank)
+	// The typical organisation is Not rated (a mandatory item unanswered): never ranked.
+	if ex.Rank != 1 || le.Rank != 2 || ty.Rank != 0 || ty.Rating != "not-rated" || !ty.Provisional {
+		t.Errorf("ranks exemplar %d, typical %d (%s), legacy %d: want exemplar 1, legacy 2, typical not rated and unranked", ex.Rank, ty.Rank, ty.Rating, le.Rank)
 	}
 	if ex.Probes[verdict.Pass] == 0 || ex.Probes[verdict.Fail] != 0 || ex.Probes[verdict.Warn] != 0 {
 		t.Errorf("exemplar probes %v: want every probe to pass", ex.Probes)
@@ -86,11 +90,14 @@ func TestDemoEndToEnd(t *testing.T) {
 	var order []string
 	for _, r := range league.Rows {
 		order = append(order, r.ODS)
-		if r.Name == "" || r.Percent == nil || r.Rating == "" || r.Rank == 0 {
-			t.Errorf("league row %+v lacks name, score, rating or rank", r)
+		if r.Name == "" || r.Rating == "" || r.Assessment == "" || r.AssessedAt.IsZero() || r.Status == "" || r.Completeness == 0 {
+			t.Errorf("league row %+v lacks name, rating, assessment, date, status or completeness", r)
+		}
+		if rated := r.Rating != "not-rated"; rated != (r.Rank > 0 && r.Percent != nil) || !rated && r.ProvisionalPercent == nil {
+			t.Errorf("league row %s: rating %s, rank %d, percent %v, provisional %v", r.ODS, r.Rating, r.Rank, r.Percent, r.ProvisionalPercent)
 		}
 	}
-	if want := []string{ex.ODS, ty.ODS, le.ODS}; strings.Join(order, ",") != strings.Join(want, ",") {
+	if want := []string{ex.ODS, le.ODS, ty.ODS}; strings.Join(order, ",") != strings.Join(want, ",") {
 		t.Errorf("league.json order %v, want %v", order, want)
 	}
 	f, err := excelize.OpenFile(filepath.Join(dir, "league.xlsx"))

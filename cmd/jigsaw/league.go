@@ -11,6 +11,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/league"
 	"github.com/nhs-jigsaw/jigsaw/reports"
+	"github.com/nhs-jigsaw/jigsaw/scoring"
 )
 
 func newLeagueCmd(streams IO) *cobra.Command {
@@ -109,14 +110,15 @@ func runLeagueImport(ctx context.Context, opts leagueImportOptions) error {
 }
 
 type leagueTableOptions struct {
-	IO      IO
-	DB      string
-	Cycle   string
-	Type    string
-	Region  string
-	Formats string
-	OutDir  string
-	now     func() time.Time
+	IO        IO
+	DB        string
+	Checklist string
+	Cycle     string
+	Type      string
+	Region    string
+	Formats   string
+	OutDir    string
+	now       func() time.Time
 }
 
 func newLeagueTableCmd(streams IO) *cobra.Command {
@@ -126,7 +128,12 @@ func newLeagueTableCmd(streams IO) *cobra.Command {
 		Short: "Write a cycle's league table (PDF, XLSX, JSON)",
 		Long: `Table builds the league table of a cycle (default the latest) from the verified submissions:
 ranks, national and peer-group percentiles and quartiles, medians, and change since the
-previous cycle. --type and --region choose the rows shown; ranks stay national.`,
+previous cycle. --type and --region choose the rows shown; ranks stay national.
+
+Only rated submissions are ranked; not-rated ones are listed apart. Medians, quartiles and
+percentiles are withheld for groups of fewer than 5 rated organisations. Submissions scored
+against different checklist versions are never ranked together: when a cycle holds more than
+one, choose it with --checklist.`,
 		Example: `  jigsaw league table --db central.db --out league/
   jigsaw league table --db central.db --cycle 2026-Q1 --type acute-trust --region London --format pdf --out league/`,
 		Args: cobra.NoArgs,
@@ -135,6 +142,7 @@ previous cycle. --type and --region choose the rows shown; ranks stay national.`
 	fl := cmd.Flags()
 	fl.StringVar(&opts.DB, "db", "central.db", "central database")
 	fl.StringVar(&opts.Cycle, "cycle", "", "cycle (default the latest)")
+	fl.StringVar(&opts.Checklist, "checklist", "", "checklist id@version to rank (needed when a cycle holds several)")
 	fl.StringVar(&opts.Type, "type", "", "organisation type to show")
 	fl.StringVar(&opts.Region, "region", "", "region to show")
 	fl.StringVar(&opts.Formats, "format", "pdf,xlsx,json", "formats: pdf, xlsx, json")
@@ -158,7 +166,7 @@ func runLeagueTable(ctx context.Context, opts leagueTableOptions) error {
 		return err
 	}
 	defer st.Close()
-	b, err := st.Benchmark(ctx, league.Filter{Cycle: opts.Cycle, OrgType: checklist.OrgType(opts.Type), Region: opts.Region})
+	b, err := st.Benchmark(ctx, league.Filter{Cycle: opts.Cycle, OrgType: checklist.OrgType(opts.Type), Region: opts.Region, Checklist: opts.Checklist})
 	if err != nil {
 		return err
 	}
@@ -175,7 +183,11 @@ func runLeagueTable(ctx context.Context, opts leagueTableOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.Out, "Cycle %s: %d organisations (%d rated nationally), national median %.1f%%\n", b.Cycle, len(b.Table.Rows), b.Table.National.Count, b.Table.National.Median)
+	median := fmt.Sprintf("national median %.1f%%", b.Table.National.Median)
+	if b.Table.National.Withheld != "" {
+		median = "national median withheld (" + b.Table.National.Withheld + ")"
+	}
+	fmt.Fprintf(opts.IO.Out, "Cycle %s, checklist %s: %d organisations (%d rated nationally), %s\n", b.Cycle, b.Checklist, len(b.Table.Rows), b.Table.National.Count, median)
 	for _, f := range files {
 		fmt.Fprintln(opts.IO.Out, f)
 	}
@@ -227,7 +239,7 @@ func runLeagueShow(ctx context.Context, opts leagueShowOptions) error {
 	}
 	w := opts.IO.Out
 	fmt.Fprintf(w, "%s %s (%s, %s)\n", h.ODS, h.Name, h.OrgType, h.Region)
-	fmt.Fprintf(w, "%-10s %7s %-22s %9s %10s %9s %11s %8s %7s %s\n", "CYCLE", "SCORE", "RATING", "RANK", "PERCENTILE", "PEER RANK", "PEER PCTILE", "NAT MED", "CHANGE", "GAP (over-claimed/compared)")
+	fmt.Fprintf(w, "%-10s %-10s %-11s %-11s %7s %-22s %9s %10s %9s %11s %8s %7s %s\n", "CYCLE", "ASSESSMENT", "DATE", "ASSESSED", "SCORE", "RATING", "RANK", "PERCENTILE", "PEER RANK", "PEER PCTILE", "NAT MED", "CHANGE", "GAP (over-claimed/compared)")
 	for _, p := range h.Positions {
 		r := p.Row
 		change, gap := "–", "–"
@@ -237,9 +249,21 @@ func runLeagueShow(ctx context.Context, opts leagueShowOptions) error {
 		if p.Gap != nil {
 			gap = fmt.Sprintf("%d/%d, mean %+.1f", p.Gap.OverClaimed, p.Gap.Items, p.Gap.MeanGap)
 		}
-		fmt.Fprintf(w, "%-10s %7s %-22s %9s %10s %9s %11s %8.1f %7s %s\n", p.Cycle, percentText(r.Percent), ratingLabel(r.Rating),
-			fmt.Sprintf("%d/%d", r.Rank, p.Rated), percentText(r.Percentile), fmt.Sprintf("%d/%d", r.PeerRank, r.PeerSize),
-			percentText(r.PeerPercentile), p.NationalMedian, change, gap)
+		score, rank, natMed := percentText(r.Percent), fmt.Sprintf("%d/%d", r.Rank, p.Rated), fmt.Sprintf("%.1f", p.NationalMedian)
+		if r.Rating == scoring.NotRated {
+			score, rank = percentText(r.ProvisionalPercent)+"?", "not ranked"
+		}
+		if p.NationalMedian == 0 {
+			natMed = "withheld"
+		}
+		date := "–"
+		if !r.AssessedAt.IsZero() {
+			date = r.AssessedAt.UTC().Format(time.DateOnly)
+		}
+		fmt.Fprintf(w, "%-10s %-10s %-11s %-11s %7s %-22s %9s %10s %9s %11s %8s %7s %s\n", p.Cycle, r.Assessment, date,
+			fmt.Sprintf("%.0f%% %s", r.Completeness*100, r.Status), score, ratingLabel(r.Rating),
+			rank, percentText(r.Percentile), fmt.Sprintf("%d/%d", r.PeerRank, r.PeerSize),
+			percentText(r.PeerPercentile), natMed, change, gap)
 	}
 	return nil
 }

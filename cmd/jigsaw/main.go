@@ -77,7 +77,9 @@ every piece of evidence in SQLite, scores maturity against a benchmark and write
 PDF, Excel and JSON reports.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       toolVersion(),
 	}
+	root.SetVersionTemplate(versionText())
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
@@ -102,6 +104,7 @@ PDF, Excel and JSON reports.`,
 		newFleetCmd(streams),
 		newLeagueCmd(streams),
 		newServeCmd(streams),
+		newVersionCmd(streams),
 	)
 	return root
 }

@@ -78,6 +78,9 @@ func runReport(ctx context.Context, opts reportOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := scored.AttachDigest(ctx, store); err != nil {
+		return err
+	}
 	report, err := reports.Build(assess.ReportInput(scored, opts.now().UTC(), "jigsaw "+toolVersion()))
 	if err != nil {
 		return fmt.Errorf("build report: %w", err)

@@ -23,7 +23,8 @@ type validateOptions struct {
 	FHIRVersion string
 	Format      string // table or json
 	Packages    []string
-	Quiet       bool // table: only errors and the summary
+	Profiles    []string // canonical URLs every top-level resource is validated against
+	Quiet       bool     // table: only errors and the summary
 }
 
 // maxJSONResults bounds the per-resource outcomes kept for -o json on a multi-resource input,
@@ -56,7 +57,10 @@ func newValidateCmd(streams IO) *cobra.Command {
 (R4 4.0.1 with UK Core 2.0.0, or STU3 3.0.1): JSON syntax, unknown elements, JSON types,
 primitive formats, cardinality, choice types, resource types, required bindings, extensions,
 references, contained resources, every Bundle entry, the "_element" form, empty values,
-declared profiles and the core invariants (FHIRPath).
+the core invariants (FHIRPath), extensions against their definitions, NHS numbers (check
+digit), and profiles: those a resource declares in meta.profile and those given with
+--profile (cardinality, types, fixed and pattern values, slicing, bindings, invariants).
+UK Core 2.0.0 is built in; --package loads another FHIR package (a newer UK Core, an IG).
 
 A FILE may hold one resource, a Bundle, several concatenated resources or NDJSON (one resource
 per line); "-" reads standard input. Input of any size is streamed with bounded memory.
@@ -67,6 +71,8 @@ error is found.`,
 		Example: `  jigsaw validate patient.json
   jigsaw validate --fhir-version STU3 gp-connect-bundle.json
   jigsaw validate -o json export.ndjson
+  jigsaw validate --profile https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient patient.json
+  jigsaw validate --package my-ig.tgz --profile http://example.org/StructureDefinition/MyObs obs.json
   cat bundle.json | jigsaw validate -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -77,6 +83,7 @@ error is found.`,
 	cmd.Flags().StringVar(&opts.FHIRVersion, "fhir-version", "R4", "FHIR version of the input: R4 or STU3")
 	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
 	cmd.Flags().StringSliceVar(&opts.Packages, "package", nil, "extra FHIR package (.tgz) to load, e.g. a newer UK Core (repeatable)")
+	cmd.Flags().StringSliceVar(&opts.Profiles, "profile", nil, "validate every top-level resource against this profile's canonical URL too (repeatable)")
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "table output: show errors only, not warnings and information")
 	return cmd
 }
@@ -88,7 +95,11 @@ func runValidate(ctx context.Context, opts validateOptions) error {
 	if len(opts.Files) == 0 {
 		return usageErrorf("validate needs at least one FILE (or - for standard input)")
 	}
-	v, version, err := newFileValidator(opts.FHIRVersion, opts.Packages)
+	var profileOpts []validator.Option
+	for _, p := range opts.Profiles {
+		profileOpts = append(profileOpts, validator.WithProfile(p))
+	}
+	v, version, err := newFileValidator(opts.FHIRVersion, opts.Packages, profileOpts...)
 	if err != nil {
 		return err
 	}
@@ -244,7 +255,7 @@ func humanBytes(n int64) string {
 // newFileValidator builds the validator that validate and terminology read files with: the FHIR
 // version's built-in definitions plus any extra packages, under the memory limit that keeps
 // a huge input bounded.
-func newFileValidator(fhirVersion string, packages []string) (*validator.Validator, validator.Version, error) {
+func newFileValidator(fhirVersion string, packages []string, more ...validator.Option) (*validator.Validator, validator.Version, error) {
 	version, err := validator.ParseVersion(fhirVersion)
 	if err != nil {
 		return nil, "", usageErrorf("%v", err)
@@ -254,7 +265,7 @@ func newFileValidator(fhirVersion string, packages []string) (*validator.Validat
 	for _, p := range packages {
 		vopts = append(vopts, validator.WithPackage(p))
 	}
-	v, err := validator.New(version, vopts...)
+	v, err := validator.New(version, append(vopts, more...)...)
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,30 +1,100 @@
 package main
 
 import (
+	"fmt"
 	"runtime/debug"
 	"sync"
+
+	"github.com/spf13/cobra"
 )
 
-// toolVersion is the module version the binary was built from ("(devel)" for a local build,
-// with the VCS revision when the build recorded one). Assessments record it.
-var toolVersion = sync.OnceValue(func() string {
+// buildInfo is what the binary knows about its own build, from runtime/debug.
+type buildInfo struct {
+	Module   string `json:"module"`
+	Version  string `json:"version"`
+	Commit   string `json:"commit,omitempty"`
+	Time     string `json:"commit_time,omitempty"`
+	Modified bool   `json:"modified"`
+	Go       string `json:"go"`
+}
+
+var readBuild = sync.OnceValue(func() buildInfo {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		return buildInfo{Version: "unknown"}
 	}
-	v := info.Main.Version
-	if v == "" {
-		v = "(devel)"
+	b := buildInfo{Module: info.Main.Path, Version: info.Main.Version, Go: info.GoVersion}
+	if b.Version == "" {
+		b.Version = "(devel)"
 	}
 	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += "+" + s.Value[:12]
+		switch s.Key {
+		case "vcs.revision":
+			b.Commit = s.Value
+		case "vcs.time":
+			b.Time = s.Value
+		case "vcs.modified":
+			b.Modified = s.Value == "true"
+		}
+	}
+	return b
+})
+
+// toolVersion is the module version the binary was built from ("(devel)" for a local build),
+// with the first 12 digits of the VCS commit when the build recorded one and "-modified" when
+// the working tree had uncommitted changes. Assessments and reports record it.
+func toolVersion() string {
+	b := readBuild()
+	v := b.Version
+	if len(b.Commit) >= 12 {
+		v += "+" + b.Commit[:12]
+		if b.Modified {
+			v += "-modified"
 		}
 	}
 	return v
-})
+}
 
 // userAgent names Jigsaw to the servers it probes, so their operators can tell who is calling.
 func userAgent() string {
 	return "Jigsaw/" + toolVersion() + " (interoperability inspection; +https://github.com/nhs-jigsaw/jigsaw)"
+}
+
+func versionText() string {
+	b := readBuild()
+	commit := b.Commit
+	if commit == "" {
+		commit = "unknown (built without VCS information, for example by go run or from a module zip)"
+	} else if b.Modified {
+		commit += " (working tree modified)"
+	}
+	s := fmt.Sprintf("jigsaw %s\ncommit  %s\n", b.Version, commit)
+	if b.Time != "" {
+		s += fmt.Sprintf("date    %s\n", b.Time)
+	}
+	return s + fmt.Sprintf("go      %s\n", b.Go)
+}
+
+func newVersionCmd(streams IO) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version and VCS commit this binary was built from",
+		Long: `Version prints the module version and the VCS commit the binary was built from, read
+from the Go build information. Reports and assessments record the same version, so a
+report can be traced to the exact code that produced it.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if err := checkOutputFormat(format); err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(streams.Out, readBuild())
+			}
+			_, err := fmt.Fprint(streams.Out, versionText())
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table or json")
+	return cmd
 }

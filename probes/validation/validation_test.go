@@ -29,7 +29,7 @@ func TestResourcesValid(t *testing.T) {
 		want     probes.Status
 		observed string
 	}{
-		{name: "valid", breakIt: valid, want: probes.Pass, observed: "3 resources validated with no errors"},
+		{name: "valid", breakIt: valid, want: probes.Pass, observed: "1 of 1 profile claims met"},
 		{name: "bad gender code", breakIt: func(f *probetest.FHIR) {
 			valid(f)
 			f.Patients[0]["gender"] = "f"
@@ -42,6 +42,22 @@ func TestResourcesValid(t *testing.T) {
 			}}
 		}, want: probes.Fail, observed: "Condition/c1"},
 		{name: "no patient", breakIt: func(f *probetest.FHIR) { valid(f); f.Patients = nil }, want: probes.Pass, observed: "1 resources validated"},
+		{name: "UK Core claim not met", breakIt: func(f *probetest.FHIR) {
+			valid(f)
+			// Two NHS numbers: the UKCore-Patient nhsNumber slice allows one.
+			f.Patients[0]["identifier"] = append(f.Patients[0]["identifier"].([]any),
+				map[string]any{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9000000009"})
+		}, want: probes.Fail, observed: "does not conform to https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient (1 errors)"},
+		{name: "capability statement claim applied", breakIt: func(f *probetest.FHIR) {
+			valid(f)
+			delete(f.Patients[0], "meta")
+			f.Patients[0]["identifier"] = append(f.Patients[0]["identifier"].([]any),
+				map[string]any{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9000000009"})
+		}, want: probes.Fail, observed: "does not conform to https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"},
+		{name: "unknown claimed profile", breakIt: func(f *probetest.FHIR) {
+			valid(f)
+			f.Patients[0]["meta"] = map[string]any{"profile": []any{"https://example.org/StructureDefinition/LocalPatient"}}
+		}, want: probes.Pass, observed: "not checked (profile not known to Jigsaw"},
 		{name: "capability statement broken", breakIt: func(f *probetest.FHIR) { f.Capability = probetest.Capability(f) }, want: probes.Fail, observed: "cpb-14"},
 	}
 	for _, tc := range tests {

@@ -25,6 +25,7 @@ type Builder struct {
 	codeSystems map[string]*codeSystem
 	valueSets   map[string]map[string]any
 	expanded    map[string]int // URL -> index in defs.ValueSets
+	snapState   map[string]int // snapshot generation: 1 in progress, 2 done
 }
 
 // NewBuilder starts definitions for a FHIR version. base, when given, is extended in place: its
@@ -78,19 +79,53 @@ func (b *Builder) Add(p *Package) error {
 			if u := str(r.JSON, "url"); u != "" {
 				b.valueSets[u] = r.JSON
 			}
+		case "Questionnaire":
+			if u := str(r.JSON, "url"); u != "" {
+				if raw, err := json.Marshal(r.JSON); err == nil {
+					b.defs.Questionnaires = append(b.defs.Questionnaires, model.RawResource{URL: u, JSON: string(raw)})
+				}
+			}
+		case "ImplementationGuide":
+			for _, g := range list(r.JSON["global"]) {
+				if gm, ok := g.(map[string]any); ok && str(gm, "type") != "" && str(gm, "profile") != "" {
+					b.defs.GlobalProfiles = append(b.defs.GlobalProfiles, model.GlobalProfile{Type: str(gm, "type"), Profile: stripVersion(str(gm, "profile"))})
+				}
+			}
 		}
 	}
 	return nil
 }
 
+// maxUnboundExpansion bounds the expansions kept for value sets no binding of the packages uses.
+const maxUnboundExpansion = 500
+
 // Definitions expands the value sets that required bindings use and returns the result.
 func (b *Builder) Definitions() *model.Definitions {
+	b.snapshots()
 	var urls []string
 	for _, s := range b.defs.Structures {
+		profile := s.Derivation == "constraint"
 		for _, e := range s.Elements {
-			if e.Binding != nil && e.Binding.Strength == "required" && e.Binding.ValueSet != "" {
+			if e.Binding == nil || e.Binding.ValueSet == "" {
+				continue
+			}
+			// Base validation needs the required bindings; profiles need their extensible
+			// ones too.
+			if e.Binding.Strength == "required" || (profile && e.Binding.Strength == "extensible") {
 				urls = append(urls, e.Binding.ValueSet)
 			}
+		}
+	}
+	// Every value set of the packages is expanded as far as the packages allow, so that profiles
+	// loaded later (another package, an IG) can bind to them; large expansions are kept only
+	// when a binding needs them.
+	needed := map[string]bool{}
+	for _, u := range urls {
+		needed[u] = true
+	}
+	for u := range b.valueSets {
+		if !needed[u] {
+			urls = append(urls, u)
 		}
 	}
 	sort.Strings(urls)
@@ -99,6 +134,9 @@ func (b *Builder) Definitions() *model.Definitions {
 			continue
 		}
 		vs := b.expand(u, map[string]bool{})
+		if !needed[u] && len(vs.Codes) > maxUnboundExpansion {
+			vs = model.ValueSet{URL: u, Reason: fmt.Sprintf("expansion of %d codes not kept (no binding in the packages uses it)", len(vs.Codes))}
+		}
 		b.expanded[u] = len(b.defs.ValueSets)
 		b.defs.ValueSets = append(b.defs.ValueSets, vs)
 	}
@@ -162,21 +200,26 @@ func (b *Builder) structure(m map[string]any) (model.Structure, error) {
 	if s.URL == "" {
 		return s, fmt.Errorf("StructureDefinition without url")
 	}
+	s.Contexts = readContexts(m)
 	var elems []any
-	if snap, ok := m["snapshot"].(map[string]any); ok {
+	if snap, ok := m["snapshot"].(map[string]any); ok && len(list(snap["element"])) > 0 {
 		elems = list(snap["element"])
 	} else if diff, ok := m["differential"].(map[string]any); ok {
 		elems = list(diff["element"])
 		s.Differential = true
 	}
+	slicePath := map[string]string{} // differentials without ids: path -> id of the slice being described
 	for _, ev := range elems {
 		em, ok := ev.(map[string]any)
 		if !ok {
 			continue
 		}
-		e, regex := b.element(em, s.URL, s.Kind == "primitive-type")
+		e, regex := b.element(em, s.URL, s.Kind == "primitive-type", s.Differential)
 		if regex != "" && s.Regex == "" {
 			s.Regex = regex
+		}
+		if str(em, "id") == "" {
+			e.ID = elementID(e.Path, e.SliceName, slicePath)
 		}
 		s.Elements = append(s.Elements, e)
 	}
@@ -205,13 +248,47 @@ func extensionValue(exts []any, url string) string {
 
 // element converts one ElementDefinition. It also returns the primitive value regex when the
 // element is the value of a primitive type.
-func (b *Builder) element(m map[string]any, source string, primitive bool) (model.Element, string) {
+func (b *Builder) element(m map[string]any, source string, primitive, differential bool) (model.Element, string) {
 	e := model.Element{ID: str(m, "id"), Path: str(m, "path"), SliceName: str(m, "sliceName"), Min: 0, Max: -1}
 	if e.ID == "" {
 		e.ID = e.Path
 	}
+	if differential {
+		e.Min = -1 // not stated: inherited from the base when the snapshot is generated
+	}
 	if n, ok := num(m["min"]); ok {
 		e.Min = int32(n)
+	}
+	e.MustSupport, _ = m["mustSupport"].(bool)
+	e.IsModifier, _ = m["isModifier"].(bool)
+	for k, v := range m {
+		var dst *string
+		switch {
+		case strings.HasPrefix(k, "minValue"):
+			dst = &e.MinValue
+		case strings.HasPrefix(k, "maxValue"):
+			dst = &e.MaxValue
+		default:
+			continue
+		}
+		if raw, err := json.Marshal(v); err == nil {
+			*dst = string(raw)
+		}
+	}
+	e.BaseMin, e.BaseMax = e.Min, e.Max
+	if bm, ok := m["base"].(map[string]any); ok {
+		if n, ok := num(bm["min"]); ok {
+			e.BaseMin = int32(n)
+		}
+		switch mx := str(bm, "max"); mx {
+		case "*":
+			e.BaseMax = -1
+		case "":
+		default:
+			if n, err := strconv.Atoi(mx); err == nil {
+				e.BaseMax = int32(n)
+			}
+		}
 	}
 	if mx := str(m, "max"); mx != "" && mx != "*" {
 		if n, err := strconv.Atoi(mx); err == nil {
@@ -219,6 +296,9 @@ func (b *Builder) element(m map[string]any, source string, primitive bool) (mode
 		}
 	} else if mx == "" {
 		e.Max = -2 // not stated (differentials); resolved against the base when used
+	}
+	if _, ok := m["base"].(map[string]any); !ok {
+		e.BaseMin, e.BaseMax = e.Min, e.Max
 	}
 	if n, ok := num(m["maxLength"]); ok {
 		e.MaxLength = int32(n)
@@ -362,4 +442,56 @@ func typeFromSuffix(s string) string {
 		return lower
 	}
 	return s
+}
+
+// readContexts reads where an extension definition may be used.
+func readContexts(m map[string]any) []string {
+	var out []string
+	stu3Type := str(m, "contextType")
+	for _, c := range list(m["context"]) {
+		switch cv := c.(type) {
+		case map[string]any:
+			out = append(out, str(cv, "type")+":"+str(cv, "expression"))
+		case string:
+			out = append(out, stu3Type+":"+cv)
+		}
+	}
+	return out
+}
+
+// elementID works out the id of a differential element that has none (older profiles): its path,
+// with the slice being described when the path is inside a slice given earlier.
+func elementID(path, sliceName string, slices map[string]string) string {
+	id := path
+	// The longest sliced ancestor (or the element itself) decides the prefix.
+	best := ""
+	for p := range slices {
+		if (path == p || strings.HasPrefix(path, p+".")) && len(p) > len(best) {
+			best = p
+		}
+	}
+	if best != "" && !(path == best && sliceName != "") {
+		id = slices[best] + path[len(best):]
+	} else if best != "" && path == best {
+		// a new slice of the same element: its id is computed from the parent's context below
+		parent := best[:max(strings.LastIndexByte(best, '.'), 0)]
+		pid := parent
+		for p, sid := range slices {
+			if p == parent {
+				pid = sid
+			}
+		}
+		id = pid + best[len(parent):]
+	}
+	if sliceName != "" {
+		id += ":" + sliceName
+		slices[path] = id
+		// Slices of descendants described under a previous slice no longer apply.
+		for p := range slices {
+			if strings.HasPrefix(p, path+".") {
+				delete(slices, p)
+			}
+		}
+	}
+	return id
 }

@@ -73,6 +73,7 @@ func (b *Builder) expand(url string, seen map[string]bool) model.ValueSet {
 	x := b.expandSet(url, seen)
 	vs := model.ValueSet{URL: url, Complete: x.complete, Reason: x.reason}
 	if !x.complete {
+		vs.IncludeSystems = b.includeSystems(url, map[string]bool{})
 		return vs
 	}
 	keys := make([]codeKey, 0, len(x.codes))
@@ -276,4 +277,41 @@ func (b *Builder) expandInclude(im map[string]any, seen map[string]bool) *expans
 		x.codes[k] = d
 	}
 	return x
+}
+
+// includeSystems lists the code systems a value set draws on, through the value sets it
+// imports; nil when any include cannot be followed (then no system can be ruled out).
+func (b *Builder) includeSystems(url string, seen map[string]bool) []string {
+	if seen[url] {
+		return nil
+	}
+	seen[url] = true
+	m, ok := b.valueSets[url]
+	if !ok {
+		return nil
+	}
+	compose, ok := m["compose"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, inc := range list(compose["include"]) {
+		im, ok := inc.(map[string]any)
+		if !ok {
+			return nil
+		}
+		if sys := str(im, "system"); sys != "" {
+			out = append(out, sys)
+			continue
+		}
+		for _, v := range list(im["valueSet"]) {
+			u, _ := v.(string)
+			sub := b.includeSystems(stripVersion(u), seen)
+			if sub == nil {
+				return nil
+			}
+			out = append(out, sub...)
+		}
+	}
+	return out
 }

@@ -42,6 +42,9 @@ const maxFileBytes = 256 << 20
 // ReadFile reads a package archive. xmlBase gives the definitions used to convert XML resources;
 // it may be nil when the package holds JSON only.
 func ReadFile(file string, xmlBase *model.Definitions) (*Package, error) {
+	if strings.HasSuffix(strings.ToLower(file), ".json") {
+		return readJSONFile(file)
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("open FHIR package: %w", err)
@@ -101,7 +104,7 @@ func Read(r io.Reader, xmlBase *model.Definitions) (*Package, error) {
 		var res map[string]any
 		switch ext {
 		case ".json":
-			dec := json.NewDecoder(bytes.NewReader(data))
+			dec := json.NewDecoder(bytes.NewReader(escapeControls(data)))
 			dec.UseNumber()
 			var v any
 			if err := dec.Decode(&v); err != nil {
@@ -155,3 +158,66 @@ func readManifest(p *Package, data []byte) error {
 
 // ID is the package's "name#version".
 func (p *Package) ID() string { return p.Name + "#" + p.Version }
+
+// readJSONFile reads one loose JSON definition (a StructureDefinition, ValueSet or CodeSystem,
+// or a Bundle of them) as a package of its own, named after the file.
+func readJSONFile(file string) (*Package, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("open FHIR definitions: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(escapeControls(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("read FHIR definitions %s: %w", file, err)
+	}
+	p := &Package{Name: path.Base(file), Version: "file"}
+	add := func(r map[string]any) {
+		if rt, _ := r["resourceType"].(string); rt != "" {
+			p.Resources = append(p.Resources, Resource{File: file, Type: rt, JSON: r})
+		}
+	}
+	if rt, _ := m["resourceType"].(string); rt == "Bundle" {
+		for _, e := range list(m["entry"]) {
+			if em, ok := e.(map[string]any); ok {
+				if r, ok := em["resource"].(map[string]any); ok {
+					add(r)
+				}
+			}
+		}
+	} else {
+		add(m)
+	}
+	if len(p.Resources) == 0 {
+		return nil, fmt.Errorf("read FHIR definitions %s: no resource", file)
+	}
+	return p, nil
+}
+
+// escapeControls escapes raw control characters (a CR or tab pasted into a description) inside
+// the JSON strings of a definition file, which strict JSON forbids but published packages
+// contain; the HL7 tools read them.
+func escapeControls(data []byte) []byte {
+	out := make([]byte, 0, len(data)+16)
+	inString, escaped := false, false
+	for _, c := range data {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			case c < 0x20:
+				out = append(out, fmt.Sprintf("\\u%04x", c)...)
+				continue
+			}
+		} else if c == '"' {
+			inString = true
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -13,7 +13,7 @@ import (
 )
 
 // FormatVersion changes whenever the encoded layout changes, so stale embedded data is refused.
-const FormatVersion = 3
+const FormatVersion = 4
 
 // Definitions is everything the validator knows for one FHIR version.
 type Definitions struct {
@@ -23,6 +23,24 @@ type Definitions struct {
 	Structures  []Structure
 	Constraints []Constraint // shared table; elements refer to it by index
 	ValueSets   []ValueSet
+	// Questionnaires are kept whole (JSON) from packages given at run time, to validate
+	// QuestionnaireResponses against them; the embedded definitions hold none.
+	Questionnaires []RawResource
+	// GlobalProfiles are ImplementationGuide.global declarations: every resource of Type is
+	// validated against Profile.
+	GlobalProfiles []GlobalProfile
+}
+
+// RawResource is a resource kept as JSON, by canonical URL.
+type RawResource struct {
+	URL  string
+	JSON string
+}
+
+// GlobalProfile is one ImplementationGuide.global entry.
+type GlobalProfile struct {
+	Type    string
+	Profile string
 }
 
 // Structure is one StructureDefinition: a type definition (derivation specialization or a base
@@ -40,6 +58,12 @@ type Structure struct {
 	// hold the differential, not a full snapshot.
 	Differential bool
 	Elements     []Element
+	// Contexts are where an extension may be used (extension definitions only), each
+	// "type:expression" — R4 context types element, extension and fhirpath; STU3 context types
+	// resource, datatype and extension.
+	Contexts []string
+	// Problem says why a profile cannot be used (its snapshot could not be generated).
+	Problem string
 }
 
 // Element is one ElementDefinition.
@@ -62,6 +86,16 @@ type Element struct {
 	Attribute bool
 	MaxLength int32
 	Slicing   *Slicing
+	// MustSupport is reported, never enforced.
+	MustSupport bool
+	// BaseMin and BaseMax are the cardinality of the element in the base type (ElementDefinition.base),
+	// so that a profile's cardinality is reported only where it is stricter than the base's,
+	// which the base validation already checks.
+	BaseMin, BaseMax int32
+	// MinValue and MaxValue are the JSON of minValue[x] and maxValue[x] (profiles).
+	MinValue, MaxValue string
+	// IsModifier marks modifier elements (an extension definition's root: a modifier extension).
+	IsModifier bool
 }
 
 // TypeRef is one allowed type of an element.
@@ -108,6 +142,9 @@ type ValueSet struct {
 	Reason   string // why the expansion is incomplete
 	Systems  []string
 	Codes    []Code
+	// IncludeSystems are the code systems the value set draws on (compose.include.system), kept
+	// for incomplete expansions so that a code from another system can still be refused.
+	IncludeSystems []string
 }
 
 // Code is one member of an expansion.

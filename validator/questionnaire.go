@@ -1,0 +1,449 @@
+package validator
+
+import (
+	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// QuestionnaireResponse validation against its Questionnaire, when the Questionnaire is in a
+// package given with --package (or a loose JSON file): link ids and nesting, required items,
+// the answer's type, repeats, answer options and value sets, and the item constraints carried
+// by the standard extensions (minValue, maxValue, maxDecimalPlaces, minLength, regex, mimeType,
+// maxSize, minOccurs, maxOccurs, optionExclusive). Items with enableWhen are not required to be
+// answered (enableWhen is not evaluated).
+
+type qItem struct {
+	linkID    string
+	typ       string
+	required  bool
+	repeats   bool
+	maxLen    int
+	options   []any // answerOption value[x] (R4) or option value[x] (STU3): decoded JSON values, keyed by JSON name
+	optNames  []string
+	exclusive map[int]bool
+	valueSet  string
+	enabled   bool // has enableWhen: may be disabled
+	exts      map[string]any
+	items     []*qItem
+}
+
+type questionnaireDef struct {
+	items []*qItem
+}
+
+func (sc *schema) questionnaire(url string) *questionnaireDef {
+	if i := strings.IndexByte(url, '|'); i >= 0 {
+		url = url[:i]
+	}
+	if q, ok := sc.qcache.Load(url); ok {
+		return q.(*questionnaireDef)
+	}
+	var q *questionnaireDef
+	for _, r := range sc.defs.Questionnaires {
+		if r.URL != url {
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(r.JSON))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err == nil {
+			q = &questionnaireDef{items: readQItems(m["item"])}
+		}
+		break
+	}
+	actual, _ := sc.qcache.LoadOrStore(url, q)
+	return actual.(*questionnaireDef)
+}
+
+func readQItems(v any) []*qItem {
+	var out []*qItem
+	arr, _ := v.([]any)
+	for _, x := range arr {
+		m, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		it := &qItem{exts: map[string]any{}, exclusive: map[int]bool{}}
+		it.linkID, _ = m["linkId"].(string)
+		it.typ, _ = m["type"].(string)
+		it.required, _ = m["required"].(bool)
+		it.repeats, _ = m["repeats"].(bool)
+		if n, ok := m["maxLength"].(json.Number); ok {
+			if k, err := n.Int64(); err == nil {
+				it.maxLen = int(k)
+			}
+		}
+		if vs, ok := m["answerValueSet"].(string); ok {
+			it.valueSet = vs
+		}
+		if ref, ok := m["options"].(map[string]any); ok { // STU3
+			it.valueSet, _ = ref["reference"].(string)
+		}
+		_, it.enabled = m["enableWhen"]
+		for _, e := range anyList(m["extension"]) {
+			em, _ := e.(map[string]any)
+			u, _ := em["url"].(string)
+			for k, v := range em {
+				if strings.HasPrefix(k, "value") {
+					it.exts[u] = v
+				}
+			}
+		}
+		opts := anyList(m["answerOption"])
+		if len(opts) == 0 {
+			opts = anyList(m["option"])
+		}
+		for i, o := range opts {
+			om, _ := o.(map[string]any)
+			for k, v := range om {
+				if strings.HasPrefix(k, "value") {
+					it.options = append(it.options, v)
+					it.optNames = append(it.optNames, k)
+				}
+			}
+			for _, e := range anyList(om["extension"]) {
+				em, _ := e.(map[string]any)
+				if em["url"] == "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive" && em["valueBoolean"] == true {
+					it.exclusive[i] = true
+				}
+			}
+		}
+		it.items = readQItems(m["item"])
+		out = append(out, it)
+	}
+	return out
+}
+
+func anyList(v any) []any {
+	switch t := v.(type) {
+	case []any:
+		return t
+	case nil:
+		return nil
+	}
+	return []any{v}
+}
+
+// answerTypes maps an item type to the value[x] types its answers may have.
+var answerTypes = map[string][]string{
+	"boolean": {"boolean"}, "decimal": {"decimal"}, "integer": {"integer"}, "date": {"date"},
+	"dateTime": {"dateTime"}, "time": {"time"}, "string": {"string"}, "text": {"string"},
+	"url": {"uri"}, "choice": {"Coding"}, "open-choice": {"Coding", "string"},
+	"attachment": {"Attachment"}, "reference": {"Reference"}, "quantity": {"Quantity"},
+}
+
+// checkQuestionnaireResponse validates the QuestionnaireResponse at node n of the current tree.
+func (w *walker) checkQuestionnaireResponse(n int32) {
+	if n < 0 || len(w.sc.defs.Questionnaires) == 0 {
+		return
+	}
+	t := w.tree()
+	qn := t.firstChild(n, "questionnaire")
+	if qn < 0 {
+		return
+	}
+	if t.nodes[qn].kind != valString {
+		r := t.firstChild(qn, "reference") // STU3: a Reference
+		if r < 0 || t.nodes[r].kind != valString {
+			return
+		}
+		qn = r
+	}
+	q := w.sc.questionnaire(t.str(qn))
+	if q == nil {
+		return
+	}
+	s := &sink{w: w}
+	w.qrItems(s, t, n, q.items)
+}
+
+func (w *walker) qrItems(s *sink, t *tree, parent int32, items []*qItem) {
+	byLink := map[string]*qItem{}
+	for _, it := range items {
+		byLink[it.linkID] = it
+	}
+	answered := map[string]bool{}
+	for c := t.nodes[parent].first; c >= 0; c = t.nodes[c].next {
+		if t.nodes[c].name != "item" {
+			continue
+		}
+		l := t.firstChild(c, "linkId")
+		if l < 0 || t.nodes[l].kind != valString {
+			continue
+		}
+		link := t.str(l)
+		it := byLink[link]
+		if it == nil {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "LinkId '%s' not found in questionnaire", link)
+			continue
+		}
+		if w.qrItem(s, t, c, it) {
+			answered[link] = true
+		}
+	}
+	for _, it := range items {
+		if !it.required || it.enabled || answered[it.linkID] {
+			continue
+		}
+		if it.typ == "group" {
+			s.add(SeverityError, CheckQuestionnaire, t, parent, "", "No sub-items found for required group '%s'", it.linkID)
+		} else if it.typ != "display" {
+			s.add(SeverityError, CheckQuestionnaire, t, parent, "", "No response answer found for required item '%s'", it.linkID)
+		}
+	}
+}
+
+// qrItem validates one response item; it reports whether the item has content.
+func (w *walker) qrItem(s *sink, t *tree, c int32, it *qItem) bool {
+	var answers []int32
+	answers = t.childrenNamed(c, "answer", answers)
+	hasItems := t.firstChild(c, "item") >= 0
+	switch it.typ {
+	case "display":
+		if len(answers) > 0 {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Items of type 'display' cannot have answers")
+		}
+		return true
+	case "group":
+		if len(answers) > 0 {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Items of type group should not have answers")
+		}
+		w.qrItems(s, t, c, it.items)
+		return hasItems
+	}
+	if hasItems {
+		s.add(SeverityError, CheckQuestionnaire, t, c, "", "Items not of type group should not have items outside answers (use answer.item not .item)")
+	}
+	if len(answers) > 1 && !it.repeats {
+		s.add(SeverityError, CheckQuestionnaire, t, c, "", "Only one response answer item with this linkId allowed")
+	}
+	if v, ok := it.exts["http://hl7.org/fhir/StructureDefinition/questionnaire-minOccurs"]; ok {
+		if k, ok := jsonInt(v); ok && int64(len(answers)) < k {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Item '%s' needs at least %d answers, found %d", it.linkID, k, len(answers))
+		}
+	}
+	if v, ok := it.exts["http://hl7.org/fhir/StructureDefinition/questionnaire-maxOccurs"]; ok {
+		if k, ok := jsonInt(v); ok && int64(len(answers)) > k {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Item '%s' allows at most %d answers, found %d", it.linkID, k, len(answers))
+		}
+	}
+	exclusiveChosen := false
+	for i, a := range answers {
+		if len(it.items) > 0 {
+			w.qrItems(s, t, a, it.items)
+		}
+		v := t.firstChild(a, "value")
+		if v < 0 {
+			continue
+		}
+		vt := t.nodes[v].choiceType
+		allowed := answerTypes[it.typ]
+		if it.typ == "choice" || it.typ == "open-choice" {
+			// R4 answer options may be integers, dates, times, strings or Codings: the
+			// answers take the options' types.
+			for _, on := range it.optNames {
+				ot := strings.TrimPrefix(on, "value")
+				if ot != "Coding" {
+					ot = strings.ToLower(ot[:1]) + ot[1:]
+				}
+				allowed = append(append([]string(nil), allowed...), ot)
+			}
+		}
+		if it.typ == "choice" && len(it.options) == 0 && it.valueSet == "" {
+			allowed = nil // nothing to choose from: the Java validator does not check the type
+		}
+		if len(allowed) > 0 {
+			ok := false
+			for _, x := range allowed {
+				if x == vt {
+					ok = true
+				}
+			}
+			if !ok {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "Answer value must be of the type %s not %s", strings.Join(allowed, " or "), vt)
+				continue
+			}
+		}
+		k := w.qrOption(s, t, v, vt, it)
+		if k >= 0 && it.exclusive[k] {
+			exclusiveChosen = true
+		}
+		if exclusiveChosen && len(answers) > 1 && i > 0 || (k >= 0 && it.exclusive[k] && i > 0) {
+			s.add(SeverityError, CheckQuestionnaire, t, a, "", "Selected answer is an exclusive option - can't select anything else at the same time")
+			exclusiveChosen = false
+		}
+		w.qrConstraints(s, t, v, vt, it)
+	}
+	return len(answers) > 0
+}
+
+// qrOption checks an answer against the item's options; it returns the option's index.
+func (w *walker) qrOption(s *sink, t *tree, v int32, vt string, it *qItem) int {
+	if len(it.options) == 0 {
+		if it.valueSet != "" && vt == "Coding" {
+			if vs := w.sc.valueSets[it.valueSet]; vs != nil && vs.complete && !w.inValueSet(t, v, vs) {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The code is not in the options value set %s specified by the questionnaire", it.valueSet)
+			}
+		}
+		return -1
+	}
+	if it.typ == "open-choice" && vt == "string" {
+		return -1
+	}
+	for i, o := range it.options {
+		if it.optNames[i] != "value"+upperFirst(vt) {
+			continue
+		}
+		if vt == "Coding" {
+			om, _ := o.(map[string]any)
+			sys, _ := om["system"].(string)
+			code, _ := om["code"].(string)
+			if matchValue(t, v, map[string]any{"system": sys, "code": code}, false) {
+				return i
+			}
+			continue
+		}
+		if matchValue(t, v, o, false) {
+			return i
+		}
+	}
+	if vt == "Coding" {
+		sys, code := "", ""
+		if x := t.firstChild(v, "system"); x >= 0 {
+			sys = t.str(x)
+		}
+		if x := t.firstChild(v, "code"); x >= 0 {
+			code = t.str(x)
+		}
+		s.add(SeverityError, CheckQuestionnaire, t, v, "", "The code %s::%s is not in the set of permitted values", sys, code)
+	} else {
+		s.add(SeverityError, CheckQuestionnaire, t, v, "", "The %s %s is not in the set of permitted values", vt, t.str(v))
+	}
+	return -1
+}
+
+func jsonInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		n, err := x.Int64()
+		return n, err == nil
+	}
+	return 0, false
+}
+
+func jsonScalar(v any) string {
+	switch x := v.(type) {
+	case json.Number:
+		return x.String()
+	case string:
+		return x
+	}
+	return ""
+}
+
+// qrConstraints applies the item's value constraints to one answer value.
+func (w *walker) qrConstraints(s *sink, t *tree, v int32, vt string, it *qItem) {
+	nd := &t.nodes[v]
+	val := ""
+	if nd.kind == valString || nd.kind == valNumber {
+		val = t.str(v)
+	}
+	less := func(a, b string) bool {
+		if vt == "integer" || vt == "decimal" {
+			x, err1 := strconv.ParseFloat(a, 64)
+			y, err2 := strconv.ParseFloat(b, 64)
+			return err1 == nil && err2 == nil && x < y
+		}
+		return a < b // ISO dates, times: lexical order, a partial value sorting before its extensions
+	}
+	if val != "" {
+		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/minValue"]; ok {
+			if m := jsonScalar(mv); m != "" && less(val, m) {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The value %s is less than the allowed minimum of %s", val, m)
+			}
+		}
+		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/maxValue"]; ok {
+			if m := jsonScalar(mv); m != "" && less(m, val) {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The value %s is greater than the allowed maximum of %s", val, m)
+			}
+		}
+		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"]; ok && vt == "decimal" {
+			if k, ok := jsonInt(mv); ok {
+				if i := strings.IndexByte(val, '.'); i >= 0 && int64(len(val)-i-1) > k {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The value %s has too many decimal places (limit = %d)", val, k)
+				}
+			}
+		}
+		if vt == "string" {
+			n := utf8.RuneCountInString(val)
+			if it.maxLen > 0 && n > it.maxLen {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The value is longer than the maximum length of %d", it.maxLen)
+			}
+			if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/minLength"]; ok {
+				if k, ok := jsonInt(mv); ok && int64(n) < k {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The value is shorter than the minimum length of %d", k)
+				}
+			}
+			if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/regex"]; ok {
+				if re, err := regexp.Compile("^(?:" + jsonScalar(mv) + ")$"); err == nil && !re.MatchString(val) {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The value does not match the regex %s", jsonScalar(mv))
+				}
+			}
+		}
+	}
+	switch vt {
+	case "Attachment":
+		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/mimeType"]; ok {
+			if ct := t.firstChild(v, "contentType"); ct >= 0 && t.nodes[ct].kind == valString && t.str(ct) != jsonScalar(mv) {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The mime type %s is not valid for this answer (allowed = %s)", t.str(ct), jsonScalar(mv))
+			}
+		}
+		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/maxSize"]; ok {
+			max, _ := strconv.ParseFloat(jsonScalar(mv), 64)
+			if d := t.firstChild(v, "data"); d >= 0 && t.nodes[d].kind == valString {
+				if size := float64(len(t.str(d)) * 3 / 4); max > 0 && size > max {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The attachment is too large (allowed = %v, found = %v)", max, size)
+				}
+			}
+		}
+	case "Quantity":
+		for _, k := range []string{"minQuantity", "maxQuantity"} {
+			mv, ok := it.exts["http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-"+k]
+			if !ok {
+				continue
+			}
+			mq, _ := mv.(map[string]any)
+			sys, code := "", ""
+			if x := t.firstChild(v, "system"); x >= 0 {
+				sys = t.str(x)
+			}
+			if x := t.firstChild(v, "code"); x >= 0 {
+				code = t.str(x)
+			}
+			if sys == "" || code == "" || mq["system"] != sys || mq["code"] != code {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The quantity cannot be compared to the allowed %s (different or missing units: units are not converted)", strings.TrimSuffix(k, "Quantity"))
+				continue
+			}
+			val := ""
+			if x := t.firstChild(v, "value"); x >= 0 {
+				val = t.str(x)
+			}
+			a, err1 := strconv.ParseFloat(val, 64)
+			b, err2 := strconv.ParseFloat(jsonScalar(mq["value"]), 64)
+			if err1 == nil && err2 == nil && ((k == "minQuantity" && a < b) || (k == "maxQuantity" && a > b)) {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The quantity %s is outside the allowed %s of %s", val, strings.TrimSuffix(k, "Quantity"), jsonScalar(mq["value"]))
+			}
+		}
+	case "Reference":
+		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource"]; ok {
+			if r := t.firstChild(v, "reference"); r >= 0 && t.nodes[r].kind == valString {
+				if typ, ok := referenceType(t.str(r)); ok && typ != jsonScalar(mv) {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The reference is to a %s, but the questionnaire allows %s", typ, jsonScalar(mv))
+				}
+			}
+		}
+	}
+}
