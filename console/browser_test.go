@@ -284,7 +284,7 @@ func TestBrowserInspectionDay(t *testing.T) {
 
 	// The national view.
 	e.seedCentral(ref, sb)
-	run("open the league", chromedp.Navigate(base+"/league"), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
+	run("open the league", chromedp.Navigate(base+"/league"), chromedp.WaitVisible(chromedp.CSS("table")))
 	if !strings.Contains(text("main"), sb.Org.Name) {
 		t.Error("the league table does not list the organisation")
 	}
