@@ -14,10 +14,10 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/assess"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
-	"github.com/nhs-jigsaw/jigsaw/scoring"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
 )
 
@@ -38,17 +38,7 @@ type assessOptions struct {
 	Format     string
 }
 
-// assessOutput is what assess prints with -o json.
-type assessOutput struct {
-	Assessment evidence.Assessment    `json:"assessment"`
-	Database   string                 `json:"database"`
-	Ran        int                    `json:"probes_run"`
-	Resumed    int                    `json:"probes_already_recorded"`
-	Probes     map[probes.Status]int  `json:"probe_counts"`
-	Imported   *evidence.ImportResult `json:"answers_imported,omitempty"`
-	Incomplete []string               `json:"incomplete,omitempty"`
-	Score      scoring.Result         `json:"score"`
-}
+type assessOutput = cliout.Assess
 
 func newAssessCmd(streams IO) *cobra.Command {
 	opts := assessOptions{IO: streams}
@@ -87,7 +77,7 @@ Exit status: 0 complete, 1 incomplete or failed, 2 usage error.`,
 	fl.StringVar(&opts.Cycle, "cycle", "", "assessment cycle, for example 2026-Q3")
 	fl.StringVar(&opts.Resume, "resume", "", "continue the assessment with this id (AS-…) instead of starting a new one")
 	fl.BoolVar(&opts.KeepBodies, "keep-bodies", false, "store HTTP bodies unredacted (they may hold patient identifiers)")
-	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	return cmd
 }
 

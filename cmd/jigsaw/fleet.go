@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nhs-jigsaw/jigsaw/assess"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/fleet"
 	"github.com/nhs-jigsaw/jigsaw/reports"
 )
@@ -70,20 +71,12 @@ the run in the central database. An interrupted scan (Ctrl-C) records what it re
 	fl.DurationVar(&opts.MaxWait, "max-retry-wait", time.Minute, "longest Retry-After honoured; longer ends the endpoint's attempts")
 	fl.StringVar(&opts.CAFile, "ca", "", "extra trusted CA certificates (PEM)")
 	fl.StringVar(&opts.UserAgent, "user-agent", "", "User-Agent to send (default names Jigsaw's fleet crawler)")
-	fl.StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
+	addOutputFlag(cmd, &opts.Output, false)
 	_ = cmd.MarkFlagRequired("endpoints")
 	return cmd
 }
 
-// fleetScanResult is what a scan prints with -o json.
-type fleetScanResult struct {
-	RunID        int64               `json:"run_id"`
-	Endpoints    int                 `json:"endpoints"`
-	Up           int                 `json:"up"`
-	Seconds      float64             `json:"seconds"`
-	Levels       map[string]int      `json:"levels"`
-	Observations []fleet.Observation `json:"observations"`
-}
+type fleetScanResult = cliout.FleetScan
 
 func runFleetScan(ctx context.Context, opts fleetScanOptions) error {
 	if err := checkOutputFormat(opts.Output); err != nil {
@@ -173,6 +166,7 @@ type fleetReportOptions struct {
 	OutDir  string
 	Worst   int
 	Changes int
+	Output  string
 	now     func() time.Time
 }
 
@@ -192,10 +186,14 @@ func newFleetReportCmd(streams IO) *cobra.Command {
 	fl.StringVar(&opts.OutDir, "out", ".", "directory to write fleet.pdf, fleet.xlsx and fleet.json to")
 	fl.IntVar(&opts.Worst, "worst", 25, "how many worst offenders to list")
 	fl.IntVar(&opts.Changes, "changes", 500, "how many of the latest CapabilityStatement changes to list (0: all)")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 
 func runFleetReport(ctx context.Context, opts fleetReportOptions) error {
+	if err := checkOutputFormat(opts.Output); err != nil {
+		return err
+	}
 	formats, err := reports.ParseFormats(opts.Formats)
 	if err != nil {
 		return usageErrorf("--format: %v", err)
@@ -222,6 +220,10 @@ func runFleetReport(ctx context.Context, opts fleetReportOptions) error {
 	files, err := reports.WriteFleet(ctx, opts.OutDir, model, formats)
 	if err != nil {
 		return err
+	}
+	if opts.Output == "json" {
+		return writeJSON(opts.IO.Out, cliout.FleetReport{Endpoints: model.Endpoints, Up: model.Up,
+			Availability: model.Availability, Runs: len(model.History), Files: nonNil(files)})
 	}
 	fmt.Fprintf(opts.IO.Out, "%d endpoints, %d up (%.1f%%), %d runs\n", model.Endpoints, model.Up, model.Availability*100, len(model.History))
 	for _, f := range files {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/league"
 	"github.com/nhs-jigsaw/jigsaw/reports"
 )
@@ -50,7 +51,7 @@ organisation's. Exits 1 when any file was refused.`,
 	}
 	cmd.Flags().StringVar(&opts.DB, "db", "central.db", "central database")
 	cmd.Flags().StringVar(&opts.Keys, "keys", "", "public key file, or directory of *.pub/*.pem files, to register")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 
@@ -116,6 +117,7 @@ type leagueTableOptions struct {
 	Region  string
 	Formats string
 	OutDir  string
+	Output  string
 	now     func() time.Time
 }
 
@@ -139,10 +141,14 @@ previous cycle. --type and --region choose the rows shown; ranks stay national.`
 	fl.StringVar(&opts.Region, "region", "", "region to show")
 	fl.StringVar(&opts.Formats, "format", "pdf,xlsx,json", "formats: pdf, xlsx, json")
 	fl.StringVar(&opts.OutDir, "out", ".", "directory for league.pdf, league.xlsx, league.json")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 
 func runLeagueTable(ctx context.Context, opts leagueTableOptions) error {
+	if err := checkOutputFormat(opts.Output); err != nil {
+		return err
+	}
 	formats, err := reports.ParseFormats(opts.Formats)
 	if err != nil {
 		return usageErrorf("--format: %v", err)
@@ -175,6 +181,10 @@ func runLeagueTable(ctx context.Context, opts leagueTableOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Output == "json" {
+		return writeJSON(opts.IO.Out, cliout.LeagueTable{Cycle: b.Cycle, Organisations: len(b.Table.Rows),
+			RatedNational: b.Table.National.Count, NationalMedian: b.Table.National.Median, Files: nonNil(files)})
+	}
 	fmt.Fprintf(opts.IO.Out, "Cycle %s: %d organisations (%d rated nationally), national median %.1f%%\n", b.Cycle, len(b.Table.Rows), b.Table.National.Count, b.Table.National.Median)
 	for _, f := range files {
 		fmt.Fprintln(opts.IO.Out, f)
@@ -202,7 +212,7 @@ func newLeagueShowCmd(streams IO) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&opts.DB, "db", "central.db", "central database")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
 )
@@ -60,31 +61,14 @@ any probe failed or the run could not start, 2 for a usage error.`,
 	fl.StringArrayVar(&opts.Packs, "pack", nil, "run only this pack (repeatable): transport, fhir, security, identity, terminology, performance, smart, gpconnect (default: every FHIR pack, or gpconnect with --profile gpconnect)")
 	fl.StringArrayVar(&opts.IDs, "probe", nil, "run only this probe id (repeatable; adds to --pack)")
 	fl.BoolVar(&opts.List, "list", false, "list the probes and exit")
-	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	fl.BoolVar(&opts.KeepIdentifiers, "keep-identifiers", false, "keep patient identifiers in the recorded exchanges (they are redacted by default)")
 	return cmd
 }
 
-// probeOutput is what -o json prints.
-type probeOutput struct {
-	RunID      string            `json:"run_id"`
-	Target     probes.Target     `json:"target"`
-	StartedAt  time.Time         `json:"started_at"`
-	FinishedAt time.Time         `json:"finished_at"`
-	Summary    map[string]int    `json:"summary"`
-	Results    []probes.Result   `json:"results"`
-	Exchanges  []probes.Exchange `json:"exchanges"`
-}
+type probeOutput = cliout.Probe
 
-// probeListing is one row of --list.
-type probeListing struct {
-	ID          string          `json:"id"`
-	Pack        string          `json:"pack"`
-	Severity    probes.Severity `json:"severity"`
-	Title       string          `json:"title"`
-	SpecRef     string          `json:"spec_ref"`
-	Description string          `json:"description"`
-}
+type probeListing = cliout.ProbeListing
 
 func runProbe(ctx context.Context, opts *probeOptions) error {
 	if err := checkOutputFormat(opts.Format); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/sandbox"
 	gpcsandbox "github.com/nhs-jigsaw/jigsaw/sandbox/gpconnect"
 )
@@ -30,23 +31,7 @@ type sandboxOptions struct {
 	ready func(*sandbox.Server)
 }
 
-// sandboxOutput is what sandbox prints with -o json.
-type sandboxOutput struct {
-	Profile       string             `json:"profile"`
-	Organisation  sandbox.Org        `json:"organisation"`
-	BaseURL       string             `json:"base_url"`
-	Endpoints     []sandbox.Endpoint `json:"endpoints"`
-	CAFile        string             `json:"ca_file"`
-	Token         string             `json:"token"`
-	TestNHSNumber string             `json:"test_nhs_number"`
-	Defects       []sandbox.Defect   `json:"defects"`
-	// GPConnectDefects are the GP Connect provider's defects (with --gpconnect).
-	GPConnectDefects []gpcsandbox.Defect `json:"gpconnect_defects,omitempty"`
-	// ClientCertFile and ClientKeyFile are the client certificate the GP Connect provider
-	// requires (--cert/--key when probing it), with --gpconnect.
-	ClientCertFile string `json:"client_cert_file,omitempty"`
-	ClientKeyFile  string `json:"client_key_file,omitempty"`
-}
+type sandboxOutput = cliout.Sandbox
 
 func newSandboxCmd(streams IO) *cobra.Command {
 	opts := sandboxOptions{IO: streams}
@@ -77,7 +62,7 @@ The CA file lives in a temporary directory removed at exit unless --dir names on
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8443", "address to listen on (127.0.0.1:0 picks a free port)")
 	cmd.Flags().StringVar(&opts.Profile, "profile", string(sandbox.Exemplar), "defect profile: "+strings.Join(profiles, ", "))
 	cmd.Flags().StringVar(&opts.Dir, "dir", "", "directory for the CA certificate (default: a temporary directory removed at exit)")
-	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 1, "multiply the profile's deliberate delays (0 turns them off)")
 	cmd.Flags().BoolVar(&opts.AccessLog, "access-log", false, "print one line per request on stderr")
 	cmd.Flags().BoolVar(&opts.GPConnect, "gpconnect", false, "also serve a GP Connect STU3 provider (Foundations, Appointments, Access Record Structured) with the same profile")
