@@ -11,8 +11,6 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/fleet"
 	"github.com/nhs-jigsaw/jigsaw/probes"
-	"github.com/nhs-jigsaw/jigsaw/sandbox"
-	gpcsandbox "github.com/nhs-jigsaw/jigsaw/sandbox/gpconnect"
 	"github.com/nhs-jigsaw/jigsaw/schemas/yamldoc"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
@@ -152,20 +150,42 @@ type ProbeListing struct {
 
 // Sandbox is `jigsaw sandbox -o json`.
 type Sandbox struct {
-	Profile       string             `json:"profile"`
-	Organisation  sandbox.Org        `json:"organisation"`
-	BaseURL       string             `json:"base_url"`
-	Endpoints     []sandbox.Endpoint `json:"endpoints"`
-	CAFile        string             `json:"ca_file"`
-	Token         string             `json:"token"`
-	TestNHSNumber string             `json:"test_nhs_number"`
-	Defects       []sandbox.Defect   `json:"defects"`
+	Profile       string            `json:"profile"`
+	Organisation  SandboxOrg        `json:"organisation"`
+	BaseURL       string            `json:"base_url"`
+	Endpoints     []SandboxEndpoint `json:"endpoints"`
+	CAFile        string            `json:"ca_file"`
+	Token         string            `json:"token"`
+	TestNHSNumber string            `json:"test_nhs_number"`
+	Defects       []SandboxDefect   `json:"defects"`
 	// GPConnectDefects are the GP Connect provider's defects (with --gpconnect).
-	GPConnectDefects []gpcsandbox.Defect `json:"gpconnect_defects,omitempty"`
+	GPConnectDefects []SandboxDefect `json:"gpconnect_defects,omitempty"`
 	// ClientCertFile and ClientKeyFile are the client certificate the GP Connect provider
 	// requires (--cert/--key when probing it), with --gpconnect.
 	ClientCertFile string `json:"client_cert_file,omitempty"`
 	ClientKeyFile  string `json:"client_key_file,omitempty"`
+}
+
+// SandboxOrg is the organisation a sandbox plays. (The sandbox's own types stay in cmd's
+// reach only: no package but cmd may import the sandbox.)
+type SandboxOrg struct {
+	ODS  string `json:"ods"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// SandboxEndpoint is one FHIR endpoint a sandbox serves.
+type SandboxEndpoint struct {
+	Name        string `json:"name"`
+	FHIRVersion string `json:"fhir_version"`
+	URL         string `json:"url"`
+}
+
+// SandboxDefect is one deliberate defect of a sandbox profile and the probe that finds it.
+type SandboxDefect struct {
+	ID          string `json:"id"`
+	Description string `json:"description"`
+	ProbeID     string `json:"probe_id"`
 }
 
 // SchemaSummary is one row of `jigsaw schema -o json`.

@@ -22,9 +22,10 @@ func addOutputFlag(cmd *cobra.Command, p *string, persistent bool) {
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// checkOutputFormat accepts the -o values every printing command shares.
+// checkOutputFormat accepts the -o values every printing command shares ("" is table, for
+// options built without the flag).
 func checkOutputFormat(format string) error {
-	if format != "table" && format != "json" {
+	if format != "" && format != "table" && format != "json" {
 		return usageErrorf("unknown output format %q: use table or json", format)
 	}
 	return nil

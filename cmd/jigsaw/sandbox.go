@@ -103,20 +103,22 @@ func runSandbox(ctx context.Context, opts sandboxOptions) error {
 
 	out := sandboxOutput{
 		Profile:       string(srv.Profile),
-		Organisation:  srv.Org,
+		Organisation:  cliout.SandboxOrg{ODS: srv.Org.ODSCode, Name: srv.Org.Name, Type: srv.Org.Type},
 		BaseURL:       srv.BaseURL(),
-		Endpoints:     srv.Endpoints(),
+		Endpoints:     sandboxEndpoints(srv.Endpoints()),
 		CAFile:        srv.CAFile,
 		Token:         srv.Token,
 		TestNHSNumber: srv.TestNHSNumber,
-		Defects:       sandbox.Defects(srv.Profile),
+		Defects:       sandboxDefects(sandbox.Defects(srv.Profile)),
 	}
 	if opts.GPConnect {
-		out.GPConnectDefects = gpcsandbox.Defects(string(srv.Profile))
+		for _, d := range gpcsandbox.Defects(string(srv.Profile)) {
+			out.GPConnectDefects = append(out.GPConnectDefects, cliout.SandboxDefect{ID: d.ID, Description: d.Description, ProbeID: d.ProbeID})
+		}
 		out.ClientCertFile, out.ClientKeyFile = srv.ClientCertFile, srv.ClientKeyFile
 	}
 	if out.Defects == nil {
-		out.Defects = []sandbox.Defect{}
+		out.Defects = []cliout.SandboxDefect{}
 	}
 	if err := printSandbox(opts.IO.Out, opts.Format, out); err != nil {
 		return err
@@ -138,7 +140,7 @@ func printSandbox(w io.Writer, format string, out sandboxOutput) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
 	fmt.Fprintf(tw, "profile:\t%s\n", out.Profile)
 	fmt.Fprintf(tw, "organisation:\t%s\n", out.Organisation.Name)
-	fmt.Fprintf(tw, "ods_code:\t%s\n", out.Organisation.ODSCode)
+	fmt.Fprintf(tw, "ods:\t%s\n", out.Organisation.ODS)
 	fmt.Fprintf(tw, "base_url:\t%s\n", out.BaseURL)
 	fmt.Fprintf(tw, "ca_file:\t%s\n", out.CAFile)
 	fmt.Fprintf(tw, "token:\t%s\n", out.Token)
@@ -163,4 +165,20 @@ func shellQuote(s string) string {
 		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
 	return s
+}
+
+func sandboxEndpoints(eps []sandbox.Endpoint) []cliout.SandboxEndpoint {
+	out := make([]cliout.SandboxEndpoint, len(eps))
+	for i, e := range eps {
+		out[i] = cliout.SandboxEndpoint{Name: e.Name, FHIRVersion: e.FHIRVersion, URL: e.URL}
+	}
+	return out
+}
+
+func sandboxDefects(ds []sandbox.Defect) []cliout.SandboxDefect {
+	out := make([]cliout.SandboxDefect, len(ds))
+	for i, d := range ds {
+		out[i] = cliout.SandboxDefect{ID: d.ID, Description: d.Description, ProbeID: d.ProbeID}
+	}
+	return out
 }
