@@ -88,10 +88,10 @@ type Profile struct {
 	Resources        int            `json:"resources"`
 	ResourceTypes    map[string]int `json:"resource_types"`
 	CodeableConcepts int            `json:"codeable_concepts"`
-	Coded            int            `json:"coded"`    // CodeableConcepts with at least one coding
+	Coded            int            `json:"coded"`     // CodeableConcepts with at least one coding
 	TextOnly         int            `json:"text_only"` // CodeableConcepts with text and no coding
-	Empty            int            `json:"empty"`    // CodeableConcepts with neither
-	Codings          int            `json:"codings"`  // all codings, inside CodeableConcepts or not
+	Empty            int            `json:"empty"`     // CodeableConcepts with neither
+	Codings          int            `json:"codings"`   // all codings, inside CodeableConcepts or not
 	// Coverage ratios over CodeableConcepts (0..1): coded at all, with a SNOMED CT coding, with a
 	// national code system (SNOMED CT, LOINC, dm+d, ICD-10), with only local codes.
 	CodedRatio     float64 `json:"coded_ratio"`
