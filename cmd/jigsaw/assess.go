@@ -51,7 +51,7 @@ func newAssessCmd(streams IO) *cobra.Command {
 		Short: "Assess an organisation: probe its endpoint, import its answers, record the evidence and score it",
 		Long: `Assess runs every probe the checklist links against the organisation's FHIR endpoint,
 records each result and HTTP exchange in the evidence database as it arrives (tokens are never
-stored; patient identifiers are redacted unless --keep-bodies), imports the organisation's
+stored; patient identifiers are redacted unless --keep-identifiers), imports the organisation's
 answers file as attestations, and prints the scored summary.
 
 An assessment that is interrupted, or whose probes could not all test, is stored as
@@ -76,7 +76,7 @@ Exit status: 0 complete, 1 incomplete or failed, 2 usage error.`,
 	fl.StringVar(&opts.DB, "db", "jigsaw.db", "evidence database (created if missing)")
 	fl.StringVar(&opts.Cycle, "cycle", "", "assessment cycle, for example 2026-Q3")
 	fl.StringVar(&opts.Resume, "resume", "", "continue the assessment with this id (AS-…) instead of starting a new one")
-	fl.BoolVar(&opts.KeepBodies, "keep-bodies", false, "store HTTP bodies unredacted (they may hold patient identifiers)")
+	addKeepIdentifiersFlag(cmd, &opts.KeepBodies)
 	addOutputFlag(cmd, &opts.Format, false)
 	return cmd
 }

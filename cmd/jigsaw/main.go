@@ -52,7 +52,11 @@ func main() {
 func run(ctx context.Context, args []string, streams IO) int {
 	root := newRootCmd(streams)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	return exitCode(root.ExecuteContext(ctx), streams)
+}
+
+// exitCode reports err and maps it to the process's exit status.
+func exitCode(err error, streams IO) int {
 	if err == nil {
 		return exitOK
 	}
@@ -68,6 +72,13 @@ func run(ctx context.Context, args []string, streams IO) int {
 }
 
 func newRootCmd(streams IO) *cobra.Command {
+	return newRootCmdWith(defaultFactory(streams))
+}
+
+// newRootCmdWith builds the command tree on f.
+func newRootCmdWith(f *factory) *cobra.Command {
+	streams := f.IO
+	var configFile string
 	root := &cobra.Command{
 		Use:   "jigsaw",
 		Short: "Interoperability maturity inspection for health and care organisations",
@@ -77,7 +88,12 @@ every piece of evidence in SQLite, scores maturity against a benchmark and write
 PDF, Excel and JSON reports.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Flags not given on the command line come from JIGSAW_* variables, then the config file.
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			return applyFlagSources(c, f, configFile)
+		},
 	}
+	root.PersistentFlags().StringVar(&configFile, "config", "", "YAML file of flag values (default $JIGSAW_CONFIG, else jigsaw/config.yaml in the user config directory); precedence: flag > JIGSAW_* variable > config file > default")
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
@@ -102,6 +118,7 @@ PDF, Excel and JSON reports.`,
 		newFleetCmd(streams),
 		newLeagueCmd(streams),
 	)
+	registerCompletions(root, f)
 	return root
 }
 

@@ -62,7 +62,7 @@ any probe failed or the run could not start, 2 for a usage error.`,
 	fl.StringArrayVar(&opts.IDs, "probe", nil, "run only this probe id (repeatable; adds to --pack)")
 	fl.BoolVar(&opts.List, "list", false, "list the probes and exit")
 	addOutputFlag(cmd, &opts.Format, false)
-	fl.BoolVar(&opts.KeepIdentifiers, "keep-identifiers", false, "keep patient identifiers in the recorded exchanges (they are redacted by default)")
+	addKeepIdentifiersFlag(cmd, &opts.KeepIdentifiers)
 	return cmd
 }
 
