@@ -80,7 +80,7 @@ func TestProbeCommandTableAndExitCodes(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, stdout)
 		}
 	}
-	if !strings.Contains(stderr, "[5/5]") {
+	if !strings.Contains(stderr, "probe 5/5 (") {
 		t.Errorf("no plain progress lines on a non-terminal stderr: %q", stderr)
 	}
 	if strings.Contains(stdout+stderr, srv.Token) {
