@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -108,7 +109,7 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 		if err := writeJSON(opts.IO.Out, out); err != nil {
 			return err
 		}
-	} else if err := writeProbeTable(opts.IO.Out, report); err != nil {
+	} else if err := writeProbeTable(opts.IO.Out, report, terminalOf(opts.IO.Out, os.Getenv)); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -120,17 +121,33 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 	return nil
 }
 
-// tableObservedWidth caps the observation in the table; -o json has it whole.
+// tableObservedWidth caps the observation in the table when the terminal's width is unknown;
+// -o json has it whole.
 const tableObservedWidth = 140
 
-func writeProbeTable(w io.Writer, report *probes.Report) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATUS\tSEVERITY\tPROBE\tOBSERVED")
+// minObservedWidth is the narrowest the observation column gets on a narrow terminal.
+const minObservedWidth = 20
+
+// writeProbeTable prints one row per result, the observation clipped so each row fits ti's
+// width, statuses coloured when ti has colour.
+func writeProbeTable(w io.Writer, report *probes.Report, ti termInfo) error {
+	const gap = 2
+	wStatus, wSeverity, wProbe := len("STATUS"), len("SEVERITY"), len("PROBE")
 	for _, r := range report.Results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Status, r.Severity, r.ProbeID, probes.Clip(r.Observed, tableObservedWidth))
+		wStatus = max(wStatus, len(r.Status))
+		wSeverity = max(wSeverity, len(r.Severity))
+		wProbe = max(wProbe, len(r.ProbeID))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	observed := tableObservedWidth
+	if ti.Width > 0 {
+		// Clip adds an ellipsis after the runes it keeps, hence the 1.
+		observed = max(ti.Width-wStatus-wSeverity-wProbe-3*gap-1, minObservedWidth)
+	}
+	sep := strings.Repeat(" ", gap)
+	fmt.Fprintln(w, ti.paint(sgrBold, pad("STATUS", wStatus)+sep+pad("SEVERITY", wSeverity)+sep+pad("PROBE", wProbe)+sep+"OBSERVED"))
+	for _, r := range report.Results {
+		fmt.Fprintln(w, ti.paint(statusColor(r.Status), pad(string(r.Status), wStatus))+sep+pad(string(r.Severity), wSeverity)+sep+
+			pad(r.ProbeID, wProbe)+sep+probes.Clip(r.Observed, observed))
 	}
 	counts := report.Counts()
 	fmt.Fprintf(w, "\n%s: %d probes, %d pass, %d warn, %d fail, %d skip, %d error (%s)\n",
