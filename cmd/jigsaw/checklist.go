@@ -13,7 +13,6 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/cliout"
-	"github.com/nhs-jigsaw/jigsaw/probes/all"
 	"github.com/nhs-jigsaw/jigsaw/schemas/yamldoc"
 )
 
@@ -43,8 +42,9 @@ type checklistDiffOptions struct {
 	From, To string
 }
 
-func newChecklistCmd(streams IO) *cobra.Command {
-	base := checklistOptions{IO: streams, Catalog: checklist.Catalog(), KnownProbe: all.Registry().Has}
+func newChecklistCmd(f *factory) *cobra.Command {
+	streams := f.IO
+	base := checklistOptions{IO: streams, Catalog: f.Catalog(), KnownProbe: f.Registry().Has}
 	cmd := &cobra.Command{
 		Use:   "checklist",
 		Short: "List, show, validate and compare checklists",

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/nhs-jigsaw/jigsaw/checklist"
 )
 
 // runWith runs the command tree on a factory with the given environment and default config
@@ -106,5 +109,28 @@ func TestKeepBodiesIsDeprecatedAlias(t *testing.T) {
 	}
 	if f := c.Flags().Lookup("keep-bodies"); f == nil || f.Deprecated == "" {
 		t.Error("--keep-bodies should remain as a deprecated alias")
+	}
+}
+
+// The factory's catalogue is the one commands resolve against: a test can run the command tree
+// on its own catalogue without a shell or the embedded files.
+func TestFactoryCatalogue(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "checklist", "catalog", "nhs-interop", "2026.1.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{"catalog/test-list/2026.1.yaml": {Data: bytes.Replace(src, []byte("id: nhs-interop"), []byte("id: test-list"), 1)}}
+	var out, errOut bytes.Buffer
+	f := defaultFactory(IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	f.Catalog = func() *checklist.Registry { return checklist.NewRegistry(fsys) }
+	f.Getenv = func(string) string { return "" }
+	f.DefaultConfig = ""
+	root := newRootCmdWith(f)
+	root.SetArgs([]string{"checklist", "list"})
+	if code := exitCode(root.ExecuteContext(context.Background()), f.IO); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "test-list") || strings.Contains(out.String(), "nhs-interop") {
+		t.Errorf("checklist list did not use the factory's catalogue:\n%s", out.String())
 	}
 }

@@ -63,8 +63,8 @@ type demoOrgResult = cliout.DemoOrg
 
 type demoOutput = cliout.Demo
 
-func newDemoCmd(streams IO) *cobra.Command {
-	opts := demoOptions{IO: streams, now: time.Now}
+func newDemoCmd(f *factory) *cobra.Command {
+	opts := demoOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "demo [--out DIR]",
 		Short: "Assess the three built-in sandbox organisations end to end and write their reports and a league table",

@@ -28,8 +28,8 @@ type exportOptions struct {
 	now func() time.Time
 }
 
-func newExportCmd(streams IO) *cobra.Command {
-	opts := exportOptions{IO: streams, now: time.Now}
+func newExportCmd(f *factory) *cobra.Command {
+	opts := exportOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "export --db FILE [--assessment ID | --org ODS] --key KEY --out FILE",
 		Short: "Write an assessment as a signed, self-contained submission",

@@ -19,7 +19,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/reports"
 )
 
-func newFleetCmd(streams IO) *cobra.Command {
+func newFleetCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fleet",
 		Short: "Scan a national directory of FHIR endpoints and report availability and conformance",
@@ -28,7 +28,7 @@ does for the US: each scan fetches every endpoint's CapabilityStatement politely
 availability, latency, TLS facts and what the server declares in the central database, so
 availability over time and CapabilityStatement changes can be reported.`,
 	}
-	cmd.AddCommand(newFleetScanCmd(streams), newFleetReportCmd(streams))
+	cmd.AddCommand(newFleetScanCmd(f), newFleetReportCmd(f))
 	return cmd
 }
 
@@ -47,8 +47,8 @@ type fleetScanOptions struct {
 	now         func() time.Time
 }
 
-func newFleetScanCmd(streams IO) *cobra.Command {
-	opts := fleetScanOptions{IO: streams, now: time.Now}
+func newFleetScanCmd(f *factory) *cobra.Command {
+	opts := fleetScanOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "scan --endpoints endpoints.csv --db central.db",
 		Short: "Check every endpoint in a directory once and record the run",
@@ -170,8 +170,8 @@ type fleetReportOptions struct {
 	now     func() time.Time
 }
 
-func newFleetReportCmd(streams IO) *cobra.Command {
-	opts := fleetReportOptions{IO: streams, now: time.Now}
+func newFleetReportCmd(f *factory) *cobra.Command {
+	opts := fleetReportOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "report --db central.db --format pdf,xlsx,json --out DIR",
 		Short: "Write the fleet report: endpoints up and down, conformance levels, worst offenders, changes",

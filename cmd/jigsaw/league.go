@@ -14,12 +14,13 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/reports"
 )
 
-func newLeagueCmd(streams IO) *cobra.Command {
+func newLeagueCmd(f *factory) *cobra.Command {
+	streams := f.IO
 	cmd := &cobra.Command{
 		Use:   "league",
 		Short: "Import signed submissions into the central database and publish benchmarks",
 	}
-	cmd.AddCommand(newLeagueImportCmd(streams), newLeagueTableCmd(streams), newLeagueShowCmd(streams))
+	cmd.AddCommand(newLeagueImportCmd(streams), newLeagueTableCmd(f), newLeagueShowCmd(streams))
 	return cmd
 }
 
@@ -121,8 +122,8 @@ type leagueTableOptions struct {
 	now     func() time.Time
 }
 
-func newLeagueTableCmd(streams IO) *cobra.Command {
-	opts := leagueTableOptions{IO: streams, now: time.Now}
+func newLeagueTableCmd(f *factory) *cobra.Command {
+	opts := leagueTableOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "table --db central.db [--cycle C] [--type T] [--region R] --format pdf,xlsx,json --out DIR",
 		Short: "Write a cycle's league table (PDF, XLSX, JSON)",

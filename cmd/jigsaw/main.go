@@ -102,21 +102,21 @@ PDF, Excel and JSON reports.`,
 	// Command groups register here, one constructor per file.
 	root.AddCommand(
 		// commands:
-		newDemoCmd(streams),
+		newDemoCmd(f),
 		newAssessCmd(streams),
-		newReportCmd(streams),
-		newChecklistCmd(streams),
+		newReportCmd(f),
+		newChecklistCmd(f),
 		newSchemaCmd(streams),
 		newVerifyCmd(streams),
 		newKeysCmd(streams),
-		newExportCmd(streams),
+		newExportCmd(f),
 		newAnswersCmd(streams),
 		newSandboxCmd(streams),
 		newValidateCmd(streams),
 		newTerminologyCmd(streams),
 		newProbeCmd(streams),
-		newFleetCmd(streams),
-		newLeagueCmd(streams),
+		newFleetCmd(f),
+		newLeagueCmd(f),
 	)
 	registerCompletions(root, f)
 	return root

@@ -29,8 +29,8 @@ type reportOptions struct {
 	now func() time.Time
 }
 
-func newReportCmd(streams IO) *cobra.Command {
-	opts := reportOptions{IO: streams, now: time.Now}
+func newReportCmd(f *factory) *cobra.Command {
+	opts := reportOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "report --db FILE [--assessment ID | --org ODS] --format pdf,xlsx,json --out DIR",
 		Short: "Write an assessment's PDF, Excel and JSON reports from the evidence database",
