@@ -46,17 +46,22 @@ func checkJSONOutput(t *testing.T, args []string, stdout string) {
 	if !isJSONRun(args) || strings.TrimSpace(stdout) == "" {
 		return
 	}
-	name := jsonSchemaName(t, args)
+	checkJSONAgainst(t, jsonSchemaName(t, args), "jigsaw "+strings.Join(args, " "), stdout)
+}
+
+// checkJSONAgainst validates stdout against the named published schema; label names the run.
+func checkJSONAgainst(t *testing.T, name, label, stdout string) {
+	t.Helper()
 	sch, err := schemas.Compile(name)
 	if err != nil {
-		t.Errorf("jigsaw %s -o json has no schema: %v", strings.Join(args, " "), err)
+		t.Errorf("%s has no schema: %v", label, err)
 		return
 	}
 	dec := json.NewDecoder(strings.NewReader(stdout))
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		t.Errorf("jigsaw %s -o json printed invalid JSON: %v", strings.Join(args, " "), err)
+		t.Errorf("%s printed invalid JSON: %v", label, err)
 		return
 	}
 	if name == "cli-validate" {
@@ -66,7 +71,7 @@ func checkJSONOutput(t *testing.T, args []string, stdout string) {
 		}
 	}
 	if ps := yamldoc.CheckValue(sch, doc); len(ps) > 0 {
-		t.Errorf("jigsaw %s -o json does not match schemas/%s: %v", strings.Join(args, " "), schemas.FileName(name), ps)
+		t.Errorf("%s does not match schemas/%s: %v", label, schemas.FileName(name), ps)
 	}
 }
 

@@ -68,6 +68,7 @@ func TestSandboxCommandJSON(t *testing.T) {
 			t.Errorf("search: %d", resp.StatusCode)
 		}
 	})
+	checkJSONAgainst(t, "cli-sandbox", "jigsaw sandbox -o json", stdout)
 	var out sandboxOutput
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
 		t.Fatalf("-o json output is not JSON: %v\n%s", err, stdout)
