@@ -69,7 +69,7 @@ func ParseAssessmentID(s string) (int64, error) {
 
 // Organisation is a care organisation, keyed by its ODS code.
 type Organisation struct {
-	ODSCode string            `json:"ods_code"`
+	ODSCode string            `json:"ods"`
 	Name    string            `json:"name"`
 	Type    checklist.OrgType `json:"type"`
 	Region  string            `json:"region,omitempty"`

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/assess"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 )
 
@@ -67,18 +68,11 @@ inspector's verified answers with --provenance inspector-verified).`,
 	fl.StringVar(&opts.Provenance, "provenance", string(answers.SelfAssessed), "provenance of a workbook's answers: self-assessed or inspector-verified")
 	fl.StringSliceVar(&opts.Attach, "attach", nil, "evidence file to attach (repeatable)")
 	fl.BoolVar(&opts.KeepBytes, "keep-bytes", false, "store the attached files' bytes, not only their name, size and SHA-256")
-	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	return cmd
 }
 
-type answersImportOutput struct {
-	File       string                  `json:"file"`
-	Assessment string                  `json:"assessment"`
-	Answers    int                     `json:"answers"`
-	Added      []string                `json:"added"`
-	Unchanged  int                     `json:"unchanged"`
-	Files      []evidence.AttachedFile `json:"files"`
-}
+type answersImportOutput = cliout.AnswersImport
 
 func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 	if err := checkOutputFormat(opts.Format); err != nil {

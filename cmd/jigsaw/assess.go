@@ -14,6 +14,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/assess"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
@@ -41,31 +42,7 @@ type assessOptions struct {
 	Role       string
 }
 
-// assessOutput is what assess prints with -o json. Rating, Status and Completeness carry the
-// scoring result's words, the same as every report.
-type assessOutput struct {
-	// Rating is the printed rating: Outstanding, Good, Requires improvement, Inadequate or Not rated.
-	Rating string `json:"rating"`
-	// Completeness is the share of applicable items assessed, 0–1.
-	Completeness float64 `json:"completeness"`
-	// Status is "complete" or "incomplete" (docs/scoring.md).
-	Status string `json:"status"`
-	// Percent is the overall figure; Provisional when the assessment is not rated.
-	Percent         *float64               `json:"percent,omitempty"`
-	Provisional     bool                   `json:"provisional"`
-	NotRatedReasons []string               `json:"not_rated_reasons,omitempty"`
-	Limitations     []string               `json:"limitations,omitempty"`
-	Inspector       string                 `json:"inspector,omitempty"`
-	Role            string                 `json:"role,omitempty"`
-	Assessment      evidence.Assessment    `json:"assessment"`
-	Database        string                 `json:"database"`
-	Ran             int                    `json:"probes_run"`
-	Resumed         int                    `json:"probes_already_recorded"`
-	Probes          map[probes.Status]int  `json:"probe_counts"`
-	Imported        *evidence.ImportResult `json:"answers_imported,omitempty"`
-	Incomplete      []string               `json:"incomplete,omitempty"`
-	Score           scoring.Result         `json:"score"`
-}
+type assessOutput = cliout.Assess
 
 func newAssessCmd(streams IO) *cobra.Command {
 	opts := assessOptions{IO: streams}
@@ -78,7 +55,7 @@ func newAssessCmd(streams IO) *cobra.Command {
 		Short: "Assess an organisation: probe its endpoint, import its answers, record the evidence and score it",
 		Long: `Assess runs every probe the checklist links against the organisation's FHIR endpoint,
 records each result and HTTP exchange in the evidence database as it arrives (tokens are never
-stored; patient identifiers are redacted unless --keep-bodies), imports the organisation's
+stored; patient identifiers are redacted unless --keep-identifiers), imports the organisation's
 answers file as attestations, and prints the scored summary.
 
 --inspector and --role name who ran the assessment; they are recorded in the evidence chain
@@ -109,8 +86,8 @@ Exit status: 0 complete and rated; 1 incomplete, not rated, or failed; 2 usage e
 	fl.StringVar(&opts.DB, "db", "jigsaw.db", "evidence database (created if missing)")
 	fl.StringVar(&opts.Cycle, "cycle", "", "assessment cycle, for example 2026-Q3")
 	fl.StringVar(&opts.Resume, "resume", "", "continue the assessment with this id (AS-…) instead of starting a new one")
-	fl.BoolVar(&opts.KeepBodies, "keep-bodies", false, "store HTTP bodies unredacted (they may hold patient identifiers)")
-	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addKeepIdentifiersFlag(cmd, &opts.KeepBodies)
+	addOutputFlag(cmd, &opts.Format, false)
 	fl.StringVar(&opts.Inspector, "inspector", "", "name of the inspector running the assessment (recorded in the evidence chain; printed on the report)")
 	fl.StringVar(&opts.Role, "role", "", "the inspector's role, for example \"Lead inspector, CQC\" (recorded with --inspector)")
 	return cmd

@@ -9,17 +9,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/league"
 	"github.com/nhs-jigsaw/jigsaw/reports"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
 )
 
-func newLeagueCmd(streams IO) *cobra.Command {
+func newLeagueCmd(f *factory) *cobra.Command {
+	streams := f.IO
 	cmd := &cobra.Command{
 		Use:   "league",
 		Short: "Import signed submissions into the central database and publish benchmarks",
 	}
-	cmd.AddCommand(newLeagueImportCmd(streams), newLeagueTableCmd(streams), newLeagueShowCmd(streams))
+	cmd.AddCommand(newLeagueImportCmd(streams), newLeagueTableCmd(f), newLeagueShowCmd(streams))
 	return cmd
 }
 
@@ -51,7 +53,7 @@ organisation's. Exits 1 when any file was refused.`,
 	}
 	cmd.Flags().StringVar(&opts.DB, "db", "central.db", "central database")
 	cmd.Flags().StringVar(&opts.Keys, "keys", "", "public key file, or directory of *.pub/*.pem files, to register")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 
@@ -118,11 +120,12 @@ type leagueTableOptions struct {
 	Region    string
 	Formats   string
 	OutDir    string
+	Output    string
 	now       func() time.Time
 }
 
-func newLeagueTableCmd(streams IO) *cobra.Command {
-	opts := leagueTableOptions{IO: streams, now: time.Now}
+func newLeagueTableCmd(f *factory) *cobra.Command {
+	opts := leagueTableOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "table --db central.db [--cycle C] [--type T] [--region R] --format pdf,xlsx,json --out DIR",
 		Short: "Write a cycle's league table (PDF, XLSX, JSON)",
@@ -147,10 +150,14 @@ one, choose it with --checklist.`,
 	fl.StringVar(&opts.Region, "region", "", "region to show")
 	fl.StringVar(&opts.Formats, "format", "pdf,xlsx,json", "formats: pdf, xlsx, json")
 	fl.StringVar(&opts.OutDir, "out", ".", "directory for league.pdf, league.xlsx, league.json")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 
 func runLeagueTable(ctx context.Context, opts leagueTableOptions) error {
+	if err := checkOutputFormat(opts.Output); err != nil {
+		return err
+	}
 	formats, err := reports.ParseFormats(opts.Formats)
 	if err != nil {
 		return usageErrorf("--format: %v", err)
@@ -183,6 +190,11 @@ func runLeagueTable(ctx context.Context, opts leagueTableOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Output == "json" {
+		return writeJSON(opts.IO.Out, cliout.LeagueTable{Cycle: b.Cycle, Checklist: b.Checklist, Organisations: len(b.Table.Rows),
+			RatedNational: b.Table.National.Count, NationalMedian: b.Table.National.Median,
+			MedianWithheld: b.Table.National.Withheld, Files: nonNil(files)})
+	}
 	median := fmt.Sprintf("national median %.1f%%", b.Table.National.Median)
 	if b.Table.National.Withheld != "" {
 		median = "national median withheld (" + b.Table.National.Withheld + ")"
@@ -214,7 +226,7 @@ func newLeagueShowCmd(streams IO) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&opts.DB, "db", "central.db", "central database")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 

@@ -218,3 +218,12 @@ func (f *targetFlags) splitGPConnect(gpcURL string) (probes.Target, *probes.Targ
 	}
 	return main, &gpc, nil
 }
+
+// addKeepIdentifiersFlag registers --keep-identifiers, shared by the commands that record HTTP
+// exchanges. --keep-bodies, assess's old name for it, stays as a deprecated alias.
+func addKeepIdentifiersFlag(cmd *cobra.Command, p *bool) {
+	fl := cmd.Flags()
+	fl.BoolVar(p, "keep-identifiers", false, "keep patient identifiers in the recorded exchanges (they are redacted by default)")
+	fl.BoolVar(p, "keep-bodies", false, "old name of --keep-identifiers")
+	_ = fl.MarkDeprecated("keep-bodies", "use --keep-identifiers")
+}
