@@ -114,7 +114,7 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 			ods, _, err = answers.PeekXLSX(opts.File, data)
 		} else {
 			var f *answers.File
-			f, err = answers.Parse(opts.File, data)
+			f, err = answers.Parse(opts.File, data, answers.WithContext(ctx))
 			if f != nil {
 				ods = f.Organisation.ODS
 			}
@@ -149,7 +149,7 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 	if isXLSX {
 		f, err = answers.ParseXLSX(opts.File, data, c, prov)
 	} else {
-		f, err = answers.Parse(opts.File, data, answers.WithChecklist(c, time.Now()))
+		f, err = answers.Parse(opts.File, data, answers.WithChecklist(c, time.Now()), answers.WithContext(ctx))
 	}
 	if err != nil {
 		return err

@@ -110,13 +110,13 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 		return usageErrorf("--type %q: use one of %v", opts.Type, checklist.OrgTypes())
 	}
 	reg := all.Registry()
-	c, err := resolveChecklist(opts.Checklist, reg)
+	c, err := resolveChecklist(ctx, opts.Checklist, reg)
 	if err != nil {
 		return err
 	}
 	var ans *answers.File
 	if opts.Answers != "" {
-		ans, err = answers.Load(opts.Answers, answers.WithChecklist(c, time.Now()))
+		ans, err = answers.Load(opts.Answers, answers.WithChecklist(c, time.Now()), answers.WithContext(ctx))
 		if err != nil {
 			return err
 		}
@@ -179,9 +179,9 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 
 // resolveChecklist reads a checklist named by id@version from the catalogue, or from a file,
 // and checks its probe links against this build's probes.
-func resolveChecklist(ref string, reg *probes.Registry) (*checklist.Checklist, error) {
+func resolveChecklist(ctx context.Context, ref string, reg *probes.Registry) (*checklist.Checklist, error) {
 	if checklistLooksLikeFile(ref) {
-		return checklist.Load(ref, checklist.WithKnownProbes(reg.Has))
+		return checklist.Load(ref, checklist.WithKnownProbes(reg.Has), checklist.WithContext(ctx))
 	}
 	c, err := checklist.Lookup(ref)
 	if err != nil {

@@ -43,14 +43,14 @@ checklist version.`,
 	return cmd
 }
 
-func runChecklistTemplate(_ context.Context, opts templateOptions) error {
+func runChecklistTemplate(ctx context.Context, opts templateOptions) error {
 	if opts.XLSX == "" {
 		return usageErrorf("template needs --xlsx FILE: the workbook to write")
 	}
 	if opts.OrgType != "" && !validOrgType(checklist.OrgType(opts.OrgType)) {
 		return usageErrorf("--type %q is not one of %v", opts.OrgType, checklist.OrgTypes())
 	}
-	c, err := resolveChecklist(opts.Checklist, all.Registry())
+	c, err := resolveChecklist(ctx, opts.Checklist, all.Registry())
 	if err != nil {
 		return err
 	}
