@@ -41,8 +41,10 @@ HTTP exchanges that evidence it (-o json prints them, with secrets and patient
 identifiers removed).
 
 The bearer token is read from --token or, better, the JIGSAW_TOKEN environment
-variable (flags end up in shell history). It is sent only to the target's own origin,
-never over plain http, and is never printed or stored.
+variable (flags end up in shell history). It is sent only to the target's own origin
+and only over https: a token with an http:// target is refused, unless the lab-only
+--allow-token-over-http is given (with a warning). It is never printed or stored, and
+no redirect carries it (or a Referer) to another origin.
 
 Exit status: 0 when no probe failed (warnings, skips and errors included), 1 when
 any probe failed or the run could not start, 2 for a usage error.`,
