@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
+	"github.com/nhs-jigsaw/jigsaw/schemas/yamldoc"
 )
 
 type answersImportOptions struct {
@@ -94,11 +96,15 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 	if _, err := os.Stat(opts.DB); err != nil {
 		return usageErrorf("--db %s: %v", opts.DB, err)
 	}
-	data, err := os.ReadFile(opts.File)
+	isXLSX := strings.EqualFold(filepath.Ext(opts.File), ".xlsx")
+	limit := int64(yamldoc.MaxBytes)
+	if isXLSX {
+		limit = answers.MaxWorkbookSize
+	}
+	data, err := readFileUpTo(opts.File, limit)
 	if err != nil {
 		return fmt.Errorf("read answers: %w", err)
 	}
-	isXLSX := strings.EqualFold(filepath.Ext(opts.File), ".xlsx")
 
 	store, err := evidence.Open(ctx, opts.DB)
 	if err != nil {
@@ -227,4 +233,21 @@ func assessmentChecklist(a evidence.Assessment, file string) (*checklist.Checkli
 			a.Ref, a.ChecklistRef(), a.ChecklistSHA256, c.Ref(), c.SHA256)
 	}
 	return c, nil
+}
+
+// readFileUpTo reads a file of at most limit bytes, refusing a larger one before reading it.
+func readFileUpTo(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than the %d MiB limit (see docs/limits.md)", path, limit>>20)
+	}
+	return data, nil
 }
