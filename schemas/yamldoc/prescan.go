@@ -349,7 +349,7 @@ func (s *scanner) scanFrom(line []byte, i int, indicators bool) error {
 					return err
 				}
 			}
-			for i < len(line) && !isBlank(line[i]) {
+			for i < len(line) && !isBlank(line[i]) && (line[i] != ':' || (i+1 < len(line) && !isBlank(line[i+1]))) {
 				i++
 			}
 			i = skipBlanks(line, i)
