@@ -141,6 +141,7 @@ func (r *Runner) runOne(runCtx context.Context, client *Client, shared *sharedCa
 	start := time.Now()
 	session := newSession(meta, client, shared)
 	defer func() {
+		res = tooLargeToJudge(res, session.TooLarge(), client.opts.ReadLimit)
 		res = finish(res, meta, start, session.Evidence())
 		res.SpecRef = versionedSpecRef(res.SpecRef, client.Target())
 	}()

@@ -21,6 +21,7 @@ type Session struct {
 	mu       sync.Mutex
 	evidence []string
 	seen     map[string]bool
+	tooLarge []string // requests whose response body was cut at the read limit
 }
 
 func newSession(meta Meta, client *Client, shared *sharedCache) *Session {
@@ -41,8 +42,29 @@ func (s *Session) Do(ctx context.Context, r Request) (*Response, error) {
 	resp, err := s.client.do(ctx, s.meta.ID, r)
 	if resp != nil {
 		s.AddEvidence(resp.Exchanges...)
+		if resp.Truncated {
+			method := r.Method
+			if method == "" {
+				method = http.MethodGet
+			}
+			s.noteTooLarge(method + " " + s.client.redact.url(s.client.Resolve(r.URL)))
+		}
 	}
 	return resp, err
+}
+
+func (s *Session) noteTooLarge(what ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tooLarge = append(s.tooLarge, what...)
+}
+
+// TooLarge lists the requests (this probe's own and those of shared fetches it used) whose
+// response was larger than the read limit, so that only part of it was read.
+func (s *Session) TooLarge() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.tooLarge...)
 }
 
 // Get is Do for a GET with optional header name/value pairs.
@@ -131,6 +153,7 @@ func (s *Session) Shared(ctx context.Context, key string, fetch func(ctx context
 					e.err = fmt.Errorf("shared %s panicked: %v", key, v)
 				}
 				e.evidence = fetchSession.Evidence()
+				e.tooLarge = fetchSession.TooLarge()
 			}()
 			e.value, e.err = fetch(s.shared.ctx, fetchSession)
 		}()
@@ -138,6 +161,7 @@ func (s *Session) Shared(ctx context.Context, key string, fetch func(ctx context
 	select {
 	case <-e.done:
 		s.AddEvidence(e.evidence...)
+		s.noteTooLarge(e.tooLarge...)
 		return e.value, e.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for shared %s: %w", key, ctx.Err())
@@ -155,6 +179,7 @@ type sharedEntry struct {
 	value    any
 	err      error
 	evidence []string
+	tooLarge []string
 }
 
 func newSharedCache(ctx context.Context) *sharedCache {
