@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, streams IO) int {
 	if errors.Is(err, errSilentFailure) {
 		return exitFailure
 	}
-	fmt.Fprintln(streams.ErrOut, "jigsaw:", err)
+	fmt.Fprintln(streams.ErrOut, "jigsaw:", termSafe(err.Error()))
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsageError(err) {
 		return exitUsage

@@ -46,8 +46,9 @@ and only over https: a token with an http:// target is refused, unless the lab-o
 --allow-token-over-http is given (with a warning). It is never printed or stored, and
 no redirect carries it (or a Referer) to another origin.
 
-Exit status: 0 when no probe failed (warnings, skips and errors included), 1 when
-any probe failed or the run could not start, 2 for a usage error.`,
+Exit status: 0 when no probe failed (warnings, skips and some errors included), 1 when
+any probe failed, when nothing could be tested (every probe could not test or was
+skipped) or the run could not start, 2 for a usage error.`,
 		Example: `  jigsaw probe --target https://fhir.example.nhs.uk/R4 --patient 9990000018
   JIGSAW_TOKEN=… jigsaw probe --target https://fhir.example.nhs.uk/R4 --pack transport --pack security
   jigsaw probe --target https://127.0.0.1:8443/fhir/r4 --ca sandbox-ca.pem -o json > results.json
@@ -135,6 +136,9 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 	if counts[probes.Fail] > 0 {
 		return errSilentFailure
 	}
+	if counts[probes.Error] > 0 && counts[probes.Error]+counts[probes.Skip] == len(report.Results) {
+		return fmt.Errorf("nothing could be tested: every probe against %s could not test (see the observations above)", describeTarget(target))
+	}
 	return nil
 }
 
@@ -145,7 +149,7 @@ func writeProbeTable(w io.Writer, report *probes.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tSEVERITY\tPROBE\tOBSERVED")
 	for _, r := range report.Results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Status, r.Severity, r.ProbeID, probes.Clip(r.Observed, tableObservedWidth))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Status, r.Severity, r.ProbeID, termSafe(probes.Clip(r.Observed, tableObservedWidth)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
