@@ -46,10 +46,10 @@ func TestProbeRefusesTokenOverPlainHTTP(t *testing.T) {
 func TestTermSafe(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain text, «ünïcode»\n\tok": "plain text, «ünïcode»\n\tok",
-		"\x1b[31mred\x07":              `\x1b[31mred\x07`,
-		"bad \xff byte":                `bad \xff byte`,
-		"c1 \u009b2J":                  `c1 \x9b2J`,
-		"bidi \u202eevil":              `bidi \u202eevil`,
+		"\x1b[31mred\x07":             `\x1b[31mred\x07`,
+		"bad \xff byte":               `bad \xff byte`,
+		"c1 \u009b2J":                 `c1 \x9b2J`,
+		"bidi \u202eevil":             `bidi \u202eevil`,
 	} {
 		if got := termSafe(in); got != want {
 			t.Errorf("termSafe(%q) = %q, want %q", in, got, want)
