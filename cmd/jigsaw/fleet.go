@@ -94,7 +94,7 @@ func runFleetScan(ctx context.Context, opts fleetScanOptions) error {
 	if opts.PerHostRate <= 0 {
 		return usageErrorf("--rate must be above 0 requests per second")
 	}
-	raw, err := os.ReadFile(opts.Endpoints)
+	raw, err := readFileUpTo(opts.Endpoints, fleet.MaxDirectoryBytes)
 	if err != nil {
 		return usageErrorf("--endpoints: %v", err)
 	}
