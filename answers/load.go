@@ -90,10 +90,13 @@ func Validate(f *File, c *checklist.Checklist, asOf time.Time) error {
 	return yamldoc.Unpositioned(f.Source, ps)
 }
 
-var (
-	checklistRefPattern = regexp.MustCompile(`^[a-z][a-z0-9-]*@[0-9]{4}\.[0-9]+$`)
-	sha256Pattern       = regexp.MustCompile(`^[0-9a-f]{64}$`)
-)
+var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// pinnedRef says whether s is an id@version checklist reference (answers name one version).
+func pinnedRef(s string) bool {
+	r, err := checklist.ParseRef(s)
+	return err == nil && r.Version != ""
+}
 
 func problems(f *File, c *checklist.Checklist, asOf time.Time) []yamldoc.Problem {
 	var out []yamldoc.Problem
@@ -104,8 +107,8 @@ func problems(f *File, c *checklist.Checklist, asOf time.Time) []yamldoc.Problem
 	switch {
 	case f.Checklist == "":
 		add(root.Key("checklist"), "must not be empty: name the checklist as ID@VERSION")
-	case !checklistRefPattern.MatchString(f.Checklist):
-		add(root.Key("checklist"), "%q is not a checklist reference: use ID@VERSION, for example nhs-interop@2026.1", f.Checklist)
+	case !pinnedRef(f.Checklist):
+		add(root.Key("checklist"), "%q is not a checklist reference: use ID@VERSION, for example "+checklist.Current, f.Checklist)
 	case c != nil && f.Checklist != c.Ref():
 		add(root.Key("checklist"), "the answers are for %s but are being checked against %s", f.Checklist, c.Ref())
 	}

@@ -632,5 +632,5 @@ func PeekXLSX(name string, data []byte) (ods, checklistRef string, err error) {
 		return "", "", fmt.Errorf("%s: %w", name, err)
 	}
 	v, _ := wb.GetCellValue(SheetOrganisation, cellODS)
-	return strings.ToUpper(strings.TrimSpace(v)), meta["checklist_id"] + "@" + meta["checklist_version"], nil
+	return strings.ToUpper(strings.TrimSpace(v)), checklist.Ref{ID: meta["checklist_id"], Version: meta["checklist_version"]}.String(), nil
 }

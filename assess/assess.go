@@ -295,6 +295,10 @@ func startOrResume(ctx context.Context, store *evidence.Store, opts Options) (ev
 	if opts.Target.TestNHSNumber != "" {
 		testNumbers = []string{opts.Target.TestNHSNumber}
 	}
+	targets := []evidence.Target{{Role: evidence.TargetFHIR, URL: opts.Target.BaseURL, FHIRVersion: opts.Target.FHIRVersion}}
+	if g := opts.GPConnect; g != nil {
+		targets = append(targets, evidence.Target{Role: evidence.TargetGPConnect, URL: g.BaseURL, FHIRVersion: g.FHIRVersion})
+	}
 	a, err := store.CreateAssessment(ctx, evidence.NewAssessment{
 		ODSCode:          opts.Org.ODSCode,
 		ChecklistID:      opts.Checklist.ID,
@@ -302,6 +306,7 @@ func startOrResume(ctx context.Context, store *evidence.Store, opts Options) (ev
 		ChecklistSHA256:  opts.Checklist.SHA256,
 		TargetURL:        opts.Target.BaseURL,
 		FHIRVersion:      opts.Target.FHIRVersion,
+		Targets:          targets,
 		Cycle:            opts.Cycle,
 		ToolVersion:      opts.ToolVersion,
 		KeepBodies:       opts.KeepBodies,

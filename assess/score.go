@@ -31,19 +31,30 @@ func Score(ctx context.Context, store *evidence.Store, assessmentID int64, find 
 		return nil, err
 	}
 	a := snap.Assessment
-	c, err := find(a.ChecklistRef())
+	c, err := FindChecklist(a, find)
 	if err != nil {
-		return nil, fmt.Errorf("assessment %s used checklist %s: %w", a.Ref, a.ChecklistRef(), err)
-	}
-	if c.SHA256 != a.ChecklistSHA256 {
-		return nil, fmt.Errorf("assessment %s used checklist %s with sha256 %s, but the one found (%s) has sha256 %s: pass the original file with --checklist",
-			a.Ref, a.ChecklistRef(), a.ChecklistSHA256, c.Source, c.SHA256)
+		return nil, err
 	}
 	res, err := scoring.Score(ScoringInput(snap, c))
 	if err != nil {
 		return nil, fmt.Errorf("score assessment %s: %w", a.Ref, err)
 	}
 	return &Scored{Snapshot: snap, Checklist: c, Result: res}, nil
+}
+
+// FindChecklist finds the exact checklist text an assessment used: same id, version and
+// SHA-256. Scoring or checking answers against a different text would misstate results.
+func FindChecklist(a evidence.Assessment, find ChecklistFinder) (*checklist.Checklist, error) {
+	want := a.Checklist()
+	c, err := find(want.String())
+	if err != nil {
+		return nil, fmt.Errorf("assessment %s used checklist %s: %w", a.Ref, want, err)
+	}
+	if got := c.Reference(); got != want {
+		return nil, fmt.Errorf("assessment %s used checklist %s with sha256 %s, but the one found (%s, %s) has sha256 %s: pass the original file with --checklist",
+			a.Ref, want, want.SHA256, c.Source, got, got.SHA256)
+	}
+	return c, nil
 }
 
 // ScoringInput turns recorded evidence into what scoring reads. Scores are computed as of the
@@ -73,9 +84,66 @@ func ScoringInput(snap *evidence.Snapshot, c *checklist.Checklist) scoring.Input
 	for i, r := range snap.Results {
 		results[i] = r.Result
 	}
-	in.Probes = reports.ProbeOutcomes(results)
+	in.Probes = ProbeOutcomes(results)
 	return in
 }
+
+// ProbeOutcomes converts probe results to what scoring reads.
+func ProbeOutcomes(results []probes.Result) []scoring.ProbeOutcome {
+	out := make([]scoring.ProbeOutcome, 0, len(results))
+	for _, r := range results {
+		out = append(out, scoring.ProbeOutcome{ProbeID: r.ProbeID, Status: r.Status, Severity: r.Severity})
+	}
+	return out
+}
+
+// ProbeRows converts probe results to the report's probe rows.
+func ProbeRows(results []probes.Result) []reports.ProbeResult {
+	out := make([]reports.ProbeResult, 0, len(results))
+	for _, pr := range results {
+		out = append(out, reports.ProbeResult{
+			ProbeID: pr.ProbeID, Title: pr.Title, Pack: pr.Pack, Status: pr.Status, Severity: pr.Severity,
+			Expected: pr.Expected, Observed: pr.Observed, SpecRef: pr.SpecRef,
+			DurationMS: durationMS(pr.Duration), Exchanges: pr.Exchanges,
+		})
+	}
+	return out
+}
+
+// EvidenceRows converts recorded exchanges to the report's evidence digests.
+func EvidenceRows(exchanges []evidence.ExchangeSummary) []reports.Evidence {
+	out := make([]reports.Evidence, 0, len(exchanges))
+	for _, ex := range exchanges {
+		out = append(out, reports.Evidence{
+			ExchangeID: ex.ID, ProbeID: ex.ProbeID, Method: ex.Method, URL: ex.URL, StatusCode: ex.StatusCode,
+			SHA256: ex.ResponseSHA256, Size: ex.ResponseSize, Truncated: ex.ResponseTruncated,
+			TLSVersion: ex.TLSVersion, TLSCipher: ex.TLSCipher,
+			StartedAt: ex.StartedAt, DurationMS: durationMS(ex.Duration), Error: ex.Error,
+		})
+	}
+	return out
+}
+
+// reportTargets names every endpoint the assessment probed, as the report shows them.
+func reportTargets(a evidence.Assessment) []reports.Target {
+	out := make([]reports.Target, 0, len(a.Targets))
+	for _, t := range a.Targets {
+		out = append(out, reports.Target{URL: t.URL, FHIRVersion: t.FHIRVersion, Role: targetRole(t.Role)})
+	}
+	return out
+}
+
+func targetRole(role string) string {
+	switch role {
+	case evidence.TargetFHIR:
+		return "FHIR server"
+	case evidence.TargetGPConnect:
+		return "GP Connect provider"
+	}
+	return role
+}
+
+func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // ReportInput gathers what a report is built from.
 func ReportInput(s *Scored, generatedAt time.Time, generator string) reports.Input {
@@ -88,7 +156,7 @@ func ReportInput(s *Scored, generatedAt time.Time, generator string) reports.Inp
 			Cycle:       a.Cycle,
 			StartedAt:   a.StartedAt,
 			CompletedAt: a.FinishedAt,
-			Targets:     []reports.Target{{URL: a.TargetURL, FHIRVersion: a.FHIRVersion}},
+			Targets:     reportTargets(a),
 		},
 		Checklist:       s.Checklist,
 		ChecklistSHA256: a.ChecklistSHA256,
@@ -96,16 +164,12 @@ func ReportInput(s *Scored, generatedAt time.Time, generator string) reports.Inp
 		GeneratedAt:     generatedAt,
 		Generator:       generator,
 	}
-	for _, r := range snap.Results {
-		in.Probes = append(in.Probes, r.Result)
+	results := make([]probes.Result, len(snap.Results))
+	for i, r := range snap.Results {
+		results[i] = r.Result
 	}
-	for _, e := range snap.Exchanges {
-		in.Exchanges = append(in.Exchanges, probes.Exchange{
-			ID: e.ID, ProbeID: e.ProbeID, Method: e.Method, URL: e.URL, StatusCode: e.StatusCode,
-			ResponseSHA256: e.ResponseSHA256, ResponseSize: e.ResponseSize,
-			StartedAt: e.StartedAt, Duration: e.Duration, Err: e.Error,
-		})
-	}
+	in.Probes = ProbeRows(results)
+	in.Evidence = EvidenceRows(snap.Exchanges)
 	files := map[string]reports.AttachedFile{}
 	for _, f := range snap.Files {
 		files[f.ID] = reports.AttachedFile{Name: f.Name, Size: f.Size, SHA256: f.SHA256}

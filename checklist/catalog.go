@@ -38,7 +38,7 @@ type Entry struct {
 }
 
 // Ref is the entry's id@version.
-func (e Entry) Ref() string { return e.ID + "@" + e.Version }
+func (e Entry) Ref() string { return Ref{ID: e.ID, Version: e.Version}.String() }
 
 // Lookup returns a checklist from the embedded catalogue; see Registry.Lookup.
 func Lookup(ref string) (*Checklist, error) { return Catalog().Lookup(ref) }
@@ -69,10 +69,11 @@ func (r *Registry) List() ([]Entry, error) {
 // Lookup returns the checklist named by ref: "id@version" for one version, or a bare "id" for
 // the latest version.
 func (r *Registry) Lookup(ref string) (*Checklist, error) {
-	id, version, pinned := strings.Cut(ref, "@")
-	if !idPattern.MatchString(id) || (pinned && !versionPattern.MatchString(version)) {
-		return nil, fmt.Errorf("%q is not a checklist reference: use ID or ID@VERSION, for example nhs-interop@2026.1", ref)
+	parsed, err := ParseRef(ref)
+	if err != nil {
+		return nil, err
 	}
+	id, version, pinned := parsed.ID, parsed.Version, parsed.Version != ""
 	refs, err := r.refs()
 	if err != nil {
 		return nil, err
@@ -136,7 +137,7 @@ func (r *Registry) load(id, version string) (*Checklist, error) {
 func joinRefs(refs []catalogRef) string {
 	s := make([]string, len(refs))
 	for i, r := range refs {
-		s[i] = r.id + "@" + r.version
+		s[i] = Ref{ID: r.id, Version: r.version}.String()
 	}
 	return strings.Join(s, ", ")
 }

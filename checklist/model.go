@@ -44,9 +44,6 @@ type Checklist struct {
 	doc *yamldoc.Document
 }
 
-// Ref is the id@version string that names this checklist.
-func (c *Checklist) Ref() string { return c.ID + "@" + c.Version }
-
 // Domain groups items that are scored together (for example "terminology").
 type Domain struct {
 	ID          string `yaml:"id" json:"id" jsonschema:"pattern=^[a-z][a-z0-9-]*$"`

@@ -26,3 +26,30 @@ func TestShippedChecklistsLinkRegisteredProbes(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryRegisteredProbeIsLinked: the probe contract is the registry itself, not a list
+// written by hand. Every probe this build registers is evidence for at least one item of the
+// current checklist, so no probe runs without bearing on a score.
+func TestEveryRegisteredProbeIsLinked(t *testing.T) {
+	c, err := checklist.Lookup(checklist.Current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	linked := map[string]bool{}
+	for _, d := range c.Domains {
+		for _, it := range d.Items {
+			for _, p := range it.Probes {
+				linked[p] = true
+			}
+		}
+	}
+	probes := all.Registry().All()
+	if len(probes) == 0 {
+		t.Fatal("the registry is empty")
+	}
+	for _, p := range probes {
+		if id := p.Meta().ID; !linked[id] {
+			t.Errorf("probe %s is registered but no item of %s links it", id, checklist.Current)
+		}
+	}
+}

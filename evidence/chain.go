@@ -36,6 +36,9 @@ type chainedTable struct {
 	// position in the chain. Adding a column to a chained table in a later migration must
 	// keep old rows hashing as they did (for example: include the column only when set).
 	columns []string
+	// optional are columns added after rows were written: hashed only when not empty, so the
+	// older rows hash as they did.
+	optional []string
 }
 
 // chainedTables lists every table in the chain. It is fixed data, never modified.
@@ -43,7 +46,7 @@ var chainedTables = []chainedTable{
 	{name: "assessments", kind: KindAssessment, columns: []string{
 		"seq", "ods_code", "org_name", "org_type", "region", "icb", "checklist_id", "checklist_version",
 		"checklist_sha256", "target_url", "fhir_version", "cycle", "tool_version", "keep_bodies",
-		"test_nhs_numbers", "started_at"}},
+		"test_nhs_numbers", "started_at", "targets"}, optional: []string{"targets"}},
 	{name: "exchanges", kind: KindExchange, columns: []string{
 		"seq", "assessment_id", "probe_id", "probe_exchange_id", "method", "url", "request_headers",
 		"request_body", "request_body_mode", "request_sha256", "request_size", "status_code",
@@ -80,7 +83,11 @@ func canonicalContent(table string, columns []string, values []any) ([]byte, err
 	}
 	fields := make([]field, 0, len(columns)+1)
 	fields = append(fields, field{"_table", table})
+	optional := tableNamed(table).optional
 	for i, c := range columns {
+		if s, ok := values[i].(string); ok && s == "" && slices.Contains(optional, c) {
+			continue
+		}
 		fields = append(fields, field{c, values[i]})
 	}
 	slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })

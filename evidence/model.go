@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
-	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/observed"
 )
 
 // ErrNotFound is returned (wrapped) when an assessment, exchange or file does not exist.
@@ -95,6 +95,9 @@ type NewAssessment struct {
 	ChecklistSHA256  string
 	TargetURL        string
 	FHIRVersion      string
+	// Targets are every endpoint the assessment probes; when empty, TargetURL and FHIRVersion
+	// are the only one.
+	Targets []Target
 	// Cycle labels the inspection period, for example "2026-Q3".
 	Cycle       string
 	ToolVersion string
@@ -107,28 +110,50 @@ type NewAssessment struct {
 	StartedAt time.Time
 }
 
+// Target is one endpoint an assessment probes.
+type Target struct {
+	// Role says what the endpoint is to the organisation: TargetFHIR or TargetGPConnect.
+	Role        string `json:"role"`
+	URL         string `json:"url"`
+	FHIRVersion string `json:"fhir_version"`
+}
+
+// Target roles.
+const (
+	TargetFHIR      = "fhir"
+	TargetGPConnect = "gpconnect"
+)
+
 // Assessment is one run of a checklist against one organisation.
 type Assessment struct {
 	ID  int64  `json:"-"`
 	Ref string `json:"id"`
 	// Org is the organisation as it was when the assessment started.
-	Org              Organisation     `json:"organisation"`
-	ChecklistID      string           `json:"checklist_id"`
-	ChecklistVersion string           `json:"checklist_version"`
-	ChecklistSHA256  string           `json:"checklist_sha256"`
-	TargetURL        string           `json:"target_url"`
-	FHIRVersion      string           `json:"fhir_version"`
-	Cycle            string           `json:"cycle,omitempty"`
-	ToolVersion      string           `json:"tool_version"`
-	KeepBodies       bool             `json:"keep_bodies"`
-	TestNHSNumbers   []string         `json:"test_nhs_numbers,omitempty"`
-	Status           AssessmentStatus `json:"status"`
-	StartedAt        time.Time        `json:"started_at"`
-	FinishedAt       time.Time        `json:"finished_at,omitzero"`
+	Org              Organisation `json:"organisation"`
+	ChecklistID      string       `json:"checklist_id"`
+	ChecklistVersion string       `json:"checklist_version"`
+	ChecklistSHA256  string       `json:"checklist_sha256"`
+	TargetURL        string       `json:"target_url"`
+	FHIRVersion      string       `json:"fhir_version"`
+	// Targets are every endpoint the assessment probed, the FHIR target first. Assessments
+	// recorded before targets were stored list their TargetURL alone.
+	Targets        []Target         `json:"targets,omitempty"`
+	Cycle          string           `json:"cycle,omitempty"`
+	ToolVersion    string           `json:"tool_version"`
+	KeepBodies     bool             `json:"keep_bodies"`
+	TestNHSNumbers []string         `json:"test_nhs_numbers,omitempty"`
+	Status         AssessmentStatus `json:"status"`
+	StartedAt      time.Time        `json:"started_at"`
+	FinishedAt     time.Time        `json:"finished_at,omitzero"`
 }
 
 // ChecklistRef is the id@version of the checklist the assessment ran.
-func (a Assessment) ChecklistRef() string { return a.ChecklistID + "@" + a.ChecklistVersion }
+func (a Assessment) ChecklistRef() string { return a.Checklist().String() }
+
+// Checklist names the exact checklist text the assessment used.
+func (a Assessment) Checklist() checklist.Ref {
+	return checklist.Ref{ID: a.ChecklistID, Version: a.ChecklistVersion, SHA256: a.ChecklistSHA256}
+}
 
 // AssessmentSummary is one line of ListAssessments.
 type AssessmentSummary struct {
@@ -142,7 +167,7 @@ type AssessmentSummary struct {
 // StoredResult is a probe result as recorded. Its Exchanges are evidence ids (EX-...).
 type StoredResult struct {
 	ID string `json:"id"`
-	probes.Result
+	observed.Result
 	RecordedAt time.Time `json:"recorded_at"`
 }
 
@@ -236,24 +261,30 @@ type ExchangeSummary struct {
 	StartedAt      time.Time     `json:"started_at"`
 	Duration       time.Duration `json:"duration_ns"`
 	Error          string        `json:"error,omitempty"`
+	// ResponseTruncated says the body was cut at the read limit: ResponseSHA256 and
+	// ResponseSize describe only what was read.
+	ResponseTruncated bool `json:"response_truncated,omitempty"`
+	// TLSVersion and TLSCipher are what the connection negotiated; empty over plain HTTP or
+	// when no connection was made.
+	TLSVersion string `json:"tls_version,omitempty"`
+	TLSCipher  string `json:"tls_cipher,omitempty"`
 }
 
 // StoredExchange is an HTTP exchange as recorded, with whatever body was kept.
 type StoredExchange struct {
 	ExchangeSummary
-	ProbeExchangeID   string           `json:"probe_exchange_id"`
-	RequestHeaders    http.Header      `json:"request_headers,omitempty"`
-	RequestBody       []byte           `json:"request_body,omitempty"`
-	RequestBodyMode   BodyMode         `json:"request_body_mode"`
-	RequestSHA256     string           `json:"request_sha256,omitempty"`
-	RequestSize       int64            `json:"request_size"`
-	ResponseHeaders   http.Header      `json:"response_headers,omitempty"`
-	ResponseBody      []byte           `json:"response_body,omitempty"`
-	ResponseBodyMode  BodyMode         `json:"response_body_mode"`
-	ResponseTruncated bool             `json:"response_truncated,omitempty"`
-	RemovedHeaders    []string         `json:"removed_headers,omitempty"`
-	TLS               *probes.TLSFacts `json:"tls,omitempty"`
-	RecordedAt        time.Time        `json:"recorded_at"`
+	ProbeExchangeID  string             `json:"probe_exchange_id"`
+	RequestHeaders   http.Header        `json:"request_headers,omitempty"`
+	RequestBody      []byte             `json:"request_body,omitempty"`
+	RequestBodyMode  BodyMode           `json:"request_body_mode"`
+	RequestSHA256    string             `json:"request_sha256,omitempty"`
+	RequestSize      int64              `json:"request_size"`
+	ResponseHeaders  http.Header        `json:"response_headers,omitempty"`
+	ResponseBody     []byte             `json:"response_body,omitempty"`
+	ResponseBodyMode BodyMode           `json:"response_body_mode"`
+	RemovedHeaders   []string           `json:"removed_headers,omitempty"`
+	TLS              *observed.TLSFacts `json:"tls,omitempty"`
+	RecordedAt       time.Time          `json:"recorded_at"`
 }
 
 // FileInput is a file to attach as evidence.

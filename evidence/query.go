@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
-	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/observed"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // scanner is *sql.Row or *sql.Rows.
@@ -49,14 +50,14 @@ func assessmentStatus(ctx context.Context, q queryer, id int64) (AssessmentStatu
 
 const assessmentColumns = `a.seq, a.ods_code, a.org_name, a.org_type, a.region, a.icb, a.checklist_id,
 	a.checklist_version, a.checklist_sha256, a.target_url, a.fhir_version, a.cycle, a.tool_version,
-	a.keep_bodies, a.test_nhs_numbers, a.started_at, a.status, a.finished_at`
+	a.keep_bodies, a.test_nhs_numbers, a.started_at, a.status, a.finished_at, a.targets`
 
 func scanAssessment(sc scanner, extra ...any) (Assessment, error) {
 	var a Assessment
-	var orgType, testJSON, started, status, finished string
+	var orgType, testJSON, started, status, finished, targets string
 	dest := append([]any{&a.ID, &a.Org.ODSCode, &a.Org.Name, &orgType, &a.Org.Region, &a.Org.ICB, &a.ChecklistID,
 		&a.ChecklistVersion, &a.ChecklistSHA256, &a.TargetURL, &a.FHIRVersion, &a.Cycle, &a.ToolVersion,
-		&a.KeepBodies, &testJSON, &started, &status, &finished}, extra...)
+		&a.KeepBodies, &testJSON, &started, &status, &finished, &targets}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return a, err
 	}
@@ -72,6 +73,11 @@ func scanAssessment(sc scanner, extra ...any) (Assessment, error) {
 	}
 	if err := json.Unmarshal([]byte(testJSON), &a.TestNHSNumbers); err != nil {
 		return a, fmt.Errorf("assessment %s: test_nhs_numbers: %w", a.Ref, err)
+	}
+	if targets == "" {
+		a.Targets = []Target{{Role: TargetFHIR, URL: a.TargetURL, FHIRVersion: a.FHIRVersion}}
+	} else if err := json.Unmarshal([]byte(targets), &a.Targets); err != nil {
+		return a, fmt.Errorf("assessment %s: targets: %w", a.Ref, err)
 	}
 	return a, nil
 }
@@ -177,7 +183,7 @@ func results(ctx context.Context, q queryer, assessmentID int64) ([]StoredResult
 			return nil, fmt.Errorf("read probe results: %w", err)
 		}
 		r.ID = FormatID(KindResult, seq)
-		r.Status, r.Severity, r.Duration = probes.Status(status), probes.Severity(severity), time.Duration(duration)
+		r.Status, r.Severity, r.Duration = verdict.Status(status), verdict.Severity(severity), time.Duration(duration)
 		if err := json.Unmarshal([]byte(exchangeIDs), &r.Exchanges); err != nil {
 			return nil, fmt.Errorf("probe result %s: exchange_ids: %w", r.ID, err)
 		}
@@ -235,14 +241,17 @@ func attestations(ctx context.Context, q queryer, assessmentID int64) ([]StoredA
 	return out, rows.Err()
 }
 
-const exchangeSummaryColumns = `seq, probe_id, method, url, status_code, response_sha256, response_size, started_at, duration_ns, error`
+const exchangeSummaryColumns = `seq, probe_id, method, url, status_code, response_sha256, response_size, started_at, duration_ns, error,
+	response_truncated,
+	CASE WHEN json_valid(tls) THEN coalesce(json_extract(tls, '$.version'), '') ELSE '' END,
+	CASE WHEN json_valid(tls) THEN coalesce(json_extract(tls, '$.cipher_suite'), '') ELSE '' END`
 
 func scanExchangeSummary(sc scanner, extra ...any) (ExchangeSummary, error) {
 	var e ExchangeSummary
 	var seq, duration int64
 	var started string
 	dest := append([]any{&seq, &e.ProbeID, &e.Method, &e.URL, &e.StatusCode, &e.ResponseSHA256, &e.ResponseSize,
-		&started, &duration, &e.Error}, extra...)
+		&started, &duration, &e.Error, &e.ResponseTruncated, &e.TLSVersion, &e.TLSCipher}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return e, err
 	}
@@ -285,10 +294,10 @@ func (s *Store) Exchange(ctx context.Context, id string) (StoredExchange, error)
 	var reqHeaders, respHeaders, removed, tlsJSON, recorded, reqMode, respMode string
 	e.ExchangeSummary, err = scanExchangeSummary(s.read.QueryRowContext(ctx, `SELECT `+exchangeSummaryColumns+`,
 			probe_exchange_id, request_headers, request_body, request_body_mode, request_sha256, request_size,
-			response_headers, response_body, response_body_mode, response_truncated, removed_headers, tls, recorded_at
+			response_headers, response_body, response_body_mode, removed_headers, tls, recorded_at
 		FROM exchanges WHERE seq = ?`, seq),
 		&e.ProbeExchangeID, &reqHeaders, &e.RequestBody, &reqMode, &e.RequestSHA256, &e.RequestSize,
-		&respHeaders, &e.ResponseBody, &respMode, &e.ResponseTruncated, &removed, &tlsJSON, &recorded)
+		&respHeaders, &e.ResponseBody, &respMode, &removed, &tlsJSON, &recorded)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, fmt.Errorf("exchange %s: %w", id, ErrNotFound)
 	}
@@ -311,7 +320,7 @@ func (s *Store) Exchange(ctx context.Context, id string) (StoredExchange, error)
 		e.ResponseHeaders = nil
 	}
 	if tlsJSON != "" {
-		e.TLS = &probes.TLSFacts{}
+		e.TLS = &observed.TLSFacts{}
 		if err := json.Unmarshal([]byte(tlsJSON), e.TLS); err != nil {
 			return e, fmt.Errorf("exchange %s: tls: %w", id, err)
 		}

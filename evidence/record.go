@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
-	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/observed"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
 )
 
@@ -77,8 +77,21 @@ func (s *Store) CreateAssessment(ctx context.Context, in NewAssessment) (Assessm
 	}
 	slices.Sort(testNumbers)
 	testJSON, _ := json.Marshal(testNumbers)
-	// The target URL is stored without credentials; it is not patient data.
-	target := NewRedactor(true, nil).RedactURL(in.TargetURL)
+	// Target URLs are stored without credentials; they are not patient data.
+	red := NewRedactor(true, nil)
+	target := red.RedactURL(in.TargetURL)
+	targetsJSON := ""
+	if len(in.Targets) > 0 {
+		ts := make([]Target, len(in.Targets))
+		for i, t := range in.Targets {
+			if strings.TrimSpace(t.URL) == "" || strings.TrimSpace(t.Role) == "" {
+				return Assessment{}, fmt.Errorf("new assessment of %s: target %d has no URL or role", in.ODSCode, i+1)
+			}
+			ts[i] = Target{Role: t.Role, URL: red.RedactURL(t.URL), FHIRVersion: t.FHIRVersion}
+		}
+		b, _ := json.Marshal(ts)
+		targetsJSON = string(b)
+	}
 
 	var id int64
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -92,6 +105,7 @@ func (s *Store) CreateAssessment(ctx context.Context, in NewAssessment) (Assessm
 			"checklist_sha256": strings.ToLower(in.ChecklistSHA256), "target_url": target,
 			"fhir_version": in.FHIRVersion, "cycle": in.Cycle, "tool_version": in.ToolVersion,
 			"keep_bodies": in.KeepBodies, "test_nhs_numbers": string(testJSON), "started_at": formatTime(started),
+			"targets": targetsJSON,
 		}, map[string]any{"status": string(Running), "finished_at": ""})
 		return err
 	})
@@ -175,14 +189,12 @@ func assessmentForEvidence(ctx context.Context, q queryer, assessmentID int64, u
 // interrupted run keeps everything already recorded. Bodies, headers and URLs are stripped of
 // secrets and (unless the assessment keeps bodies) patient identifiers before they are stored.
 // res.Exchanges name exchanges by their probe ids; the stored result names them by evidence id.
-func (s *Store) RecordProbeResult(ctx context.Context, assessmentID int64, res probes.Result, exchanges []probes.Exchange) (RecordedResult, error) {
+func (s *Store) RecordProbeResult(ctx context.Context, assessmentID int64, res observed.Result, exchanges []observed.Exchange) (RecordedResult, error) {
 	if strings.TrimSpace(res.ProbeID) == "" {
 		return RecordedResult{}, errors.New("record probe result: probe id is empty")
 	}
-	switch res.Status {
-	case probes.Pass, probes.Fail, probes.Warn, probes.Skip, probes.Error:
-	default:
-		return RecordedResult{}, fmt.Errorf("record probe result %s: status %q is not pass, fail, warn, skip or error", res.ProbeID, res.Status)
+	if !res.Status.Valid() {
+		return RecordedResult{}, fmt.Errorf("record probe result %s: status %q is not one of pass, fail, warn, info, skip, not-applicable, error", res.ProbeID, res.Status)
 	}
 	byProbeID := map[string]int{}
 	for i, ex := range exchanges {
@@ -258,7 +270,7 @@ func (s *Store) RecordProbeResult(ctx context.Context, assessmentID int64, res p
 }
 
 // exchangeRow is the stored form of one exchange: secrets gone, identifiers redacted.
-func exchangeRow(red *Redactor, assessmentID int64, probeID string, ex probes.Exchange, recorded string) map[string]any {
+func exchangeRow(red *Redactor, assessmentID int64, probeID string, ex observed.Exchange, recorded string) map[string]any {
 	reqHeaders, removedReq := red.Headers(ex.RequestHeaders)
 	respHeaders, removedResp := red.Headers(ex.ResponseHeaders)
 	removed := append(removedReq, removedResp...)

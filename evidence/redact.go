@@ -2,19 +2,15 @@ package evidence
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/nhs-jigsaw/jigsaw/internal/jcs"
+	"github.com/nhs-jigsaw/jigsaw/internal/redact"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
 )
 
@@ -36,33 +32,6 @@ var nhsNumberSystems = map[string]bool{
 	"http://fhir.nhs.net/Id/nhs-number": true,
 	"urn:oid:2.16.840.1.113883.2.1.4.1": true,
 }
-
-// secretHeaders are never stored, whatever the caller passes.
-var secretHeaders = map[string]bool{
-	"Authorization":        true,
-	"Proxy-Authorization":  true,
-	"Cookie":               true,
-	"Set-Cookie":           true,
-	"Apikey":               true, // NHS API platform
-	"Api-Key":              true,
-	"X-Api-Key":            true,
-	"X-Auth-Token":         true,
-	"X-Access-Token":       true,
-	"X-Amz-Security-Token": true,
-}
-
-// secretNames are JSON members, URL parameters and form fields whose values are credentials.
-// Compared in lower case.
-var secretNames = map[string]bool{
-	"access_token": true, "refresh_token": true, "id_token": true, "token": true,
-	"client_secret": true, "client_assertion": true, "assertion": true, "code_verifier": true,
-	"password": true, "passwd": true, "secret": true, "api_key": true, "apikey": true, "key": true,
-	"sig": true, "signature": true, "jwt": true, "sessionid": true,
-}
-
-// bearerCredential finds bearer tokens echoed in free text (error messages, diagnostics).
-// Real tokens are long; short words after "Bearer" (realm=, error=) are left as evidence.
-var bearerCredential = regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{12,}=*`)
 
 // Direct identifiers inside FHIR datatypes: HumanName, Address, ContactPoint, Attachment.
 var (
@@ -113,7 +82,7 @@ func (r *Redactor) Headers(h http.Header) (kept http.Header, removed []string) {
 	kept = http.Header{}
 	for name, values := range h {
 		canonical := textproto.CanonicalMIMEHeaderKey(name)
-		if secretHeaders[canonical] {
+		if redact.SecretHeader(canonical) {
 			if !slices.Contains(removed, canonical) {
 				removed = append(removed, canonical)
 			}
@@ -186,7 +155,7 @@ func redactParams(s string) string {
 		if err != nil {
 			name = k
 		}
-		if secretNames[strings.ToLower(name)] {
+		if redact.SecretName(name) {
 			parts[i] = k + "=REDACTED"
 		}
 	}
@@ -198,63 +167,12 @@ func redactParams(s string) string {
 // longer number) that are not known test numbers.
 func (r *Redactor) RedactText(s string) string {
 	if strings.Contains(strings.ToLower(s), "bearer") {
-		s = bearerCredential.ReplaceAllString(s, "${1}"+Redacted)
+		s = redact.BearerCredential.ReplaceAllString(s, "${1}"+Redacted)
 	}
 	if r.keepIdentifiers {
 		return s
 	}
-	var b strings.Builder
-	last := 0
-	for i := 0; i < len(s); {
-		if !isDigit(s[i]) || (i > 0 && isDigit(s[i-1])) {
-			i++
-			continue
-		}
-		if n, digits := nhsNumberAt(s, i); n > 0 && terminology.NHSNumberValid(digits) && !r.allowed[digits] {
-			b.WriteString(s[last:i])
-			b.WriteString(Redacted)
-			i += n
-			last = i
-			continue
-		}
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// nhsNumberAt matches an NHS-number-shaped token at s[i:] and returns its length in s and its
-// ten digits, or 0.
-func nhsNumberAt(s string, i int) (int, string) {
-	digitsAt := func(from, n int) bool {
-		if from+n > len(s) {
-			return false
-		}
-		for k := from; k < from+n; k++ {
-			if !isDigit(s[k]) {
-				return false
-			}
-		}
-		return true
-	}
-	endsAt := func(end int) bool { return end == len(s) || !isDigit(s[end]) }
-	if digitsAt(i, 10) && endsAt(i+10) {
-		return 10, s[i : i+10]
-	}
-	if digitsAt(i, 3) && i+3 < len(s) && (s[i+3] == ' ' || s[i+3] == '-') {
-		sep := s[i+3]
-		if digitsAt(i+4, 3) && i+7 < len(s) && s[i+7] == sep && digitsAt(i+8, 4) && endsAt(i+12) {
-			return 12, s[i:i+3] + s[i+4:i+7] + s[i+8:i+12]
-		}
-	}
-	return 0, ""
+	return redact.NHSNumbers(s, Redacted, func(digits string) bool { return r.allowed[digits] })
 }
 
 // RedactJSON rewrites a JSON body with secrets and (unless keepBodies) direct patient
@@ -268,7 +186,7 @@ func nhsNumberAt(s string, i int) (int, string) {
 // reference to a Patient or RelatedPerson; NHS numbers in any other string except codes.
 // Known test NHS numbers are kept.
 func (r *Redactor) RedactJSON(body []byte) ([]byte, error) {
-	root, err := parseJSON(body)
+	root, err := jcs.Parse(body, maxJSONDepth)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +197,7 @@ func (r *Redactor) RedactJSON(body []byte) ([]byte, error) {
 	}
 	var out bytes.Buffer
 	out.Grow(len(body))
-	root.write(&out)
+	root.Write(&out)
 	return out.Bytes(), nil
 }
 
@@ -289,23 +207,23 @@ type redactWalk struct {
 }
 
 func (w *redactWalk) set(n *jsonNode, v string) {
-	if n.kind == jsonString && n.text != v {
-		n.text = v
+	if n.Kind == jsonString && n.Text != v {
+		n.Text = v
 		w.changed = true
 	}
 }
 
 // node walks n, which is the value of member key inside a resource of type resourceType.
 func (w *redactWalk) node(n *jsonNode, key, resourceType string) {
-	switch n.kind {
+	switch n.Kind {
 	case jsonString:
-		if secretNames[strings.ToLower(key)] {
+		if redact.SecretName(key) {
 			w.set(n, Redacted)
 		} else if !codeKeys[key] {
-			w.set(n, w.r.RedactText(n.text))
+			w.set(n, w.r.RedactText(n.Text))
 		}
 	case jsonArray:
-		for _, e := range n.values {
+		for _, e := range n.Values {
 			w.node(e, key, resourceType)
 		}
 	case jsonObject:
@@ -314,23 +232,23 @@ func (w *redactWalk) node(n *jsonNode, key, resourceType string) {
 }
 
 func (w *redactWalk) object(n *jsonNode, resourceType string) {
-	if rt := n.member("resourceType"); rt != nil && rt.kind == jsonString {
-		resourceType = rt.text
-		if !w.r.keepIdentifiers && personResources[rt.text] {
-			if ids := n.member("identifier"); ids != nil {
+	if rt := n.Member("resourceType"); rt != nil && rt.Kind == jsonString {
+		resourceType = rt.Text
+		if !w.r.keepIdentifiers && personResources[rt.Text] {
+			if ids := n.Member("identifier"); ids != nil {
 				forEachObject(ids, func(id *jsonNode) { w.identifier(id, true) })
 			}
 		}
 	}
 	if !w.r.keepIdentifiers {
 		w.identifier(n, false)
-		if ref, display := n.member("reference"), n.member("display"); ref != nil && display != nil &&
-			ref.kind == jsonString && refersToPerson(ref.text) {
+		if ref, display := n.Member("reference"), n.Member("display"); ref != nil && display != nil &&
+			ref.Kind == jsonString && refersToPerson(ref.Text) {
 			w.set(display, Redacted)
 		}
 	}
-	for i, key := range n.keys {
-		v := n.values[i]
+	for i, key := range n.Keys {
+		v := n.Values[i]
 		if !w.r.keepIdentifiers {
 			switch key {
 			case "name":
@@ -355,29 +273,29 @@ func (w *redactWalk) object(n *jsonNode, resourceType string) {
 // NHS number, or any value when the identifier belongs to a person resource; test NHS numbers
 // stay.
 func (w *redactWalk) identifier(o *jsonNode, person bool) {
-	value := o.member("value")
-	if value == nil || value.kind != jsonString {
+	value := o.Member("value")
+	if value == nil || value.Kind != jsonString {
 		return
 	}
-	system := o.member("system")
-	isNHS := system != nil && system.kind == jsonString && nhsNumberSystems[strings.TrimSpace(system.text)]
-	if (isNHS || person) && !w.r.allowed[digitsOnly(value.text)] {
+	system := o.Member("system")
+	isNHS := system != nil && system.Kind == jsonString && nhsNumberSystems[strings.TrimSpace(system.Text)]
+	if (isNHS || person) && !w.r.allowed[digitsOnly(value.Text)] {
 		w.set(value, Redacted)
 	}
 }
 
 // fields replaces every string (or string in an array) under the named members of o.
 func (w *redactWalk) fields(o *jsonNode, names []string) {
-	for i, k := range o.keys {
+	for i, k := range o.Keys {
 		if !slices.Contains(names, k) {
 			continue
 		}
-		v := o.values[i]
-		switch v.kind {
+		v := o.Values[i]
+		switch v.Kind {
 		case jsonString:
 			w.set(v, Redacted)
 		case jsonArray:
-			for _, e := range v.values {
+			for _, e := range v.Values {
 				w.set(e, Redacted)
 			}
 		}
@@ -394,151 +312,25 @@ func refersToPerson(ref string) bool {
 }
 
 func forEachObject(n *jsonNode, fn func(*jsonNode)) {
-	switch n.kind {
+	switch n.Kind {
 	case jsonObject:
 		fn(n)
 	case jsonArray:
-		for _, e := range n.values {
-			if e.kind == jsonObject {
+		for _, e := range n.Values {
+			if e.Kind == jsonObject {
 				fn(e)
 			}
 		}
 	}
 }
 
-// jsonNode is a parsed JSON value that keeps object members in document order, so a redacted
-// body reads like the original.
-type jsonNode struct {
-	kind jsonKind
-	// text is a string's value or a number's or literal's source text.
-	text string
-	// keys and values are an object's members; values alone are an array's elements.
-	keys   []string
-	values []*jsonNode
-}
-
-type jsonKind uint8
+// jsonNode is a parsed JSON value that keeps object members in document order (jcs.Parse),
+// so a redacted body reads like the original.
+type jsonNode = jcs.Node
 
 const (
-	jsonString jsonKind = iota
-	jsonLiteral
-	jsonObject
-	jsonArray
+	jsonString  = jcs.String
+	jsonLiteral = jcs.Literal
+	jsonObject  = jcs.Object
+	jsonArray   = jcs.Array
 )
-
-func (n *jsonNode) member(key string) *jsonNode {
-	for i, k := range n.keys {
-		if k == key {
-			return n.values[i]
-		}
-	}
-	return nil
-}
-
-var errJSONTooDeep = fmt.Errorf("JSON nested deeper than %d levels", maxJSONDepth)
-
-// parseJSON parses exactly one JSON value.
-func parseJSON(body []byte) (*jsonNode, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	root, err := parseValue(dec, 0)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("JSON value followed by more data")
-	}
-	return root, nil
-}
-
-func parseValue(dec *json.Decoder, depth int) (*jsonNode, error) {
-	if depth > maxJSONDepth {
-		return nil, errJSONTooDeep
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			n := &jsonNode{kind: jsonObject}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, ok := kt.(string)
-				if !ok {
-					return nil, fmt.Errorf("JSON object key is %v, not a string", kt)
-				}
-				v, err := parseValue(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				n.keys = append(n.keys, key)
-				n.values = append(n.values, v)
-			}
-			if _, err := dec.Token(); err != nil { // '}'
-				return nil, err
-			}
-			return n, nil
-		case '[':
-			n := &jsonNode{kind: jsonArray}
-			for dec.More() {
-				v, err := parseValue(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				n.values = append(n.values, v)
-			}
-			if _, err := dec.Token(); err != nil { // ']'
-				return nil, err
-			}
-			return n, nil
-		}
-		return nil, fmt.Errorf("unexpected JSON delimiter %v", t)
-	case string:
-		return &jsonNode{kind: jsonString, text: t}, nil
-	case json.Number:
-		return &jsonNode{kind: jsonLiteral, text: t.String()}, nil
-	case bool:
-		if t {
-			return &jsonNode{kind: jsonLiteral, text: "true"}, nil
-		}
-		return &jsonNode{kind: jsonLiteral, text: "false"}, nil
-	case nil:
-		return &jsonNode{kind: jsonLiteral, text: "null"}, nil
-	}
-	return nil, fmt.Errorf("unexpected JSON token %v", tok)
-}
-
-func (n *jsonNode) write(b *bytes.Buffer) {
-	switch n.kind {
-	case jsonString:
-		jcs.WriteString(b, n.text)
-	case jsonLiteral:
-		b.WriteString(n.text)
-	case jsonObject:
-		b.WriteByte('{')
-		for i, k := range n.keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			jcs.WriteString(b, k)
-			b.WriteByte(':')
-			n.values[i].write(b)
-		}
-		b.WriteByte('}')
-	case jsonArray:
-		b.WriteByte('[')
-		for i, v := range n.values {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			v.write(b)
-		}
-		b.WriteByte(']')
-	}
-}

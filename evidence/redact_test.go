@@ -3,7 +3,6 @@ package evidence
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"regexp"
 	"slices"
@@ -124,12 +123,13 @@ func TestRedactJSONRejectsWhatIsNotOneJSONValue(t *testing.T) {
 		"trailing":   `{"a":1} x`,
 		"too deep":   strings.Repeat("[", maxJSONDepth+2) + strings.Repeat("]", maxJSONDepth+2),
 		"empty":      ``,
+		"duplicate":  `{"name":"x","name":"y"}`,
 	} {
 		if _, err := NewRedactor(false, nil).RedactJSON([]byte(in)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := NewRedactor(false, nil).RedactJSON([]byte(strings.Repeat("[", maxJSONDepth+2))); !errors.Is(err, errJSONTooDeep) {
+	if _, err := NewRedactor(false, nil).RedactJSON([]byte(strings.Repeat("[", maxJSONDepth+2))); err == nil || !strings.Contains(err.Error(), "nests deeper than") {
 		t.Errorf("deep nesting error = %v", err)
 	}
 }
@@ -274,7 +274,9 @@ func FuzzRedactJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		out, err := r.RedactJSON(data)
 		if err != nil {
-			if json.Valid(data) && !errors.Is(err, errJSONTooDeep) {
+			// Valid JSON is refused only when nested too deep or with a member twice (which
+			// could hide an identifier from the walk): both are stored as a hash only.
+			if json.Valid(data) && !strings.Contains(err.Error(), "nests deeper than") && !strings.Contains(err.Error(), "appears twice") {
 				t.Fatalf("valid JSON refused: %v\n%q", err, data)
 			}
 			return

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Options tune the crawler. Zero values take the defaults, which follow the etiquette of
@@ -106,11 +107,11 @@ type Observation struct {
 	ContentType string           `json:"content_type,omitempty"`
 	TLS         *probes.TLSFacts `json:"tls,omitempty"`
 	// CapabilitySHA256 is the hash of the raw CapabilityStatement bytes.
-	CapabilitySHA256 string      `json:"capability_sha256,omitempty"`
-	Capability       *Capability `json:"capability,omitempty"`
-	CapabilityError  string      `json:"capability_error,omitempty"`
-	Rules            []Rule      `json:"rules,omitempty"`
-	Level            int         `json:"level"`
+	CapabilitySHA256 string            `json:"capability_sha256,omitempty"`
+	Capability       *Capability       `json:"capability,omitempty"`
+	CapabilityError  string            `json:"capability_error,omitempty"`
+	Rules            []verdict.Finding `json:"rules,omitempty"`
+	Level            int               `json:"level"`
 	// raw is the CapabilityStatement as served, kept for the store.
 	raw []byte
 }

@@ -3,17 +3,14 @@ package fleet
 import (
 	"fmt"
 	"strings"
+
+	"github.com/nhs-jigsaw/jigsaw/scoring"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
-// Rule is one conformance rule's outcome for an endpoint, in the shape ONC Lantern stores
-// (rule name, valid, expected, actual, reference to the spec clause).
-type Rule struct {
-	Name      string `json:"name"`
-	Valid     bool   `json:"valid"`
-	Expected  string `json:"expected"`
-	Actual    string `json:"actual"`
-	Reference string `json:"reference"`
-}
+// An endpoint's conformance rules (ONC Lantern's set) are verdict findings: the rule id, pass or
+// fail, expected, observed and the spec clause. The level they earn is scored by
+// scoring.GatedLevel, not here.
 
 // Conformance levels: each needs every level below it.
 const (
@@ -53,9 +50,9 @@ func evaluate(o *Observation, fhirVersion string) {
 	if fhirVersion == "STU3" {
 		spec, wantPrefix = "http://hl7.org/fhir/STU3/", "3.0"
 	}
-	var rules []Rule
+	var rules []verdict.Finding
 	add := func(name string, valid bool, expected, actual, ref string) {
-		rules = append(rules, Rule{Name: name, Valid: valid, Expected: expected, Actual: actual, Reference: ref})
+		rules = append(rules, rule(name, valid, expected, actual, ref))
 	}
 	tlsActual := "No TLS"
 	if o.TLS != nil {
@@ -112,23 +109,41 @@ func evaluate(o *Observation, fhirVersion string) {
 	}
 	o.Rules = rules
 
-	all := true
+	// The ladder: responds (an HTTP answer below 500; a 5xx only says the service is broken),
+	// then secure (the TLS rule), then capability served, then every other rule.
+	responds := o.HTTPStatus != 0 && o.HTTPStatus < 500
+	gates := make([][]verdict.Finding, LevelConformant)
+	gates[LevelResponds-1] = []verdict.Finding{rule("responds", responds, "an HTTP response below 500", fmt.Sprintf("HTTP %d", o.HTTPStatus), spec+"http.html")}
 	for _, r := range rules {
-		all = all && r.Valid
+		switch r.RuleID {
+		case "tlsVersion":
+			gates[LevelSecure-1] = append(gates[LevelSecure-1], r)
+		case "capStatExist":
+			gates[LevelCapability-1] = append(gates[LevelCapability-1], r)
+		default:
+			gates[LevelConformant-1] = append(gates[LevelConformant-1], r)
+		}
 	}
-	switch {
-	case o.HTTPStatus == 0 || o.HTTPStatus >= 500:
-		// A 5xx answer only says the service is broken: it counts as unreachable.
-		o.Level = LevelUnreachable
-	case !tlsOK:
-		o.Level = LevelResponds
-	case c == nil:
-		o.Level = LevelSecure
-	case !all:
-		o.Level = LevelCapability
-	default:
-		o.Level = LevelConformant
+	o.Level = scoring.GatedLevel(gates)
+}
+
+// rule is one rule's finding. Breaking a rule is a SHALL breach of the cited clause.
+func rule(name string, valid bool, expected, observed, ref string) verdict.Finding {
+	st := verdict.Pass
+	if !valid {
+		st = verdict.Shall.Breach()
 	}
+	return verdict.Finding{RuleID: name, Title: expected, Status: st, Severity: ruleSeverity(name), Expected: expected, Observed: observed, SpecRef: ref}
+}
+
+// ruleSeverity: an endpoint that cannot be reached securely or describe itself is a high
+// failure; a malformed CapabilityStatement is medium.
+func ruleSeverity(name string) verdict.Severity {
+	switch name {
+	case "responds", "tlsVersion", "capStatExist":
+		return verdict.High
+	}
+	return verdict.Medium
 }
 
 func orNone(s string) string {

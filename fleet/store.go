@@ -10,6 +10,7 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Store keeps fleet runs in the central database.
@@ -302,8 +303,8 @@ func (s *Store) Summary(ctx context.Context, maxChanges int) (*Summary, error) {
 			return nil, fmt.Errorf("read rules of %s: %w", e.BaseURL, err)
 		}
 		for _, r := range o.Rules {
-			if !r.Valid {
-				e.FailedRules = append(e.FailedRules, r.Name)
+			if r.Status != verdict.Pass {
+				e.FailedRules = append(e.FailedRules, r.RuleID)
 			}
 		}
 		out.Endpoints = append(out.Endpoints, e)

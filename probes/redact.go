@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/nhs-jigsaw/jigsaw/terminology"
+	"github.com/nhs-jigsaw/jigsaw/internal/redact"
 )
 
 // Redacted replaces every secret (and, unless kept, every patient identifier) in evidence.
@@ -16,37 +16,6 @@ const Redacted = "[REDACTED]"
 
 // RedactedNHSNumber replaces NHS numbers in stored evidence.
 const RedactedNHSNumber = "[NHS-NUMBER]"
-
-// Headers whose whole value is a credential. Authorization keeps its scheme ("Bearer") because
-// which scheme was offered is evidence; the credential itself never is.
-var credentialHeaders = map[string]bool{
-	"Authorization":       true,
-	"Proxy-Authorization": true,
-	"Cookie":              true,
-	"Set-Cookie":          true,
-	"X-Api-Key":           true,
-	"Api-Key":             true,
-	"X-Auth-Token":        true,
-	"X-Access-Token":      true,
-}
-
-// Query parameters that carry credentials in OAuth, SMART and common API-key schemes. "code" is
-// left alone: it is a FHIR search parameter far more often than an authorisation code here.
-var credentialParams = map[string]bool{
-	"access_token": true, "token": true, "id_token": true, "refresh_token": true,
-	"client_secret": true, "client_assertion": true, "assertion": true, "password": true,
-	"api_key": true, "apikey": true, "key": true, "sig": true, "signature": true, "jwt": true,
-	"sessionid": true,
-}
-
-// JSON members that hold credentials (a token endpoint's answer, an echoed login form).
-var jsonSecretMember = regexp.MustCompile(`("(?:access_token|refresh_token|id_token|client_secret|client_assertion|password)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-
-// Bearer credentials echoed anywhere in text, whoever's they are.
-var bearerCredential = regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*`)
-
-// A ten-digit run: an NHS number when its modulus 11 check digit is right.
-var tenDigits = regexp.MustCompile(`(^|[^0-9])([0-9]{10})([^0-9]|$)`)
 
 // Members of person resources that directly identify someone.
 var personIdentifyingMembers = []string{"name", "telecom", "address", "birthDate", "photo", "contact"}
@@ -89,7 +58,7 @@ func (r *redactor) replaceSecrets(b []byte) []byte {
 // text redacts secrets, echoed bearer credentials and (unless kept) NHS numbers in free text.
 func (r *redactor) text(s string) string {
 	s = string(r.replaceSecrets([]byte(s)))
-	s = bearerCredential.ReplaceAllString(s, "${1}"+Redacted)
+	s = redact.BearerCredential.ReplaceAllString(s, "${1}"+Redacted)
 	if !r.keepIdentifiers {
 		s = redactNHSNumbers(s)
 	}
@@ -110,7 +79,7 @@ func (r *redactor) url(raw string) string {
 		if err == nil {
 			changed := false
 			for name, values := range q {
-				if credentialParams[strings.ToLower(name)] {
+				if redact.SecretName(name) {
 					for i := range values {
 						values[i] = Redacted
 					}
@@ -143,7 +112,7 @@ func (r *redactor) header(h http.Header) http.Header {
 				} else {
 					redacted[i] = Redacted
 				}
-			case credentialHeaders[canon] || strings.Contains(strings.ToLower(canon), "token") || strings.Contains(strings.ToLower(canon), "secret"):
+			case redact.SecretHeader(canon):
 				redacted[i] = Redacted
 			case canon == "Location" || canon == "Content-Location" || canon == "Referer":
 				redacted[i] = r.url(v)
@@ -160,11 +129,8 @@ func (r *redactor) header(h http.Header) http.Header {
 // may hold people are not stored at all (their hash and size still are).
 const personParseLimit = 1 << 20
 
-// Unterminated credential members and digit runs left at the end of a cut body.
-var (
-	jsonSecretMemberAtEnd = regexp.MustCompile(`("(?:access_token|refresh_token|id_token|client_secret|client_assertion|password)"\s*:\s*)"(?:[^"\\]|\\.)*\\?$`)
-	digitsAtEnd           = regexp.MustCompile(`[0-9]{1,9}$`)
-)
+// Digit runs left at the end of a cut body (part of an NHS number, perhaps).
+var digitsAtEnd = regexp.MustCompile(`[0-9]{1,9}$`)
 
 // body redacts a body for storage and caps it at limit bytes (negative: no cap).
 // truncatedRead says the body was itself cut at the read limit, so a secret may straddle
@@ -191,10 +157,10 @@ func (r *redactor) body(b []byte, contentType string, limit int64, truncatedRead
 	if limit >= 0 && int64(len(out)) > limit {
 		out, cut = out[:limit], true
 	}
-	out = jsonSecretMember.ReplaceAll(out, []byte(`${1}"`+Redacted+`"`))
-	out = bearerCredential.ReplaceAll(out, []byte("${1}"+Redacted))
+	out = redact.JSONSecretMember.ReplaceAll(out, []byte(`${1}"`+Redacted+`"`))
+	out = redact.BearerCredential.ReplaceAll(out, []byte("${1}"+Redacted))
 	if cut || truncatedRead {
-		out = jsonSecretMemberAtEnd.ReplaceAll(out, []byte(`${1}"`+Redacted))
+		out = redact.JSONSecretMemberAtEnd.ReplaceAll(out, []byte(`${1}"`+Redacted))
 	}
 	if !r.keepIdentifiers {
 		out = []byte(redactNHSNumbers(string(out)))
@@ -234,26 +200,7 @@ func (r *redactor) trimSecretPrefixAtEnd(b []byte) []byte {
 	return b
 }
 
-func redactNHSNumbers(s string) string {
-	if !tenDigits.MatchString(s) {
-		return s
-	}
-	// Matches can share a separator, so repeat until stable.
-	for i := 0; i < 3; i++ {
-		next := tenDigits.ReplaceAllStringFunc(s, func(m string) string {
-			sub := tenDigits.FindStringSubmatch(m)
-			if terminology.NHSNumberValid(sub[2]) {
-				return sub[1] + RedactedNHSNumber + sub[3]
-			}
-			return m
-		})
-		if next == s {
-			break
-		}
-		s = next
-	}
-	return s
-}
+func redactNHSNumbers(s string) string { return redact.NHSNumbers(s, RedactedNHSNumber, nil) }
 
 func looksLikeJSON(b []byte) bool {
 	t := bytes.TrimSpace(b)

@@ -178,9 +178,7 @@ func (r *Runner) runOne(runCtx context.Context, client *Client, shared *sharedCa
 
 // finish fills in what the runner owns: metadata, timing and evidence.
 func finish(res Result, meta Meta, start time.Time, evidence []string) Result {
-	switch res.Status {
-	case Pass, Fail, Warn, Skip, Error:
-	default:
+	if !res.Status.Valid() {
 		res = Errored(res.Expected, fmt.Errorf("probe returned no valid status (%q)", res.Status))
 	}
 	res.ProbeID, res.Title, res.Pack = meta.ID, meta.Title, meta.Pack

@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
-	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
-// Input is what a report is built from.
+// Input is what a report is built from, already in the report's own types: assess turns the
+// evidence store's records into these rows, and Build derives the findings, gaps and
+// recommendations from them and the score.
 type Input struct {
 	Organisation Organisation
 	Assessment   AssessmentInfo
@@ -22,22 +24,14 @@ type Input struct {
 	// checklist's own SHA256 (set by the loader) is used.
 	ChecklistSHA256 string
 	Score           scoring.Result
-	Probes          []probes.Result
-	// Exchanges are the recorded HTTP exchanges; only their digests reach the report.
-	Exchanges    []probes.Exchange
+	// Probes are the probe result rows.
+	Probes []ProbeResult
+	// Evidence are the digests of the recorded HTTP exchanges.
+	Evidence     []Evidence
 	Attestations []Attestation
 	// GeneratedAt is required: it is printed and fixes the files' metadata.
 	GeneratedAt time.Time
 	Generator   string
-}
-
-// ProbeOutcomes converts probe results to what scoring reads.
-func ProbeOutcomes(results []probes.Result) []scoring.ProbeOutcome {
-	out := make([]scoring.ProbeOutcome, 0, len(results))
-	for _, r := range results {
-		out = append(out, scoring.ProbeOutcome{ProbeID: r.ProbeID, Status: string(r.Status), Severity: string(r.Severity)})
-	}
-	return out
 }
 
 // Build assembles the report model. It checks that the score belongs to the checklist given.
@@ -138,7 +132,7 @@ func Build(in Input) (*Report, error) {
 				Statement: it.Levels.Statement(ir.Final + 1), Mandatory: ir.Mandatory, Critical: ir.Critical,
 			}
 			for _, pc := range ir.Probes {
-				if pc.Status == "fail" || pc.Status == "warn" {
+				if pc.Status == verdict.Fail || pc.Status == verdict.Warn {
 					rec.FailedProbes = append(rec.FailedProbes, pc.ProbeID)
 				}
 			}
@@ -170,15 +164,11 @@ func Build(in Input) (*Report, error) {
 		}
 	}
 	for _, pr := range in.Probes {
-		r.Probes = append(r.Probes, ProbeResult{
-			ProbeID: pr.ProbeID, Title: pr.Title, Pack: pr.Pack, Status: string(pr.Status), Severity: string(pr.Severity),
-			Expected: pr.Expected, Observed: pr.Observed, SpecRef: pr.SpecRef,
-			DurationMS: durationMS(pr.Duration), Exchanges: pr.Exchanges,
-		})
+		r.Probes = append(r.Probes, pr)
 		r.Summary.Probes.add(pr.Status)
-		if pr.Status == probes.Fail || pr.Status == probes.Warn {
+		if pr.Status == verdict.Fail || pr.Status == verdict.Warn {
 			r.Findings = append(r.Findings, Finding{
-				ProbeID: pr.ProbeID, Title: pr.Title, Status: string(pr.Status), Severity: string(pr.Severity),
+				ProbeID: pr.ProbeID, Title: pr.Title, Status: pr.Status, Severity: pr.Severity,
 				Expected: pr.Expected, Observed: pr.Observed, SpecRef: pr.SpecRef,
 				Exchanges: pr.Exchanges, Items: linkedItems[pr.ProbeID],
 			})
@@ -187,23 +177,13 @@ func Build(in Input) (*Report, error) {
 	slices.SortStableFunc(r.Probes, func(a, b ProbeResult) int { return strings.Compare(a.ProbeID, b.ProbeID) })
 	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
 		return cmp.Or(
-			cmp.Compare(severityRank(a.Severity), severityRank(b.Severity)),
-			boolFirst(a.Status == "fail", b.Status == "fail"),
+			cmp.Compare(a.Severity.Rank(), b.Severity.Rank()),
+			boolFirst(a.Status == verdict.Fail, b.Status == verdict.Fail),
 			strings.Compare(a.ProbeID, b.ProbeID),
 		)
 	})
 
-	for _, ex := range in.Exchanges {
-		e := Evidence{
-			ExchangeID: ex.ID, ProbeID: ex.ProbeID, Method: ex.Method, URL: ex.URL, StatusCode: ex.StatusCode,
-			SHA256: ex.ResponseSHA256, Size: ex.ResponseSize, Truncated: ex.ResponseTruncated,
-			StartedAt: ex.StartedAt, DurationMS: durationMS(ex.Duration), Error: ex.Err,
-		}
-		if ex.TLS != nil {
-			e.TLSVersion = ex.TLS.Version
-		}
-		r.Evidence = append(r.Evidence, e)
-	}
+	r.Evidence = append(r.Evidence, in.Evidence...)
 	slices.SortStableFunc(r.Evidence, func(a, b Evidence) int {
 		return cmp.Or(a.StartedAt.Compare(b.StartedAt), strings.Compare(a.ExchangeID, b.ExchangeID))
 	})
@@ -213,18 +193,22 @@ func Build(in Input) (*Report, error) {
 	return r, nil
 }
 
-func (c *ProbeCounts) add(s probes.Status) {
+func (c *ProbeCounts) add(s verdict.Status) {
 	c.Total++
 	switch s {
-	case probes.Pass:
+	case verdict.Pass:
 		c.Pass++
-	case probes.Fail:
+	case verdict.Fail:
 		c.Fail++
-	case probes.Warn:
+	case verdict.Warn:
 		c.Warn++
-	case probes.Skip:
+	case verdict.Info:
+		c.Info++
+	case verdict.Skip:
 		c.Skip++
-	case probes.Error:
+	case verdict.NotApplicable:
+		c.NotApplicable++
+	case verdict.Error:
 		c.Error++
 	}
 }
@@ -245,20 +229,6 @@ func itemWeight(items map[string]*checklist.Item, id string) int {
 		return it.Weight
 	}
 	return 0
-}
-
-func severityRank(s string) int {
-	switch s {
-	case "critical":
-		return 0
-	case "high":
-		return 1
-	case "medium":
-		return 2
-	case "low":
-		return 3
-	}
-	return 4
 }
 
 func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

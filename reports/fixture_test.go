@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
-	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 var (
@@ -89,46 +89,52 @@ func fixtureClaims() []scoring.Claim {
 	}
 }
 
-func result(id, title, pack string, st probes.Status, sev probes.Severity, exp, obs, spec string, at time.Duration, exchanges ...string) probes.Result {
-	return probes.Result{
+func result(id, title, pack string, st verdict.Status, sev verdict.Severity, exp, obs, spec string, _ time.Duration, exchanges ...string) ProbeResult {
+	return ProbeResult{
 		ProbeID: id, Title: title, Pack: pack, Status: st, Severity: sev, Expected: exp, Observed: obs, SpecRef: spec,
-		StartedAt: fixtureStart.Add(at), Duration: 120 * time.Millisecond, Exchanges: exchanges,
+		DurationMS: 120, Exchanges: exchanges,
 	}
 }
 
-func fixtureProbes() []probes.Result {
-	return []probes.Result{
-		result("security.auth.required", "Patient data requires authentication", "security", probes.Fail, probes.Critical,
+// outcomes is what scoring reads of the fixture's probe rows.
+func outcomes(rows []ProbeResult) []scoring.ProbeOutcome {
+	out := make([]scoring.ProbeOutcome, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, scoring.ProbeOutcome{ProbeID: r.ProbeID, Status: r.Status, Severity: r.Severity})
+	}
+	return out
+}
+
+func fixtureProbes() []ProbeResult {
+	return []ProbeResult{
+		result("security.auth.required", "Patient data requires authentication", "security", verdict.Fail, verdict.Critical,
 			"401 or 403 and no patient data without credentials", "200 with a Bundle of 3 Patients", "SMART App Launch; RFC 6750 §3", time.Minute, "ex-0003", "ex-0004"),
-		result("security.auth.invalid-token", "Forged token refused", "security", probes.Pass, probes.Critical,
+		result("security.auth.invalid-token", "Forged token refused", "security", verdict.Pass, verdict.Critical,
 			"401 for a forged bearer token", "401", "RFC 6750 §3.1", 2*time.Minute, "ex-0005"),
-		result("transport.tls.version", "TLS 1.2 or newer", "transport", probes.Pass, probes.High,
+		result("transport.tls.version", "TLS 1.2 or newer", "transport", verdict.Pass, verdict.High,
 			"TLS 1.2+ negotiated; TLS 1.0/1.1 refused", "TLS 1.3 negotiated; TLS 1.1 refused", "NCSC TLS guidance", 0, "ex-0001"),
-		result("transport.hsts", "HSTS with a year's max-age", "transport", probes.Warn, probes.Low,
+		result("transport.hsts", "HSTS with a year's max-age", "transport", verdict.Warn, verdict.Low,
 			"Strict-Transport-Security max-age >= 31536000", "max-age=86400", "RFC 6797 §6.1", 10*time.Second, "ex-0002"),
-		result("fhir.capability.present", "CapabilityStatement at /metadata", "fhir", probes.Pass, probes.High,
+		result("fhir.capability.present", "CapabilityStatement at /metadata", "fhir", verdict.Pass, verdict.High,
 			"200 CapabilityStatement", "200 CapabilityStatement (status active, kind instance)", "FHIR R4 http.html#capabilities", 3*time.Minute, "ex-0006"),
-		result("fhir.capability.version", "fhirVersion matches", "fhir", probes.Error, probes.High,
+		result("fhir.capability.version", "fhirVersion matches", "fhir", verdict.Error, verdict.High,
 			"fhirVersion 4.0.x", "could not parse CapabilityStatement: unexpected EOF", "FHIR R4 capabilitystatement.html", 4*time.Minute),
-		result("fhir.errors.operation-outcome", "Errors carry OperationOutcome", "fhir", probes.Fail, probes.Medium,
+		result("fhir.errors.operation-outcome", "Errors carry OperationOutcome", "fhir", verdict.Fail, verdict.Medium,
 			"OperationOutcome with issue.severity and issue.code", "text/html error page for GET /Foo", "FHIR R4 http.html#Status-Codes", 5*time.Minute, "ex-0007"),
-		result("fhir.search.paging", "Search paging", "fhir", probes.Skip, probes.Low,
+		result("fhir.search.paging", "Search paging", "fhir", verdict.Skip, verdict.Low,
 			"_count=1 honoured", "no test patient found", "FHIR R4 search.html#count", 6*time.Minute),
 	}
 }
 
-func fixtureExchanges() []probes.Exchange {
-	ex := func(n int, probe, method, url string, status int, at time.Duration) probes.Exchange {
-		return probes.Exchange{
-			ID: fmt.Sprintf("ex-%04d", n), ProbeID: probe, Method: method, URL: url, StatusCode: status,
-			ResponseSHA256: fmt.Sprintf("%064x", n*7919), ResponseSize: int64(100 * n),
-			StartedAt: fixtureStart.Add(at), Duration: time.Duration(n) * 10 * time.Millisecond,
-			TLS: &probes.TLSFacts{Version: "TLS 1.3"},
-			// Bodies never reach the report; this one proves it.
-			ResponseBody: []byte(`{"resourceType":"Patient","id":"secret-body"}`),
+func fixtureExchanges() []Evidence {
+	ex := func(n int, probe, method, url string, status int, at time.Duration) Evidence {
+		return Evidence{
+			ExchangeID: fmt.Sprintf("ex-%04d", n), ProbeID: probe, Method: method, URL: url, StatusCode: status,
+			SHA256: fmt.Sprintf("%064x", n*7919), Size: int64(100 * n),
+			StartedAt: fixtureStart.Add(at), DurationMS: float64(n * 10), TLSVersion: "TLS 1.3",
 		}
 	}
-	list := []probes.Exchange{
+	list := []Evidence{
 		ex(7, "fhir.errors.operation-outcome", "GET", "https://fhir.ysbyty-gwynedd.example.wales/R4/Foo", 404, 5*time.Minute),
 		ex(1, "transport.tls.version", "GET", "https://fhir.ysbyty-gwynedd.example.wales/R4/metadata", 200, 0),
 		ex(2, "transport.hsts", "GET", "https://fhir.ysbyty-gwynedd.example.wales/R4/metadata", 200, 10*time.Second),
@@ -137,9 +143,9 @@ func fixtureExchanges() []probes.Exchange {
 		ex(5, "security.auth.invalid-token", "GET", "https://fhir.ysbyty-gwynedd.example.wales/R4/Patient?_count=5", 401, 2*time.Minute),
 		ex(6, "fhir.capability.present", "GET", "https://fhir.ysbyty-gwynedd.example.wales/R4/metadata", 200, 3*time.Minute),
 	}
-	list = append(list, probes.Exchange{
-		ID: "ex-0008", ProbeID: "fhir.capability.version", Method: "GET", URL: "https://fhir.ysbyty-gwynedd.example.wales/R4/metadata",
-		StartedAt: fixtureStart.Add(4 * time.Minute), Err: "read: connection reset by peer",
+	list = append(list, Evidence{
+		ExchangeID: "ex-0008", ProbeID: "fhir.capability.version", Method: "GET", URL: "https://fhir.ysbyty-gwynedd.example.wales/R4/metadata",
+		StartedAt: fixtureStart.Add(4 * time.Minute), Error: "read: connection reset by peer",
 	})
 	return list
 }
@@ -161,7 +167,7 @@ func fixtureReport(t testing.TB) *Report {
 	results := fixtureProbes()
 	score, err := scoring.Score(scoring.Input{
 		Checklist: cl, OrgType: checklist.AcuteTrust, AsOf: fixtureEnd,
-		Claims: fixtureClaims(), Probes: ProbeOutcomes(results),
+		Claims: fixtureClaims(), Probes: outcomes(results),
 	})
 	if err != nil {
 		t.Fatalf("score fixture: %v", err)
@@ -171,13 +177,16 @@ func fixtureReport(t testing.TB) *Report {
 		Assessment: AssessmentInfo{
 			ID: "asm-2026-0042", Cycle: "2026-Q1", Assessor: "Dr Gwenllian Prŷs (digital inspector)",
 			StartedAt: fixtureStart, CompletedAt: fixtureEnd,
-			Targets: []Target{{URL: "https://fhir.ysbyty-gwynedd.example.wales/R4", FHIRVersion: "R4"}},
+			Targets: []Target{
+				{URL: "https://fhir.ysbyty-gwynedd.example.wales/R4", FHIRVersion: "R4", Role: "FHIR server"},
+				{URL: "https://gpconnect.ysbyty-gwynedd.example.wales/B82617/STU3/1/gpconnect/fhir", FHIRVersion: "STU3", Role: "GP Connect provider"},
+			},
 		},
 		Checklist:       cl,
 		ChecklistSHA256: "3b1f5a0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
 		Score:           score,
 		Probes:          results,
-		Exchanges:       fixtureExchanges(),
+		Evidence:        fixtureExchanges(),
 		Attestations:    fixtureAttestations(),
 		GeneratedAt:     fixtureGen,
 		Generator:       "jigsaw test",

@@ -1,15 +1,11 @@
 package reports
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"io"
-	"slices"
-	"strings"
 	"time"
 
-	"github.com/nhs-jigsaw/jigsaw/fleet"
+	"github.com/nhs-jigsaw/jigsaw/checklist"
 )
 
 // Fleet is the national endpoint fleet model that fleet.pdf, fleet.xlsx and fleet.json are
@@ -21,10 +17,10 @@ type Fleet struct {
 	Title         string    `json:"title"`
 	// LatestRun is the most recent scan; the counts below describe each endpoint's latest
 	// observation.
-	LatestRun    *fleet.Run `json:"latest_run,omitempty"`
-	Endpoints    int        `json:"endpoints"`
-	Up           int        `json:"up"`
-	Availability float64    `json:"availability"`
+	LatestRun    *FleetRun `json:"latest_run,omitempty"`
+	Endpoints    int       `json:"endpoints"`
+	Up           int       `json:"up"`
+	Availability float64   `json:"availability"`
 	// MedianLatencyMS is over endpoints that answered.
 	MedianLatencyMS float64 `json:"median_latency_ms"`
 	// CertificatesExpiring counts endpoints whose certificate ends within 30 days of GeneratedAt.
@@ -35,9 +31,86 @@ type Fleet struct {
 	// History is availability per run, oldest first.
 	History []FleetRunPoint `json:"history"`
 	// WorstOffenders are the least available, least conformant, slowest endpoints first.
-	WorstOffenders []fleet.EndpointStatus   `json:"worst_offenders"`
-	All            []fleet.EndpointStatus   `json:"endpoints_detail"`
-	Changes        []fleet.CapabilityChange `json:"changes"`
+	WorstOffenders []FleetEndpoint `json:"worst_offenders"`
+	All            []FleetEndpoint `json:"endpoints_detail"`
+	Changes        []FleetChange   `json:"changes"`
+}
+
+// FleetRun is one scan of the fleet.
+type FleetRun struct {
+	ID              int64     `json:"id"`
+	StartedAt       time.Time `json:"started_at"`
+	FinishedAt      time.Time `json:"finished_at"`
+	Directory       string    `json:"directory"`
+	DirectorySHA256 string    `json:"directory_sha256"`
+	Endpoints       int       `json:"endpoints"`
+	Up              int       `json:"up"`
+	Concurrency     int       `json:"concurrency"`
+	PerHostRate     float64   `json:"per_host_rate"`
+	UserAgent       string    `json:"user_agent"`
+	Interrupted     bool      `json:"interrupted,omitempty"`
+}
+
+// FleetEndpoint is one endpoint's latest state and running availability, as the fleet report
+// shows it.
+type FleetEndpoint struct {
+	ODS     string            `json:"ods"`
+	Name    string            `json:"name"`
+	OrgType checklist.OrgType `json:"org_type"`
+	Region  string            `json:"region"`
+	BaseURL string            `json:"base_url"`
+	Kind    string            `json:"kind"`
+	// Checks and ChecksUp count every run that reached the endpoint; Availability is their ratio.
+	Checks       int     `json:"checks"`
+	ChecksUp     int     `json:"checks_up"`
+	Availability float64 `json:"availability"`
+	LatestRun    int64   `json:"latest_run"`
+	// Up, HTTPStatus, LatencyMS, TLS and the CapabilityStatement facts are of the latest run.
+	Up              bool       `json:"up"`
+	HTTPStatus      int        `json:"http_status,omitempty"`
+	LatencyMS       float64    `json:"latency_ms"`
+	TLSVersion      string     `json:"tls_version,omitempty"`
+	CertificateEnds *time.Time `json:"certificate_ends,omitempty"`
+	FHIRVersion     string     `json:"fhir_version,omitempty"`
+	Software        string     `json:"software,omitempty"`
+	// Level is the conformance level 0–4 and LevelName its name; Secure and Conformant say
+	// whether the endpoint reached the secure and the top level.
+	Level      int    `json:"level"`
+	LevelName  string `json:"level_name"`
+	Secure     bool   `json:"secure"`
+	Conformant bool   `json:"conformant"`
+	// FailedRules names the rules the latest CapabilityStatement broke.
+	FailedRules []string `json:"failed_rules,omitempty"`
+	// Problem is the error that stopped the check, if any.
+	Problem string `json:"problem,omitempty"`
+}
+
+// FleetChange is a recorded change of an endpoint's CapabilityStatement.
+type FleetChange struct {
+	ODS        string        `json:"ods"`
+	BaseURL    string        `json:"base_url"`
+	RunID      int64         `json:"run_id"`
+	ObservedAt time.Time     `json:"observed_at"`
+	Changes    []FieldChange `json:"changes"`
+}
+
+// FieldChange is one difference between two CapabilityStatements of the same endpoint.
+type FieldChange struct {
+	// Field names what changed; Kind is added, removed or changed.
+	Field  string `json:"field"`
+	Kind   string `json:"kind"`
+	Before string `json:"before,omitempty"`
+	After  string `json:"after,omitempty"`
+}
+
+// FleetMeta describes a fleet report.
+type FleetMeta struct {
+	Title     string
+	Generator string
+	// GeneratedAt is required: it is printed and fixes the files' metadata.
+	GeneratedAt time.Time
+	// Worst is how many worst offenders to list (default 25).
+	Worst int
 }
 
 // FleetLevelCount counts endpoints at one conformance level.
@@ -45,6 +118,9 @@ type FleetLevelCount struct {
 	Level int    `json:"level"`
 	Name  string `json:"name"`
 	Count int    `json:"count"`
+	// Secure and Conformant say whether the level is at or above the secure level, and the top.
+	Secure     bool `json:"secure"`
+	Conformant bool `json:"conformant"`
 }
 
 // FleetGroup summarises the endpoints of one region.
@@ -69,117 +145,6 @@ type FleetRunPoint struct {
 	Endpoints    int       `json:"endpoints"`
 	Up           int       `json:"up"`
 	Availability float64   `json:"availability"`
-}
-
-// FleetMeta describes a fleet report.
-type FleetMeta struct {
-	Title     string
-	Generator string
-	// GeneratedAt is required: it is printed and fixes the files' metadata.
-	GeneratedAt time.Time
-	// Worst is how many worst offenders to list (default 25).
-	Worst int
-}
-
-// BuildFleet makes the fleet report model from the store's summary.
-func BuildFleet(meta FleetMeta, s *fleet.Summary) (*Fleet, error) {
-	if meta.GeneratedAt.IsZero() {
-		return nil, errors.New("build fleet report: GeneratedAt is required (it fixes the report date and file metadata)")
-	}
-	if s == nil {
-		return nil, errors.New("build fleet report: no fleet summary")
-	}
-	f := &Fleet{
-		SchemaVersion: SchemaVersion, GeneratedAt: meta.GeneratedAt, Generator: meta.Generator, Title: meta.Title,
-		Endpoints: len(s.Endpoints), All: s.Endpoints, Changes: s.Changes,
-		History: []FleetRunPoint{}, Regions: []FleetGroup{}, RuleFailures: []FleetRuleCount{},
-	}
-	if f.Title == "" {
-		f.Title = "National FHIR endpoint fleet"
-	}
-	if n := len(s.Runs); n > 0 {
-		r := s.Runs[n-1]
-		f.LatestRun = &r
-	}
-	for _, r := range s.Runs {
-		f.History = append(f.History, FleetRunPoint{RunID: r.ID, StartedAt: r.StartedAt, Endpoints: r.Endpoints, Up: r.Up, Availability: r.Availability()})
-	}
-	for l := fleet.LevelUnreachable; l <= fleet.LevelConformant; l++ {
-		f.Levels = append(f.Levels, FleetLevelCount{Level: l, Name: fleet.LevelName(l)})
-	}
-	regions := map[string]*FleetGroup{}
-	rules := map[string]int{}
-	var latencies []float64
-	soon := meta.GeneratedAt.Add(30 * 24 * time.Hour)
-	for _, e := range s.Endpoints {
-		o := e.Latest
-		if o.Level >= 0 && o.Level < len(f.Levels) {
-			f.Levels[o.Level].Count++
-		}
-		g := regions[e.Region]
-		if g == nil {
-			g = &FleetGroup{Name: e.Region}
-			regions[e.Region] = g
-		}
-		g.Endpoints++
-		if o.Up {
-			f.Up++
-			g.Up++
-			latencies = append(latencies, o.LatencyMS)
-		}
-		if o.Level == fleet.LevelConformant {
-			g.Conformant++
-		}
-		for _, r := range e.FailedRules {
-			rules[r]++
-		}
-		if o.TLS != nil && !o.TLS.PeerNotAfter.IsZero() && o.TLS.PeerNotAfter.Before(soon) {
-			f.CertificatesExpiring++
-		}
-	}
-	if f.Endpoints > 0 {
-		f.Availability = float64(f.Up) / float64(f.Endpoints)
-	}
-	if len(latencies) > 0 {
-		slices.Sort(latencies)
-		f.MedianLatencyMS = latencies[len(latencies)/2]
-	}
-	for _, g := range regions {
-		if g.Endpoints > 0 {
-			g.Availability = float64(g.Up) / float64(g.Endpoints)
-		}
-		f.Regions = append(f.Regions, *g)
-	}
-	slices.SortFunc(f.Regions, func(a, b FleetGroup) int { return strings.Compare(a.Name, b.Name) })
-	for r, n := range rules {
-		f.RuleFailures = append(f.RuleFailures, FleetRuleCount{Rule: r, Count: n})
-	}
-	slices.SortFunc(f.RuleFailures, func(a, b FleetRuleCount) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Rule, b.Rule))
-	})
-
-	worst := slices.Clone(s.Endpoints)
-	slices.SortStableFunc(worst, func(a, b fleet.EndpointStatus) int {
-		return cmp.Or(cmp.Compare(a.Availability, b.Availability), cmp.Compare(a.Latest.Level, b.Latest.Level),
-			cmp.Compare(b.Latest.LatencyMS, a.Latest.LatencyMS), strings.Compare(a.BaseURL, b.BaseURL))
-	})
-	n := meta.Worst
-	if n <= 0 {
-		n = 25
-	}
-	// Only endpoints with something wrong are offenders.
-	for _, e := range worst {
-		if len(f.WorstOffenders) == n {
-			break
-		}
-		if e.Availability < 1 || e.Latest.Level < fleet.LevelConformant {
-			f.WorstOffenders = append(f.WorstOffenders, e)
-		}
-	}
-	if f.WorstOffenders == nil {
-		f.WorstOffenders = []fleet.EndpointStatus{}
-	}
-	return f, nil
 }
 
 // RenderFleetJSON writes the fleet model as indented JSON.

@@ -5,8 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-
-	"github.com/nhs-jigsaw/jigsaw/fleet"
 )
 
 // RenderFleetPDF writes the fleet report as PDF: a summary with availability over time,
@@ -73,7 +71,7 @@ func fleetSummary(d *pdfDoc, f *Fleet) {
 	d.subheading("Conformance levels")
 	rows := make([][]cell, 0, len(f.Levels))
 	for _, l := range f.Levels {
-		c := levelInk(l.Level)
+		c := levelInk(l.Secure, l.Conformant)
 		share := "–"
 		if f.Endpoints > 0 {
 			share = percentOf(float64(l.Count) / float64(f.Endpoints))
@@ -142,29 +140,26 @@ func availabilityBars(d *pdfDoc, runs []FleetRunPoint) {
 	d.f.SetXY(d.left, y0+float64(len(runs))*rowH+3)
 }
 
-func fleetEndpointTable(d *pdfDoc, eps []fleet.EndpointStatus) {
+func fleetEndpointTable(d *pdfDoc, eps []FleetEndpoint) {
 	if len(eps) == 0 {
 		d.para("None.", 9, "", midGrey)
 		return
 	}
 	rows := make([][]cell, 0, len(eps))
 	for _, e := range eps {
-		o := e.Latest
+		o := e
 		status := "no answer"
 		if o.HTTPStatus != 0 {
 			status = "HTTP " + strconv.Itoa(o.HTTPStatus)
 		}
-		problem := o.Error
-		if problem == "" {
-			problem = o.CapabilityError
-		}
+		problem := e.Problem
 		if len(e.FailedRules) > 0 {
 			problem = strings.TrimPrefix(problem+"; rules: "+strings.Join(e.FailedRules, ", "), "; ")
 		}
-		lc := levelInk(o.Level)
+		lc := levelInk(e.Secure, e.Conformant)
 		tlsText := "–"
-		if o.TLS != nil {
-			tlsText = o.TLS.Version
+		if e.TLSVersion != "" {
+			tlsText = e.TLSVersion
 		}
 		rows = append(rows, []cell{
 			txt(e.ODS + "\n" + e.Name), txt(e.BaseURL), txt(percentOf(e.Availability) + "\n" + strconv.Itoa(e.ChecksUp) + "/" + strconv.Itoa(e.Checks)),
@@ -179,17 +174,17 @@ func fleetEndpointTable(d *pdfDoc, eps []fleet.EndpointStatus) {
 	}, rows)
 }
 
-func levelInk(l int) rgb {
-	switch l {
-	case fleet.LevelConformant:
+func levelInk(secure, conformant bool) rgb {
+	switch {
+	case conformant:
 		return passGreen
-	case fleet.LevelCapability, fleet.LevelSecure:
+	case secure:
 		return warnAmber
 	}
 	return failRed
 }
 
-func describeChange(c fleet.Change) string {
+func describeChange(c FieldChange) string {
 	switch c.Kind {
 	case "added":
 		return c.Field + " + " + c.After

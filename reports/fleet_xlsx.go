@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
-
-	"github.com/nhs-jigsaw/jigsaw/fleet"
 )
 
 // RenderFleetXLSX writes the fleet report as a workbook: a summary with a native chart of
@@ -89,25 +87,24 @@ func fleetXLSX(b *xlsxBook, f *Fleet) error {
 		{head: "Field", width: 30}, {head: "Change", width: 10}, {head: "Before", width: 30, kind: "wrap"}, {head: "After", width: 30, kind: "wrap"}}, changes)
 }
 
-func fleetEndpointSheet(b *xlsxBook, name string, eps []fleet.EndpointStatus) error {
+func fleetEndpointSheet(b *xlsxBook, name string, eps []FleetEndpoint) error {
 	rows := make([][]any, 0, len(eps))
 	for _, e := range eps {
-		o := e.Latest
+		o := e
 		var tlsVersion, certEnds, software, fhirVersion any
-		if o.TLS != nil {
-			tlsVersion = o.TLS.Version
-			if !o.TLS.PeerNotAfter.IsZero() {
-				certEnds = o.TLS.PeerNotAfter.UTC().Format("2006-01-02")
-			}
+		if e.TLSVersion != "" {
+			tlsVersion = e.TLSVersion
 		}
-		if o.Capability != nil {
-			software = strings.TrimSpace(o.Capability.Software + " " + o.Capability.SoftwareVersion)
-			fhirVersion = o.Capability.FHIRVersion
+		if e.CertificateEnds != nil {
+			certEnds = e.CertificateEnds.UTC().Format("2006-01-02")
 		}
-		problem := o.Error
-		if problem == "" {
-			problem = o.CapabilityError
+		if e.FHIRVersion != "" {
+			fhirVersion = e.FHIRVersion
 		}
+		if e.Software != "" {
+			software = e.Software
+		}
+		problem := e.Problem
 		rows = append(rows, []any{e.ODS, e.Name, string(e.OrgType), e.Region, e.BaseURL, e.Kind, e.Availability * 100, e.ChecksUp, e.Checks,
 			yesNo(o.Up), intOrNil(o.HTTPStatus), o.LatencyMS, tlsVersion, certEnds, fhirVersion, software, fmt.Sprintf("L%d", o.Level),
 			strings.Join(e.FailedRules, ", "), problem})

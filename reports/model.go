@@ -4,10 +4,12 @@
 package reports
 
 import (
+	"strings"
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // SchemaVersion is the version of the report and league JSON shapes. Bump it when a field
@@ -58,7 +60,20 @@ type AssessmentInfo struct {
 type Target struct {
 	URL         string `json:"url"`
 	FHIRVersion string `json:"fhir_version,omitempty"`
+	// Role says what the endpoint is to the organisation, for example "GP Connect provider".
+	Role string `json:"role,omitempty"`
 }
+
+// Label is how a report heads the target's line: its role, or "Endpoint".
+func (t Target) Label() string {
+	if t.Role == "" {
+		return "Endpoint"
+	}
+	return t.Role
+}
+
+// Text is the target's URL and FHIR version.
+func (t Target) Text() string { return strings.TrimSpace(t.URL + " " + t.FHIRVersion) }
 
 // ChecklistInfo names the exact checklist text assessed.
 type ChecklistInfo struct {
@@ -69,7 +84,7 @@ type ChecklistInfo struct {
 }
 
 // Ref is id@version.
-func (c ChecklistInfo) Ref() string { return c.ID + "@" + c.Version }
+func (c ChecklistInfo) Ref() string { return checklist.Ref{ID: c.ID, Version: c.Version}.String() }
 
 // Summary is the headline.
 type Summary struct {
@@ -94,8 +109,11 @@ type ProbeCounts struct {
 	Pass  int `json:"pass"`
 	Fail  int `json:"fail"`
 	Warn  int `json:"warn"`
-	Skip  int `json:"skip"`
-	Error int `json:"error"`
+	// Info and NotApplicable are observations and capabilities not claimed: never a pass.
+	Info          int `json:"info,omitempty"`
+	Skip          int `json:"skip"`
+	NotApplicable int `json:"not_applicable,omitempty"`
+	Error         int `json:"error"`
 }
 
 // Domain is one domain's result.
@@ -165,13 +183,13 @@ type Item struct {
 
 // Finding is a probe that failed or warned.
 type Finding struct {
-	ProbeID  string `json:"probe_id"`
-	Title    string `json:"title"`
-	Status   string `json:"status" jsonschema:"enum=fail,enum=warn"`
-	Severity string `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=info"`
-	Expected string `json:"expected"`
-	Observed string `json:"observed"`
-	SpecRef  string `json:"spec_ref,omitempty"`
+	ProbeID  string           `json:"probe_id"`
+	Title    string           `json:"title"`
+	Status   verdict.Status   `json:"status" jsonschema:"enum=fail,enum=warn"`
+	Severity verdict.Severity `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=info"`
+	Expected string           `json:"expected"`
+	Observed string           `json:"observed"`
+	SpecRef  string           `json:"spec_ref,omitempty"`
 	// Exchanges are the evidence ids of the HTTP exchanges behind the finding.
 	Exchanges []string `json:"exchanges,omitempty"`
 	// Items are the checklist items the probe evidences.
@@ -205,16 +223,16 @@ type Recommendation struct {
 
 // ProbeResult is one probe's result row.
 type ProbeResult struct {
-	ProbeID    string   `json:"probe_id"`
-	Title      string   `json:"title"`
-	Pack       string   `json:"pack"`
-	Status     string   `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=skip,enum=error"`
-	Severity   string   `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=info"`
-	Expected   string   `json:"expected"`
-	Observed   string   `json:"observed"`
-	SpecRef    string   `json:"spec_ref,omitempty"`
-	DurationMS float64  `json:"duration_ms"`
-	Exchanges  []string `json:"exchanges,omitempty"`
+	ProbeID    string           `json:"probe_id"`
+	Title      string           `json:"title"`
+	Pack       string           `json:"pack"`
+	Status     verdict.Status   `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=info,enum=skip,enum=not-applicable,enum=error"`
+	Severity   verdict.Severity `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=info"`
+	Expected   string           `json:"expected"`
+	Observed   string           `json:"observed"`
+	SpecRef    string           `json:"spec_ref,omitempty"`
+	DurationMS float64          `json:"duration_ms"`
+	Exchanges  []string         `json:"exchanges,omitempty"`
 }
 
 // Evidence is the digest of one recorded HTTP exchange.
@@ -228,6 +246,7 @@ type Evidence struct {
 	Size       int64     `json:"size"`
 	Truncated  bool      `json:"truncated,omitempty"`
 	TLSVersion string    `json:"tls_version,omitempty"`
+	TLSCipher  string    `json:"tls_cipher,omitempty"`
 	StartedAt  time.Time `json:"started_at"`
 	DurationMS float64   `json:"duration_ms"`
 	Error      string    `json:"error,omitempty"`

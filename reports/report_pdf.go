@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/scoring"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // RenderPDF writes the assessment report as PDF.
@@ -74,7 +75,7 @@ func reportCover(d *pdfDoc, r *Report) {
 		kv = append(kv, [2]string{"Checklist SHA-256", r.Checklist.SHA256})
 	}
 	for _, t := range r.Assessment.Targets {
-		kv = append(kv, [2]string{"Endpoint", strings.TrimSpace(t.URL + " " + t.FHIRVersion)})
+		kv = append(kv, [2]string{t.Label(), t.Text()})
 	}
 	d.keyValues(42, kv)
 
@@ -241,7 +242,7 @@ func reportFindings(d *pdfDoc, r *Report) {
 		d.f.Ln(2)
 		y := d.f.GetY()
 		c := statusColour(fd.Status)
-		d.badge(d.left, y, 30, 6, c, strings.ToUpper(fd.Status)+" · "+fd.Severity, 7.5)
+		d.badge(d.left, y, 30, 6, c, strings.ToUpper(string(fd.Status))+" · "+string(fd.Severity), 7.5)
 		d.font("B", 10, black)
 		d.f.SetXY(d.left+33, y)
 		d.text(d.width()-33, 6, truncate(d, fd.ProbeID+" — "+clean(fd.Title), d.width()-34), 1, "L")
@@ -501,13 +502,13 @@ func ratingColour(r scoring.Rating) rgb {
 	return midGrey
 }
 
-func statusColour(s string) rgb {
+func statusColour(s verdict.Status) rgb {
 	switch s {
-	case "pass":
+	case verdict.Pass:
 		return passGreen
-	case "warn":
+	case verdict.Warn:
 		return warnAmber
-	case "fail":
+	case verdict.Fail:
 		return failRed
 	}
 	return midGrey

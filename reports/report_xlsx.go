@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/nhs-jigsaw/jigsaw/scoring"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Sheet names of the assessment workbook.
@@ -24,8 +27,13 @@ var (
 	ratingRules = map[string]string{
 		"Outstanding": "blue", "Good": "green", "Requires improvement": "amber", "Inadequate": "red", "Not rated": "grey",
 	}
-	statusRules = map[string]string{"pass": "green", "warn": "amber", "fail": "red", "skip": "grey", "error": "grey"}
-	itemRules   = map[string]string{"not-reviewed": "amber", "error": "red", "waived": "grey", "not-applicable": "grey"}
+	statusRules = map[string]string{
+		string(verdict.Pass): "green", string(verdict.Warn): "amber", string(verdict.Fail): "red",
+		string(verdict.Info): "grey", string(verdict.Skip): "grey", string(verdict.NotApplicable): "grey", string(verdict.Error): "grey",
+	}
+	itemRules = map[string]string{
+		string(scoring.NotReviewed): "amber", string(scoring.Errored): "red", string(scoring.Waived): "grey", string(scoring.NotApplicable): "grey",
+	}
 )
 
 // RenderXLSX writes the assessment report as an Excel workbook.
@@ -59,6 +67,11 @@ func xlsxSummary(b *xlsxBook, r *Report) error {
 		{"Checklist", r.Checklist.Ref()},
 		{"Checklist title", r.Checklist.Title},
 		{"Checklist SHA-256", r.Checklist.SHA256},
+	}
+	for _, t := range r.Assessment.Targets {
+		rows = append(rows, []any{t.Label(), t.Text()})
+	}
+	rows = append(rows, [][]any{
 		{"Rating", s.RatingLabel},
 		{"Overall score (%)", s.Percent},
 		{"Score band", s.BandRating.Label()},
@@ -82,7 +95,7 @@ func xlsxSummary(b *xlsxBook, r *Report) error {
 		{"Unverified items", s.Unverified},
 		{"Generated", r.GeneratedAt.UTC().Format("2006-01-02 15:04:05 MST")},
 		{"Generator", r.Generator},
-	}
+	}...)
 	if err := b.table(sheetSummary, []xcol{{head: "Field", width: 26}, {head: "Value", width: 90, kind: "wrap"}}, rows); err != nil {
 		return err
 	}
@@ -147,7 +160,7 @@ func xlsxItems(b *xlsxBook, r *Report) error {
 	for _, it := range r.Items {
 		var probes []string
 		for _, p := range it.Probes {
-			probes = append(probes, p.ProbeID+": "+p.Status)
+			probes = append(probes, p.ProbeID+": "+string(p.Status))
 		}
 		rows = append(rows, []any{
 			it.ID, it.DomainID, it.Title, string(it.Layer), string(it.Status), intOrNil(it.Claimed), intOrNil(it.Verified), intOrNil(it.Final),
@@ -215,7 +228,7 @@ func xlsxProbes(b *xlsxBook, r *Report) error {
 	if err := b.highlight(sheetProbes, 4, len(rows), statusRules); err != nil {
 		return err
 	}
-	return b.highlight(sheetProbes, 5, len(rows), map[string]string{"critical": "red", "high": "amber"})
+	return b.highlight(sheetProbes, 5, len(rows), map[string]string{string(verdict.Critical): "red", string(verdict.High): "amber"})
 }
 
 func xlsxEvidence(b *xlsxBook, r *Report) error {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/nhs-jigsaw/jigsaw/internal/atomicfile"
 )
 
 // Format is an output format.
@@ -106,35 +108,6 @@ func writeAll(ctx context.Context, dir, base string, formats []Format, render ma
 
 // WriteFileAtomic renders into a temporary file in path's directory and renames it over path
 // only when rendering and syncing succeeded, so readers never see a half-written file.
-func WriteFileAtomic(path string, render func(io.Writer) error) (err error) {
-	dir, name := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := render(tmp); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+func WriteFileAtomic(path string, render func(io.Writer) error) error {
+	return atomicfile.Write(path, 0o644, render)
 }

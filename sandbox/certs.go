@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -24,6 +22,12 @@ import (
 type pki struct {
 	caPEM []byte
 	leaf  tls.Certificate
+	// caPool holds the CA, for verifying client certificates (the GP Connect provider's
+	// mutual TLS); clientCertPEM and clientKeyPEM are a client certificate it signed, written
+	// out for the prober as the Spine Secure Proxy's stand-in.
+	caPool        *x509.CertPool
+	clientCertPEM []byte
+	clientKeyPEM  []byte
 }
 
 // certHosts are the names every server certificate carries, plus the listening host if it is
@@ -110,9 +114,34 @@ func newPKI(now time.Time, org Org, listenHost string, legacy bool) (*pki, error
 	if err != nil {
 		return nil, fmt.Errorf("parse server certificate: %w", err)
 	}
+	clientKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate client key: %w", err)
+	}
+	clientTemplate := &x509.Certificate{
+		SerialNumber: randomSerial(),
+		Subject:      pkix.Name{CommonName: "Jigsaw sandbox consumer (SSP stand-in)", Organization: []string{"Jigsaw sandbox"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(validity),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	clientDER, err := x509.CreateCertificate(rand.Reader, clientTemplate, caCert, &clientKey.PublicKey, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("create client certificate: %w", err)
+	}
+	clientKeyDER, err := x509.MarshalPKCS8PrivateKey(clientKey)
+	if err != nil {
+		return nil, fmt.Errorf("encode client key: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
 	return &pki{
-		caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		leaf:  tls.Certificate{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey, Leaf: leafCert},
+		caPEM:         pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		leaf:          tls.Certificate{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey, Leaf: leafCert},
+		caPool:        pool,
+		clientCertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: clientDER}),
+		clientKeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: clientKeyDER}),
 	}, nil
 }
 
@@ -123,28 +152,6 @@ func randomSerial() *big.Int {
 	b[0] &= 0x7f
 	b[0] |= 0x40 // never zero, never shorter than 16 bytes
 	return new(big.Int).SetBytes(b)
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same directory, so a
-// reader never sees half a file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // tlsConfig is the server's TLS policy for a profile.

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nhs-jigsaw/jigsaw/internal/atomicfile"
 	"github.com/nhs-jigsaw/jigsaw/sandbox/gpconnect"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
 )
@@ -49,7 +50,8 @@ type Config struct {
 	AccessLog io.Writer
 	// GPConnect also serves a GP Connect STU3 provider (Foundations and Appointments at
 	// gpconnect.FoundationsPath, Access Record Structured at gpconnect.StructuredPath) with the
-	// same defect profile.
+	// same defect profile, on a port of its own (GPConnectAddr) that requires a client
+	// certificate signed by the sandbox CA (ClientCertFile/ClientKeyFile; legacy: none asked).
 	GPConnect bool
 }
 
@@ -72,16 +74,25 @@ type Server struct {
 	Token string
 	// TestNHSNumber is the primary test patient's NHS number.
 	TestNHSNumber string
+	// ClientCertFile and ClientKeyFile are a client certificate (and its key) signed by the
+	// sandbox CA, written next to CAFile when the GP Connect provider is served: the provider
+	// requires mutual TLS, as a real one requires the Spine Secure Proxy's certificate.
+	ClientCertFile string
+	ClientKeyFile  string
 
 	addr      string // host:port as clients should dial it
 	endpoints []Endpoint
 
-	listener   net.Listener
-	split      *splitListener
-	httpsSrv   *http.Server
-	plainSrv   *http.Server
-	cancelBase context.CancelFunc
-	tempDir    string
+	listener net.Listener
+	split    *splitListener
+	httpsSrv *http.Server
+	// The GP Connect provider has its own port (its own TLS policy: mutual TLS).
+	gpcAddr     string
+	gpcListener net.Listener
+	gpcSrv      *http.Server
+	plainSrv    *http.Server
+	cancelBase  context.CancelFunc
+	tempDir     string
 
 	stopOnce sync.Once
 	stopErr  error
@@ -150,9 +161,22 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("make sandbox directory %s: %w", dir, err)
 	}
 	s.CAFile = filepath.Join(dir, "jigsaw-sandbox-"+string(profile)+"-ca.pem")
-	if err := writeFileAtomic(s.CAFile, certs.caPEM, 0o644); err != nil {
+	if err := atomicfile.WriteBytes(s.CAFile, certs.caPEM, 0o644); err != nil {
 		s.removeTemp()
 		return nil, fmt.Errorf("write sandbox CA certificate %s: %w", s.CAFile, err)
+	}
+
+	if cfg.GPConnect {
+		s.ClientCertFile = filepath.Join(dir, "jigsaw-sandbox-"+string(profile)+"-client.pem")
+		s.ClientKeyFile = filepath.Join(dir, "jigsaw-sandbox-"+string(profile)+"-client-key.pem")
+		if err := atomicfile.WriteBytes(s.ClientCertFile, certs.clientCertPEM, 0o644); err != nil {
+			s.removeTemp()
+			return nil, fmt.Errorf("write sandbox client certificate %s: %w", s.ClientCertFile, err)
+		}
+		if err := atomicfile.WriteBytes(s.ClientKeyFile, certs.clientKeyPEM, 0o600); err != nil {
+			s.removeTemp()
+			return nil, fmt.Errorf("write sandbox client key %s: %w", s.ClientKeyFile, err)
+		}
 	}
 
 	var lc net.ListenConfig
@@ -174,13 +198,24 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	s.mount(mux, R4BasePath, r4)
 	s.endpoints = append(s.endpoints, Endpoint{Name: "FHIR R4", FHIRVersion: "4.0.1", URL: r4.httpsURL})
+	var gpcMux *http.ServeMux
 	if cfg.GPConnect {
+		gpcLn, err := lc.Listen(ctx, "tcp", net.JoinHostPort(listenHost, "0"))
+		if err != nil {
+			ln.Close()
+			s.removeTemp()
+			return nil, fmt.Errorf("listen for the GP Connect provider on %s: %w", listenHost, err)
+		}
+		s.gpcListener = gpcLn
+		s.gpcAddr = dialAddr(gpcLn.Addr().(*net.TCPAddr), listenHost)
 		gpc := gpconnect.New(gpconnect.Config{Profile: string(profile), XML: fhirJSONToXML})
-		s.mount(mux, gpconnect.FoundationsPath, gpc.Foundations())
-		s.mount(mux, gpconnect.StructuredPath, gpc.Structured())
+		gpcMux = http.NewServeMux()
+		s.mount(gpcMux, gpconnect.FoundationsPath, gpc.Foundations())
+		s.mount(gpcMux, gpconnect.StructuredPath, gpc.Structured())
+		gpcMux.HandleFunc("/", s.index)
 		s.endpoints = append(s.endpoints,
-			Endpoint{Name: "GP Connect", FHIRVersion: "3.0.1", URL: "https://" + s.addr + gpconnect.FoundationsPath},
-			Endpoint{Name: "GP Connect Access Record Structured", FHIRVersion: "3.0.1", URL: "https://" + s.addr + gpconnect.StructuredPath})
+			Endpoint{Name: "GP Connect", FHIRVersion: "3.0.1", URL: "https://" + s.gpcAddr + gpconnect.FoundationsPath},
+			Endpoint{Name: "GP Connect Access Record Structured", FHIRVersion: "3.0.1", URL: "https://" + s.gpcAddr + gpconnect.StructuredPath})
 	}
 	mux.HandleFunc("/", s.index)
 	handler := accessLog(cfg.AccessLog, mux)
@@ -223,6 +258,18 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		go func() { _ = s.plainSrv.Serve(s.split.plain) }()
 	}
 	go func() { _ = s.httpsSrv.ServeTLS(httpsListener, "", "") }()
+	if gpcMux != nil {
+		s.gpcSrv = newHTTPServer(accessLog(cfg.AccessLog, gpcMux))
+		s.gpcSrv.TLSConfig = tlsConfig(b, certs.leaf)
+		if b.legacyTLS {
+			s.gpcSrv.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
+		}
+		if gpconnect.RequiresClientCertificate(string(profile)) {
+			s.gpcSrv.TLSConfig.ClientAuth = tls.RequireAndVerifyClientCert
+			s.gpcSrv.TLSConfig.ClientCAs = certs.caPool
+		}
+		go func() { _ = s.gpcSrv.ServeTLS(s.gpcListener, "", "") }()
+	}
 
 	go func() {
 		select {
@@ -283,6 +330,10 @@ func (s *Server) BaseURL() string { return "https://" + s.addr + R4BasePath }
 // Addr is the host:port the server listens on, as a local client dials it.
 func (s *Server) Addr() string { return s.addr }
 
+// GPConnectAddr is the host:port of the GP Connect provider (with Config.GPConnect), which
+// has its own port because it requires a client certificate; "" without it.
+func (s *Server) GPConnectAddr() string { return s.gpcAddr }
+
 // Endpoints lists every API the sandbox serves.
 func (s *Server) Endpoints() []Endpoint { return append([]Endpoint(nil), s.endpoints...) }
 
@@ -308,7 +359,7 @@ func (s *Server) stop(stopServer func(*http.Server) error) {
 		var errs []error
 		var mu sync.Mutex
 		var wg sync.WaitGroup
-		for _, srv := range []*http.Server{s.httpsSrv, s.plainSrv} {
+		for _, srv := range []*http.Server{s.httpsSrv, s.plainSrv, s.gpcSrv} {
 			if srv == nil {
 				continue
 			}
@@ -328,6 +379,9 @@ func (s *Server) stop(stopServer func(*http.Server) error) {
 			s.split.wait()
 		}
 		_ = s.listener.Close()
+		if s.gpcListener != nil {
+			_ = s.gpcListener.Close()
+		}
 		s.removeTemp()
 		if len(errs) > 0 {
 			s.stopErr = fmt.Errorf("stop sandbox: %w", errors.Join(errs...))

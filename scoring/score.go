@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // LevelPercent is the score of an item at level 1–4: level/4 × 100 (see the package comment).
@@ -148,14 +149,10 @@ func indexOutcomes(outs []ProbeOutcome) (map[string][]ProbeOutcome, error) {
 		if o.ProbeID == "" {
 			return nil, fmt.Errorf("%s: probe id is empty", where)
 		}
-		switch o.Status {
-		case probePass, probeFail, probeWarn, probeSkip, probeError:
-		default:
-			return nil, fmt.Errorf("%s: status %q is not one of pass, fail, warn, skip, error", where, o.Status)
+		if !o.Status.Valid() {
+			return nil, fmt.Errorf("%s: status %q is not one of pass, fail, warn, info, skip, not-applicable, error", where, o.Status)
 		}
-		switch o.Severity {
-		case sevCritical, sevHigh, sevMedium, sevLow, sevInfo:
-		default:
+		if !o.Severity.Valid() {
 			return nil, fmt.Errorf("%s: severity %q is not one of critical, high, medium, low, info", where, o.Severity)
 		}
 		idx[o.ProbeID] = append(idx[o.ProbeID], o)
@@ -179,7 +176,7 @@ func judgeProbes(it *checklist.Item, outcomes map[string][]ProbeOutcome) probeVe
 	for _, id := range it.Probes {
 		outs := outcomes[id]
 		if len(outs) == 0 {
-			v.checks = append(v.checks, ProbeCheck{ProbeID: id, Status: "not-run"})
+			v.checks = append(v.checks, ProbeCheck{ProbeID: id, Status: NotRun})
 			v.reasons = append(v.reasons, fmt.Sprintf("probe %s was not run: not counted", id))
 			continue
 		}
@@ -187,7 +184,7 @@ func judgeProbes(it *checklist.Item, outcomes map[string][]ProbeOutcome) probeVe
 			ran++
 			c := ProbeCheck{ProbeID: id, Status: o.Status, Severity: o.Severity}
 			switch o.Status {
-			case probeSkip, probeError:
+			case probeInfo, probeSkip, probeNotApplicable, probeError:
 				if o.Status == probeError {
 					errs++
 				}
@@ -208,7 +205,7 @@ func judgeProbes(it *checklist.Item, outcomes map[string][]ProbeOutcome) probeVe
 }
 
 // capFor is the highest level an item can be verified at after one failed or warned probe.
-func capFor(status, severity string) int {
+func capFor(status verdict.Status, severity verdict.Severity) int {
 	if status == probeWarn {
 		return 3
 	}

@@ -7,16 +7,21 @@ import (
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 var (
-	asOf    = time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
-	day     = 24 * time.Hour
-	ptrF    = func(f float64) *float64 { return &f }
-	ptrI    = func(i int) *int { return &i }
-	pass    = func(id, sev string) ProbeOutcome { return ProbeOutcome{ProbeID: id, Status: "pass", Severity: sev} }
-	fail    = func(id, sev string) ProbeOutcome { return ProbeOutcome{ProbeID: id, Status: "fail", Severity: sev} }
-	outcome = func(id, status, sev string) ProbeOutcome {
+	asOf = time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	day  = 24 * time.Hour
+	ptrF = func(f float64) *float64 { return &f }
+	ptrI = func(i int) *int { return &i }
+	pass = func(id string, sev verdict.Severity) ProbeOutcome {
+		return ProbeOutcome{ProbeID: id, Status: verdict.Pass, Severity: sev}
+	}
+	fail = func(id string, sev verdict.Severity) ProbeOutcome {
+		return ProbeOutcome{ProbeID: id, Status: verdict.Fail, Severity: sev}
+	}
+	outcome = func(id string, status verdict.Status, sev verdict.Severity) ProbeOutcome {
 		return ProbeOutcome{ProbeID: id, Status: status, Severity: sev}
 	}
 	answered = func(id string, level int, prov Provenance) Claim {
@@ -545,7 +550,7 @@ func TestScoreInputErrors(t *testing.T) {
 		{"probe without id", Input{Checklist: cl, OrgType: checklist.AcuteTrust, Probes: []ProbeOutcome{pass("", "high")}},
 			"probe outcome 1 (\"\"): probe id is empty"},
 		{"bad probe status", Input{Checklist: cl, OrgType: checklist.AcuteTrust, Probes: []ProbeOutcome{outcome("p", "passed", "high")}},
-			`status "passed" is not one of pass, fail, warn, skip, error`},
+			`status "passed" is not one of pass, fail, warn, info, skip, not-applicable, error`},
 		{"bad severity", Input{Checklist: cl, OrgType: checklist.AcuteTrust, Probes: []ProbeOutcome{pass("p", "")}},
 			`severity "" is not one of`},
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Status is where an item stands. Only Answered items are scored.
@@ -56,28 +57,35 @@ type Claim struct {
 	Waiver *Waiver `json:"waiver,omitempty"`
 }
 
-// ProbeOutcome is what scoring needs of one probe result. Status is pass, fail, warn, skip or
-// error; Severity is critical, high, medium, low or info.
+// ProbeOutcome is what scoring needs of one probe result, in the verdict vocabulary. Only pass,
+// fail and warn are judgements; info, skip, not-applicable and error are never counted as a
+// pass or a fail.
 type ProbeOutcome struct {
-	ProbeID  string `json:"probe_id"`
-	Status   string `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=skip,enum=error"`
-	Severity string `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=info"`
+	ProbeID  string           `json:"probe_id"`
+	Status   verdict.Status   `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=info,enum=skip,enum=not-applicable,enum=error"`
+	Severity verdict.Severity `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=info"`
 }
 
-// Probe statuses and severities, as the probes package spells them.
+// Probe statuses and severities, in the verdict vocabulary.
 const (
-	probePass  = "pass"
-	probeFail  = "fail"
-	probeWarn  = "warn"
-	probeSkip  = "skip"
-	probeError = "error"
+	probePass          = verdict.Pass
+	probeFail          = verdict.Fail
+	probeWarn          = verdict.Warn
+	probeInfo          = verdict.Info
+	probeSkip          = verdict.Skip
+	probeNotApplicable = verdict.NotApplicable
+	probeError         = verdict.Error
 
-	sevCritical = "critical"
-	sevHigh     = "high"
-	sevMedium   = "medium"
-	sevLow      = "low"
-	sevInfo     = "info"
+	sevCritical = verdict.Critical
+	sevHigh     = verdict.High
+	sevMedium   = verdict.Medium
+	sevLow      = verdict.Low
+	sevInfo     = verdict.Informational
 )
+
+// NotRun is a ProbeCheck's status when a linked probe has no result in the run. It is not a
+// verdict: the probe was never asked.
+const NotRun verdict.Status = "not-run"
 
 // Input is everything one assessment is scored from.
 type Input struct {
@@ -191,10 +199,11 @@ type ItemResult struct {
 
 // ProbeCheck is one linked probe's outcome as it bore on an item.
 type ProbeCheck struct {
-	ProbeID  string `json:"probe_id"`
-	Status   string `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=skip,enum=error,enum=not-run"`
-	Severity string `json:"severity,omitempty"`
-	// Counted is false for skip, error and not-run: they never count as a pass or a fail.
+	ProbeID  string           `json:"probe_id"`
+	Status   verdict.Status   `json:"status" jsonschema:"enum=pass,enum=fail,enum=warn,enum=info,enum=skip,enum=not-applicable,enum=error,enum=not-run"`
+	Severity verdict.Severity `json:"severity,omitempty"`
+	// Counted is false for info, skip, not-applicable, error and not-run: they never count as a
+	// pass or a fail.
 	Counted bool `json:"counted"`
 }
 

@@ -12,6 +12,7 @@ package submission
 import (
 	"time"
 
+	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
 )
@@ -104,4 +105,4 @@ type Evidence struct {
 }
 
 // Ref is the checklist's id@version.
-func (c Checklist) Ref() string { return c.ID + "@" + c.Version }
+func (c Checklist) Ref() string { return checklist.Ref{ID: c.ID, Version: c.Version}.String() }

@@ -1,10 +1,11 @@
-package submission
+package submission_test
 
 import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
 	cryptorand "crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -20,6 +21,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/submission"
 )
 
 // fixture is a store holding two organisations' assessments with interleaved evidence (so the
@@ -101,11 +103,11 @@ func newKey(t *testing.T) ed25519.PrivateKey {
 
 func export(t *testing.T, fx fixture, priv ed25519.PrivateKey) []byte {
 	t.Helper()
-	p, err := Build(context.Background(), fx.store, fx.id, checklist.Lookup, "test", time.Date(2026, 10, 3, 9, 0, 0, 0, time.UTC))
+	p, err := assess.Submission(context.Background(), fx.store, fx.id, checklist.Lookup, "test", time.Date(2026, 10, 3, 9, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := Sign(p, priv)
+	data, err := submission.Sign(p, priv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,12 +116,12 @@ func export(t *testing.T, fx fixture, priv ed25519.PrivateKey) []byte {
 
 func pub(priv ed25519.PrivateKey) ed25519.PublicKey { return priv.Public().(ed25519.PublicKey) }
 
-func verifyBytes(data []byte, trusted ...ed25519.PublicKey) (Report, error) {
-	sub, err := Parse("sub.json", data)
+func verifyBytes(data []byte, trusted ...ed25519.PublicKey) (submission.Report, error) {
+	sub, err := submission.Parse("sub.json", data)
 	if err != nil {
-		return Report{}, err
+		return submission.Report{}, err
 	}
-	return Verify(sub, trusted)
+	return submission.Verify(sub, trusted)
 }
 
 func TestExportVerifies(t *testing.T) {
@@ -130,10 +132,10 @@ func TestExportVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Verify: %v\n%+v", err, rep.Checks)
 	}
-	if !rep.OK || !rep.Trusted || rep.KeyID != KeyID(pub(priv)) {
+	if !rep.OK || !rep.Trusted || rep.KeyID != submission.KeyID(pub(priv)) {
 		t.Errorf("report: %+v", rep)
 	}
-	sub, _ := Parse("sub.json", data)
+	sub, _ := submission.Parse("sub.json", data)
 	p := sub.Payload
 	head, err := fx.store.ChainHead(context.Background())
 	if err != nil {
@@ -163,7 +165,7 @@ func TestExportVerifies(t *testing.T) {
 		t.Errorf("Verify without keys: %v, trusted %v", err, rep.Trusted)
 	}
 	// Another key is not trusted.
-	if _, err := verifyBytes(data, pub(newKey(t))); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "not among") {
+	if _, err := verifyBytes(data, pub(newKey(t))); !errors.Is(err, submission.ErrInvalid) || !strings.Contains(err.Error(), "not among") {
 		t.Errorf("Verify with another key: %v", err)
 	}
 }
@@ -173,14 +175,14 @@ func TestFileRoundTrip(t *testing.T) {
 	priv := newKey(t)
 	data := export(t, fx, priv)
 	path := filepath.Join(t.TempDir(), "sub.json")
-	if err := WriteFile(path, data); err != nil {
+	if err := submission.WriteFile(path, data); err != nil {
 		t.Fatal(err)
 	}
-	sub, err := Read(path)
+	sub, err := submission.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Verify(sub, []ed25519.PublicKey{pub(priv)}); err != nil {
+	if _, err := submission.Verify(sub, []ed25519.PublicKey{pub(priv)}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -216,14 +218,14 @@ func TestAnyChangedByteIsDetected(t *testing.T) {
 
 // resign edits the payload, then re-encodes and re-signs it with priv: what a forger with a
 // key (or the trust itself) could do. The deeper checks must still catch the edit.
-func resign(t *testing.T, data []byte, priv ed25519.PrivateKey, edit func(p *Payload)) []byte {
+func resign(t *testing.T, data []byte, priv ed25519.PrivateKey, edit func(p *submission.Payload)) []byte {
 	t.Helper()
-	sub, err := Parse("sub.json", data)
+	sub, err := submission.Parse("sub.json", data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	edit(&sub.Payload)
-	out, err := Sign(&sub.Payload, priv)
+	out, err := submission.Sign(&sub.Payload, priv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +245,7 @@ func TestTamperedPartsAreDetected(t *testing.T) {
 		}
 		edit(doc)
 		b, _ := json.Marshal(doc)
-		canon, err := Canonicalize(b)
+		canon, err := submission.Canonicalize(b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,17 +281,17 @@ func TestTamperedPartsAreDetected(t *testing.T) {
 		{"payload hash changed", editJSON(func(d map[string]any) { sig(d)["payload_sha256"] = strings.Repeat("a", 64) }), nil, "signature"},
 		{"public key swapped", editJSON(func(d map[string]any) {
 			k := pub(attacker)
-			sig(d)["public_key"] = encodeKey(k)
-			sig(d)["key_id"] = KeyID(k)
+			sig(d)["public_key"] = base64.StdEncoding.EncodeToString(k)
+			sig(d)["key_id"] = submission.KeyID(k)
 		}), nil, "signature"},
 		{"format changed", editJSON(func(d map[string]any) { d["format"] = "jigsaw-submission/2" }), nil, "format"},
 		{"unknown field added", editJSON(func(d map[string]any) { d["extra"] = true }), nil, "unknown field"},
-		{"re-signed by another key", resign(t, data, attacker, func(p *Payload) { p.Organisation.Name = "Forged" }), []ed25519.PublicKey{pub(priv)}, "not among"},
-		{"row altered and re-signed", resign(t, data, priv, func(p *Payload) {
+		{"re-signed by another key", resign(t, data, attacker, func(p *submission.Payload) { p.Organisation.Name = "Forged" }), []ed25519.PublicKey{pub(priv)}, "not among"},
+		{"row altered and re-signed", resign(t, data, priv, func(p *submission.Payload) {
 			r := &p.Evidence.Rows[len(p.Evidence.Rows)-1]
 			r.Canonical = strings.Replace(r.Canonical, `"size":`, `"size":1`, 1)
 		}), nil, "evidence rows"},
-		{"answer level raised and re-signed", resign(t, data, priv, func(p *Payload) {
+		{"answer level raised and re-signed", resign(t, data, priv, func(p *submission.Payload) {
 			for i := range p.Answers {
 				if p.Answers[i].Level > 0 && p.Answers[i].Level < 4 {
 					p.Answers[i].Level++
@@ -297,13 +299,13 @@ func TestTamperedPartsAreDetected(t *testing.T) {
 				}
 			}
 		}), nil, "level is"},
-		{"link altered and re-signed", resign(t, data, priv, func(p *Payload) {
+		{"link altered and re-signed", resign(t, data, priv, func(p *submission.Payload) {
 			p.Evidence.Links[1].ContentSHA256 = strings.Repeat("b", 64)
 		}), nil, "evidence chain"},
-		{"link removed and re-signed", resign(t, data, priv, func(p *Payload) {
+		{"link removed and re-signed", resign(t, data, priv, func(p *submission.Payload) {
 			p.Evidence.Links = p.Evidence.Links[:len(p.Evidence.Links)-1]
 		}), nil, "evidence chain"},
-		{"file row dropped and re-signed", resign(t, data, priv, func(p *Payload) {
+		{"file row dropped and re-signed", resign(t, data, priv, func(p *submission.Payload) {
 			rows := p.Evidence.Rows[:0]
 			for _, r := range p.Evidence.Rows {
 				if r.Table != "files" {
@@ -329,7 +331,7 @@ func TestTamperedPartsAreDetected(t *testing.T) {
 func TestKeys(t *testing.T) {
 	dir := t.TempDir()
 	privPath, pubPath := filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub")
-	pk, err := GenerateKeys(privPath, pubPath)
+	pk, err := submission.GenerateKeys(privPath, pubPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,26 +339,26 @@ func TestKeys(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("private key mode %v, %v", st.Mode().Perm(), err)
 	}
-	priv, err := LoadPrivateKey(privPath)
+	priv, err := submission.LoadPrivateKey(privPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadPublicKey(pubPath)
+	got, err := submission.LoadPublicKey(pubPath)
 	if err != nil || !got.Equal(pk) || !pub(priv).Equal(pk) {
 		t.Fatalf("keys do not round-trip: %v", err)
 	}
-	if _, err := GenerateKeys(privPath, pubPath+"2"); err == nil || !strings.Contains(err.Error(), "never overwritten") {
+	if _, err := submission.GenerateKeys(privPath, pubPath+"2"); err == nil || !strings.Contains(err.Error(), "never overwritten") {
 		t.Errorf("overwrote a key: %v", err)
 	}
 	if err := os.Chmod(privPath, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadPrivateKey(privPath); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+	if _, err := submission.LoadPrivateKey(privPath); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Errorf("loaded a world-readable private key: %v", err)
 	}
 	raw := filepath.Join(dir, "raw.pub")
-	os.WriteFile(raw, []byte(encodeKey(pk)+"\n"), 0o644)
-	if got, err := LoadPublicKey(raw); err != nil || !got.Equal(pk) {
+	os.WriteFile(raw, []byte(base64.StdEncoding.EncodeToString(pk)+"\n"), 0o644)
+	if got, err := submission.LoadPublicKey(raw); err != nil || !got.Equal(pk) {
 		t.Errorf("base64 public key: %v", err)
 	}
 }
@@ -368,13 +370,13 @@ func TestCanonicalize(t *testing.T) {
 		{` [ true , false , null ] `, `[true,false,null]`},
 	}
 	for _, tc := range cases {
-		got, err := Canonicalize([]byte(tc.in))
+		got, err := submission.Canonicalize([]byte(tc.in))
 		if err != nil || string(got) != tc.want {
 			t.Errorf("Canonicalize(%s) = %s, %v; want %s", tc.in, got, err, tc.want)
 		}
 	}
 	for _, bad := range []string{`{"a":1,"a":2}`, `{"a":1} {}`, `[1e400]`, "\"\xff\"", `{"a":}`, strings.Repeat("[", 100) + strings.Repeat("]", 100)} {
-		if _, err := Canonicalize([]byte(bad)); err == nil {
+		if _, err := submission.Canonicalize([]byte(bad)); err == nil {
 			t.Errorf("Canonicalize(%q) accepted", bad)
 		}
 	}
@@ -385,11 +387,11 @@ func FuzzParseVerify(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`[`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		sub, err := Parse("fuzz.json", data)
+		sub, err := submission.Parse("fuzz.json", data)
 		if err != nil {
 			return
 		}
-		if _, err := Verify(sub, nil); err == nil {
+		if _, err := submission.Verify(sub, nil); err == nil {
 			t.Fatalf("an unsigned fuzz input verified: %q", data)
 		}
 	})
@@ -398,11 +400,11 @@ func FuzzParseVerify(f *testing.F) {
 func FuzzCanonicalize(f *testing.F) {
 	f.Add([]byte(`{"b":[1,2.5e3,"x\u0001"],"a":{"c":null}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c1, err := Canonicalize(data)
+		c1, err := submission.Canonicalize(data)
 		if err != nil {
 			return
 		}
-		c2, err := Canonicalize(c1)
+		c2, err := submission.Canonicalize(c1)
 		if err != nil || !bytes.Equal(c1, c2) {
 			t.Fatalf("canonical form is not stable: %q -> %q (%v)", c1, c2, err)
 		}

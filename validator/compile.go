@@ -141,10 +141,10 @@ func compileSchema(d *model.Definitions) (*schema, error) {
 	}
 	sc.constraints = make([]*constraint, len(d.Constraints))
 	for i, c := range d.Constraints {
-		k := &constraint{key: c.Key, severity: c.Severity, human: c.Human, expr: c.Expression, source: c.Source}
-		if c.Expression == "" {
+		k := &constraint{key: c.Key, severity: c.Severity, human: c.Human, expr: correctedExpression(c.Key, c.Expression, stu3), source: c.Source}
+		if k.expr == "" {
 			k.reason = "no expression"
-		} else if e, err := fhirpath.Parse(c.Expression); err != nil {
+		} else if e, err := fhirpath.Parse(k.expr); err != nil {
 			k.reason = err.Error()
 		} else {
 			k.compiled = e
@@ -316,8 +316,26 @@ func (sc *schema) compileElements(t *typeDef, s *model.Structure) error {
 			return fmt.Errorf("type %s: content reference %s of %s not found", t.name, me.ContentRef, me.Path)
 		}
 		e.contentRef = target
+		// The element repeats its target's rules: Questionnaire.item.item is checked
+		// against que-* as Questionnaire.item is.
+		e.constraints = append(e.constraints, target.constraints...)
 	}
 	return nil
+}
+
+// correctedExpression applies the corrections the HL7 Java validator makes to invariants
+// published with errors in the core specification.
+func correctedExpression(key, expr string, stu3 bool) string {
+	switch {
+	case key == "que-12" && strings.Contains(expr, "enableWhen.count() > 2"):
+		// R4 que-12 says "more than one enableWhen" but tests count() > 2 (FHIR-25222).
+		return strings.Replace(expr, "enableWhen.count() > 2", "enableWhen.count() > 1", 1)
+	case key == "ref-1" && stu3:
+		// STU3 ref-1 looks in %resource.contained; a reference inside a contained resource
+		// points at a sibling held by the container, which R4 fixed with %rootResource.
+		return strings.ReplaceAll(expr, "%resource.contained", "%rootResource.contained")
+	}
+	return expr
 }
 
 // objectChildren returns the properties allowed in an object that is the value of e with type t.

@@ -42,6 +42,9 @@ var knownExampleErrors = map[string]string{
 	// UK Core 2.0.0's ConditionEpisode extension example gives both valueCode and
 	// valueCodeableConcept in one extension.
 	"Condition/Extension-UKCore-ConditionEpisode-Example choice-type": "UK Core example with two value[x] forms",
+	// UK Core 2.0.0's NEWS2 Bundle example gives relative fullUrls ("Observation/..."); a
+	// fullUrl must be an absolute URL (Bundle.entry.fullUrl; the HL7 Java validator agrees).
+	"Bundle/UKCore-Bundle-NEWS2Observations-Example bundle-entry": "UK Core example with relative fullUrls",
 }
 
 // TestOfficialExamples validates resources shipped in the official packages, which the spec

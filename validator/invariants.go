@@ -182,7 +182,10 @@ func (w *walker) evaluate(t *tree) {
 				if err != nil {
 					continue // unknown: depends on data not held, or a type error in the data
 				}
-				if v, ok := fhirpath.Truth(res); ok && !v {
+				// An empty result is unknown, except when it comes from comparing dates of
+				// different precision (per-1 with a date start and a dateTime end): the HL7
+				// Java validator reads that empty result as false, and so does Jigsaw.
+				if v, ok := fhirpath.Truth(res); (ok && !v) || (!ok && w.eval.DatesUnordered()) {
 					sev := SeverityError
 					if c.severity == "warning" {
 						sev = SeverityWarning
@@ -276,7 +279,8 @@ func (w *walker) checkNarrative(tok jsontok.Token) {
 					w.errorAt(CheckNarrative, tok, "txt-1: javascript: URLs are not allowed in narrative")
 					return
 				case !narrativeAttributes[name] && a.Name.Space != "xmlns":
-					w.report(SeverityWarning, CheckNarrative, tok.Line, tok.Col, w.expr(), "txt-1: attribute %q on <%s> is not among the narrative attributes FHIR lists", a.Name.Local, t.Name.Local)
+					w.errorAt(CheckNarrative, tok, "txt-1: attribute %q on <%s> is not among the narrative attributes FHIR allows", a.Name.Local, t.Name.Local)
+					return
 				}
 			}
 			depth++

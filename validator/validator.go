@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +52,7 @@ type Validator struct {
 	version Version
 	sc      *schema
 	pool    sync.Pool
+	workers int // 0: GOMAXPROCS
 }
 
 // Option configures a Validator.
@@ -58,6 +60,13 @@ type Option func(*config)
 
 type config struct {
 	packages []string
+	workers  int
+}
+
+// WithWorkers sets how many goroutines validate NDJSON lines and Bundle entries in parallel.
+// The default, 0, uses GOMAXPROCS; 1 validates on the calling goroutine only.
+func WithWorkers(n int) Option {
+	return func(c *config) { c.workers = n }
 }
 
 // WithPackage loads another FHIR package (.tgz) on top of the built-in definitions, for
@@ -120,7 +129,7 @@ func New(version Version, opts ...Option) (*Validator, error) {
 			return nil, fmt.Errorf("compile definitions with extra packages: %w", err)
 		}
 	}
-	v := &Validator{version: version, sc: sc}
+	v := &Validator{version: version, sc: sc, workers: cfg.workers}
 	v.pool.New = func() any { return &walker{sc: sc} }
 	return v, nil
 }
@@ -228,12 +237,21 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 		sum.add(&res)
 		return fn(res)
 	}
+	// A UTF-8 byte order mark is allowed before the JSON text (RFC 8259 lets parsers ignore
+	// it, and the HL7 Java validator does).
+	if bom, _ := br.Peek(3); len(bom) == 3 && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF {
+		br.Discard(3)
+	}
 	ndjson, err := sniffNDJSON(br)
 	if err != nil {
 		return sum, err
 	}
 	if ndjson {
-		err = v.streamLines(ctx, w, br, emit)
+		if n := v.workerCount(); n > 1 && onTree == nil {
+			err = v.streamLinesParallel(ctx, br, emit, n)
+		} else {
+			err = v.streamLines(ctx, w, br, emit)
+		}
 	} else {
 		tr := jsontok.NewReader(br)
 		tr.SetMulti(false)
@@ -241,6 +259,13 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 	}
 	sum.Bytes = cr.n
 	return sum, err
+}
+
+func (v *Validator) workerCount() int {
+	if v.workers > 0 {
+		return v.workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 type countingReader struct {
@@ -379,6 +404,8 @@ func (v *Validator) docValues(w *walker, tr *jsontok.Reader, index, lineOffset i
 		w.trees = w.trees[:0]
 		w.depth = 0
 		w.profiles = nil
+		w.bundles = w.bundles[:0]
+		w.pending = pendingEntry{}
 		tok, err := tr.Next()
 		if err == nil && tok.Kind == jsontok.EOF {
 			return n, nil

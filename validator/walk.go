@@ -64,20 +64,14 @@ type walker struct {
 	ops      int
 	eval     fhirpath.Evaluator
 	lineRdr  *jsontok.Reader
-	onTree   func(*tree) // called with each finished resource tree (terminology analysis)
-	entryRes entryResource
+	onTree   func(*tree)  // called with each finished resource tree (terminology analysis)
+	bundles  []*bundleCtx // the Bundles being read, innermost last
+	pending  pendingEntry // the summary of the Bundle entry resource just read
 	// the top-level resource
 	resType, resID string
 }
 
 var errCanceled = errors.New("validation canceled")
-
-// entryResource remembers the resource of the Bundle entry being read, for the fullUrl check.
-type entryResource struct {
-	set       bool
-	typ, id   string
-	line, col int
-}
 
 func (w *walker) report(sev Severity, check Check, line, col int, expr, format string, args ...any) {
 	if len(w.issues) >= maxIssuesPerResource {
@@ -263,9 +257,23 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 	}
 	savedProfiles := w.profiles
 	w.profiles = nil
+	var bctx *bundleCtx
+	if t.name == "Bundle" {
+		bctx = &bundleCtx{tree: w.tree(), node: nodeIdx}
+		w.bundles = append(w.bundles, bctx)
+	}
 	err = w.object(start, t.root, t, nodeIdx, true)
+	if bctx != nil {
+		w.bundles = w.bundles[:len(w.bundles)-1]
+		if err == nil {
+			w.checkBundle(nodeIdx, bctx)
+		}
+	}
 	if err == nil {
 		w.checkProfiles(start)
+		if t.name == "SearchParameter" && nodeIdx >= 0 {
+			w.checkSearchParameter(nodeIdx)
+		}
 	}
 	w.profiles = savedProfiles
 	if parent < 0 {
@@ -282,6 +290,9 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 			w.evaluate(w.tree())
 			if w.onTree != nil {
 				w.onTree(w.tree())
+			}
+			if e != nil && e.path == "Bundle.entry.resource" {
+				w.summariseEntry(w.tree(), w.expr())
 			}
 		}
 		w.dropTree()
@@ -478,6 +489,8 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			w.checkReference(nodeIdx, e)
 		case "Coding", "CodeableConcept", "Quantity":
 			w.checkCodedBinding(start, nodeIdx, e, t)
+		case "Attachment":
+			w.checkAttachment(nodeIdx)
 		}
 	}
 	return nil
@@ -614,10 +627,7 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 			return w.skip(tok)
 		}
 		own := ce.name != "contained"
-		rt, id, err := w.resource(tok, parent, name, ce, index, own)
-		if ce.path == "Bundle.entry.resource" && rt != nil {
-			w.entryRes = entryResource{set: true, typ: rt.name, id: id, line: tok.Line, col: tok.Col}
-		}
+		_, _, err := w.resource(tok, parent, name, ce, index, own)
 		return err
 	}
 	if t.kind != kindPrimitive {
@@ -820,24 +830,29 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 	tr := w.tree()
 	c := tr.findChild(n, "reference", -1)
 	if c < 0 || tr.nodes[c].kind != valString {
+		w.checkReferenceType(n, e, "")
 		return
 	}
 	ref := tr.str(c)
 	node := &tr.nodes[c]
 	line, col := int(node.line), int(node.col)
-	expr := w.expr() + ".reference"
+	if typ, ok := referenceType(ref); ok && !w.checkReferenceType(n, e, typ) {
+		return
+	}
 	if strings.HasPrefix(ref, "#") {
 		return // contained: ref-1 checks it resolves
 	}
 	if strings.HasPrefix(ref, "urn:uuid:") {
+		// A warning, as the HL7 Java validator gives: the reference is still a URI, only
+		// not a well-formed UUID.
 		if why := checkUUID([]byte(ref)); why != "" {
-			w.report(SeverityError, CheckReference, line, col, expr, "reference %q: %s", ref, why)
+			w.report(SeverityWarning, CheckReference, line, col, w.expr()+".reference", "reference %q: %s", ref, why)
 		}
 		return
 	}
 	if strings.HasPrefix(ref, "urn:oid:") {
 		if why := checkOID([]byte(ref)); why != "" {
-			w.report(SeverityError, CheckReference, line, col, expr, "reference %q: %s", ref, why)
+			w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference %q: %s", ref, why)
 		}
 		return
 	}
@@ -846,11 +861,11 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 		if strings.Contains(ref, "?") {
 			return // a conditional reference, meaningful in transactions
 		}
-		w.report(SeverityWarning, CheckReference, line, col, expr, "reference %q is not of the form Type/id, an absolute URL ending in Type/id, urn:uuid or #id", ref)
+		w.report(SeverityWarning, CheckReference, line, col, w.expr()+".reference", "reference %q is not of the form Type/id, an absolute URL ending in Type/id, urn:uuid or #id", ref)
 		return
 	}
 	if w.sc.types[typ] == nil || w.sc.types[typ].kind != kindResource {
-		w.report(SeverityError, CheckReference, line, col, expr, "reference %q names %q, which is not a resource type", ref, typ)
+		w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference %q names %q, which is not a resource type", ref, typ)
 		return
 	}
 	var targets []string
@@ -875,7 +890,7 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 				return
 			}
 		}
-		w.report(SeverityError, CheckReference, line, col, expr, "reference to %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
+		w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference to %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
 	}
 }
 
@@ -927,26 +942,115 @@ func (w *walker) checkProfiles(start jsontok.Token) {
 	}
 }
 
-// checkEntry checks that a Bundle entry's fullUrl agrees with its resource's type and id, as the
-// Bundle rules require when the fullUrl is not a urn:uuid or urn:oid.
-func (w *walker) checkEntry(n int32) {
-	er := w.entryRes
-	w.entryRes = entryResource{}
-	if !er.set || er.id == "" || n < 0 {
-		return
+// allowedTargets lists the resource types a Reference element may point to; constrained is
+// false when any resource is allowed.
+func allowedTargets(e *elemDef) (targets []string, constrained bool) {
+	if e == nil {
+		return nil, false
 	}
+	for _, tr := range e.types {
+		if tr.code == "Reference" {
+			if tr.targets == nil {
+				return nil, false
+			}
+			constrained = true
+			targets = append(targets, tr.targets...)
+		}
+	}
+	return targets, constrained
+}
+
+// checkReferenceType checks Reference.type: a resource type the element allows, and the same
+// type as the literal reference names (literal, when given). It reports whether the literal
+// reference is still worth checking.
+func (w *walker) checkReferenceType(n int32, e *elemDef, literal string) bool {
 	tr := w.tree()
-	c := tr.findChild(n, "fullUrl", -1)
+	c := tr.findChild(n, "type", -1)
 	if c < 0 || tr.nodes[c].kind != valString {
+		return true
+	}
+	typ := tr.str(c)
+	if strings.Contains(typ, ":") {
+		return true // a logical model's URL: allowed by the extensible binding
+	}
+	line, col := int(tr.nodes[c].line), int(tr.nodes[c].col)
+	expr := w.expr() + ".type"
+	rt := w.sc.types[typ]
+	if rt == nil || rt.kind != kindResource {
+		return true // the binding check reports a code that is not a resource type
+	}
+	if literal != "" && literal != typ {
+		w.report(SeverityError, CheckReference, line, col, expr, "Reference.type %s does not match the type %s the reference names", typ, literal)
+		return false
+	}
+	if targets, constrained := allowedTargets(e); constrained {
+		for _, a := range targets {
+			if rt.isA(a) {
+				return true
+			}
+		}
+		w.report(SeverityError, CheckReference, line, col, expr, "Reference.type %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
+		return false
+	}
+	return true
+}
+
+// checkAttachment compares Attachment.size with the length of Attachment.data.
+func (w *walker) checkAttachment(n int32) {
+	tr := w.tree()
+	d := tr.findChild(n, "data", -1)
+	s := tr.findChild(n, "size", -1)
+	if d < 0 || s < 0 || tr.nodes[d].kind != valString || tr.nodes[s].kind != valNumber {
 		return
 	}
-	full := tr.str(c)
-	if strings.HasPrefix(full, "urn:") {
+	size, err := strconv.ParseInt(tr.str(s), 10, 64)
+	if err != nil {
 		return
 	}
-	want := er.typ + "/" + er.id
-	if full != want && !strings.HasSuffix(full, "/"+want) {
-		w.report(SeverityError, CheckBundle, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr()+".fullUrl",
-			"fullUrl %q does not end with the resource's type and id %s/%s", full, er.typ, er.id)
+	if got := base64Length(tr.str(d)); got >= 0 && got != size {
+		w.report(SeverityError, CheckFormat, int(tr.nodes[s].line), int(tr.nodes[s].col), w.expr()+".size",
+			"Attachment.size is %d but the data holds %d bytes", size, got)
+	}
+}
+
+// base64Length is the number of bytes base64 text decodes to (whitespace ignored), or -1 when
+// it is not valid base64 (the primitive check reports that).
+func base64Length(s string) int64 {
+	n, pad := int64(0), int64(0)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		case c == '=':
+			pad++
+			n++
+		default:
+			if pad > 0 {
+				return -1
+			}
+			n++
+		}
+	}
+	if n%4 != 0 || pad > 2 {
+		return -1
+	}
+	return n/4*3 - pad
+}
+
+// checkSearchParameter: a composite search parameter is made of two or more components.
+func (w *walker) checkSearchParameter(n int32) {
+	tr := w.tree()
+	c := tr.findChild(n, "type", -1)
+	if c < 0 || tr.nodes[c].kind != valString || tr.str(c) != "composite" {
+		return
+	}
+	k := 0
+	for x := tr.nodes[n].first; x >= 0; x = tr.nodes[x].next {
+		if tr.nodes[x].name == "component" {
+			k++
+		}
+	}
+	if k < 2 {
+		w.report(SeverityError, CheckInvariant, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr(),
+			"a composite SearchParameter must define two or more components, found %d", k)
 	}
 }

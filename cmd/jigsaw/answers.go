@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -14,9 +13,7 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/assess"
-	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
-	"github.com/nhs-jigsaw/jigsaw/probes/all"
 	"github.com/nhs-jigsaw/jigsaw/schemas/yamldoc"
 )
 
@@ -145,7 +142,11 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 	if err != nil {
 		return err
 	}
-	c, err := assessmentChecklist(a, opts.Checklist)
+	find, err := checklistFinder(opts.Checklist)
+	if err != nil {
+		return err
+	}
+	c, err := assess.FindChecklist(a, find)
 	if err != nil {
 		return err
 	}
@@ -164,46 +165,21 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 		return fmt.Errorf("%s answers for %s (%s), but assessment %s is of %s (%s): pass the right --assessment",
 			opts.File, f.Organisation.Name, f.Organisation.ODS, a.Ref, a.Org.Name, a.Org.ODSCode)
 	}
-	attachments := make([][]byte, len(opts.Attach))
+	attachments := make([]assess.Attachment, len(opts.Attach))
 	for i, path := range opts.Attach {
-		if attachments[i], err = os.ReadFile(path); err != nil {
+		content, err := os.ReadFile(path)
+		if err != nil {
 			return fmt.Errorf("attach: %w", err)
 		}
+		attachments[i] = assess.Attachment{Name: filepath.Base(path), Content: content}
 	}
-
-	out := answersImportOutput{File: opts.File, Assessment: a.Ref, Answers: len(f.Answers), Files: []evidence.AttachedFile{}}
-	byName := map[string]evidence.AttachedFile{}
-	for i, path := range opts.Attach {
-		af, err := store.AttachFile(ctx, id, evidence.FileInput{
-			Name: filepath.Base(path), Content: bytes.NewReader(attachments[i]), KeepBytes: opts.KeepBytes,
-			Note: "attached with answers from " + filepath.Base(opts.File),
-		})
-		if err != nil {
-			return err
-		}
-		out.Files = append(out.Files, af)
-		byName[af.Name] = af
-	}
-	// An answer citing an attached file by name cites it by evidence id, so reports show its
-	// size and digest. A stated digest must match the file.
-	for i := range f.Answers {
-		for j := range f.Answers[i].Evidence {
-			d := &f.Answers[i].Evidence[j]
-			af, ok := byName[d.Name]
-			if !ok {
-				continue
-			}
-			if d.SHA256 != "" && d.SHA256 != af.SHA256 {
-				return fmt.Errorf("%s: item %s cites %s with sha256 %s, but the attached file has sha256 %s",
-					opts.File, f.Answers[i].Item, d.Name, d.SHA256, af.SHA256)
-			}
-			d.Name, d.SHA256 = af.ID, ""
-		}
-	}
-	res, err := assess.ImportAnswers(ctx, store, id, f)
+	imp, err := assess.ImportAnswersWithFiles(ctx, store, id, f, attachments, opts.KeepBytes,
+		"attached with answers from "+filepath.Base(opts.File))
+	out := answersImportOutput{File: opts.File, Assessment: a.Ref, Answers: len(f.Answers), Files: imp.Files}
 	if err != nil {
 		return err
 	}
+	res := imp.Result
 	out.Added, out.Unchanged = res.Added, res.Unchanged
 	if opts.Format == "json" {
 		return writeJSON(opts.IO.Out, out)
@@ -214,25 +190,6 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 		fmt.Fprintf(opts.IO.Out, "  attached %s %s (%d bytes, sha256 %s)\n", af.ID, af.Name, af.Size, af.SHA256)
 	}
 	return nil
-}
-
-// assessmentChecklist finds the exact checklist text an assessment used.
-func assessmentChecklist(a evidence.Assessment, file string) (*checklist.Checklist, error) {
-	var c *checklist.Checklist
-	var err error
-	if file != "" {
-		c, err = checklist.Load(file, checklist.WithKnownProbes(all.Registry().Has))
-	} else {
-		c, err = checklist.Lookup(a.ChecklistRef())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("assessment %s used checklist %s: %w", a.Ref, a.ChecklistRef(), err)
-	}
-	if c.Ref() != a.ChecklistRef() || c.SHA256 != a.ChecklistSHA256 {
-		return nil, fmt.Errorf("assessment %s used checklist %s with sha256 %s, but %s (sha256 %s) was found: pass the original file with --checklist",
-			a.Ref, a.ChecklistRef(), a.ChecklistSHA256, c.Ref(), c.SHA256)
-	}
-	return c, nil
 }
 
 // readFileUpTo reads a file of at most limit bytes, refusing a larger one before reading it.

@@ -81,7 +81,7 @@ Exit status: 0 complete, 1 incomplete or failed, 2 usage error.`,
 	fl.StringVar(&opts.Name, "name", "", "name of the organisation")
 	fl.StringVar(&opts.Type, "type", "", "organisation type: "+strings.Join(types, ", "))
 	fl.StringVar(&opts.Region, "region", "", "region or ICB the organisation is benchmarked in")
-	fl.StringVar(&opts.Checklist, "checklist", "nhs-interop@2026.1", "checklist id@version, or a checklist file")
+	fl.StringVar(&opts.Checklist, "checklist", checklist.Current, "checklist id@version, or a checklist file")
 	fl.StringVar(&opts.Answers, "answers", "", "answers file (YAML) to import as attestations")
 	fl.StringVar(&opts.DB, "db", "jigsaw.db", "evidence database (created if missing)")
 	fl.StringVar(&opts.Cycle, "cycle", "", "assessment cycle, for example 2026-Q3")
@@ -155,7 +155,7 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 		return runErr
 	}
 	// Scoring reads back what was stored, so the summary shows exactly what the evidence holds.
-	scored, err := assess.Score(context.WithoutCancel(ctx), store, outcome.Assessment.ID, checklistFinder(c))
+	scored, err := assess.Score(context.WithoutCancel(ctx), store, outcome.Assessment.ID, checklist.Catalog().Finder(c))
 	if err != nil {
 		return err
 	}
@@ -177,20 +177,15 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 	return nil
 }
 
-// resolveChecklist reads a checklist named by id@version from the catalogue, or from a file,
-// and checks its probe links against this build's probes.
+// resolveChecklist reads the checklist a --checklist flag names (a file, or ID[@VERSION] in
+// the catalogue) and checks its probe links against this build's probes. Reading a file stops
+// when ctx is cancelled.
 func resolveChecklist(ctx context.Context, ref string, reg *probes.Registry) (*checklist.Checklist, error) {
-	if checklistLooksLikeFile(ref) {
-		return checklist.Load(ref, checklist.WithKnownProbes(reg.Has), checklist.WithContext(ctx))
-	}
-	c, err := checklist.Lookup(ref)
-	if err != nil {
+	c, err := checklist.Resolve(ref, checklist.WithKnownProbes(reg.Has), checklist.WithContext(ctx))
+	if err != nil && !checklist.IsFile(ref) {
 		return nil, usageErrorf("--checklist: %v", err)
 	}
-	if err := checklist.Validate(c, reg.Has); err != nil {
-		return nil, fmt.Errorf("built-in checklist %s does not match this build's probes: %w", c.Ref(), err)
-	}
-	return c, nil
+	return c, err
 }
 
 func validOrgType(t checklist.OrgType) bool {

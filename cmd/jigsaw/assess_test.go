@@ -119,9 +119,10 @@ func TestAssessWithGPConnectProvider(t *testing.T) {
 	}
 	defer srv.Close()
 	t.Setenv("JIGSAW_TOKEN", srv.Token)
-	base := "https://" + srv.Addr()
+	base := "https://" + srv.GPConnectAddr()
 	code, stdout, stderr := runCLI(t, "assess", "--org", "RZX", "--name", srv.Org.Name, "--type", "acute-trust",
 		"--target", srv.BaseURL(), "--ca", srv.CAFile, "--patient", srv.TestNHSNumber,
+		"--cert", srv.ClientCertFile, "--key", srv.ClientKeyFile,
 		"--gpconnect", base+"/B82617/STU3/1/gpconnect/fhir", "--gpc-structured", base+"/B82617/STU3/1/gpconnect/structured/fhir",
 		"--db", filepath.Join(t.TempDir(), "x.db"), "--no-progress", "-o", "json")
 	if code != exitOK {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -116,22 +115,11 @@ func (o checklistOptions) checkFormat() error {
 
 // resolve reads a checklist named by a file path or by ID[@VERSION] from the catalogue.
 func (o checklistOptions) resolve(ref string) (*checklist.Checklist, error) {
-	if checklistLooksLikeFile(ref) {
-		return checklist.Load(ref, checklist.WithKnownProbes(o.KnownProbe))
-	}
-	c, err := o.Catalog.Lookup(ref)
-	if err != nil {
+	c, err := o.Catalog.Resolve(ref, checklist.WithKnownProbes(o.KnownProbe))
+	if err != nil && !checklist.IsFile(ref) {
 		return nil, usageErrorf("%v", err)
 	}
-	return c, nil
-}
-
-func checklistLooksLikeFile(ref string) bool {
-	if strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml") || strings.ContainsAny(ref, `/\`) {
-		return true
-	}
-	_, err := os.Stat(ref)
-	return err == nil
+	return c, err
 }
 
 func runChecklistList(_ context.Context, o checklistOptions) error {

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -16,12 +20,15 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/assess"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
+	"github.com/nhs-jigsaw/jigsaw/league"
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
 	"github.com/nhs-jigsaw/jigsaw/reports"
 	"github.com/nhs-jigsaw/jigsaw/sandbox"
 	gpcsandbox "github.com/nhs-jigsaw/jigsaw/sandbox/gpconnect"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
+	"github.com/nhs-jigsaw/jigsaw/submission"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // demoOrg is one sandbox organisation the demo assesses: the profile it serves, the example
@@ -53,17 +60,17 @@ type demoOptions struct {
 
 // demoOrgResult is one line of the demo's summary.
 type demoOrgResult struct {
-	Profile       string         `json:"profile"`
-	ODS           string         `json:"ods"`
-	Name          string         `json:"name"`
-	Assessment    string         `json:"assessment"`
-	Status        string         `json:"status"`
-	Percent       *float64       `json:"percent,omitempty"`
-	Rating        scoring.Rating `json:"rating"`
-	WarningNotice bool           `json:"warning_notice"`
-	Probes        map[string]int `json:"probes"`
-	Rank          int            `json:"rank"`
-	Files         []string       `json:"files"`
+	Profile       string                 `json:"profile"`
+	ODS           string                 `json:"ods"`
+	Name          string                 `json:"name"`
+	Assessment    string                 `json:"assessment"`
+	Status        string                 `json:"status"`
+	Percent       *float64               `json:"percent,omitempty"`
+	Rating        scoring.Rating         `json:"rating"`
+	WarningNotice bool                   `json:"warning_notice"`
+	Probes        map[verdict.Status]int `json:"probes"`
+	Rank          int                    `json:"rank"`
+	Files         []string               `json:"files"`
 }
 
 type demoOutput struct {
@@ -92,7 +99,7 @@ table (league.pdf, league.xlsx, league.json), and prints a summary.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.OutDir, "out", "jigsaw-demo", "directory for the evidence database and reports")
-	cmd.Flags().StringVar(&opts.Checklist, "checklist", "nhs-interop@2026.1", "checklist id@version")
+	cmd.Flags().StringVar(&opts.Checklist, "checklist", checklist.Current, "checklist id@version")
 	cmd.Flags().StringVar(&opts.Formats, "format", "pdf,xlsx,json", "report formats")
 	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "summary format: table or json")
 	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 1, "multiply the sandboxes' deliberate delays (0 turns them off)")
@@ -127,21 +134,45 @@ func runDemo(ctx context.Context, opts demoOptions) error {
 	}
 	defer store.Close()
 
+	// The demo stands in for the inspectorate: it signs each organisation's submission with a
+	// key made for this run and imports them into a fresh central database, as
+	// `jigsaw export` and `jigsaw league import` would.
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return fmt.Errorf("make the demo's signing key: %w", err)
+	}
+	subDir := filepath.Join(opts.OutDir, "submissions")
+	if err := os.MkdirAll(subDir, 0o755); err != nil {
+		return fmt.Errorf("create submissions directory: %w", err)
+	}
+
 	reg := all.Registry()
 	out := demoOutput{OutDir: opts.OutDir, Database: dbPath, Checklist: c.Ref()}
 	generatedAt := opts.now().UTC()
 	// The organisations are independent: assess them at once, as three inspectors would. The
 	// evidence store serialises their writes.
 	out.Organisations = make([]demoOrgResult, len(demoOrgs))
-	entries := make([]scoring.LeagueEntry, len(demoOrgs))
+	subFiles := make([]string, len(demoOrgs))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, d := range demoOrgs {
 		g.Go(func() error {
-			res, entry, err := demoAssess(gctx, opts, store, reg, c, d, formats, generatedAt)
+			res, id, err := demoAssess(gctx, opts, store, reg, c, d, formats, generatedAt)
 			if err != nil {
 				return fmt.Errorf("demo organisation %s: %w", d.Profile, err)
 			}
-			out.Organisations[i], entries[i] = res, entry
+			payload, err := assess.Submission(gctx, store, id, checklist.Lookup, toolVersion(), generatedAt)
+			if err != nil {
+				return fmt.Errorf("demo organisation %s: %w", d.Profile, err)
+			}
+			data, err := submission.Sign(payload, priv)
+			if err != nil {
+				return err
+			}
+			subFiles[i] = filepath.Join(subDir, reportBaseName(res.ODS, res.Assessment)+".json")
+			if err := submission.WriteFile(subFiles[i], data); err != nil {
+				return err
+			}
+			out.Organisations[i] = res
 			return nil
 		})
 	}
@@ -149,13 +180,15 @@ func runDemo(ctx context.Context, opts demoOptions) error {
 		return err
 	}
 
-	table, err := scoring.League(entries, nil)
+	b, err := demoLeague(ctx, filepath.Join(opts.OutDir, "league.db"), pub, subFiles)
 	if err != nil {
-		return fmt.Errorf("build league table: %w", err)
+		return err
 	}
+	table := b.Table
 	league, err := reports.BuildLeague(reports.LeagueMeta{
 		Title:       "Jigsaw demo: interoperability league table",
-		Checklist:   c.Ref(),
+		Cycle:       b.Cycle,
+		Checklist:   b.Checklist,
 		Generator:   "jigsaw " + toolVersion(),
 		GeneratedAt: generatedAt,
 	}, table)
@@ -177,11 +210,46 @@ func runDemo(ctx context.Context, opts demoOptions) error {
 	return printDemo(opts.IO.Out, opts.Format, out)
 }
 
+// demoLeague imports the signed submissions into a fresh central database through the league
+// store and benchmarks the demo cycle, exactly as `league import` and `league table` do.
+func demoLeague(ctx context.Context, dbPath string, pub ed25519.PublicKey, files []string) (*league.Benchmark, error) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(dbPath + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("replace the demo's central database: %w", err)
+		}
+	}
+	st, err := league.Open(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if err := st.AddKeys(ctx, []league.Key{league.NewKey(pub, "", "jigsaw demo")}); err != nil {
+		return nil, err
+	}
+	results, err := st.Import(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		if r.Status == league.Refused {
+			return nil, fmt.Errorf("league import refused %s: %s", r.File, r.Reason)
+		}
+	}
+	b, err := st.Benchmark(ctx, league.Filter{Cycle: demoCycle})
+	if err != nil {
+		return nil, fmt.Errorf("build league table: %w", err)
+	}
+	return b, nil
+}
+
+// demoCycle is the benchmark cycle the demo's assessments belong to.
+const demoCycle = "demo"
+
 func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, reg *probes.Registry, c *checklist.Checklist,
-	d demoOrg, formats []reports.Format, generatedAt time.Time) (demoOrgResult, scoring.LeagueEntry, error) {
+	d demoOrg, formats []reports.Format, generatedAt time.Time) (demoOrgResult, int64, error) {
 	ans, err := answers.Example(d.Answers, c)
 	if err != nil {
-		return demoOrgResult{}, scoring.LeagueEntry{}, err
+		return demoOrgResult{}, 0, err
 	}
 	scale := opts.LatencyScale
 	if scale == 0 {
@@ -196,7 +264,7 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 		GPConnect:    true,
 	})
 	if err != nil {
-		return demoOrgResult{}, scoring.LeagueEntry{}, fmt.Errorf("start sandbox: %w", err)
+		return demoOrgResult{}, 0, fmt.Errorf("start sandbox: %w", err)
 	}
 	defer srv.Close()
 
@@ -216,44 +284,45 @@ func demoAssess(ctx context.Context, opts demoOptions, store *evidence.Store, re
 		},
 		// The organisation's GP Connect provider, as a hospital reading GP records would call it.
 		GPConnect: &probes.Target{
-			BaseURL: "https://" + srv.Addr() + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
-			GPConnect: &probes.GPConnectSettings{StructuredURL: "https://" + srv.Addr() + gpcsandbox.StructuredPath},
+			BaseURL: "https://" + srv.GPConnectAddr() + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
+			ClientCert: srv.ClientCertFile, ClientKey: srv.ClientKeyFile,
+			GPConnect: &probes.GPConnectSettings{StructuredURL: "https://" + srv.GPConnectAddr() + gpcsandbox.StructuredPath},
 		},
 		Registry:    reg,
 		Runner:      runner,
 		Answers:     ans,
-		Cycle:       "demo",
+		Cycle:       demoCycle,
 		ToolVersion: toolVersion(),
 	})
 	if err != nil {
-		return demoOrgResult{}, scoring.LeagueEntry{}, err
+		return demoOrgResult{}, 0, err
 	}
 	scored, err := assess.Score(ctx, store, outcome.Assessment.ID, checklist.Lookup)
 	if err != nil {
-		return demoOrgResult{}, scoring.LeagueEntry{}, err
+		return demoOrgResult{}, 0, err
 	}
 	report, err := reports.Build(assess.ReportInput(scored, generatedAt, "jigsaw "+toolVersion()))
 	if err != nil {
-		return demoOrgResult{}, scoring.LeagueEntry{}, fmt.Errorf("build report: %w", err)
+		return demoOrgResult{}, 0, fmt.Errorf("build report: %w", err)
 	}
 	files, err := reports.WriteReport(ctx, opts.OutDir, reportBaseName(org.ODSCode, outcome.Assessment.Ref), report, formats)
 	if err != nil {
-		return demoOrgResult{}, scoring.LeagueEntry{}, fmt.Errorf("write report: %w", err)
+		return demoOrgResult{}, 0, fmt.Errorf("write report: %w", err)
 	}
 	if !opts.NoProgress {
 		fmt.Fprintf(opts.IO.ErrOut, "Assessed %s (%s) in %.1fs: %s, %s\n", org.Name, org.ODSCode, time.Since(started).Seconds(),
 			percentText(scored.Result.Percent), ratingLabel(scored.Result.Rating))
 	}
-	counts := map[string]int{}
+	counts := map[verdict.Status]int{}
 	for st, n := range outcome.Counts {
-		counts[string(st)] = n
+		counts[st] = n
 	}
 	res := demoOrgResult{
 		Profile: string(d.Profile), ODS: org.ODSCode, Name: org.Name, Assessment: outcome.Assessment.Ref,
 		Status: string(outcome.Assessment.Status), Percent: scored.Result.Percent, Rating: scored.Result.Rating,
 		WarningNotice: scored.Result.WarningNotice.Flagged, Probes: counts, Files: files,
 	}
-	return res, scoring.EntryFromResult(org.ODSCode, org.Name, org.Region, scored.Result), nil
+	return res, outcome.Assessment.ID, nil
 }
 
 // reportBaseName names an organisation's report files after its ODS code and assessment.
@@ -269,8 +338,8 @@ func printDemo(w io.Writer, format string, out demoOutput) error {
 	fmt.Fprintln(tw, "RANK\tODS\tORGANISATION\tSCORE\tRATING\tWARNING NOTICE\tPROBES (pass/warn/fail/skip/error)\tSTATUS")
 	for _, o := range out.Organisations {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d/%d/%d/%d/%d\t%s\n", o.Rank, o.ODS, o.Name, percentText(o.Percent),
-			ratingLabel(o.Rating), yesNo(o.WarningNotice), o.Probes["pass"], o.Probes["warn"], o.Probes["fail"],
-			o.Probes["skip"], o.Probes["error"], o.Status)
+			ratingLabel(o.Rating), yesNo(o.WarningNotice), o.Probes[verdict.Pass], o.Probes[verdict.Warn], o.Probes[verdict.Fail],
+			o.Probes[verdict.Skip], o.Probes[verdict.Error], o.Status)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

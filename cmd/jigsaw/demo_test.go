@@ -14,6 +14,7 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/reports"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // TestDemoEndToEnd runs the whole product path on the three sandbox organisations: probes,
@@ -42,8 +43,8 @@ func TestDemoEndToEnd(t *testing.T) {
 		if o.Status != string(evidence.Complete) {
 			t.Errorf("%s assessment is %s, want complete", o.Profile, o.Status)
 		}
-		if o.Probes["error"] != 0 {
-			t.Errorf("%s: %d probes could not test against the sandbox", o.Profile, o.Probes["error"])
+		if o.Probes[verdict.Error] != 0 {
+			t.Errorf("%s: %d probes could not test against the sandbox", o.Profile, o.Probes[verdict.Error])
 		}
 		if len(o.Files) != 3 {
 			t.Errorf("%s: wrote %v, want pdf, xlsx and json", o.Profile, o.Files)
@@ -54,11 +55,16 @@ func TestDemoEndToEnd(t *testing.T) {
 			}
 		}
 	}
+	// Each demo assessment probes two endpoints (the FHIR server and the GP Connect provider):
+	// the report names both, and its evidence rows carry the TLS version each connection used.
+	for _, o := range got.Organisations {
+		checkTwoEndpointReport(t, o)
+	}
 	ex, ty, le := rank["exemplar"], rank["typical"], rank["legacy"]
 	if !(ex.Rank < ty.Rank && ty.Rank < le.Rank) {
 		t.Errorf("ranks exemplar %d, typical %d, legacy %d: want exemplar above typical above legacy", ex.Rank, ty.Rank, le.Rank)
 	}
-	if ex.Probes["pass"] == 0 || ex.Probes["fail"] != 0 || ex.Probes["warn"] != 0 {
+	if ex.Probes[verdict.Pass] == 0 || ex.Probes[verdict.Fail] != 0 || ex.Probes[verdict.Warn] != 0 {
 		t.Errorf("exemplar probes %v: want every probe to pass", ex.Probes)
 	}
 	if !le.WarningNotice || le.Rating != "inadequate" {
@@ -104,6 +110,15 @@ func TestDemoEndToEnd(t *testing.T) {
 	if !found {
 		t.Error("league.xlsx does not name the Welsh organisation intact")
 	}
+	// The league went through the league store: its database holds the three verified
+	// submissions, as `league import` would leave it.
+	subs, _ := filepath.Glob(filepath.Join(dir, "submissions", "*.json"))
+	if len(subs) != 3 {
+		t.Errorf("submissions written: %v, want three", subs)
+	}
+	if league.Cycle != "demo" {
+		t.Errorf("league cycle %q, want demo (the cycle the league store recorded)", league.Cycle)
+	}
 	pdf, err := os.ReadFile(filepath.Join(dir, "league.pdf"))
 	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Errorf("league.pdf is not a PDF: %v", err)
@@ -121,5 +136,71 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if !rep.OK {
 		t.Errorf("evidence chain does not verify: %+v", rep)
+	}
+}
+
+func checkTwoEndpointReport(t *testing.T, o demoOrgResult) {
+	t.Helper()
+	var jsonFile, xlsxFile string
+	for _, f := range o.Files {
+		switch filepath.Ext(f) {
+		case ".json":
+			jsonFile = f
+		case ".xlsx":
+			xlsxFile = f
+		}
+	}
+	b, err := os.ReadFile(jsonFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r reports.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Assessment.Targets) != 2 || r.Assessment.Targets[1].Role != "GP Connect provider" || !strings.Contains(r.Assessment.Targets[1].URL, "gpconnect") {
+		t.Errorf("%s report targets = %+v, want the FHIR server and the GP Connect provider", o.Profile, r.Assessment.Targets)
+	}
+	f, err := excelize.OpenFile(xlsxFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	summary, _ := f.GetRows("Summary")
+	named := map[string]string{}
+	for _, row := range summary {
+		if len(row) > 1 {
+			named[row[0]] = row[1]
+		}
+	}
+	for _, tg := range r.Assessment.Targets {
+		if got := named[tg.Role]; got != tg.Text() {
+			t.Errorf("%s workbook %q row = %q, want %q", o.Profile, tg.Role, got, tg.Text())
+		}
+	}
+	rows, _ := f.GetRows("Evidence")
+	if len(rows) < 2 {
+		t.Fatalf("%s workbook has no evidence rows", o.Profile)
+	}
+	tlsCol, truncCol := -1, -1
+	for i, h := range rows[0] {
+		switch h {
+		case "TLS":
+			tlsCol = i
+		case "Truncated":
+			truncCol = i
+		}
+	}
+	withTLS := 0
+	for _, row := range rows[1:] {
+		if tlsCol < len(row) && strings.HasPrefix(row[tlsCol], "TLS 1.") {
+			withTLS++
+		}
+		if truncCol >= len(row) || (row[truncCol] != "yes" && row[truncCol] != "no") {
+			t.Errorf("%s evidence row %v: Truncated is not yes or no", o.Profile, row)
+		}
+	}
+	if withTLS == 0 {
+		t.Errorf("%s workbook: no evidence row has a TLS version (%d rows)", o.Profile, len(rows)-1)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhs-jigsaw/jigsaw/assess"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/submission"
 )
@@ -80,7 +81,7 @@ func runExport(ctx context.Context, opts exportOptions) error {
 	if err != nil {
 		return err
 	}
-	find, err := loadChecklistFinder(opts.Checklist)
+	find, err := checklistFinder(opts.Checklist)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func runExport(ctx context.Context, opts exportOptions) error {
 	if err != nil {
 		return err
 	}
-	payload, err := submission.Build(ctx, store, id, find, toolVersion(), opts.now())
+	payload, err := assess.Submission(ctx, store, id, find, toolVersion(), opts.now())
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhs-jigsaw/jigsaw/assess"
 	"github.com/nhs-jigsaw/jigsaw/fleet"
 	"github.com/nhs-jigsaw/jigsaw/reports"
 )
@@ -214,7 +215,7 @@ func runFleetReport(ctx context.Context, opts fleetReportOptions) error {
 	if len(summary.Runs) == 0 {
 		return errors.New("no fleet scans in " + opts.DB + ": run jigsaw fleet scan first")
 	}
-	model, err := reports.BuildFleet(reports.FleetMeta{GeneratedAt: opts.now().UTC(), Generator: "jigsaw " + toolVersion(), Worst: opts.Worst}, summary)
+	model, err := assess.FleetReport(reports.FleetMeta{GeneratedAt: opts.now().UTC(), Generator: "jigsaw " + toolVersion(), Worst: opts.Worst}, summary)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func runReport(ctx context.Context, opts reportOptions) error {
 	if _, err := os.Stat(opts.DB); err != nil {
 		return usageErrorf("--db %s: %v", opts.DB, err)
 	}
-	find, err := loadChecklistFinder(opts.Checklist)
+	find, err := checklistFinder(opts.Checklist)
 	if err != nil {
 		return err
 	}
@@ -121,26 +121,16 @@ func pickAssessment(ctx context.Context, store *evidence.Store, ref, ods string)
 	return list[0].ID, nil
 }
 
-// checklistFinder finds the checklist an assessment recorded: c when its id@version matches,
-// else the built-in catalogue.
-func checklistFinder(c *checklist.Checklist) assess.ChecklistFinder {
-	return func(ref string) (*checklist.Checklist, error) {
-		if c != nil && ref == c.Ref() {
-			return c, nil
-		}
-		return checklist.Lookup(ref)
-	}
-}
-
-// loadChecklistFinder reads the checklist file a user names for an assessment that did not use
-// a built-in checklist; with no file, only the catalogue is searched.
-func loadChecklistFinder(file string) (assess.ChecklistFinder, error) {
+// checklistFinder finds the checklist an assessment recorded: the file a user names (for an
+// assessment that did not use a built-in checklist) when it is that checklist, else the
+// built-in catalogue.
+func checklistFinder(file string) (assess.ChecklistFinder, error) {
 	if file == "" {
-		return checklist.Lookup, nil
+		return checklist.Catalog().Finder(nil), nil
 	}
 	c, err := checklist.Load(file, checklist.WithKnownProbes(all.Registry().Has))
 	if err != nil {
 		return nil, err
 	}
-	return checklistFinder(c), nil
+	return checklist.Catalog().Finder(c), nil
 }

@@ -42,6 +42,10 @@ type sandboxOutput struct {
 	Defects       []sandbox.Defect   `json:"defects"`
 	// GPConnectDefects are the GP Connect provider's defects (with --gpconnect).
 	GPConnectDefects []gpcsandbox.Defect `json:"gpconnect_defects,omitempty"`
+	// ClientCertFile and ClientKeyFile are the client certificate the GP Connect provider
+	// requires (--cert/--key when probing it), with --gpconnect.
+	ClientCertFile string `json:"client_cert_file,omitempty"`
+	ClientKeyFile  string `json:"client_key_file,omitempty"`
 }
 
 func newSandboxCmd(streams IO) *cobra.Command {
@@ -124,6 +128,7 @@ func runSandbox(ctx context.Context, opts sandboxOptions) error {
 	}
 	if opts.GPConnect {
 		out.GPConnectDefects = gpcsandbox.Defects(string(srv.Profile))
+		out.ClientCertFile, out.ClientKeyFile = srv.ClientCertFile, srv.ClientKeyFile
 	}
 	if out.Defects == nil {
 		out.Defects = []sandbox.Defect{}
@@ -154,6 +159,10 @@ func printSandbox(w io.Writer, format string, out sandboxOutput) error {
 	fmt.Fprintf(tw, "token:\t%s\n", out.Token)
 	fmt.Fprintf(tw, "test_nhs_number:\t%s\n", out.TestNHSNumber)
 	fmt.Fprintf(tw, "defects:\t%d\n", len(out.Defects))
+	if out.ClientCertFile != "" {
+		fmt.Fprintf(tw, "client_cert_file:\t%s\n", out.ClientCertFile)
+		fmt.Fprintf(tw, "client_key_file:\t%s\n", out.ClientKeyFile)
+	}
 	for i, e := range out.Endpoints {
 		if i == 0 {
 			continue // the R4 base URL, printed above

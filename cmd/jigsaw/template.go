@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/internal/atomicfile"
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
 )
 
@@ -38,7 +37,7 @@ checklist version.`,
 		RunE: func(c *cobra.Command, _ []string) error { return runChecklistTemplate(c.Context(), opts) },
 	}
 	cmd.Flags().StringVar(&opts.XLSX, "xlsx", "", "workbook file to write (required)")
-	cmd.Flags().StringVar(&opts.Checklist, "checklist", "nhs-interop@2026.1", "checklist id@version or file")
+	cmd.Flags().StringVar(&opts.Checklist, "checklist", checklist.Current, "checklist id@version or file")
 	cmd.Flags().StringVar(&opts.OrgType, "type", "", "organisation type, to highlight its mandatory items")
 	return cmd
 }
@@ -59,23 +58,8 @@ func runChecklistTemplate(ctx context.Context, opts templateOptions) error {
 		return err
 	}
 	// Written whole or not at all.
-	tmp, err := os.CreateTemp(filepath.Dir(opts.XLSX), "."+filepath.Base(opts.XLSX)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", opts.XLSX, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", opts.XLSX, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", opts.XLSX, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", opts.XLSX, err)
-	}
-	if err := os.Rename(tmp.Name(), opts.XLSX); err != nil {
-		return fmt.Errorf("write %s: %w", opts.XLSX, err)
+	if err := atomicfile.WriteBytes(opts.XLSX, buf.Bytes(), 0o644); err != nil {
+		return err
 	}
 	fmt.Fprintf(opts.IO.Out, "%s: self-assessment workbook for %s (%d items, sha256 %s)\n", opts.XLSX, c.Ref(), c.ItemCount(), c.SHA256)
 	return nil

@@ -24,109 +24,209 @@ const maxDepth = 64
 // only the escapes JCS requires. Duplicate member names, invalid UTF-8, trailing data and
 // numbers outside the double range are errors.
 func Canonicalize(doc []byte) ([]byte, error) {
+	root, err := Parse(doc, maxDepth)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := root.writeCanonical(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Kind is the kind of a JSON value in a parsed tree.
+type Kind uint8
+
+// JSON value kinds. Numbers, true, false and null are literals, kept as written.
+const (
+	String Kind = iota + 1
+	Literal
+	Object
+	Array
+)
+
+// Node is one JSON value, with object members in document order. It is the one ordered JSON
+// reader: the canonical form sorts members when written, and the evidence redactor rewrites
+// values in place and writes the document back in its own order.
+type Node struct {
+	Kind Kind
+	// Text is a string's value or a literal as written.
+	Text string
+	// Keys and Values are an object's members in order; Values alone are an array's items.
+	Keys   []string
+	Values []*Node
+}
+
+// Parse reads exactly one JSON value, keeping member order. Duplicate member names, invalid
+// UTF-8, nesting deeper than depth and trailing data are errors.
+func Parse(doc []byte, depth int) (*Node, error) {
 	if !utf8.Valid(doc) {
 		return nil, errors.New("JSON is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
-	var b bytes.Buffer
-	if err := canonicalValue(dec, &b, 0); err != nil {
+	root, err := parseValue(dec, 0, depth)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("JSON has data after the document (offset %d)", dec.InputOffset())
 	}
-	return b.Bytes(), nil
+	return root, nil
 }
 
-func canonicalValue(dec *json.Decoder, b *bytes.Buffer, depth int) error {
-	if depth > maxDepth {
-		return fmt.Errorf("JSON nests deeper than %d levels", maxDepth)
+// Member returns the value of an object's member key, or nil.
+func (n *Node) Member(key string) *Node {
+	for i, k := range n.Keys {
+		if k == key {
+			return n.Values[i]
+		}
+	}
+	return nil
+}
+
+func parseValue(dec *json.Decoder, depth, limit int) (*Node, error) {
+	if depth > limit {
+		return nil, fmt.Errorf("JSON nests deeper than %d levels", limit)
 	}
 	tok, err := dec.Token()
 	if err != nil {
-		return fmt.Errorf("JSON at offset %d: %w", dec.InputOffset(), err)
+		return nil, fmt.Errorf("JSON at offset %d: %w", dec.InputOffset(), err)
 	}
 	switch v := tok.(type) {
 	case json.Delim:
 		switch v {
 		case '{':
-			return canonicalObject(dec, b, depth)
-		case '[':
-			b.WriteByte('[')
-			for i := 0; dec.More(); i++ {
-				if i > 0 {
-					b.WriteByte(',')
+			n := &Node{Kind: Object}
+			seen := map[string]bool{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, fmt.Errorf("JSON at offset %d: %w", dec.InputOffset(), err)
 				}
-				if err := canonicalValue(dec, b, depth+1); err != nil {
-					return err
+				key, ok := kt.(string)
+				if !ok {
+					return nil, fmt.Errorf("JSON at offset %d: object member name is not a string", dec.InputOffset())
 				}
+				if seen[key] {
+					return nil, fmt.Errorf("JSON at offset %d: member %q appears twice in one object", dec.InputOffset(), key)
+				}
+				seen[key] = true
+				val, err := parseValue(dec, depth+1, limit)
+				if err != nil {
+					return nil, err
+				}
+				n.Keys = append(n.Keys, key)
+				n.Values = append(n.Values, val)
 			}
 			if _, err := dec.Token(); err != nil {
-				return fmt.Errorf("JSON at offset %d: %w", dec.InputOffset(), err)
+				return nil, fmt.Errorf("JSON at offset %d: %w", dec.InputOffset(), err)
 			}
-			b.WriteByte(']')
-			return nil
+			return n, nil
+		case '[':
+			n := &Node{Kind: Array}
+			for dec.More() {
+				val, err := parseValue(dec, depth+1, limit)
+				if err != nil {
+					return nil, err
+				}
+				n.Values = append(n.Values, val)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, fmt.Errorf("JSON at offset %d: %w", dec.InputOffset(), err)
+			}
+			return n, nil
 		}
-		return fmt.Errorf("JSON at offset %d: unexpected %q", dec.InputOffset(), v)
+		return nil, fmt.Errorf("JSON at offset %d: unexpected %q", dec.InputOffset(), v)
 	case string:
-		WriteString(b, v)
+		return &Node{Kind: String, Text: v}, nil
 	case json.Number:
-		s, err := canonicalNumber(v)
-		if err != nil {
-			return fmt.Errorf("JSON at offset %d: %w", dec.InputOffset(), err)
-		}
-		b.WriteString(s)
+		return &Node{Kind: Literal, Text: v.String()}, nil
 	case bool:
-		b.WriteString(strconv.FormatBool(v))
+		return &Node{Kind: Literal, Text: strconv.FormatBool(v)}, nil
 	case nil:
-		b.WriteString("null")
-	default:
-		return fmt.Errorf("JSON at offset %d: unexpected token %v", dec.InputOffset(), v)
+		return &Node{Kind: Literal, Text: "null"}, nil
 	}
-	return nil
+	return nil, fmt.Errorf("JSON at offset %d: unexpected token %v", dec.InputOffset(), tok)
 }
 
-func canonicalObject(dec *json.Decoder, b *bytes.Buffer, depth int) error {
-	type member struct {
-		key   string
-		value []byte
+// Write writes n in document order with no insignificant whitespace and JCS string escapes;
+// literals are written as they were read.
+func (n *Node) Write(b *bytes.Buffer) {
+	switch n.Kind {
+	case String:
+		WriteString(b, n.Text)
+	case Literal:
+		b.WriteString(n.Text)
+	case Object:
+		b.WriteByte('{')
+		for i, k := range n.Keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			WriteString(b, k)
+			b.WriteByte(':')
+			n.Values[i].Write(b)
+		}
+		b.WriteByte('}')
+	case Array:
+		b.WriteByte('[')
+		for i, v := range n.Values {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			v.Write(b)
+		}
+		b.WriteByte(']')
 	}
-	var members []member
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("JSON at offset %d: %w", dec.InputOffset(), err)
+}
+
+func (n *Node) writeCanonical(b *bytes.Buffer) error {
+	switch n.Kind {
+	case String:
+		WriteString(b, n.Text)
+	case Literal:
+		switch n.Text {
+		case "true", "false", "null":
+			b.WriteString(n.Text)
+		default:
+			s, err := canonicalNumber(json.Number(n.Text))
+			if err != nil {
+				return err
+			}
+			b.WriteString(s)
 		}
-		key, ok := tok.(string)
-		if !ok {
-			return fmt.Errorf("JSON at offset %d: object member name is not a string", dec.InputOffset())
+	case Object:
+		order := make([]int, len(n.Keys))
+		for i := range order {
+			order[i] = i
 		}
-		if seen[key] {
-			return fmt.Errorf("JSON at offset %d: member %q appears twice in one object", dec.InputOffset(), key)
+		slices.SortFunc(order, func(x, y int) int { return compareUTF16(n.Keys[x], n.Keys[y]) })
+		b.WriteByte('{')
+		for i, k := range order {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			WriteString(b, n.Keys[k])
+			b.WriteByte(':')
+			if err := n.Values[k].writeCanonical(b); err != nil {
+				return err
+			}
 		}
-		seen[key] = true
-		var vb bytes.Buffer
-		if err := canonicalValue(dec, &vb, depth+1); err != nil {
-			return err
+		b.WriteByte('}')
+	case Array:
+		b.WriteByte('[')
+		for i, v := range n.Values {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := v.writeCanonical(b); err != nil {
+				return err
+			}
 		}
-		members = append(members, member{key, vb.Bytes()})
+		b.WriteByte(']')
 	}
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("JSON at offset %d: %w", dec.InputOffset(), err)
-	}
-	slices.SortFunc(members, func(x, y member) int { return compareUTF16(x.key, y.key) })
-	b.WriteByte('{')
-	for i, m := range members {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		WriteString(b, m.key)
-		b.WriteByte(':')
-		b.Write(m.value)
-	}
-	b.WriteByte('}')
 	return nil
 }
 

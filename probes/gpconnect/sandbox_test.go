@@ -22,10 +22,14 @@ func runAgainst(t *testing.T, profile sandbox.Profile, writes bool) map[string]p
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	base := "https://" + srv.Addr()
+	base := "https://" + srv.GPConnectAddr()
 	target := probes.Target{
 		BaseURL: base + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
 		GPConnect: &probes.GPConnectSettings{StructuredURL: base + gpcsandbox.StructuredPath},
+	}
+	if gpcsandbox.RequiresClientCertificate(string(profile)) {
+		// The SSP's stand-in: the provider asks for a client certificate signed by the sandbox CA.
+		target.ClientCert, target.ClientKey = srv.ClientCertFile, srv.ClientKeyFile
 	}
 	if writes {
 		target.GPConnect.AllowWrites = true
@@ -52,15 +56,14 @@ func runAgainst(t *testing.T, profile sandbox.Profile, writes bool) map[string]p
 
 func TestExemplarPassesInFull(t *testing.T) {
 	results := runAgainst(t, sandbox.Exemplar, true)
+	if len(results) < 40 {
+		t.Errorf("%d gpconnect probes, want at least 40", len(results))
+	}
 	for id, r := range results {
-		want := probes.Pass
-		if id == "gpconnect.tls.client-certificate" {
-			want = probes.Skip // the sandbox does not do mutual TLS; no --cert given
+		if r.Status != probes.Pass {
+			t.Errorf("%s: %s, want pass: %s", id, r.Status, r.Observed)
 		}
-		if r.Status != want {
-			t.Errorf("%s: %s, want %s: %s", id, r.Status, want, r.Observed)
-		}
-		if len(r.Exchanges) == 0 && r.Status != probes.Skip {
+		if len(r.Exchanges) == 0 {
 			t.Errorf("%s: no evidence", id)
 		}
 	}
@@ -102,14 +105,19 @@ func TestPlainR4ServerFailsCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Only the baseline fails; everything else skips or is not applicable, saying why.
 	for _, r := range report.Results {
-		if r.Status == probes.Pass {
-			t.Errorf("%s passed against a plain R4 server: %s", r.ProbeID, r.Observed)
+		switch {
+		case r.ProbeID == "gpconnect.capability":
+			if r.Status != probes.Fail {
+				t.Errorf("baseline %s: %s, want fail: %s", r.ProbeID, r.Status, r.Observed)
+			}
+		case r.Status != probes.Skip && r.Status != probes.NotApplicable:
+			t.Errorf("%s: %s against a plain R4 server, want skip or not-applicable: %s", r.ProbeID, r.Status, r.Observed)
+		case !strings.Contains(r.Observed, "gpconnect.capability"):
+			t.Errorf("%s skips without naming the baseline it depends on: %s", r.ProbeID, r.Observed)
 		}
-		if r.Status == probes.Error && strings.Contains(r.Observed, "panicked") {
-			t.Errorf("%s panicked: %s", r.ProbeID, r.Observed)
-		}
-		t.Logf("%-40s %-5s %s", r.ProbeID, r.Status, probes.Clip(r.Observed, 120))
+		t.Logf("%-45s %-14s %s", r.ProbeID, r.Status, probes.Clip(r.Observed, 110))
 	}
 }
 
@@ -128,6 +136,41 @@ func TestSkipsWithoutGPConnectProfile(t *testing.T) {
 	for _, r := range report.Results {
 		if r.Status != probes.Skip || len(r.Exchanges) != 0 {
 			t.Errorf("%s: %s with %d exchanges, want a skip without traffic", r.ProbeID, r.Status, len(r.Exchanges))
+		}
+	}
+}
+
+// Without the inspector's client certificate the provider's refusal is the inspector's set-up
+// (could not test), and it is exactly what gpconnect.tls.client-certificate wants to see.
+func TestWithoutClientCertificate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := sandbox.Start(ctx, sandbox.Config{GPConnect: true, LatencyScale: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	base := "https://" + srv.GPConnectAddr()
+	target := probes.Target{BaseURL: base + gpcsandbox.FoundationsPath, FHIRVersion: probes.STU3, CAFile: srv.CAFile,
+		GPConnect: &probes.GPConnectSettings{StructuredURL: base + gpcsandbox.StructuredPath}}
+	report, err := (&probes.Runner{Client: probes.ClientOptions{RatePerSecond: -1}}).Run(ctx, target, gpconnect.Probes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range report.Results {
+		switch r.ProbeID {
+		case "gpconnect.capability", "gpconnect.capability.structured":
+			if r.Status != probes.Error || !strings.Contains(r.Observed, "--cert") {
+				t.Errorf("%s: %s %q, want could not test naming --cert", r.ProbeID, r.Status, r.Observed)
+			}
+		case "gpconnect.tls.client-certificate":
+			if r.Status != probes.Pass {
+				t.Errorf("%s: %s %q, want pass", r.ProbeID, r.Status, r.Observed)
+			}
+		default:
+			if r.Status != probes.Skip {
+				t.Errorf("%s: %s %q, want skip", r.ProbeID, r.Status, r.Observed)
+			}
 		}
 	}
 }

@@ -2,19 +2,66 @@ package gpconnect
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
+
+const noStructured = "no Access Record Structured base given (--gpc-structured)"
+
+var errNoStructured = errors.New(noStructured)
+
+func structuredDefs() []def {
+	return []def{
+		{"gpconnect.structured.bundle", probes.High, verdict.Shall, "Structured record Bundle",
+			specGSR + "; " + specBundle + "; " + suite + "Steps/AccessRecordSteps.cs",
+			"$gpc.getstructuredrecord SHALL return 200 and a Bundle of type collection conforming to GPConnect-StructuredRecord-Bundle-1 whose id is the request's Ssp-TraceID, holding the Patient, without entry.fullUrl.",
+			"Asks for the test patient with only patientNHSNumber.", structuredBundle},
+		{"gpconnect.structured.lists", probes.Medium, verdict.Shall, "Structured record lists",
+			specLists + "; " + specGSR,
+			"Each requested clinical area SHALL be returned as a List (CareConnect-GPC-List-1) with its SNOMED CT code and title, status current, mode snapshot; an empty List SHALL carry emptyReason no-content-recorded and the note 'Information not available'.",
+			"Requests every clinical area for the test patient.", structuredLists},
+		{"gpconnect.structured.parameters", probes.Medium, verdict.Shall, "Forbidden parameter combinations are refused",
+			specGSR + "#not-permitted-parameter-combinations; " + suite + "StructuredMultipleRequests.feature",
+			"With includeConsultations, or with includeProblems, the part parameters medicationSearchFromDate, uncategorisedDataSearchPeriod, referralSearchPeriod, diaryEntriesSearchDate, includeNotGiven, includeStatus (and filterStatus with consultations) SHALL NOT be used: 422 INVALID_PARAMETER.",
+			"Sends forbidden combinations.", structuredParameters},
+		{"gpconnect.structured.patient-not-found", probes.High, verdict.Shall, "No structured record for restricted or unknown patients",
+			specGSR + "#error-handling; " + suite + "StructuredMisc.feature",
+			"Not found, inactive, deceased or sensitive patients SHALL get 404 PATIENT_NOT_FOUND; an invalid NHS number 400 INVALID_NHS_NUMBER.",
+			"The unknown number and the failing check digit always; the suite's sensitive, deceased and inactive patients only where its test data is loaded.", structuredNotFound},
+		{"gpconnect.structured.allergies", probes.Medium, verdict.Shall, "Allergies and the includeResolvedAllergies part",
+			specGSR + "#request-body; " + specBase + "accessrecord_structured_development_allergyintolerance.html; " + suite + "StructuredAllergies.feature",
+			"includeAllergies SHALL carry includeResolvedAllergies (422 INVALID_PARAMETER without it); the active allergies List (886921000000105) is always returned and, when includeResolvedAllergies is true, the ended allergies List (1103671000000101) too.",
+			"Requests allergies with includeResolvedAllergies false, true and absent.", structuredAllergies},
+		{"gpconnect.structured.medication", probes.Medium, verdict.Shall, "Medication and its part parameters",
+			specGSR + "#request-body; " + suite + "StructuredMedications.feature",
+			"includeMedication returns the medications List (933361000000108); medicationSearchFromDate SHALL be a full date not after today (422 INVALID_PARAMETER otherwise); includePrescriptionIssues is a boolean.",
+			"Requests medication with a past search date and prescription issues off, then a future date and a partial date.", structuredMedication},
+		{"gpconnect.structured.consultations", probes.Medium, verdict.Shall, "Consultation parameters",
+			specGSR + "#request-body; " + suite + "StructuredConsultations.feature",
+			"consultationSearchPeriod and includeNumberOfMostRecent are mutually exclusive (422 INVALID_RESOURCE); a period SHALL have start ≤ end and no date after today (422 INVALID_PARAMETER).",
+			"Requests consultations by period, then both parts, a reversed period and a future period.", structuredConsultations},
+		{"gpconnect.structured.forward-compatibility", probes.Medium, verdict.Shall, "Unknown parameters get a warning, not an error",
+			specCompat + "; " + suite + "StructuredMisc.feature",
+			"An unrecognised parameter or part parameter SHALL NOT fail the request: 200 and an OperationOutcome in the Bundle with a warning issue coded NOT_IMPLEMENTED for each unknown item.",
+			"Sends an unknown parameter and an unknown part of includeAllergies.", structuredForwardCompat},
+		{"gpconnect.structured.request-validation", probes.Medium, verdict.Shall, "Malformed structured-record requests are refused",
+			specGSR + "#error-handling; " + suite + "StructuredMisc.feature",
+			"A body that is not a valid Parameters resource or repeats a parameter SHALL get 422 INVALID_RESOURCE; no patientNHSNumber 422 INVALID_PARAMETER; an identifier outside the NHS number system a GP Connect error.",
+			"Sends a Patient as the body, a duplicated parameter, no patientNHSNumber and a wrong identifier system.", structuredRequestValidation},
+		{"gpconnect.structured.confidential-items", probes.Medium, verdict.Shall, "Withheld items are flagged (partial consent)",
+			specLists + "#list-warning-codes; " + suite + "StructuredAllergies.feature, StructuredMedications.feature",
+			"Where items are excluded because of confidentiality or patient preferences the List SHALL carry the ListWarningCode extension confidential-items and the note 'Items excluded due to confidentiality and/or patient preferences.'",
+			"The suite's patient16 (allergies) and patient2 (medications) have confidential items: both Lists must say so. Runs only where the suite's test data is loaded.", structuredConfidential},
+	}
+}
 
 // param is a Parameters.parameter for $gpc.getstructuredrecord.
 type param map[string]any
@@ -31,6 +78,22 @@ func part(name string, value map[string]any) map[string]any {
 	return out
 }
 
+func withParts(name string, parts ...map[string]any) param {
+	ps := make([]any, len(parts))
+	for i, p := range parts {
+		ps[i] = p
+	}
+	return param{"name": name, "part": ps}
+}
+
+func boolPart(name string, v bool) map[string]any {
+	return part(name, map[string]any{"valueBoolean": v})
+}
+
+func periodPart(name, start, end string) map[string]any {
+	return part(name, map[string]any{"valuePeriod": map[string]any{"start": start, "end": end}})
+}
+
 func parameters(ps ...param) []byte {
 	list := make([]any, len(ps))
 	for i, p := range ps {
@@ -40,29 +103,40 @@ func parameters(ps ...param) []byte {
 	return b
 }
 
-func structuredCall(s *probes.Session, body []byte) (Call, bool) {
-	u, ok := structuredURL(s, "Patient/$gpc.getstructuredrecord")
-	return Call{Method: http.MethodPost, URL: u, Interaction: InteractionStructuredRecord, Scope: ScopePatientRead, Body: body}, ok
+func structuredCall(s *probes.Session, body []byte) Call {
+	u, _ := structuredURL(s, "Patient/$gpc.getstructuredrecord")
+	return Call{Method: http.MethodPost, URL: u, Interaction: InteractionStructuredRecord, Scope: ScopePatientRead, Body: body}
 }
 
-const noStructured = "no Access Record Structured base given (--gpc-structured)"
+func day(offset int) string { return time.Now().UTC().AddDate(0, 0, offset).Format("2006-01-02") }
 
-func structuredBundle(ctx context.Context, s *probes.Session) probes.Result {
-	exp := "200 Bundle type collection, GPConnect-StructuredRecord-Bundle-1, Bundle.id = Ssp-TraceID, the Patient, no fullUrl"
-	c, ok := structuredCall(s, parameters(nhsParam(testNHSNumber(s))))
-	if !ok {
-		return probes.Skipped(exp, noStructured)
-	}
-	sent, err := Do(ctx, s, c)
+// record asks for a structured record and returns the Bundle, or a failure description.
+func record(ctx context.Context, s *probes.Session, ps ...param) (*Sent, *probes.Bundle, string, error) {
+	sent, err := Do(ctx, s, structuredCall(s, parameters(ps...)))
 	if err != nil {
-		return probes.Errored(exp, err)
+		return nil, nil, "", err
 	}
 	if sent.StatusCode != 200 {
-		return probes.Failed(exp, sent.Describe())
+		return sent, nil, sent.Describe(), nil
 	}
 	b, err := probes.ParseBundle(sent.Body)
 	if err != nil {
-		return probes.Failed(exp, fmt.Sprintf("%s: %v", sent.Describe(), err))
+		return sent, nil, fmt.Sprintf("%s: %v", sent.Describe(), err), nil
+	}
+	return sent, b, "", nil
+}
+
+func structuredBundle(ctx context.Context, s *probes.Session) probes.Result {
+	exp := "200 Bundle type collection, GPConnect-StructuredRecord-Bundle-1, Bundle.id = Ssp-TraceID, the Patient, no fullUrl"
+	if r, _, ok := requireStructured(ctx, s, exp); !ok {
+		return r
+	}
+	sent, b, problem, err := record(ctx, s, nhsParam(testNHSNumber(s)))
+	if err != nil {
+		return probes.Errored(exp, err)
+	}
+	if problem != "" {
+		return probes.Failed(exp, problem)
 	}
 	var problems []string
 	if b.Type != "collection" {
@@ -74,8 +148,8 @@ func structuredBundle(ctx context.Context, s *probes.Session) probes.Result {
 	if b.ID != sent.TraceID {
 		problems = append(problems, fmt.Sprintf("Bundle.id %q is not the Ssp-TraceID %s", probes.Clip(b.ID, 64), sent.TraceID))
 	}
-	if len(b.Matches("Patient")) != 1 {
-		problems = append(problems, fmt.Sprintf("%d Patients, want 1", len(b.Matches("Patient"))))
+	if n := len(b.Matches("Patient")); n != 1 {
+		problems = append(problems, fmt.Sprintf("%d Patients, want 1", n))
 	}
 	for _, e := range b.Entry {
 		if e.FullURL != "" {
@@ -95,10 +169,17 @@ type listArea struct {
 	code, title string
 }
 
+// List codes ([S lists for message structure]).
+const (
+	codeAllergies      = "886921000000105"
+	codeEndedAllergies = "1103671000000101"
+	codeMedication     = "933361000000108"
+)
+
 var listAreas = []listArea{
-	{param{"name": "includeAllergies", "part": []any{part("includeResolvedAllergies", map[string]any{"valueBoolean": true})}}, "886921000000105", "Allergies and adverse reactions"},
-	{param{"name": "includeMedication", "part": []any{part("includePrescriptionIssues", map[string]any{"valueBoolean": true})}}, "933361000000108", "Medications and medical devices"},
-	{param{"name": "includeConsultations", "part": []any{part("includeNumberOfMostRecent", map[string]any{"valuePositiveInt": 3})}}, "1149501000000101", "List of consultations"},
+	{withParts("includeAllergies", boolPart("includeResolvedAllergies", false)), codeAllergies, "Allergies and adverse reactions"},
+	{withParts("includeMedication", boolPart("includePrescriptionIssues", true)), codeMedication, "Medications and medical devices"},
+	{withParts("includeConsultations", part("includeNumberOfMostRecent", map[string]any{"valuePositiveInt": 3})), "1149501000000101", "List of consultations"},
 	{param{"name": "includeProblems"}, "717711000000103", "Problems"},
 	{param{"name": "includeImmunisations"}, "1102181000000102", "Immunisations"},
 	{param{"name": "includeUncategorisedData"}, "826501000000100", "Uncategorised data"},
@@ -109,39 +190,44 @@ var listAreas = []listArea{
 
 type listDoc struct {
 	probes.Resource
-	Status string                  `json:"status"`
-	Mode   string                  `json:"mode"`
-	Title  string                  `json:"title"`
-	Code   probes.CodeableConcept  `json:"code"`
-	Entry  []json.RawMessage       `json:"entry"`
-	Empty  *probes.CodeableConcept `json:"emptyReason"`
-	Note   []struct {
+	Status    string                  `json:"status"`
+	Mode      string                  `json:"mode"`
+	Title     string                  `json:"title"`
+	Code      probes.CodeableConcept  `json:"code"`
+	Entry     []json.RawMessage       `json:"entry"`
+	Empty     *probes.CodeableConcept `json:"emptyReason"`
+	Extension []struct {
+		URL                  string                  `json:"url"`
+		ValueCodeableConcept *probes.CodeableConcept `json:"valueCodeableConcept"`
+	} `json:"extension"`
+	Note []struct {
 		Text string `json:"text"`
 	} `json:"note"`
 }
 
-func structuredLists(ctx context.Context, s *probes.Session) probes.Result {
-	exp := "one List per requested area with the SNOMED code and title, status current, mode snapshot; empty lists with emptyReason no-content-recorded and a note"
-	ps := []param{nhsParam(testNHSNumber(s))}
-	for _, a := range listAreas {
-		ps = append(ps, a.param)
+// warnings returns the List's warning codes.
+func (l listDoc) warnings() []string {
+	var out []string
+	for _, e := range l.Extension {
+		if strings.HasSuffix(e.URL, "ListWarningCode-1") && e.ValueCodeableConcept != nil {
+			for _, c := range e.ValueCodeableConcept.Coding {
+				out = append(out, c.Code)
+			}
+		}
 	}
-	c, ok := structuredCall(s, parameters(ps...))
-	if !ok {
-		return probes.Skipped(exp, noStructured)
-	}
-	sent, err := Do(ctx, s, c)
-	if err != nil {
-		return probes.Errored(exp, err)
-	}
-	if sent.StatusCode != 200 {
-		return probes.Failed(exp, sent.Describe())
-	}
-	b, err := probes.ParseBundle(sent.Body)
-	if err != nil {
-		return probes.Failed(exp, fmt.Sprintf("%s: %v", sent.Describe(), err))
-	}
-	byCode := map[string]listDoc{}
+	return out
+}
+
+func (l listDoc) hasNote(text string) bool {
+	return slices.ContainsFunc(l.Note, func(n struct {
+		Text string `json:"text"`
+	}) bool {
+		return strings.TrimSpace(n.Text) == text
+	})
+}
+
+func listsByCode(b *probes.Bundle) map[string]listDoc {
+	out := map[string]listDoc{}
 	for _, raw := range b.Matches("List") {
 		var l listDoc
 		if json.Unmarshal(raw, &l) != nil {
@@ -149,10 +235,30 @@ func structuredLists(ctx context.Context, s *probes.Session) probes.Result {
 		}
 		for _, cd := range l.Code.Coding {
 			if cd.System == "http://snomed.info/sct" {
-				byCode[cd.Code] = l
+				out[cd.Code] = l
 			}
 		}
 	}
+	return out
+}
+
+func structuredLists(ctx context.Context, s *probes.Session) probes.Result {
+	exp := "one List per requested area with the SNOMED code and title, status current, mode snapshot; empty lists with emptyReason no-content-recorded and a note"
+	if r, _, ok := requireStructured(ctx, s, exp); !ok {
+		return r
+	}
+	ps := []param{nhsParam(testNHSNumber(s))}
+	for _, a := range listAreas {
+		ps = append(ps, a.param)
+	}
+	_, b, problem, err := record(ctx, s, ps...)
+	if err != nil {
+		return probes.Errored(exp, err)
+	}
+	if problem != "" {
+		return probes.Failed(exp, problem)
+	}
+	byCode := listsByCode(b)
 	var problems []string
 	empty := 0
 	for _, a := range listAreas {
@@ -187,297 +293,265 @@ func structuredLists(ctx context.Context, s *probes.Session) probes.Result {
 }
 
 func structuredParameters(ctx context.Context, s *probes.Session) probes.Result {
-	exp := "422 INVALID_PARAMETER for includeAllergies without includeResolvedAllergies and forbidden combinations; unknown parameter 200 + NOT_IMPLEMENTED warning"
+	exp := "422 INVALID_PARAMETER for forbidden part combinations with includeConsultations and includeProblems"
+	if r, _, ok := requireStructured(ctx, s, exp); !ok {
+		return r
+	}
 	nhs := nhsParam(testNHSNumber(s))
-	if _, ok := structuredURL(s, ""); !ok {
-		return probes.Skipped(exp, noStructured)
-	}
-	mk := func(ps ...param) Call { c, _ := structuredCall(s, parameters(ps...)); return c }
-	today := time.Now().UTC().Format("2006-01-02")
-	lastYear := time.Now().UTC().AddDate(-1, 0, 0).Format("2006-01-02")
-	want := []expectation{{status: 422, codes: []string{"INVALID_PARAMETER"}}}
-	res := runNegative(ctx, s, exp, []negativeCase{
-		{"includeAllergies without includeResolvedAllergies", mk(nhs, param{"name": "includeAllergies"}), want},
-		{"includeConsultations with medicationSearchFromDate", mk(nhs, param{"name": "includeConsultations"},
-			param{"name": "includeMedication", "part": []any{part("medicationSearchFromDate", map[string]any{"valueDate": lastYear})}}), want},
-		{"includeProblems with referralSearchPeriod", mk(nhs, param{"name": "includeProblems"},
-			param{"name": "includeReferrals", "part": []any{part("referralSearchPeriod", map[string]any{"valuePeriod": map[string]any{"start": lastYear, "end": today}})}}), want},
-		{"future medicationSearchFromDate", mk(nhs, param{"name": "includeMedication", "part": []any{part("medicationSearchFromDate", map[string]any{"valueDate": time.Now().UTC().AddDate(0, 0, 7).Format("2006-01-02")})}}), want},
+	mk := func(ps ...param) Call { return structuredCall(s, parameters(append([]param{nhs}, ps...)...)) }
+	want := []expectation{specAnswer(422, "INVALID_PARAMETER")}
+	return sendNegative(ctx, s, exp, []negativeCase{
+		{name: "includeConsultations with medicationSearchFromDate", call: mk(param{"name": "includeConsultations"},
+			withParts("includeMedication", part("medicationSearchFromDate", map[string]any{"valueDate": day(-365)}))), want: want},
+		{name: "includeProblems with referralSearchPeriod", call: mk(param{"name": "includeProblems"},
+			withParts("includeReferrals", periodPart("referralSearchPeriod", day(-365), day(0)))), want: want},
+		{name: "includeConsultations with includeNotGiven", call: mk(param{"name": "includeConsultations"},
+			withParts("includeImmunisations", boolPart("includeNotGiven", true))), want: want},
+		{name: "includeProblems with uncategorisedDataSearchPeriod", call: mk(param{"name": "includeProblems"},
+			withParts("includeUncategorisedData", periodPart("uncategorisedDataSearchPeriod", day(-365), day(0)))), want: want},
 	})
-	if res.Status != probes.Pass {
-		return res
-	}
-	sent, err := Do(ctx, s, mk(nhs, param{"name": "includeJigsawUnknownArea"}))
-	if err != nil {
-		return probes.Errored(exp, err)
-	}
-	if sent.StatusCode != 200 {
-		return probes.Failed(exp, "unknown parameter: "+sent.Describe()+" (forward compatibility requires 200 and a warning)")
-	}
-	b, err := probes.ParseBundle(sent.Body)
-	if err != nil {
-		return probes.Failed(exp, "unknown parameter: "+err.Error())
-	}
-	warned := false
-	for _, raw := range b.Matches("OperationOutcome") {
-		if oo, err := probes.ParseOperationOutcome(raw); err == nil {
-			for _, is := range oo.Issue {
-				if is.Severity == "warning" && is.Details != nil && slices.ContainsFunc(is.Details.Coding, func(c probes.Coding) bool { return c.Code == "NOT_IMPLEMENTED" }) {
-					warned = true
-				}
-			}
-		}
-	}
-	if !warned {
-		return probes.Failed(exp, "unknown parameter: 200 but no OperationOutcome warning NOT_IMPLEMENTED in the Bundle")
-	}
-	res.Observed += "; unknown parameter: 200 with a NOT_IMPLEMENTED warning"
-	return res
 }
 
 func structuredNotFound(ctx context.Context, s *probes.Session) probes.Result {
 	exp := "404 PATIENT_NOT_FOUND for unknown, sensitive, deceased and inactive patients; 400 INVALID_NHS_NUMBER for a failing check digit"
-	if _, ok := structuredURL(s, ""); !ok {
-		return probes.Skipped(exp, noStructured)
+	if r, _, ok := requireStructured(ctx, s, exp); !ok {
+		return r
 	}
-	mk := func(nhs string) Call { c, _ := structuredCall(s, parameters(nhsParam(nhs))); return c }
-	nf := []expectation{{status: 404, codes: []string{"PATIENT_NOT_FOUND"}}}
-	return runNegative(ctx, s, exp, []negativeCase{
-		{"not on the system", mk(PatientUnknown), nf},
-		{"sensitive", mk(PatientSensitive), nf},
-		{"deceased", mk(PatientDeceased), nf},
-		{"inactive", mk(PatientInactive), nf},
-		{"failing check digit", mk(PatientBadCheck), []expectation{{status: 400, codes: []string{"INVALID_NHS_NUMBER"}, source: "spec"}, {status: 422, codes: []string{"INVALID_PARAMETER"}, source: "suite"}}},
-	})
-}
-
-func slotQuery(from time.Time, days int, extra string) string {
-	start := from.Format("2006-01-02")
-	end := from.AddDate(0, 0, days).Format("2006-01-02")
-	return "Slot?start=" + url.QueryEscape("ge"+start) + "&end=" + url.QueryEscape("le"+end) + extra + "&_include=Slot%3Aschedule"
-}
-
-func slotSearch(ctx context.Context, s *probes.Session) probes.Result {
-	exp := "14-day search: 200 searchset of free Slots in range with their Schedule; 15 days: 422 INVALID_PARAMETER; no status: 400 BAD_REQUEST"
-	today := time.Now().UTC()
-	res := runNegative(ctx, s, exp, []negativeCase{
-		{"15-day range", Call{URL: slotQuery(today, 15, "&status=free"), Interaction: InteractionSearchSlots, Scope: ScopeOrgRead}, []expectation{{status: 422, codes: []string{"INVALID_PARAMETER"}}}},
-		{"no status", Call{URL: slotQuery(today, 7, ""), Interaction: InteractionSearchSlots, Scope: ScopeOrgRead}, []expectation{{status: 400, codes: []string{"BAD_REQUEST"}}}},
-	})
-	if res.Status != probes.Pass {
-		return res
+	mk := func(nhs string) Call { return structuredCall(s, parameters(nhsParam(nhs))) }
+	nf := []expectation{specAnswer(404, "PATIENT_NOT_FOUND")}
+	cases := []negativeCase{
+		{name: "not on the system", call: mk(PatientUnknown), want: nf},
+		{name: "failing check digit", call: mk(PatientBadCheck), want: []expectation{specAnswer(400, "INVALID_NHS_NUMBER"), {status: 422, codes: []string{"INVALID_PARAMETER"}, source: "suite"}}},
 	}
-	slots, obs, err := freeSlots(ctx, s)
-	if err != nil {
-		return probes.Failed(exp, err.Error())
+	note := ""
+	if _, b, ok := requireBaseline(ctx, s, exp); ok && b != nil {
+		loaded, why, err := suiteDataLoaded(ctx, s)
+		if err != nil {
+			return probes.Errored(exp, err)
+		}
+		if loaded {
+			cases = append(cases,
+				negativeCase{name: "sensitive", call: mk(PatientSensitive), want: nf},
+				negativeCase{name: "deceased", call: mk(PatientDeceased), want: nf},
+				negativeCase{name: "inactive", call: mk(PatientInactive), want: nf})
+		} else {
+			note = "; sensitive, deceased and inactive not tried: " + why
+		}
+	} else {
+		note = "; sensitive, deceased and inactive not tried: the Foundations endpoint could not show whether the suite's test data is loaded"
 	}
-	res.Observed = fmt.Sprintf("14 days: %s, %d free slots; %s", obs, len(slots), res.Observed)
+	res := sendNegative(ctx, s, exp, cases)
+	res.Observed += note
 	return res
 }
 
-type slotDoc struct {
-	probes.Resource
-	Status   string           `json:"status"`
-	Start    string           `json:"start"`
-	End      string           `json:"end"`
-	Schedule probes.Reference `json:"schedule"`
-}
-
-// freeSlots searches the next 14 days and checks the answer's shape.
-func freeSlots(ctx context.Context, s *probes.Session) ([]slotDoc, string, error) {
-	from := time.Now().UTC()
-	sent, err := Do(ctx, s, Call{URL: slotQuery(from, 14, "&status=free"), Interaction: InteractionSearchSlots, Scope: ScopeOrgRead})
-	if err != nil {
-		return nil, "", err
-	}
-	if sent.StatusCode != 200 {
-		return nil, "", fmt.Errorf("14-day search: %s", sent.Describe())
-	}
-	b, err := probes.ParseBundle(sent.Body)
-	if err != nil {
-		return nil, "", fmt.Errorf("14-day search: %w", err)
-	}
-	if b.Type != "searchset" {
-		return nil, "", fmt.Errorf("14-day search: Bundle.type %q", probes.Clip(b.Type, 20))
-	}
-	var out []slotDoc
-	hasSchedule := false
-	for _, e := range b.Entry {
-		switch probes.ResourceTypeOf(e.Resource) {
-		case "Schedule":
-			hasSchedule = true
-		case "Slot":
-			var sl slotDoc
-			if json.Unmarshal(e.Resource, &sl) != nil {
-				continue
-			}
-			if sl.Status != "free" {
-				return nil, "", fmt.Errorf("slot %s has status %q", probes.Clip(sl.ID, 40), probes.Clip(sl.Status, 20))
-			}
-			out = append(out, sl)
-		}
-	}
-	if len(out) > 0 && !hasSchedule {
-		return nil, "", fmt.Errorf("14-day search: %d slots but no Schedule included (_include=Slot:schedule)", len(out))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
-	return out, sent.Describe(), nil
-}
-
-func appointmentsWrite(ctx context.Context, s *probes.Session) probes.Result {
-	exp := "book 201 + Location + ETag; read 200; amend 200; stale If-Match 409; cancel 200 status cancelled"
-	g := Settings(s.Target)
-	if !g.AllowWrites {
-		return probes.Skipped(exp, "read-only run: appointment booking needs --allow-writes with --gpc-write-patient and --gpc-write-slot")
-	}
-	if g.WritePatient == "" || len(g.WriteSlots) == 0 {
-		return probes.Skipped(exp, "--allow-writes given but no --gpc-write-patient and --gpc-write-slot: writes touch only what the user names")
-	}
-	slots, _, err := freeSlots(ctx, s)
-	if err != nil {
-		return probes.Failed(exp, err.Error())
-	}
-	var chosen *slotDoc
-	for i := range slots {
-		if slices.Contains(g.WriteSlots, slots[i].ID) {
-			chosen = &slots[i]
-			break
-		}
-	}
-	if chosen == nil {
-		return probes.Skipped(exp, "none of the named slots is free in the next 14 days")
-	}
-	pat, err := Do(ctx, s, Call{URL: searchQuery("Patient", probes.SystemNHSNumber, g.WritePatient), Interaction: InteractionSearchPatient, Scope: ScopePatientRead})
-	if err != nil {
-		return probes.Errored(exp, err)
-	}
-	pb, err := probes.ParseBundle(pat.Body)
-	if err != nil || len(pb.Matches("Patient")) != 1 {
-		return probes.Skipped(exp, "the named write patient was not found: "+pat.Describe())
-	}
-	var p probes.Patient
-	_ = json.Unmarshal(pb.Matches("Patient")[0], &p)
-	appt := map[string]any{
-		"resourceType": "Appointment", "status": "booked", "start": chosen.Start, "end": chosen.End,
-		"meta":        map[string]any{"profile": []string{"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Appointment-1"}},
-		"slot":        []any{map[string]any{"reference": "Slot/" + chosen.ID}},
-		"created":     time.Now().UTC().Format(time.RFC3339),
-		"description": "Jigsaw inspection test booking",
-		"participant": []any{map[string]any{"actor": map[string]any{"reference": "Patient/" + p.ID}, "status": "accepted"}},
-		"contained": []any{map[string]any{"resourceType": "Organization", "id": "1", "name": "Jigsaw inspection",
-			"identifier": []any{map[string]any{"system": SystemODS, "value": g.RequestingODS}}, "telecom": []any{map[string]any{"system": "phone", "value": "00000000000"}}}},
-		"extension": []any{map[string]any{"url": "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-BookingOrganisation-1", "valueReference": map[string]any{"reference": "#1"}}},
-	}
-	body, _ := json.Marshal(appt)
-	booked, err := Do(ctx, s, Call{Method: http.MethodPost, URL: "Appointment", Interaction: InteractionCreateAppointment, Scope: ScopePatientWrite, Body: body})
-	if err != nil {
-		return probes.Errored(exp, err)
-	}
-	var created map[string]any
-	if booked.StatusCode != 201 || json.Unmarshal(booked.Body, &created) != nil || created["id"] == nil {
-		return probes.Failed(exp, "book: "+booked.Describe())
-	}
-	id := fmt.Sprint(created["id"])
-	steps := []string{fmt.Sprintf("booked Appointment/%s (Location %s)", probes.Clip(id, 40), probes.Clip(booked.Header.Get("Location"), 80))}
-	etag := booked.Header.Get("ETag")
-	read, err := Do(ctx, s, Call{URL: "Appointment/" + url.PathEscape(id), Interaction: InteractionReadAppointment, Scope: ScopePatientRead})
-	if err != nil {
-		return probes.Errored(exp, err)
-	}
-	if read.StatusCode != 200 {
-		return probes.Failed(exp, strings.Join(steps, "; ")+"; read: "+read.Describe())
-	}
-	if e := read.Header.Get("ETag"); e != "" {
-		etag = e
-	}
-	created["comment"] = "Amended by a Jigsaw inspection"
-	body, _ = json.Marshal(created)
-	amend, err := Do(ctx, s, Call{Method: http.MethodPut, URL: "Appointment/" + url.PathEscape(id), Interaction: InteractionUpdateAppointment, Scope: ScopePatientWrite, Body: body, Set: map[string]string{"If-Match": etag}})
-	if err != nil {
-		return probes.Errored(exp, err)
-	}
-	if amend.StatusCode != 200 {
-		return probes.Failed(exp, strings.Join(steps, "; ")+"; amend: "+amend.Describe())
-	}
-	steps = append(steps, "amended")
-	stale, err := Do(ctx, s, Call{Method: http.MethodPut, URL: "Appointment/" + url.PathEscape(id), Interaction: InteractionUpdateAppointment, Scope: ScopePatientWrite, Body: body, Set: map[string]string{"If-Match": etag}})
-	if err != nil {
-		return probes.Errored(exp, err)
-	}
-	staleOK := stale.StatusCode == 409 || stale.StatusCode == 412
-	steps = append(steps, fmt.Sprintf("stale If-Match: HTTP %d", stale.StatusCode))
-	created["status"] = "cancelled"
-	created["extension"] = append(created["extension"].([]any), map[string]any{"url": "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-AppointmentCancellationReason-1", "valueString": "Jigsaw inspection test booking"})
-	body, _ = json.Marshal(created)
-	cur := amend.Header.Get("ETag")
-	cancel, err := Do(ctx, s, Call{Method: http.MethodPut, URL: "Appointment/" + url.PathEscape(id), Interaction: InteractionCancelAppointment, Scope: ScopePatientWrite, Body: body, Set: map[string]string{"If-Match": cur}})
-	if err != nil {
-		return probes.Errored(exp, err)
-	}
-	var after map[string]any
-	if cancel.StatusCode != 200 || json.Unmarshal(cancel.Body, &after) != nil || after["status"] != "cancelled" {
-		return probes.Failed(exp, strings.Join(steps, "; ")+"; cancel: "+cancel.Describe()+" (the test booking may need cancelling by hand)")
-	}
-	steps = append(steps, "cancelled")
-	if !staleOK {
-		return probes.Failed(exp, strings.Join(steps, "; ")+": a stale If-Match must get 409")
-	}
-	return probes.Passed(exp, strings.Join(steps, "; "))
-}
-
-func clientCertificate(ctx context.Context, s *probes.Session) probes.Result {
-	exp := "a TLS 1.2 handshake without a client certificate is refused"
-	if !strings.HasPrefix(s.Target.BaseURL, "https://") {
-		return probes.Failed(exp, "the base URL is not https: no mutual TLS at all")
-	}
-	if s.Target.ClientCert == "" {
-		return probes.Skipped(exp, "no client certificate configured (--cert/--key): mutual TLS is checked only when the inspector holds a Spine client certificate")
-	}
-	u, err := url.Parse(s.Target.BaseURL)
-	if err != nil {
-		return probes.Errored(exp, err)
-	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "443")
-	}
-	cfg := s.TLSConfig()
-	cfg.Certificates = nil
-	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &tls.Certificate{}, nil }
-	cfg.MaxVersion = tls.VersionTLS12
-	res, err := s.Handshake(ctx, host, cfg)
-	if err != nil {
-		return probes.Passed(exp, "handshake without a client certificate refused: "+probes.Clip(err.Error(), 120))
-	}
-	if res.State != nil && res.State.Version == tls.VersionTLS12 {
-		return probes.Failed(exp, "a TLS 1.2 handshake without a client certificate completed")
-	}
-	return probes.Passed(exp, "handshake without a client certificate did not complete")
-}
-
-func latency(ctx context.Context, s *probes.Session) probes.Result {
-	exp := "p95 below 1000 ms (SHOULD), below 3000 ms (SHALL) for query interactions"
-	if r, ok := requireBaseline(ctx, s, exp); !ok {
+func structuredAllergies(ctx context.Context, s *probes.Session) probes.Result {
+	exp := "includeResolvedAllergies false: the allergies List only; true: the ended allergies List too; absent: 422 INVALID_PARAMETER"
+	if r, _, ok := requireStructured(ctx, s, exp); !ok {
 		return r
 	}
-	var ds []time.Duration
-	for i := 0; i < 5; i++ {
-		for _, c := range []Call{metadataCall(), {URL: searchQuery("Patient", probes.SystemNHSNumber, testNHSNumber(s)), Interaction: InteractionSearchPatient, Scope: ScopePatientRead}} {
-			sent, err := Do(ctx, s, c)
-			if err != nil {
-				return probes.Errored(exp, err)
-			}
-			ds = append(ds, sent.Duration)
+	nhs := nhsParam(testNHSNumber(s))
+	var o negativeOutcome
+	for _, resolved := range []bool{false, true} {
+		_, b, problem, err := record(ctx, s, nhs, withParts("includeAllergies", boolPart("includeResolvedAllergies", resolved)))
+		if err != nil {
+			return probes.Errored(exp, err)
+		}
+		label := fmt.Sprintf("includeResolvedAllergies %v", resolved)
+		if problem != "" {
+			o.bad = append(o.bad, label+": "+problem)
+			continue
+		}
+		lists := listsByCode(b)
+		_, active := lists[codeAllergies]
+		_, ended := lists[codeEndedAllergies]
+		switch {
+		case !active:
+			o.bad = append(o.bad, label+": no allergies List ("+codeAllergies+")")
+		case ended != resolved:
+			o.bad = append(o.bad, fmt.Sprintf("%s: ended allergies List (%s) present = %v", label, codeEndedAllergies, ended))
+		default:
+			o.notes = append(o.notes, fmt.Sprintf("%s: %d Lists", label, len(lists)))
 		}
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	p95 := ds[(len(ds)*95+99)/100-1]
-	obs := fmt.Sprintf("p95 %d ms over %d queries (max %d ms)", p95.Milliseconds(), len(ds), ds[len(ds)-1].Milliseconds())
-	switch {
-	case p95 < time.Second:
-		return probes.Passed(exp, obs)
-	case p95 < 3*time.Second:
-		return probes.Warned(exp, obs)
+	if err := o.send(ctx, s, []negativeCase{{name: "includeAllergies without includeResolvedAllergies",
+		call: structuredCall(s, parameters(nhs, param{"name": "includeAllergies"})), want: []expectation{specAnswer(422, "INVALID_PARAMETER")}}}); err != nil {
+		return probes.Errored(exp, err)
 	}
-	return probes.Failed(exp, obs)
+	return o.result(exp)
+}
+
+func structuredMedication(ctx context.Context, s *probes.Session) probes.Result {
+	exp := "200 with the medications List for a past medicationSearchFromDate; 422 INVALID_PARAMETER for a future or partial date"
+	if r, _, ok := requireStructured(ctx, s, exp); !ok {
+		return r
+	}
+	nhs := nhsParam(testNHSNumber(s))
+	var o negativeOutcome
+	_, b, problem, err := record(ctx, s, nhs, withParts("includeMedication", boolPart("includePrescriptionIssues", false), part("medicationSearchFromDate", map[string]any{"valueDate": day(-365)})))
+	if err != nil {
+		return probes.Errored(exp, err)
+	}
+	if problem != "" {
+		o.bad = append(o.bad, "past medicationSearchFromDate: "+problem)
+	} else if _, ok := listsByCode(b)[codeMedication]; !ok {
+		o.bad = append(o.bad, "past medicationSearchFromDate: no medications List ("+codeMedication+")")
+	} else {
+		o.notes = append(o.notes, "past medicationSearchFromDate, prescription issues off: 200 with the medications List")
+	}
+	want := []expectation{specAnswer(422, "INVALID_PARAMETER")}
+	if err := o.send(ctx, s, []negativeCase{
+		{name: "future medicationSearchFromDate", call: structuredCall(s, parameters(nhs, withParts("includeMedication", part("medicationSearchFromDate", map[string]any{"valueDate": day(7)})))), want: want},
+		{name: "partial medicationSearchFromDate", call: structuredCall(s, parameters(nhs, withParts("includeMedication", part("medicationSearchFromDate", map[string]any{"valueDate": day(-365)[:7]})))), want: want},
+	}); err != nil {
+		return probes.Errored(exp, err)
+	}
+	return o.result(exp)
+}
+
+func structuredConsultations(ctx context.Context, s *probes.Session) probes.Result {
+	exp := "200 for a consultation period; both parts 422 INVALID_RESOURCE; reversed or future period 422 INVALID_PARAMETER"
+	if r, _, ok := requireStructured(ctx, s, exp); !ok {
+		return r
+	}
+	nhs := nhsParam(testNHSNumber(s))
+	var o negativeOutcome
+	_, _, problem, err := record(ctx, s, nhs, withParts("includeConsultations", periodPart("consultationSearchPeriod", day(-365), day(0))))
+	if err != nil {
+		return probes.Errored(exp, err)
+	}
+	if problem != "" {
+		o.bad = append(o.bad, "consultationSearchPeriod over the last year: "+problem)
+	} else {
+		o.notes = append(o.notes, "consultationSearchPeriod over the last year: 200")
+	}
+	mk := func(parts ...map[string]any) Call {
+		return structuredCall(s, parameters(nhs, withParts("includeConsultations", parts...)))
+	}
+	if err := o.send(ctx, s, []negativeCase{
+		{name: "period and most recent together", call: mk(periodPart("consultationSearchPeriod", day(-365), day(0)), part("includeNumberOfMostRecent", map[string]any{"valuePositiveInt": 3})),
+			want: []expectation{specAnswer(422, "INVALID_RESOURCE")}},
+		{name: "period start after end", call: mk(periodPart("consultationSearchPeriod", day(-10), day(-20))), want: []expectation{specAnswer(422, "INVALID_PARAMETER")}},
+		{name: "period in the future", call: mk(periodPart("consultationSearchPeriod", day(5), day(10))), want: []expectation{specAnswer(422, "INVALID_PARAMETER")}},
+	}); err != nil {
+		return probes.Errored(exp, err)
+	}
+	return o.result(exp)
+}
+
+// notImplementedWarnings counts the NOT_IMPLEMENTED warning issues in the Bundle's
+// OperationOutcomes.
+func notImplementedWarnings(b *probes.Bundle) int {
+	n := 0
+	for _, raw := range b.Matches("OperationOutcome") {
+		if oo, err := probes.ParseOperationOutcome(raw); err == nil {
+			for _, is := range oo.Issue {
+				if is.Severity == "warning" && is.Details != nil && slices.ContainsFunc(is.Details.Coding, func(c probes.Coding) bool { return c.Code == "NOT_IMPLEMENTED" }) {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+func structuredForwardCompat(ctx context.Context, s *probes.Session) probes.Result {
+	exp := "200 with a NOT_IMPLEMENTED warning OperationOutcome for an unknown parameter and for an unknown part"
+	if r, _, ok := requireStructured(ctx, s, exp); !ok {
+		return r
+	}
+	nhs := nhsParam(testNHSNumber(s))
+	var bad, notes []string
+	for _, c := range []struct {
+		label string
+		p     param
+	}{
+		{"unknown parameter includeJigsawUnknownArea", param{"name": "includeJigsawUnknownArea"}},
+		{"unknown part includeAllergies.jigsawUnknownPart", withParts("includeAllergies", boolPart("includeResolvedAllergies", false), boolPart("jigsawUnknownPart", true))},
+	} {
+		_, b, problem, err := record(ctx, s, nhs, c.p)
+		if err != nil {
+			return probes.Errored(exp, err)
+		}
+		switch {
+		case problem != "":
+			bad = append(bad, c.label+": "+problem+" (forward compatibility requires 200 and a warning)")
+		case notImplementedWarnings(b) == 0:
+			bad = append(bad, c.label+": 200 but no OperationOutcome warning NOT_IMPLEMENTED in the Bundle")
+		default:
+			notes = append(notes, c.label+": 200 with a NOT_IMPLEMENTED warning")
+		}
+	}
+	if len(bad) > 0 {
+		return probes.Failed(exp, strings.Join(bad, "; "))
+	}
+	return probes.Passed(exp, strings.Join(notes, "; "))
+}
+
+func structuredRequestValidation(ctx context.Context, s *probes.Session) probes.Result {
+	exp := "422 INVALID_RESOURCE for a body that is not Parameters or repeats a parameter; 422 INVALID_PARAMETER without patientNHSNumber; a GP Connect error for a wrong identifier system"
+	if r, _, ok := requireStructured(ctx, s, exp); !ok {
+		return r
+	}
+	nhs := nhsParam(testNHSNumber(s))
+	wrongSystem := param{"name": "patientNHSNumber", "valueIdentifier": map[string]any{"system": "Invalid-System", "value": testNHSNumber(s)}}
+	return sendNegative(ctx, s, exp, []negativeCase{
+		{name: "a Patient as the body", call: structuredCall(s, []byte(`{"resourceType":"Patient"}`)), want: []expectation{specAnswer(422, "INVALID_RESOURCE")}},
+		{name: "patientNHSNumber twice", call: structuredCall(s, parameters(nhs, nhs)), want: []expectation{specAnswer(422, "INVALID_RESOURCE")}},
+		{name: "no patientNHSNumber", call: structuredCall(s, parameters(param{"name": "includeProblems"})), want: []expectation{specAnswer(422, "INVALID_PARAMETER")}},
+		{name: "identifier system Invalid-System", call: structuredCall(s, parameters(wrongSystem)), want: []expectation{
+			specAnswer(400, "INVALID_NHS_NUMBER", "INVALID_IDENTIFIER_SYSTEM"), {status: 422, codes: []string{"INVALID_PARAMETER"}, source: "suite"}}},
+	})
+}
+
+// confidentialNote is the text the specification fixes for the confidential-items warning.
+const confidentialNote = "Items excluded due to confidentiality and/or patient preferences."
+
+func structuredConfidential(ctx context.Context, s *probes.Session) probes.Result {
+	exp := "the allergies List of patient16 and the medications List of patient2 carry warning confidential-items and its note"
+	if r, _, ok := requireStructured(ctx, s, exp); !ok {
+		return r
+	}
+	if r, _, ok := requireBaseline(ctx, s, exp); !ok {
+		return probes.Skipped(exp, "the suite's test data cannot be confirmed: "+r.Observed)
+	}
+	loaded, why, err := suiteDataLoaded(ctx, s)
+	if err != nil {
+		return probes.Errored(exp, err)
+	}
+	if !loaded {
+		return probes.Skipped(exp, why+": the confidential items are the suite's test data")
+	}
+	var bad, notes []string
+	for _, c := range []struct {
+		label, nhs, code string
+		p                param
+	}{
+		{"patient16 allergies", PatientConfidential, codeAllergies, withParts("includeAllergies", boolPart("includeResolvedAllergies", false))},
+		{"patient2 medications", PatientMain, codeMedication, withParts("includeMedication", boolPart("includePrescriptionIssues", true))},
+	} {
+		_, b, problem, err := record(ctx, s, nhsParam(c.nhs), c.p)
+		if err != nil {
+			return probes.Errored(exp, err)
+		}
+		if problem != "" {
+			bad = append(bad, c.label+": "+problem)
+			continue
+		}
+		l, ok := listsByCode(b)[c.code]
+		switch {
+		case !ok:
+			bad = append(bad, c.label+": no List "+c.code)
+		case !slices.Contains(l.warnings(), "confidential-items"):
+			bad = append(bad, fmt.Sprintf("%s: List warnings %v lack confidential-items", c.label, l.warnings()))
+		case !l.hasNote(confidentialNote):
+			bad = append(bad, c.label+": confidential-items warning without the note '"+confidentialNote+"'")
+		default:
+			notes = append(notes, c.label+": confidential-items with its note")
+		}
+	}
+	if len(bad) > 0 {
+		return probes.Failed(exp, strings.Join(bad, "; "))
+	}
+	return probes.Passed(exp, strings.Join(notes, "; "))
 }

@@ -6,6 +6,7 @@
 package gpconnect
 
 import (
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -52,6 +53,7 @@ func Defects(profile string) []Defect {
 			{"typical.gpc.jwt-lifetime-unchecked", "The JWT's exp - iat is not checked: tokens living 299 or 301 seconds are accepted.", "gpconnect.jwt.lifetime"},
 			{"typical.gpc.bundle-id", "The structured record Bundle.id is a new UUID instead of the request's Ssp-TraceID.", "gpconnect.structured.bundle"},
 			{"typical.gpc.empty-list-reason", "Empty structured-record lists carry no emptyReason or note.", "gpconnect.structured.lists"},
+			{"typical.gpc.sub-unchecked", "The JWT's sub is not compared with requesting_practitioner.id.", "gpconnect.jwt.sub"},
 		}
 	case "legacy":
 		return []Defect{
@@ -61,22 +63,27 @@ func Defects(profile string) []Defect {
 			{"legacy.gpc.restricted-patients", "Patient search returns sensitive, deceased and inactive patients.", "gpconnect.patient.restricted"},
 			{"legacy.gpc.forbidden-combinations", "Forbidden structured-record parameter combinations are accepted.", "gpconnect.structured.parameters"},
 			{"legacy.gpc.plain-errors", "OperationOutcomes carry neither the GPConnect-OperationOutcome-1 profile nor a Spine error code.", "gpconnect.errors.operation-outcome"},
+			{"legacy.gpc.no-mutual-tls", "No client certificate is asked for: anyone who reaches the port is served.", "gpconnect.tls.client-certificate"},
 		}
 	}
 	return nil
 }
 
+// RequiresClientCertificate says whether the provider of a profile requires mutual TLS (the
+// sandbox serves it on a port of its own with that policy); legacy does not (a defect).
+func RequiresClientCertificate(profile string) bool { return profile != "legacy" }
+
 type behaviour struct {
 	checkSspTo, checkLifetime, traceBundleID, emptyReason bool
 	checkInteraction, checkJWT, noStore, hideRestricted   bool
-	checkCombinations, spineErrors                        bool
+	checkCombinations, spineErrors, checkSub              bool
 }
 
 func behaviourOf(profile string) behaviour {
-	b := behaviour{true, true, true, true, true, true, true, true, true, true}
+	b := behaviour{true, true, true, true, true, true, true, true, true, true, true}
 	switch profile {
 	case "typical":
-		b.checkSspTo, b.checkLifetime, b.traceBundleID, b.emptyReason = false, false, false, false
+		b.checkSspTo, b.checkLifetime, b.traceBundleID, b.emptyReason, b.checkSub = false, false, false, false, false
 	case "legacy":
 		b.checkInteraction, b.checkJWT, b.noStore, b.hideRestricted, b.checkCombinations, b.spineErrors = false, false, false, false, false, false
 	}
@@ -144,6 +151,9 @@ func (p *Provider) routeOf(method string, segs []string, structured bool, intera
 			return route{urn + "fhir:operation:gpc.getstructuredrecord-1", "patient/*.read", p.structuredRecord, ""}, true
 		}
 		return route{}, false
+	}
+	if n == 3 && method == http.MethodGet && segs[0] == "Patient" && segs[2] == "Appointment" {
+		return route{urn + "fhir:rest:search:patient_appointments-1", "patient/*.read", p.patientAppointments, segs[1]}, true
 	}
 	if n == 0 || n > 2 {
 		return route{}, false
@@ -332,16 +342,33 @@ func (p *Provider) checkToken(header, scope string) (int, string, string) {
 				return http.StatusUnprocessableEntity, "INVALID_RESOURCE", fmt.Sprintf("%s has an element %q its minimal %s may not carry", claim, k, want)
 			}
 		}
-		if want == "Practitioner" {
+		switch want {
+		case "Organization":
+			if !hasIdentifier(res["identifier"], systemODS) {
+				return bad("requesting_organization needs an identifier in " + systemODS)
+			}
+		case "Practitioner":
+			if !hasIdentifier(res["identifier"], systemSDSUser) {
+				return bad("requesting_practitioner needs an identifier in " + systemSDSUser + " (UNK when the user has none)")
+			}
 			var sub, id string
 			_ = json.Unmarshal(c["sub"], &sub)
 			_ = json.Unmarshal(res["id"], &id)
-			if sub != id {
+			if p.b.checkSub && sub != id {
 				return bad("sub must equal requesting_practitioner.id")
 			}
 		}
 	}
 	return 0, "", ""
+}
+
+// hasIdentifier reports whether a JSON identifier array holds a value in the system.
+func hasIdentifier(raw json.RawMessage, system string) bool {
+	var ids []struct{ System, Value string }
+	if json.Unmarshal(raw, &ids) != nil {
+		return false
+	}
+	return slices.ContainsFunc(ids, func(id struct{ System, Value string }) bool { return id.System == system && id.Value != "" })
 }
 
 // write sends a resource with the GP Connect headers.
@@ -356,14 +383,38 @@ func (p *Provider) write(x *exchange, status int, body []byte, etag string) {
 	if x.xml {
 		if xb, err := p.cfg.XML(body); err == nil {
 			h.Set("Content-Type", "application/fhir+xml;charset=utf-8")
-			x.w.WriteHeader(status)
-			_, _ = x.w.Write(xb)
+			p.send(x, status, xb)
 			return
 		}
 	}
 	h.Set("Content-Type", "application/fhir+json;charset=utf-8")
+	p.send(x, status, body)
+}
+
+// send writes the body, gzip-compressed when the client accepts it ([S gen]: GZIP SHALL be
+// supported).
+func (p *Provider) send(x *exchange, status int, body []byte) {
+	if !acceptsGzip(x.r.Header.Get("Accept-Encoding")) {
+		x.w.WriteHeader(status)
+		_, _ = x.w.Write(body)
+		return
+	}
+	x.w.Header().Set("Content-Encoding", "gzip")
+	x.w.Header().Add("Vary", "Accept-Encoding")
 	x.w.WriteHeader(status)
-	_, _ = x.w.Write(body)
+	zw := gzip.NewWriter(x.w)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+}
+
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") && strings.ReplaceAll(strings.TrimSpace(params), " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Provider) writeJSON(x *exchange, status int, v any, etag string) {

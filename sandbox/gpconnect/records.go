@@ -196,6 +196,14 @@ func (p *Provider) structuredRecord(x *exchange, _ string) {
 				}
 			}
 		}
+		for name, prt := range parts {
+			if strings.HasSuffix(name, "SearchPeriod") {
+				if msg := p.checkPeriod(prt.ValuePeriod); msg != "" {
+					p.fail(x, http.StatusUnprocessableEntity, "invalid", "INVALID_PARAMETER", "", name+": "+msg)
+					return
+				}
+			}
+		}
 		if d := parts["medicationSearchFromDate"].ValueDate; d != "" {
 			t, err := time.Parse("2006-01-02", d)
 			if err != nil || t.After(p.cfg.Now()) {
@@ -214,10 +222,42 @@ func (p *Provider) structuredRecord(x *exchange, _ string) {
 		p.fail(x, http.StatusNotFound, "not-found", "PATIENT_NOT_FOUND", "", "no record for that NHS number")
 		return
 	}
-	p.writeJSON(x, http.StatusOK, p.structuredBundle(x, *patient, requested, unknown), "")
+	resolved := parts["includeResolvedAllergies"].ValueBoolean
+	p.writeJSON(x, http.StatusOK, p.structuredBundle(x, *patient, requested, resolved != nil && *resolved, unknown), "")
 }
 
-func (p *Provider) structuredBundle(x *exchange, t testPatient, requested []*area, unknown []string) map[string]any {
+// checkPeriod validates a search period: full dates, start not after end, neither after
+// today ([S gsr]). It returns what is wrong, or "".
+func (p *Provider) checkPeriod(raw json.RawMessage) string {
+	var per struct{ Start, End string }
+	if len(raw) == 0 || json.Unmarshal(raw, &per) != nil {
+		return "must be a Period"
+	}
+	today := p.cfg.Now().UTC().Format("2006-01-02")
+	var dates []time.Time
+	for _, d := range []string{per.Start, per.End} {
+		if d == "" {
+			continue
+		}
+		t, err := time.Parse("2006-01-02", d)
+		if err != nil {
+			return "start and end must be full dates (yyyy-mm-dd)"
+		}
+		if d > today {
+			return "dates may not be after today"
+		}
+		dates = append(dates, t)
+	}
+	if per.Start != "" && per.End != "" && dates[0].After(dates[1]) {
+		return "start is after end"
+	}
+	return ""
+}
+
+// Ended allergies: a secondary list returned with includeResolvedAllergies true.
+var endedAllergies = area{"includeAllergies", "1103671000000101", "Ended allergies", nil}
+
+func (p *Provider) structuredBundle(x *exchange, t testPatient, requested []*area, resolvedAllergies bool, unknown []string) map[string]any {
 	var entries []any
 	add := func(r map[string]any) { entries = append(entries, map[string]any{"resource": r}) }
 	pat := patientResource(t)
@@ -226,6 +266,9 @@ func (p *Provider) structuredBundle(x *exchange, t testPatient, requested []*are
 	add(organizations[0])
 	add(practitioner)
 	subject := map[string]any{"reference": "Patient/" + t.id}
+	if resolvedAllergies {
+		requested = append(slices.Clone(requested), &endedAllergies)
+	}
 	for _, a := range requested {
 		list := map[string]any{
 			"resourceType": "List", "id": newUUID(), "meta": map[string]any{"profile": []string{sdPrefix + "CareConnect-GPC-List-1"}},
@@ -233,12 +276,17 @@ func (p *Provider) structuredBundle(x *exchange, t testPatient, requested []*are
 			"code":    map[string]any{"coding": []any{map[string]any{"system": systemSNOMED, "code": a.code, "display": a.title}}},
 			"subject": subject, "date": p.cfg.Now().UTC().Format(time.RFC3339),
 		}
-		if item := clinicalItem(t, a, subject); item != nil {
+		if slices.Contains(t.confidential, a.param) && a != &endedAllergies {
+			list["extension"] = []any{map[string]any{"url": sdPrefix + "Extension-CareConnect-GPC-ListWarningCode-1",
+				"valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-ListWarningCode-1", "code": "confidential-items", "display": "Confidential Items"}}}}}
+			list["note"] = []any{map[string]any{"text": "Items excluded due to confidentiality and/or patient preferences."}}
+		}
+		if item := clinicalItem(t, a, subject); item != nil && a != &endedAllergies {
 			add(item)
 			list["entry"] = []any{map[string]any{"item": map[string]any{"reference": item["resourceType"].(string) + "/" + item["id"].(string)}}}
 		} else if p.b.emptyReason {
 			list["emptyReason"] = map[string]any{"coding": []any{map[string]any{"system": "http://hl7.org/fhir/list-empty-reason", "code": "no-content-recorded", "display": "No Content Recorded"}}}
-			list["note"] = []any{map[string]any{"text": "Information not available"}}
+			list["note"] = append(notes(list), map[string]any{"text": "Information not available"})
 		}
 		add(list)
 	}
@@ -261,7 +309,7 @@ func (p *Provider) structuredBundle(x *exchange, t testPatient, requested []*are
 // clinicalItem is the rich patient's one record in an area (patient2 only; the others have
 // empty lists).
 func clinicalItem(t testPatient, a *area, subject map[string]any) map[string]any {
-	if !t.rich {
+	if !t.rich && !(a.param == "includeAllergies" && slices.Contains(t.confidential, a.param)) {
 		return nil
 	}
 	code := func(c, d string) map[string]any {
@@ -288,6 +336,70 @@ func clinicalItem(t testPatient, a *area, subject map[string]any) map[string]any
 			"code": code("27113001", "Body weight"), "valueQuantity": map[string]any{"value": 82, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}}
 	}
 	return nil
+}
+
+func notes(list map[string]any) []any {
+	n, _ := list["note"].([]any)
+	return n
+}
+
+// patientAppointments serves GET /Patient/[id]/Appointment?start=geYYYY-MM-DD&start=leYYYY-MM-DD
+// ([S appointments retrieve]): exactly the two dates, no time, not in the past, in order.
+func (p *Provider) patientAppointments(x *exchange, id string) {
+	var known bool
+	for _, t := range testPatients {
+		if t.id == id && !t.restricted() {
+			known = true
+		}
+	}
+	if !known {
+		p.fail(x, http.StatusNotFound, "not-found", "PATIENT_NOT_FOUND", "", "no patient with that id")
+		return
+	}
+	bad := func(msg string) { p.fail(x, http.StatusUnprocessableEntity, "invalid", "INVALID_PARAMETER", "", msg) }
+	starts := x.r.URL.Query()["start"]
+	var from, to string
+	for _, v := range starts {
+		switch {
+		case strings.HasPrefix(v, "ge") && from == "":
+			from = v[2:]
+		case strings.HasPrefix(v, "le") && to == "":
+			to = v[2:]
+		default:
+			bad("give exactly two start parameters, ge and le")
+			return
+		}
+	}
+	if len(starts) != 2 || from == "" || to == "" {
+		bad("give exactly two start parameters, ge and le")
+		return
+	}
+	lo, err1 := time.Parse("2006-01-02", from)
+	hi, err2 := time.Parse("2006-01-02", to)
+	if err1 != nil || err2 != nil {
+		bad("start values must be dates (yyyy-mm-dd) without a time")
+		return
+	}
+	today := p.cfg.Now().UTC().Format("2006-01-02")
+	if from < today || to < today {
+		bad("the search range may not be in the past")
+		return
+	}
+	if hi.Before(lo) {
+		bad("the le date is before the ge date")
+		return
+	}
+	p.mu.Lock()
+	var found []map[string]any
+	for _, a := range p.appointments {
+		start, _ := time.Parse(time.RFC3339, fmt.Sprint(a.res["start"]))
+		if !strings.Contains(fmt.Sprint(a.res["participant"]), "Patient/"+id) || start.Before(lo) || start.After(hi.Add(24*time.Hour)) {
+			continue
+		}
+		found = append(found, a.res)
+	}
+	p.mu.Unlock()
+	p.writeJSON(x, http.StatusOK, searchset(found), "")
 }
 
 // appointment is a booked appointment, kept as JSON with its version.

@@ -26,11 +26,14 @@ type testPatient struct {
 	id, nhs, family, given, gender, birth string
 	sensitive, deceased, inactive         bool
 	rich                                  bool // patient2: the main structured-data patient
+	// confidential lists the areas (parameter names) where items are withheld for
+	// confidentiality or patient preference: their List carries the confidential-items warning.
+	confidential []string
 }
 
 var testPatients = []testPatient{
 	{id: "1", nhs: "9690937278", family: "Ashworth", given: "Ada", gender: "female", birth: "1961-03-02"},
-	{id: "2", nhs: "9690937286", family: "Blackwood", given: "Bryn", gender: "male", birth: "1948-11-20", rich: true},
+	{id: "2", nhs: "9690937286", family: "Blackwood", given: "Bryn", gender: "male", birth: "1948-11-20", rich: true, confidential: []string{"includeMedication"}},
 	{id: "3", nhs: "9690937294", family: "Carrow", given: "Cerys", gender: "female", birth: "1990-07-14"},
 	{id: "4", nhs: "9690937308", family: "Dunmore", given: "Dai", gender: "male", birth: "1975-01-30"},
 	{id: "5", nhs: "9690937375", family: "Ellery", given: "Eira", gender: "female", birth: "1983-05-09"},
@@ -44,7 +47,7 @@ var testPatients = []testPatient{
 	{id: "13", nhs: "9690938096", family: "Marsden", given: "Mair", gender: "female", birth: "1995-03-19"},
 	{id: "14", nhs: "9476718943", family: "Northey", given: "Nye", gender: "male", birth: "1980-11-05"},
 	{id: "15", nhs: "9690938576", family: "Oakes", given: "Olwen", gender: "female", birth: "1966-01-24"},
-	{id: "16", nhs: "9690938118", family: "Pickles", given: "Pryce", gender: "male", birth: "1952-07-07"},
+	{id: "16", nhs: "9690938118", family: "Pickles", given: "Pryce", gender: "male", birth: "1952-07-07", confidential: []string{"includeAllergies"}},
 	{id: "17", nhs: "9690938126", family: "Quarmby", given: "Rhian", gender: "female", birth: "1999-09-09"},
 	{id: "18", nhs: "9690938681", family: "Royd", given: "Steff", gender: "male", birth: "1993-02-17", deceased: true},
 	{id: "20", nhs: "9690938134", family: "Sutcliffe", given: "Tegan", gender: "female", birth: "1977-04-04"},
@@ -271,6 +274,14 @@ func (p *Provider) searchSlots(x *exchange, _ string) {
 	}
 	p.mu.Unlock()
 	if len(entries) > 0 {
+		for _, inc := range q["_include:recurse"] {
+			switch inc {
+			case "Schedule:actor:Practitioner":
+				entries = append(entries, map[string]any{"fullUrl": "Practitioner/1", "search": map[string]any{"mode": "include"}, "resource": practitioner})
+			case "Schedule:actor:Location":
+				entries = append(entries, map[string]any{"fullUrl": "Location/1", "search": map[string]any{"mode": "include"}, "resource": location})
+			}
+		}
 		entries = append(entries,
 			map[string]any{"fullUrl": "Schedule/1", "search": map[string]any{"mode": "include"}, "resource": map[string]any{
 				"resourceType": "Schedule", "id": "1", "meta": meta("GPConnect-Schedule-1"),

@@ -5,6 +5,8 @@
 //	benchtool gen -size 100 -out bench.ndjson          (also writes bench.ndjson.defects.json)
 //	benchtool validate -in bench.ndjson -flagged jigsaw.json
 //	benchtool score -in bench.ndjson -flagged medplum.json
+//	benchtool speed -in bench.ndjson -repeat 5 -cores 1,2   (MB/s against json.Valid, scaling)
+//	benchtool bundle -in bench.ndjson -out bench-bundle.json (the same resources as one Bundle)
 package main
 
 import (
@@ -53,6 +55,10 @@ func main() {
 		err = validate(os.Args[2:])
 	case "score":
 		err = score(os.Args[2:])
+	case "speed":
+		err = speed(os.Args[2:])
+	case "bundle":
+		err = bundle(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}

@@ -81,6 +81,9 @@ type env struct {
 	context    int32
 	resource   int32
 	incomplete bool
+	// datesUnordered: two dates of different precision that agree as far as both go were
+	// compared, which gives an empty result.
+	datesUnordered bool
 }
 
 // Eval evaluates e with ctx as the focus. It returns ErrIncomplete when the result cannot be
@@ -117,6 +120,10 @@ func (ev *Evaluator) Eval(e *Expr, m Model, ctx int32) (result []Item, err error
 	}
 	return out, nil
 }
+
+// DatesUnordered reports whether the last evaluation compared two dates of different
+// precision that agree as far as both go (an empty result, which FHIRPath does not order).
+func (ev *Evaluator) DatesUnordered() bool { return ev.en.datesUnordered }
 
 // Truth reads an invariant's result: true, false, or unknown (ok false) for an empty result.
 func Truth(items []Item) (value, ok bool) {
@@ -1041,7 +1048,11 @@ func (en *env) compare(a, b Item) (int, bool) {
 	case isNum(av) && isNum(bv):
 		return cmpFloat(av.F, bv.F), true
 	case isDate(av) && isDate(bv):
-		return compareDatePtrs(av.T, bv.T)
+		c, ok := compareDatePtrs(av.T, bv.T)
+		if !ok && av.T != nil && bv.T != nil {
+			en.datesUnordered = true
+		}
+		return c, ok
 	case av.Kind == KString && bv.Kind == KString:
 		return strings.Compare(av.S, bv.S), true
 	}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nhs-jigsaw/jigsaw/validator"
+)
+
+// speed measures, side by side in one process on the same bytes held in memory: encoding/json's
+// Valid (the floor: a syntax check and nothing else) on one core, and Jigsaw's validator with
+// GOMAXPROCS and its workers set to each of -cores. The runs are interleaved and repeated, and
+// the median and the spread (min–max) of each are reported, because the machine is shared.
+func speed(args []string) error {
+	fs := flag.NewFlagSet("speed", flag.ExitOnError)
+	in := fs.String("in", "bench.ndjson", "input file (NDJSON, or one JSON document such as a Bundle)")
+	repeat := fs.Int("repeat", 5, "runs of each measurement")
+	coresFlag := fs.String("cores", "1,2", "GOMAXPROCS values to run the validator with")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the validator runs to this file")
+	fs.Parse(args)
+	var prof *os.File
+	if *cpuProfile != "" {
+		var err error
+		if prof, err = os.Create(*cpuProfile); err != nil {
+			return err
+		}
+		defer prof.Close()
+	}
+	data, err := os.ReadFile(*in)
+	if err != nil {
+		return err
+	}
+	var cores []int
+	for _, s := range strings.Split(*coresFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-cores: %q is not a core count", s)
+		}
+		cores = append(cores, n)
+	}
+	ndjson := bytes.Count(data, []byte("\n")) > 1 && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) && isNDJSON(data)
+	mb := float64(len(data)) / (1 << 20)
+	validators := map[int]*validator.Validator{}
+	for _, c := range cores {
+		v, err := validator.New(validator.R4, validator.WithWorkers(c))
+		if err != nil {
+			return err
+		}
+		validators[c] = v
+	}
+	jsonRuns := []float64{}
+	jigRuns := map[int][]float64{}
+	var resources int
+	for r := 0; r < *repeat; r++ {
+		runtime.GOMAXPROCS(1)
+		runtime.GC()
+		t0 := time.Now()
+		if ndjson {
+			sc := bufio.NewScanner(bytes.NewReader(data))
+			sc.Buffer(make([]byte, 1<<20), 64<<20)
+			for sc.Scan() {
+				if l := sc.Bytes(); len(l) > 0 && !json.Valid(l) {
+					return fmt.Errorf("json.Valid rejects a line of %s", *in)
+				}
+			}
+		} else if !json.Valid(data) {
+			return fmt.Errorf("json.Valid rejects %s", *in)
+		}
+		jsonRuns = append(jsonRuns, mb/time.Since(t0).Seconds())
+		for _, c := range cores {
+			runtime.GOMAXPROCS(c)
+			runtime.GC()
+			if prof != nil && c == cores[0] {
+				if err := pprof.StartCPUProfile(prof); err != nil {
+					return err
+				}
+			}
+			t0 := time.Now()
+			sum, err := validators[c].ValidateStream(context.Background(), bytes.NewReader(data), func(validator.Result) error { return nil })
+			if prof != nil && c == cores[0] {
+				pprof.StopCPUProfile()
+				prof.Close()
+				prof = nil
+				if r < *repeat-1 { // keep the last run's profile
+					if prof, err = os.Create(*cpuProfile); err != nil {
+						return err
+					}
+				}
+			}
+			if err != nil {
+				return err
+			}
+			jigRuns[c] = append(jigRuns[c], mb/time.Since(t0).Seconds())
+			resources = sum.Resources
+		}
+	}
+	runtime.GOMAXPROCS(runtime.NumCPU())
+	kind := "one document"
+	if ndjson {
+		kind = "NDJSON, json.Valid per line"
+	}
+	fmt.Printf("%s: %.1f MB, %d resources (%s), %d runs each, interleaved; MB/s median [min-max]\n", *in, mb, resources, kind, *repeat)
+	jm := median(jsonRuns)
+	fmt.Printf("  json.Valid          1 core   %7.1f MB/s [%.1f-%.1f]\n", jm, minOf(jsonRuns), maxOf(jsonRuns))
+	for _, c := range cores {
+		m := median(jigRuns[c])
+		fmt.Printf("  jigsaw validator  %2d core%s %7.1f MB/s [%.1f-%.1f]  %.2fx json.Valid", c, plural(c), m, minOf(jigRuns[c]), maxOf(jigRuns[c]), m/jm)
+		if c != cores[0] {
+			fmt.Printf(", %.2fx its %d-core speed", m/median(jigRuns[cores[0]]), cores[0])
+		}
+		fmt.Println()
+	}
+	// Ratio run by run (each json.Valid run against the single-core run right after it).
+	if len(cores) > 0 && cores[0] == 1 {
+		var ratios []float64
+		for i := range jsonRuns {
+			ratios = append(ratios, jigRuns[1][i]/jsonRuns[i])
+		}
+		fmt.Printf("  single-core ratio to json.Valid, run by run: median %.2f [%.2f-%.2f]\n", median(ratios), minOf(ratios), maxOf(ratios))
+	}
+	fmt.Printf("  machine: %d CPUs (%s/%s), shared with other work\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return " "
+	}
+	return "s"
+}
+
+// isNDJSON reports whether the first line is a complete JSON value on its own.
+func isNDJSON(data []byte) bool {
+	i := bytes.IndexByte(data, '\n')
+	return i > 0 && json.Valid(bytes.TrimSpace(data[:i]))
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func minOf(xs []float64) float64 {
+	m := xs[0]
+	for _, x := range xs {
+		if x < m {
+			m = x
+		}
+	}
+	return m
+}
+
+func maxOf(xs []float64) float64 {
+	m := xs[0]
+	for _, x := range xs {
+		if x > m {
+			m = x
+		}
+	}
+	return m
+}
+
+// bundle wraps NDJSON resources into one collection Bundle (one entry per line).
+func bundle(args []string) error {
+	fs := flag.NewFlagSet("bundle", flag.ExitOnError)
+	in := fs.String("in", "bench.ndjson", "NDJSON input")
+	out := fs.String("out", "bench-bundle.json", "Bundle output")
+	fs.Parse(args)
+	f, err := os.Open(*in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	o, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(o, 1<<20)
+	w.WriteString(`{"resourceType":"Bundle","type":"collection","entry":[`)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	n := 0
+	for sc.Scan() {
+		l := bytes.TrimSpace(sc.Bytes())
+		if len(l) == 0 {
+			continue
+		}
+		if n > 0 {
+			w.WriteString(",\n")
+		}
+		fmt.Fprintf(w, `{"fullUrl":"urn:uuid:%08x-0000-4000-8000-%012x","resource":`, n, n)
+		w.Write(l)
+		w.WriteString("}")
+		n++
+	}
+	w.WriteString("]}\n")
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return o.Close()
+}
