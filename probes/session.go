@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"github.com/nhs-jigsaw/jigsaw/internal/redact"
 	"net/http"
 	"net/url"
 	"sync"
@@ -132,13 +133,7 @@ func (s *Session) Identifier(v string) string {
 }
 
 // MaskIdentifier keeps the first and last three characters of an identifier.
-func MaskIdentifier(v string) string {
-	r := []rune(v)
-	if len(r) <= 6 {
-		return "***"
-	}
-	return string(r[:3]) + "****" + string(r[len(r)-3:])
-}
+func MaskIdentifier(v string) string { return redact.MaskIdentifier(v) }
 
 // Shared returns the run-wide value for key, computing it once with fetch. Concurrent callers
 // wait for the one fetch; every caller gets the fetch's exchanges as evidence. The fetch runs

@@ -35,7 +35,9 @@ type assessOptions struct {
 	Cycle      string
 	Resume     string
 	KeepBodies bool
-	Format     string
+	// KeepIdentifiers keeps patient identifiers everywhere: bodies, observations, the test patient.
+	KeepIdentifiers bool
+	Format          string
 }
 
 // assessOutput is what assess prints with -o json.
@@ -87,6 +89,7 @@ Exit status: 0 complete, 1 incomplete or failed, 2 usage error.`,
 	fl.StringVar(&opts.Cycle, "cycle", "", "assessment cycle, for example 2026-Q3")
 	fl.StringVar(&opts.Resume, "resume", "", "continue the assessment with this id (AS-…) instead of starting a new one")
 	fl.BoolVar(&opts.KeepBodies, "keep-bodies", false, "store HTTP bodies unredacted (they may hold patient identifiers)")
+	fl.BoolVar(&opts.KeepIdentifiers, "keep-identifiers", false, "keep patient identifiers (NHS numbers, the test patient's included) in bodies, observations and reports; implies --keep-bodies")
 	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
 	return cmd
 }
@@ -134,17 +137,20 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 	if !opts.Target.NoProgress {
 		fmt.Fprintf(opts.IO.ErrOut, "Assessing %s (%s) against %s with %s\n", opts.Name, opts.ODS, describeTarget(target), c.Ref())
 	}
+	keep := opts.KeepBodies || opts.KeepIdentifiers
+	runner := opts.Target.runner(opts.IO.ErrOut)
+	runner.Client.KeepIdentifiers = keep
 	outcome, runErr := assess.Run(ctx, store, assess.Options{
 		Checklist:   c,
 		Org:         evidence.Organisation{ODSCode: opts.ODS, Name: opts.Name, Type: orgType, Region: opts.Region},
 		Target:      target,
 		GPConnect:   gpcTarget,
 		Registry:    reg,
-		Runner:      opts.Target.runner(opts.IO.ErrOut),
+		Runner:      runner,
 		Answers:     ans,
 		Cycle:       opts.Cycle,
 		ToolVersion: toolVersion(),
-		KeepBodies:  opts.KeepBodies,
+		KeepBodies:  keep,
 		Resume:      opts.Resume,
 	})
 	if runErr != nil {
