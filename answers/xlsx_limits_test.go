@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 )
@@ -163,7 +164,24 @@ func FuzzWorkbookXML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, part uint8, xml []byte) {
 		name := names[int(part)%len(names)]
 		data := rezip(t, names, parts, map[string]func(io.Writer){name: func(w io.Writer) { w.Write(xml) }})
-		got, err := ParseXLSX("fuzz.xlsx", data, c, SelfAssessed)
+		// A hostile workbook may be refused, never hang the import.
+		type outcome struct {
+			got *File
+			err error
+		}
+		done := make(chan outcome, 1)
+		go func() {
+			got, err := ParseXLSX("fuzz.xlsx", data, c, SelfAssessed)
+			done <- outcome{got, err}
+		}()
+		var got *File
+		var err error
+		select {
+		case o := <-done:
+			got, err = o.got, o.err
+		case <-time.After(20 * time.Second):
+			t.Fatalf("ParseXLSX took more than 20 s with part %s replaced by %d bytes", name, len(xml))
+		}
 		if err == nil && len(got.Answers) == 0 {
 			t.Fatal("accepted a workbook without answers")
 		}

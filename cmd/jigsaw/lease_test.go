@@ -22,13 +22,27 @@ import (
 // test can run real second processes.
 const childArgsEnv = "JIGSAW_TEST_CHILD_ARGS"
 
+// childPeakEnv names a file the child writes its peak resident memory (KiB) to.
+const childPeakEnv = "JIGSAW_TEST_CHILD_PEAK"
+
 func TestMain(m *testing.M) {
 	if raw := os.Getenv(childArgsEnv); raw != "" {
 		var args []string
 		if err := json.Unmarshal([]byte(raw), &args); err != nil {
 			os.Exit(99)
 		}
-		os.Exit(run(context.Background(), args, IO{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
+		code := run(context.Background(), args, IO{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr})
+		if path := os.Getenv(childPeakEnv); path != "" {
+			// The child's own peak resident memory (rusage's maxrss would include the parent's:
+			// the child starts as a copy of it).
+			status, _ := os.ReadFile("/proc/self/status")
+			for _, line := range strings.Split(string(status), "\n") {
+				if strings.HasPrefix(line, "VmHWM:") {
+					os.WriteFile(path, []byte(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(line, "VmHWM:"), "kB"))), 0o600)
+				}
+			}
+		}
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

@@ -217,8 +217,14 @@ func (s *scanner) blockEntry(col int, mapping bool) error {
 	s.entry = col
 	if mapping && s.pending == col {
 		// The YAML library reads a key straight after a bare "-" or a value of only an
-		// anchor or tag, at the same column, as that entry's value: one level deeper.
+		// anchor or tag, at the same column, as that entry's value: one level deeper (or,
+		// for some such values, as the next key of the same mapping: count it there too).
 		s.pending = -1
+		if n := len(s.block); n > 0 && s.block[n-1].col == col && s.block[n-1].mapping {
+			if err := s.key(&s.block[n-1], col); err != nil {
+				return err
+			}
+		}
 		if err := s.push(collection{col: col, mapping: true}, col); err != nil {
 			return err
 		}
