@@ -26,6 +26,12 @@ type Result struct {
 	Duration  time.Duration    `json:"duration_ns" jsonschema:"description=Wall time in nanoseconds"`
 	// Exchanges are the ids of the HTTP exchanges that evidence this result.
 	Exchanges []string `json:"exchanges,omitempty"`
+	// Cause says why a probe could not test (status error): a classified root cause with the
+	// inspector's remedy. Empty for every other status.
+	Cause *verdict.Cause `json:"cause,omitempty"`
+	// DependsOn names the probe whose root finding answers this one (a not-applicable or
+	// skipped dependant): one root cause is reported once, its dependants point at it.
+	DependsOn string `json:"depends_on,omitempty"`
 }
 
 // Exchange is one recorded HTTP request and response, with secrets removed. It is evidence.

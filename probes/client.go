@@ -34,8 +34,13 @@ type ClientOptions struct {
 	ReadLimit int64
 	// StoreLimit is the most of a body kept in the Exchange (default 64 KiB).
 	StoreLimit int64
-	// RatePerSecond limits requests per host (default 10; negative means no limit).
+	// RatePerSecond limits requests per host (default 10; negative means no limit). It is a
+	// politeness limit for real servers: loopback hosts (127.0.0.0/8, ::1, localhost — the
+	// inspector's own machine, such as a sandbox) are not limited unless LimitLoopback is set.
 	RatePerSecond float64
+	// LimitLoopback applies RatePerSecond to loopback hosts too (set it when a loopback
+	// address is a tunnel to a real server, or the rate was given explicitly).
+	LimitLoopback bool
 	// Burst is the per-host burst (default 5).
 	Burst int
 	// MaxRedirects is how many redirects are followed (default 5).
@@ -199,7 +204,7 @@ func (c *Client) Exchange(id string) (Exchange, bool) {
 }
 
 func (c *Client) limiter(host string) *rate.Limiter {
-	if c.opts.RatePerSecond < 0 {
+	if c.opts.RatePerSecond < 0 || (!c.opts.LimitLoopback && IsLoopback(host)) {
 		return nil
 	}
 	if l, ok := c.limiters.Load(host); ok {
@@ -216,6 +221,15 @@ func (c *Client) wait(ctx context.Context, host string) error {
 		}
 	}
 	return nil
+}
+
+// IsLoopback reports whether a host (name or address, no port) is this machine's loopback.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // record stores an exchange and returns its id.

@@ -413,7 +413,8 @@ func TestRateLimitPerHost(t *testing.T) {
 			}
 			return probes.Passed("", "")
 		})
-	r := &probes.Runner{Client: probes.ClientOptions{RatePerSecond: 20, Burst: 1}}
+	// The test server is on loopback, which is limited only when asked.
+	r := &probes.Runner{Client: probes.ClientOptions{RatePerSecond: 20, Burst: 1, LimitLoopback: true}}
 	start := time.Now()
 	report, err := r.Run(context.Background(), probes.Target{BaseURL: srv.URL}, []probes.Probe{p})
 	if err != nil || report.Results[0].Status != probes.Pass {
@@ -422,6 +423,17 @@ func TestRateLimitPerHost(t *testing.T) {
 	// Six requests at 20/s with burst 1 need at least five intervals of 50 ms.
 	if d := time.Since(start); d < 240*time.Millisecond {
 		t.Errorf("6 requests took %v; the limiter did not hold them back", d)
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.9.8.7": true, "::1": true, "[::1]": true, "localhost": true, "LocalHost": true,
+		"10.0.0.1": false, "fhir.example.nhs.uk": false, "": false, "0.0.0.0": false,
+	} {
+		if got := probes.IsLoopback(host); got != want {
+			t.Errorf("IsLoopback(%q) = %v, want %v", host, got, want)
+		}
 	}
 }
 

@@ -28,9 +28,10 @@ type CodeableConcept struct {
 
 // Identifier is a business identifier (NHS number, ODS code...).
 type Identifier struct {
-	System string           `json:"system,omitempty"`
-	Value  string           `json:"value,omitempty"`
-	Type   *CodeableConcept `json:"type,omitempty"`
+	Extension []Extension      `json:"extension,omitempty"`
+	System    string           `json:"system,omitempty"`
+	Value     string           `json:"value,omitempty"`
+	Type      *CodeableConcept `json:"type,omitempty"`
 }
 
 // Reference points at another resource, by URL and/or by identifier.
@@ -97,7 +98,50 @@ type CapabilityAbout struct {
 // CapabilityRest is one rest[] entry.
 type CapabilityRest struct {
 	Mode     string               `json:"mode,omitempty"`
+	Security *CapabilitySecurity  `json:"security,omitempty"`
 	Resource []CapabilityResource `json:"resource,omitempty"`
+}
+
+// CapabilitySecurity is rest.security: the security services the server declares.
+type CapabilitySecurity struct {
+	Service     []CodeableConcept `json:"service,omitempty"`
+	Description string            `json:"description,omitempty"`
+}
+
+// DeclaresSMART reports whether rest.security.service names SMART-on-FHIR (code SMART-on-FHIR
+// of restful-security-service, R4 or STU3 system, or a service whose text names SMART).
+func (r *CapabilityRest) DeclaresSMART() bool {
+	if r == nil || r.Security == nil {
+		return false
+	}
+	for _, svc := range r.Security.Service {
+		for _, c := range svc.Coding {
+			if strings.EqualFold(c.Code, "SMART-on-FHIR") {
+				return true
+			}
+		}
+		if strings.Contains(strings.ToUpper(svc.Text), "SMART") {
+			return true
+		}
+	}
+	return false
+}
+
+// SecurityServices lists the declared security services for an observation.
+func (r *CapabilityRest) SecurityServices() []string {
+	if r == nil || r.Security == nil {
+		return nil
+	}
+	var out []string
+	for _, svc := range r.Security.Service {
+		for _, c := range svc.Coding {
+			out = append(out, c.Code)
+		}
+		if len(svc.Coding) == 0 && svc.Text != "" {
+			out = append(out, svc.Text)
+		}
+	}
+	return out
 }
 
 // CapabilityResource is one rest[].resource[] entry.
@@ -388,4 +432,11 @@ func Clip(s string, n int) string {
 		count++
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// Extension is an extension with the value types probes read.
+type Extension struct {
+	URL                  string           `json:"url,omitempty"`
+	ValueCodeableConcept *CodeableConcept `json:"valueCodeableConcept,omitempty"`
+	ValueCoding          *Coding          `json:"valueCoding,omitempty"`
 }

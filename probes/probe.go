@@ -25,6 +25,9 @@ type Meta struct {
 	// Strength is the requirement's conformance verb; a breach of it fails (SHALL), warns
 	// (SHOULD) or informs (MAY). Empty until every probe states it.
 	Strength verdict.Strength `json:"strength,omitempty"`
+	// LongRunning marks a probe that takes long by design (repeated timed samples): the runner
+	// starts it first so it overlaps the others. Results keep the registry order regardless.
+	LongRunning bool `json:"-"`
 }
 
 // Probe is one check against a target. Run returns the verdict (status, expected, observed,
@@ -62,9 +65,53 @@ func Warned(expected, observed string) Result { return newVerdict(Warn, expected
 // Skipped says a precondition was absent (no test patient, wrong FHIR version...).
 func Skipped(expected, observed string) Result { return newVerdict(Skip, expected, observed) }
 
-// Errored says the probe could not test: never a pass or a fail.
+// Informed records an observation against a MAY: neither met nor breached.
+func Informed(expected, observed string) Result { return newVerdict(InfoOnly, expected, observed) }
+
+// NotApplicableTo says the server does not claim the capability the probe tests (no SMART
+// declared, an R4-only rule on an STU3 server...). The observation says what was looked at.
+func NotApplicableTo(expected, observed string) Result {
+	return newVerdict(NotApplicable, expected, observed)
+}
+
+// Dependent says the probe's question is already answered by another probe's root finding
+// (rootID): the probe is not applicable and names the root, so one cause is reported once.
+func Dependent(expected, rootID, observed string) Result {
+	r := newVerdict(NotApplicable, expected, observed+" (root finding: "+rootID+")")
+	r.DependsOn = rootID
+	return r
+}
+
+// SkippedFor says the probe did not run because what it needs is absent, and the root
+// finding about that is rootID's: the probe points at it rather than repeating it.
+func SkippedFor(expected, rootID, observed string) Result {
+	r := newVerdict(Skip, expected, observed+" (root finding: "+rootID+")")
+	r.DependsOn = rootID
+	return r
+}
+
+// Breached is the verdict for a requirement of the given strength that is not met: SHALL
+// fails, SHOULD warns, MAY informs (verdict.Strength.Breach).
+func Breached(strength verdict.Strength, expected, observed string) Result {
+	return newVerdict(strength.Breach(), expected, observed)
+}
+
+// Errored says the probe could not test: never a pass or a fail. The cause is classified
+// (TLS trust, refused connection, timeout, credentials...) so the run can name it once.
 func Errored(expected string, err error) Result {
-	return newVerdict(Error, expected, "could not test: "+err.Error())
+	if err == nil {
+		err = errors.New("no reason given")
+	}
+	r := newVerdict(Error, expected, "could not test: "+err.Error())
+	c := Classify(err)
+	r.Cause = &c
+	return r
+}
+
+// CredentialsRefused is the could-not-test result for a request the endpoint refused with 401
+// or 403 although the run's credentials were sent: the token is missing, wrong or lacks scope.
+func CredentialsRefused(expected string, resp *Response) Result {
+	return Errored(expected, fmt.Errorf("%w (%s)", ErrCredentialsRefused, resp.Describe()))
 }
 
 // NoPatient turns a test-patient lookup error into a skip (no patient) or an error.

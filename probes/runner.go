@@ -48,7 +48,17 @@ type Report struct {
 	FinishedAt time.Time  `json:"finished_at"`
 	Results    []Result   `json:"results"`
 	Exchanges  []Exchange `json:"exchanges"`
+	// Causes groups the probes that could not test by root cause (TLS trust, refused
+	// connection, timeouts, credentials...), each with the inspector's remedy.
+	Causes []CauseSummary `json:"causes,omitempty"`
+	// Warnings are set-up problems seen across the run, such as every request for data being
+	// refused (no token given, or the wrong one).
+	Warnings []string `json:"warnings,omitempty"`
 }
+
+// AuthRefusedMinimum is how many requests for data must all be refused before the run warns
+// that its credentials do not work.
+const AuthRefusedMinimum = 3
 
 // Counts tallies results by status.
 func (r *Report) Counts() map[Status]int {
@@ -87,7 +97,8 @@ func (r *Runner) Run(ctx context.Context, target Target, ps []Probe) (*Report, e
 	}
 	report := &Report{RunID: client.RunID(), Target: public, StartedAt: time.Now().UTC()}
 	report.Results = make([]Result, len(ps))
-	shared := newSharedCache(runCtx)
+	opts := r.Client.withDefaults()
+	shared := newSharedCache(runCtx, newBreaker(BreakerThreshold, opts.RequestTimeout))
 	progress := r.Progress
 	if progress == nil {
 		progress = noProgress{}
@@ -123,7 +134,20 @@ func (r *Runner) Run(ctx context.Context, target Target, ps []Probe) (*Report, e
 	}
 	var g errgroup.Group
 	g.SetLimit(limit)
+	// Long-running probes start first so they overlap the rest; results keep the given order.
+	order := make([]int, 0, len(ps))
 	for i, p := range ps {
+		if p.Meta().LongRunning {
+			order = append(order, i)
+		}
+	}
+	for i, p := range ps {
+		if !p.Meta().LongRunning {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		p := ps[i]
 		g.Go(func() error {
 			deliver(i, r.runOne(runCtx, client, shared, p))
 			return nil
@@ -132,6 +156,14 @@ func (r *Runner) Run(ctx context.Context, target Target, ps []Probe) (*Report, e
 	_ = g.Wait()
 	progress.Stop()
 	report.FinishedAt = time.Now().UTC()
+	if all, n := shared.auth.allRefused(AuthRefusedMinimum); all {
+		if target.Token == "" {
+			report.Warnings = append(report.Warnings, fmt.Sprintf("no token was given (JIGSAW_TOKEN or --token) and the endpoint answered 401/403 to all %d requests for data: the probes that read data could not test the server", n))
+		} else {
+			report.Warnings = append(report.Warnings, fmt.Sprintf("the endpoint refused the token (401/403) on all %d requests for data: it is wrong, expired or lacks read access", n))
+		}
+	}
+	report.Causes = Summarise(report.Results)
 	return report, nil
 }
 
@@ -183,6 +215,9 @@ func (r *Runner) runOne(runCtx context.Context, client *Client, shared *sharedCa
 func finish(res Result, meta Meta, start time.Time, evidence []string) Result {
 	if !res.Status.Valid() {
 		res = Errored(res.Expected, fmt.Errorf("probe returned no valid status (%q)", res.Status))
+	}
+	if res.Status != Error {
+		res.Cause = nil
 	}
 	res.ProbeID, res.Title, res.Pack = meta.ID, meta.Title, meta.Pack
 	if res.Severity == "" {

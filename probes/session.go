@@ -8,6 +8,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/internal/redact"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 )
 
@@ -32,15 +33,31 @@ func newSession(meta Meta, client *Client, shared *sharedCache) *Session {
 // Probe returns the metadata of the probe the session belongs to.
 func (s *Session) Probe() Meta { return s.meta }
 
+// Breach is the verdict when the probe's requirement is not met, by its strength: SHALL
+// fails, SHOULD warns, MAY informs.
+func (s *Session) Breach(expected, observed string) Result {
+	return Breached(s.meta.Strength, expected, observed)
+}
+
 // Do performs a request, records it and adds its exchanges to the probe's evidence. A
 // non-nil error means no complete response arrived; the Response may still name the
 // recorded exchanges (and hold the last response when a redirect chain was cut short).
 // Credentials are only ever sent to the target's own origin.
+//
+// Requests to an origin that has already timed out BreakerThreshold times in a row are not
+// sent: they fail at once with an error wrapping ErrOriginUnresponsive.
 func (s *Session) Do(ctx context.Context, r Request) (*Response, error) {
-	if !r.NoAuth && !s.OnTarget(r.URL) {
+	onTarget := s.OnTarget(r.URL)
+	if !r.NoAuth && !onTarget {
 		r.NoAuth = true
 	}
+	full := s.client.Resolve(r.URL)
+	origin := originOf(full)
+	if err := s.shared.breaker.allow(origin); err != nil {
+		return &Response{}, &RequestError{msg: err.Error(), cause: err}
+	}
 	resp, err := s.client.do(ctx, s.meta.ID, r)
+	s.shared.breaker.observe(origin, err, ctx.Err())
 	if resp != nil {
 		s.AddEvidence(resp.Exchanges...)
 		if resp.Truncated {
@@ -50,6 +67,11 @@ func (s *Session) Do(ctx context.Context, r Request) (*Response, error) {
 			}
 			s.noteTooLarge(method + " " + s.client.redact.url(s.client.Resolve(r.URL)))
 		}
+	}
+	// Requests carrying the run's own credentials (or none, when none were given) tell whether
+	// the inspector's token works at all.
+	if err == nil && onTarget && !r.NoAuth && r.Header.Get("Authorization") == "" && !isDiscovery(s.Target.BaseURL, full) {
+		s.shared.auth.observe(resp.StatusCode)
 	}
 	return resp, err
 }
@@ -88,7 +110,13 @@ func (s *Session) OnTarget(ref string) bool {
 // Handshake performs a bare TLS handshake with cfg against host:port and records it as
 // evidence (method "TLS"). Start from TLSConfig to keep the target's roots and client cert.
 func (s *Session) Handshake(ctx context.Context, hostport string, cfg *tls.Config) (*HandshakeResult, error) {
+	origin := "https://" + strings.ToLower(hostport)
+	if err := s.shared.breaker.allow(origin); err != nil {
+		return nil, err
+	}
 	res, err := s.client.handshake(ctx, s.meta.ID, hostport, cfg)
+	// A handshake the server refuses (an alert) is an answer; only silence counts.
+	s.shared.breaker.observe(origin, err, ctx.Err())
 	if res != nil && res.ExchangeID != "" {
 		s.AddEvidence(res.ExchangeID)
 	}
@@ -165,6 +193,8 @@ func (s *Session) Shared(ctx context.Context, key string, fetch func(ctx context
 
 type sharedCache struct {
 	ctx     context.Context
+	breaker *breaker
+	auth    *authStats
 	mu      sync.Mutex
 	entries map[string]*sharedEntry
 }
@@ -177,8 +207,8 @@ type sharedEntry struct {
 	tooLarge []string
 }
 
-func newSharedCache(ctx context.Context) *sharedCache {
-	return &sharedCache{ctx: ctx, entries: map[string]*sharedEntry{}}
+func newSharedCache(ctx context.Context, b *breaker) *sharedCache {
+	return &sharedCache{ctx: ctx, breaker: b, auth: &authStats{}, entries: map[string]*sharedEntry{}}
 }
 
 // entry returns the entry for key, calling start (under the lock) when it is new.

@@ -44,6 +44,20 @@ func (s *Session) Capability(ctx context.Context) (*CapabilityFetch, error) {
 	return v.(*CapabilityFetch), nil
 }
 
+// SharedGet is a GET with the run's credentials whose response every probe asking for the same
+// URL shares: reads of the test patient and searches several probes make are fetched once. The
+// response is shared: callers must not modify it. Probes that time requests, send their own
+// headers or need a fresh answer use Get.
+func (s *Session) SharedGet(ctx context.Context, ref string) (*Response, error) {
+	v, err := s.Shared(ctx, "engine.get "+ref, func(ctx context.Context, s *Session) (any, error) {
+		return s.Get(ctx, ref)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Response), nil
+}
+
 // PatientRecord is a Patient seen in a response, parsed and raw.
 type PatientRecord struct {
 	Patient *Patient
@@ -76,7 +90,7 @@ func (s *Session) PatientSample(ctx context.Context) (*PatientSet, error) {
 // SearchPatients runs a Patient search and collects the patients it returns. The error is
 // non-nil only when no response arrived.
 func (s *Session) SearchPatients(ctx context.Context, query string) (*PatientSet, error) {
-	resp, err := s.Get(ctx, query)
+	resp, err := s.SharedGet(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("search %s: %w", query, err)
 	}
@@ -121,6 +135,9 @@ func (s *Session) TestPatient(ctx context.Context) (*TestPatient, error) {
 			if err != nil {
 				return nil, err
 			}
+			if err := refusedSet(set); err != nil {
+				return nil, err
+			}
 			// The identifier's system is identity.nhs-number.system's business: any identifier
 			// with the number names the test patient.
 			for _, rec := range set.Patients {
@@ -132,6 +149,9 @@ func (s *Session) TestPatient(ctx context.Context) (*TestPatient, error) {
 		}
 		set, err := s.PatientSample(ctx)
 		if err != nil {
+			return nil, err
+		}
+		if err := refusedSet(set); err != nil {
 			return nil, err
 		}
 		var first *PatientRecord
@@ -155,6 +175,15 @@ func (s *Session) TestPatient(ctx context.Context) (*TestPatient, error) {
 		return nil, err
 	}
 	return v.(*TestPatient), nil
+}
+
+// refusedSet is an ErrCredentialsRefused error when a Patient search was answered 401 or 403:
+// the test patient could not be looked for, which is not the same as there being none.
+func refusedSet(set *PatientSet) error {
+	if set.Response != nil && (set.Response.StatusCode == 401 || set.Response.StatusCode == 403) {
+		return fmt.Errorf("%w: the search for a test patient was answered %s", ErrCredentialsRefused, set.Response.Describe())
+	}
+	return nil
 }
 
 func describeSet(set *PatientSet) string {

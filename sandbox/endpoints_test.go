@@ -172,7 +172,7 @@ func TestClinicalSearches(t *testing.T) {
 		{"/Observation?patient=" + id + "&date=lt2000", 0},
 		{"/AllergyIntolerance?patient=" + id, 1},
 		{"/MedicationStatement?patient=" + id, 3},
-		{"/MedicationStatement?subject=" + id + "&code=" + url.QueryEscape("https://dmd.nhs.uk|322236009"), 1},
+		{"/MedicationStatement?subject=" + id + "&code=" + url.QueryEscape("http://snomed.info/sct|322236009"), 1},
 		{"/Condition?patient=no-such-patient", 0},
 	}
 	for _, tc := range tests {

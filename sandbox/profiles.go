@@ -71,13 +71,12 @@ func Defects(p Profile) []Defect {
 	case Typical:
 		return []Defect{
 			{"typical.no-hsts", "HTTPS responses carry no Strict-Transport-Security header.", "transport.hsts"},
-			{"typical.json-only", "The CapabilityStatement declares JSON only; requests for XML are answered in JSON.", "fhir.capability.formats"},
 			{"typical.search-json-content-type", "Search results (Bundles) are served as application/json instead of application/fhir+json.", "fhir.content-type"},
 			{"typical.count-ignored", "_count is ignored: every match comes back in one page with no next link.", "fhir.search.paging"},
 			{"typical.unknown-params-echoed", "Unknown search parameters are accepted even under Prefer: handling=strict, and echoed in the self link as if applied.", "fhir.search.unknown-param"},
 			{"typical.no-ukcore", "Resources declare no UK Core profile in meta.profile and the CapabilityStatement names none.", "fhir.ukcore.profiles"},
 			{"typical.no-www-authenticate", "401 responses carry no WWW-Authenticate: Bearer header.", "security.auth.www-authenticate"},
-			{"typical.local-codes", "About one clinical concept in four (medicines aside: they use dm+d) is text-only or coded in a local code system; the test patient's national coverage is 9 of 11 (82 %).", "terminology.coding.coverage"},
+			{"typical.local-codes", "About one clinical concept in four (medicines aside: they use dm+d, under SNOMED CT) is text-only or coded in a local code system; the test patient's national coverage is 9 of 11 (82 %).", "terminology.coding.coverage"},
 		}
 	case Legacy:
 		return []Defect{
@@ -87,7 +86,6 @@ func Defects(p Profile) []Defect {
 			{"legacy.http-served", "The same port also answers plain HTTP and serves patient data over it.", "transport.https.enforced"},
 			{"legacy.no-hsts", "HTTPS responses carry no Strict-Transport-Security header.", "transport.hsts"},
 			{"legacy.capability-no-search", "The CapabilityStatement is out of date: resources list only the read interaction and no search parameters.", "fhir.capability.resources"},
-			{"legacy.json-only", "The CapabilityStatement declares JSON only.", "fhir.capability.formats"},
 			{"legacy.json-content-type", "Every response is served as application/json, never application/fhir+json.", "fhir.content-type"},
 			{"legacy.xml-crash", "A request for any format but JSON (XML, or a type FHIR does not have; by _format or Accept) fails with a 500 HTML error page.", "fhir.format.negotiation"},
 			{"legacy.html-errors", "Errors are HTML pages, not OperationOutcomes.", "fhir.errors.operation-outcome"},
@@ -108,7 +106,6 @@ func Defects(p Profile) []Defect {
 			{"legacy.invalid-snomed", "Some SNOMED CT codes fail the Verhoeff check (transcription errors).", "terminology.snomed.valid-ids"},
 			{"legacy.local-drug-codes", "Medications are coded in a local formulary, not dm+d.", "terminology.dmd.medications"},
 			{"legacy.invalid-loinc", "Every LOINC code (observation codes and blood pressure components) carries a wrong check digit.", "terminology.loinc.valid-ids"},
-			{"legacy.no-smart", "There is no /.well-known/smart-configuration (a 404 HTML page).", "smart.configuration"},
 			{"legacy.slow", "Patient searches take 1.2–1.6 s and every other response 150–300 ms (scaled by Config.LatencyScale).", "performance.latency"},
 		}
 	default:

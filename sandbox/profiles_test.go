@@ -81,14 +81,6 @@ func TestDefectsDocumented(t *testing.T) {
 var defectObservers = map[string]func(t *testing.T, f *fixture){
 	"typical.no-hsts": observeNoHSTS,
 	"legacy.no-hsts":  observeNoHSTS,
-	"typical.json-only": func(t *testing.T, f *fixture) {
-		observeJSONOnlyCapability(t, f)
-		r := f.get(t, "/metadata?_format=xml")
-		if r.status != 200 || mediaType(r.contentType()) != "application/fhir+json" {
-			t.Errorf("_format=xml: %d %s, want JSON anyway", r.status, r.contentType())
-		}
-	},
-	"legacy.json-only": observeJSONOnlyCapability,
 	"typical.search-json-content-type": func(t *testing.T, f *fixture) {
 		if ct := mediaType(f.get(t, testPatientQuery).contentType()); ct != "application/json" {
 			t.Errorf("search Content-Type %s, want application/json", ct)
@@ -332,12 +324,6 @@ var defectObservers = map[string]func(t *testing.T, f *fixture){
 			t.Errorf("no invalid LOINC code")
 		}
 	},
-	"legacy.no-smart": func(t *testing.T, f *fixture) {
-		r := f.get(t, "/.well-known/smart-configuration")
-		if r.status != 404 || mediaType(r.contentType()) != "text/html" {
-			t.Errorf("SMART configuration: %d %s, want a 404 HTML page", r.status, r.contentType())
-		}
-	},
 	"legacy.slow": func(t *testing.T, f *fixture) {
 		if took, min := f.get(t, testPatientQuery).took, time.Duration(1200*f.scale)*time.Millisecond; took < min {
 			t.Errorf("Patient search took %s, want at least %s", took, min)
@@ -351,15 +337,6 @@ var defectObservers = map[string]func(t *testing.T, f *fixture){
 func observeNoHSTS(t *testing.T, f *fixture) {
 	if h := f.get(t, "/metadata").header.Get("Strict-Transport-Security"); h != "" {
 		t.Errorf("Strict-Transport-Security %q, want none", h)
-	}
-}
-
-func observeJSONOnlyCapability(t *testing.T, f *fixture) {
-	formats, _ := f.capability(t)["format"].([]any)
-	for _, x := range formats {
-		if strings.Contains(x.(string), "xml") {
-			t.Errorf("CapabilityStatement declares %s", x)
-		}
 	}
 }
 

@@ -498,7 +498,7 @@ func (g *generator) medication(subject reference, c concept) {
 	case q == codedLocal || g.b.legacyCoding:
 		med = codeableConcept{Coding: []coding{{System: g.localSystem("formulary"), Code: c.LocalCode, Display: c.LayText}}, Text: c.LayText}
 	default:
-		med = codeableConcept{Coding: []coding{{System: terminology.SystemDMD, Code: c.Code, Display: c.Display}}, Text: c.Display}
+		med = codeableConcept{Coding: []coding{{System: terminology.SystemSNOMED, Code: c.Code, Display: c.Display}}, Text: c.Display}
 	}
 	m := &medicationStatementResource{
 		ResourceType:              "MedicationStatement",

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Benchmarks Jigsaw's FHIR validator on a large synthetic NDJSON file with known defects, and
-# compares it side by side with Medplum's validateResource on the same file.
+# Benchmarks Jigsaw's FHIR validator on a large synthetic NDJSON file with known defects (and the
+# same resources as one Bundle): throughput against encoding/json's Valid on the same bytes, on
+# one core and on two (GOMAXPROCS=1 and 2, in one run, interleaved and repeated), peak RSS of the
+# CLI, and side by side with Medplum's validateResource on the same file.
 #
 #   scripts/bench-validate.sh [SIZE_MB]        (default 100)
 #   SKIP_PEER=1 scripts/bench-validate.sh 50   (Jigsaw only)
+#   REPEAT=7 scripts/bench-validate.sh 50      (runs of each speed measurement; default 5)
 #
 # Needs Go, and for the peer node 20 and the npm registry. Everything it writes goes to the
 # git-ignored .bench-validate/ folder at the repository root.
@@ -24,6 +27,25 @@ if [[ ! -s "$data" ]]; then
   echo "== generating ${size} MB of NDJSON (Patient, Observation, Condition, MedicationStatement; 1 in 20 with a known defect)"
   "$scratch/benchtool" gen -size "$size" -out "$data"
 fi
+
+bundle="$scratch/bench-${size}mb-bundle.json"
+if [[ ! -s "$bundle" ]]; then
+  "$scratch/benchtool" bundle -in "$data" -out "$bundle"
+fi
+
+echo "== speed: json.Valid vs jigsaw on the same bytes in memory, GOMAXPROCS=1 and 2 (median [min-max])"
+"$scratch/benchtool" speed -in "$data" -repeat "${REPEAT:-5}" -cores 1,2
+"$scratch/benchtool" speed -in "$bundle" -repeat "${REPEAT:-5}" -cores 1,2
+
+echo "== peak RSS: jigsaw validate CLI, /usr/bin/time -v"
+for procs in 1 2; do
+  for f in "$data" "$bundle"; do
+    if [[ -x /usr/bin/time ]]; then
+      GOMAXPROCS=$procs /usr/bin/time -v "$scratch/jigsaw" validate -q -o json "$f" > /dev/null 2> "$scratch/time.txt" || true
+      echo "GOMAXPROCS=$procs $(basename "$f"): $(grep -E 'Elapsed \(wall' "$scratch/time.txt" | sed 's/.*: //') elapsed, peak RSS $(grep 'Maximum resident' "$scratch/time.txt" | sed 's/.*: //') KB"
+    fi
+  done
+done
 
 echo "== jigsaw (library, one core: GOMAXPROCS=1)"
 GOMAXPROCS=1 "$scratch/benchtool" validate -in "$data" -flagged "$scratch/jigsaw.json"

@@ -135,7 +135,8 @@ const (
 )
 
 // ParseSCTID checks a SNOMED CT identifier: 6 to 18 digits, no leading zero, a known partition
-// and a valid Verhoeff check digit. It returns the kind the partition names.
+// (long-format partitions only on ids long enough to hold a namespace) and a valid Verhoeff
+// check digit. It returns the kind the partition names.
 func ParseSCTID(s string) (SCTIDKind, bool) {
 	if len(s) < 6 || len(s) > 18 || s[0] == '0' {
 		return "", false
@@ -144,6 +145,11 @@ func ParseSCTID(s string) (SCTIDKind, bool) {
 		if s[i] < '0' || s[i] > '9' {
 			return "", false
 		}
+	}
+	// A long-format id (partition 1x) carries a 7-digit namespace before the partition and at
+	// least one item digit: 11 digits or more.
+	if s[len(s)-3] == '1' && len(s) < 11 {
+		return "", false
 	}
 	var kind SCTIDKind
 	switch s[len(s)-3 : len(s)-1] {

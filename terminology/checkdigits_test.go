@@ -51,6 +51,19 @@ func TestParseSCTID(t *testing.T) {
 		{"22298a06", "", false},
 		{"123456789012345678901", "", false},
 	}
+	// Long-format partition 10 with a valid check digit, but too short to hold the 7-digit
+	// namespace it implies: rejected. The same stem at 11 digits is accepted.
+	short := "123410" + string(VerhoeffCheckDigit("123410"))
+	long := "11000001" + "10" + string(VerhoeffCheckDigit("1100000110"))
+	tests = append(tests, struct {
+		in   string
+		kind SCTIDKind
+		ok   bool
+	}{short, "", false}, struct {
+		in   string
+		kind SCTIDKind
+		ok   bool
+	}{long, SCTConcept, true})
 	for _, tt := range tests {
 		kind, ok := ParseSCTID(tt.in)
 		if ok != tt.ok || kind != tt.kind {

@@ -23,8 +23,10 @@ const maxBundleEntries = 200_000
 type bundleCtx struct {
 	tree     *tree // the tree holding the Bundle's skeleton, and its node there
 	node     int32
+	top      bool // the top-level resource of the input
 	entries  []bundleEntry
 	overflow bool
+	jobs     []*entryJob // entries handed to workers, in order
 }
 
 // resolvesAll reports whether the Bundle's references are all resolved (documents and
@@ -51,6 +53,10 @@ type bundleEntry struct {
 	typ, id, vers string
 	searchMode    string
 	refs          []entryRef // literal references held by the entry's resource
+	relative      []entryRef // relative references (see pendingEntry)
+	job           int        // 1 + index into bundleCtx.jobs when a worker validates the resource
+	fullLine      int        // position of the fullUrl
+	fullCol       int
 }
 
 // entryRef is one literal reference inside an entry's resource.
@@ -81,7 +87,9 @@ type pendingEntry struct {
 	set           bool
 	typ, id, vers string
 	refs          []entryRef
+	relative      []entryRef // relative references (Type/id), the first few, for entries without a fullUrl
 	line, col     int
+	job           int // 1 + index of the worker job validating the resource
 }
 
 // summariseEntry records what the Bundle checks need from a finished entry resource tree.
@@ -121,7 +129,11 @@ func (w *walker) summariseEntry(t *tree, prefix string) {
 				continue
 			}
 			ref := t.str(c)
-			if ref == "" || ref[0] == '#' || (!all && !strings.HasPrefix(ref, "urn:")) {
+			if ref == "" || ref[0] == '#' {
+				continue
+			}
+			relative := !isAbsoluteURL(ref) && len(p.relative) < 10
+			if !relative && !all && !strings.HasPrefix(ref, "urn:") {
 				continue
 			}
 			r := entryRef{ref: ref, line: int(n.line), col: int(n.col)}
@@ -134,7 +146,14 @@ func (w *walker) summariseEntry(t *tree, prefix string) {
 			} else {
 				r.expr = prefix
 			}
-			p.refs = append(p.refs, r)
+			if relative {
+				if _, ok := referenceType(ref); ok {
+					p.relative = append(p.relative, r)
+				}
+			}
+			if all || strings.HasPrefix(ref, "urn:") {
+				p.refs = append(p.refs, r)
+			}
 		}
 	}
 	w.pending = p
@@ -149,26 +168,15 @@ func (w *walker) checkEntry(n int32) {
 	}
 	tr := w.tree()
 	entry := bundleEntry{expr: w.expr(), line: int(tr.nodes[n].line), col: int(tr.nodes[n].col),
-		hasResource: p.set, typ: p.typ, id: p.id, vers: p.vers, refs: p.refs}
+		hasResource: p.set, typ: p.typ, id: p.id, vers: p.vers, refs: p.refs, relative: p.relative, job: p.job}
 	if c := tr.findChild(n, "fullUrl", -1); c >= 0 && tr.nodes[c].kind == valString {
 		entry.fullUrl, entry.hasFullUrl = tr.str(c), true
-		line, col := int(tr.nodes[c].line), int(tr.nodes[c].col)
-		full := entry.fullUrl
-		switch {
-		case !isAbsoluteURL(full):
-			w.report(SeverityError, CheckBundle, line, col, w.expr()+".fullUrl",
-				"the fullUrl must be an absolute URL (not %q)", full)
-		case p.set && p.typ != "":
-			if rt, _, ok := w.restfulURL(full); ok && rt != "" {
-				// A RESTful fullUrl names the resource: its type and id must agree.
-				if p.id == "" {
-					w.report(SeverityError, CheckBundle, line, col, w.expr()+".fullUrl",
-						"the fullUrl %q is a RESTful URL, but the resource has no id", full)
-				} else if !strings.HasSuffix(full, "/"+p.typ+"/"+p.id) {
-					w.report(SeverityError, CheckBundle, line, col, w.expr()+".fullUrl",
-						"the fullUrl %q does not end with the resource's type and id %s/%s", full, p.typ, p.id)
-				}
-			}
+		entry.fullLine, entry.fullCol = int(tr.nodes[c].line), int(tr.nodes[c].col)
+		if !isAbsoluteURL(entry.fullUrl) {
+			w.report(SeverityError, CheckBundle, entry.fullLine, entry.fullCol, entry.expr+".fullUrl",
+				"the fullUrl must be an absolute URL (not %q)", entry.fullUrl)
+		} else if p.job == 0 {
+			w.checkFullURL(&entry)
 		}
 	}
 	if s := tr.findChild(n, "search", -1); s >= 0 {
@@ -192,7 +200,29 @@ func (w *walker) checkEntry(n int32) {
 	if b.overflow {
 		return
 	}
+	if len(b.entries) == cap(b.entries) && cap(b.entries) >= 256 {
+		grown := make([]bundleEntry, len(b.entries), 2*cap(b.entries))
+		copy(grown, b.entries)
+		b.entries = grown
+	}
 	b.entries = append(b.entries, entry)
+}
+
+// checkFullURL: a RESTful fullUrl names the resource, so its type and id must agree.
+func (w *walker) checkFullURL(e *bundleEntry) {
+	if !e.hasFullUrl || !e.hasResource || e.typ == "" || !isAbsoluteURL(e.fullUrl) {
+		return
+	}
+	if rt, _, ok := w.restfulURL(e.fullUrl); !ok || rt == "" {
+		return
+	}
+	if e.id == "" {
+		w.report(SeverityError, CheckBundle, e.fullLine, e.fullCol, e.expr+".fullUrl",
+			"the fullUrl %q is a RESTful URL, but the resource has no id", e.fullUrl)
+	} else if !strings.HasSuffix(e.fullUrl, "/"+e.typ+"/"+e.id) {
+		w.report(SeverityError, CheckBundle, e.fullLine, e.fullCol, e.expr+".fullUrl",
+			"the fullUrl %q does not end with the resource's type and id %s/%s", e.fullUrl, e.typ, e.id)
+	}
 }
 
 // isAbsoluteURL reports whether s starts with a URI scheme ("http:", "urn:" ...).
@@ -271,11 +301,22 @@ func (w *walker) checkBundle(n int32, b *bundleCtx) {
 		}
 	}
 	optional := typ == "transaction" || typ == "transaction-response" || typ == "batch" || typ == "batch-response"
-	if !optional && !b.overflow {
+	if !b.overflow {
 		for _, e := range b.entries {
-			if !e.hasFullUrl {
+			switch {
+			case e.hasFullUrl:
+			case !optional:
 				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr,
 					"a Bundle entry must have a fullUrl, except in transactions and batches")
+			case len(e.relative) > 0:
+				// Relative references are resolved against the entry's fullUrl, so even in a
+				// transaction an entry that has them needs one.
+				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr,
+					"the entry has relative references but no fullUrl to resolve them against")
+				for _, r := range e.relative {
+					w.report(SeverityError, CheckBundle, r.line, r.col, r.expr,
+						"relative reference %q inside a Bundle entry that has no fullUrl", r.ref)
+				}
 			}
 		}
 	}

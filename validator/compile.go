@@ -103,13 +103,21 @@ type constraint struct {
 
 // schema is everything compiled from one set of definitions.
 type schema struct {
-	defs        *model.Definitions
-	fhirVersion string
-	types       map[string]*typeDef
-	byURL       map[string]*typeDef
-	profiles    map[string]*model.Structure // constraint profiles and extension definitions by URL
-	valueSets   map[string]*valueSet
-	constraints []*constraint
+	defs         *model.Definitions
+	fhirVersion  string
+	types        map[string]*typeDef
+	byURL        map[string]*typeDef
+	profiles     map[string]*model.Structure // constraint profiles and extension definitions by URL
+	valueSets    map[string]*valueSet
+	constraints  []*constraint
+	codeSystems  map[string]map[string]struct{} // complete FHIR-defined code systems: URL -> codes
+	searchParams map[string]searchParam         // core SearchParameters by URL
+}
+
+// searchParam is what the checks need of a core SearchParameter.
+type searchParam struct {
+	Type string   `json:"type"`
+	Base []string `json:"base"`
 }
 
 func upperFirst(s string) string {

@@ -146,6 +146,7 @@ func (w *walker) evaluate(t *tree) {
 		return
 	}
 	m := &treeModel{t: t}
+	defer w.eval.Trim()
 	var seen [16]string
 	for i := range t.nodes {
 		n := &t.nodes[i]

@@ -26,6 +26,7 @@ const (
 	CheckChoice       Check = "choice-type"         // more than one value[x] form
 	CheckResourceType Check = "resource-type"       // resourceType missing, unknown or abstract
 	CheckBinding      Check = "binding"             // a code outside a required value set
+	CheckCodeSystem   Check = "code-system"         // a code a complete FHIR code system does not define
 	CheckExtension    Check = "extension"           // extension structure (url, value xor extensions)
 	CheckReference    Check = "reference"           // reference format or target type
 	CheckContained    Check = "contained"           // contained resource rules (dom-2..dom-5)
@@ -52,6 +53,7 @@ var issueType = map[Check]string{
 	CheckChoice:       "structure",
 	CheckResourceType: "structure",
 	CheckBinding:      "code-invalid",
+	CheckCodeSystem:   "code-invalid",
 	CheckExtension:    "structure",
 	CheckReference:    "value",
 	CheckContained:    "invariant",

@@ -213,6 +213,7 @@ func readBatches(ctx context.Context, br *bufio.Reader, tokens chan struct{}, wo
 func (v *Validator) validateBatch(ctx context.Context, w *walker, b *lineBatch) error {
 	if w.lineRdr == nil {
 		w.lineRdr = jsontok.NewReaderBytes(nil)
+		w.lineRdr.SetComments(v.comments)
 	}
 	collect := func(r Result) error {
 		b.results = append(b.results, r)
@@ -233,5 +234,194 @@ func (v *Validator) validateBatch(ctx context.Context, w *walker, b *lineBatch) 
 			return err
 		}
 	}
+	return nil
+}
+
+// A large Bundle is one JSON document, so it cannot be split by lines; instead the walker
+// reading it hands each entry's resource of the top-level Bundle to a worker: it checks the
+// syntax while skipping over the resource (the tokenizer must read every byte anyway), copies its
+// bytes, and goes on with the next entry while workers validate resources in trees of their
+// own. When the Bundle ends, the walker waits for its entries in order, merges their issues and
+// summaries and runs the Bundle rules. At most 2 × workers resources are in flight.
+
+// entryJob is one Bundle entry resource validated by a worker.
+type entryJob struct {
+	data      []byte
+	line, col int       // where the resource's '{' is in the input
+	prefix    []pathSeg // Bundle.entry[i].resource
+	elem      *elemDef
+	done      chan struct{}
+	issues    []Issue
+	dropped   int
+	summary   pendingEntry
+	err       error
+}
+
+// entryPool runs the workers of one input document.
+type entryPool struct {
+	v      *Validator
+	ctx    context.Context
+	jobs   chan *entryJob
+	tokens chan struct{}
+	wg     sync.WaitGroup
+}
+
+func (v *Validator) newEntryPool(ctx context.Context, n int) *entryPool {
+	p := &entryPool{v: v, ctx: ctx, jobs: make(chan *entryJob, 2*n), tokens: make(chan struct{}, 2*n)}
+	for i := 0; i < n; i++ {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			w := v.pool.Get().(*walker)
+			defer v.pool.Put(w)
+			w.ctx = ctx
+			w.onTree = nil
+			w.par, w.parStart = nil, nil
+			for j := range p.jobs {
+				v.validateEntryJob(w, j)
+				close(j.done)
+				<-p.tokens
+			}
+		}()
+	}
+	return p
+}
+
+func (p *entryPool) close() {
+	close(p.jobs)
+	p.wg.Wait()
+}
+
+// handOff gives the entry resource whose '{' was just read to a worker. It returns false (and
+// nothing consumed) when the resource is better validated here: an unknown or abstract
+// resourceType, reported the usual way.
+func (w *walker) handOff(start jsontok.Token, parent int32, name string, e *elemDef, index int32) (bool, error) {
+	typeName, err := w.findResourceType()
+	if err != nil {
+		return false, err
+	}
+	t := w.sc.types[typeName]
+	if t == nil || t.kind != kindResource || t.abstract {
+		return false, nil
+	}
+	outer := w.tree()
+	if stub := outer.add(parent, name, e, t, index, start.Line, start.Col); stub >= 0 {
+		outer.nodes[stub].resource = true
+		outer.nodes[stub].stub = true
+		outer.truncated = true
+	}
+	w.tr.Mark()
+	if err := w.tr.Skip(jsontok.BeginObject); err != nil {
+		w.tr.Unmark()
+		return true, err
+	}
+	raw := w.tr.MarkedBytes()
+	data := make([]byte, 1+len(raw))
+	data[0] = '{'
+	copy(data[1:], raw)
+	w.tr.Unmark()
+	if w.par == nil {
+		w.par = w.parStart()
+	}
+	j := &entryJob{data: data, line: start.Line, col: start.Col, prefix: append([]pathSeg(nil), w.path...), elem: e, done: make(chan struct{})}
+	select {
+	case w.par.tokens <- struct{}{}:
+	case <-w.ctx.Done():
+		return true, errCanceled
+	}
+	w.par.jobs <- j
+	b := w.bundles[len(w.bundles)-1]
+	b.jobs = append(b.jobs, j)
+	w.pending = pendingEntry{set: true, typ: t.name, job: len(b.jobs)}
+	return true, nil
+}
+
+// validateEntryJob validates one handed-off entry resource with a worker's walker.
+func (v *Validator) validateEntryJob(w *walker, j *entryJob) {
+	if w.lineRdr == nil {
+		w.lineRdr = jsontok.NewReaderBytes(nil)
+		w.lineRdr.SetComments(v.comments)
+	}
+	w.lineRdr.ResetBytes(j.data)
+	w.tr = w.lineRdr
+	w.issues = w.issues[:0]
+	w.dropped = 0
+	w.path = append(w.path[:0], j.prefix...)
+	w.trees = w.trees[:0]
+	w.depth = 0
+	w.profiles = nil
+	w.bundles = append(w.bundles[:0], &bundleCtx{node: -1})
+	w.pending = pendingEntry{}
+	tok, err := w.tr.Next()
+	if err == nil {
+		_, _, err = w.resource(tok, -2, "resource", j.elem, -1, true)
+	}
+	w.bundles = w.bundles[:0]
+	if err != nil {
+		var se *jsontok.SyntaxError
+		if errors.As(err, &se) {
+			err = fmt.Errorf("entry resource at line %d: %w", j.line, err)
+		}
+		j.err = err
+	}
+	shift := func(line, col int) (int, int) {
+		if line == 1 {
+			col += j.col - 1
+		}
+		if line > 0 {
+			line += j.line - 1
+		}
+		return line, col
+	}
+	j.issues = append([]Issue(nil), w.issues...)
+	for i := range j.issues {
+		j.issues[i].Line, j.issues[i].Column = shift(j.issues[i].Line, j.issues[i].Column)
+	}
+	j.dropped = w.dropped
+	j.summary = w.pending
+	for i := range j.summary.refs {
+		j.summary.refs[i].line, j.summary.refs[i].col = shift(j.summary.refs[i].line, j.summary.refs[i].col)
+	}
+	for i := range j.summary.relative {
+		j.summary.relative[i].line, j.summary.relative[i].col = shift(j.summary.relative[i].line, j.summary.relative[i].col)
+	}
+	w.pending = pendingEntry{}
+	j.data = nil
+}
+
+// collectEntryJobs waits for the entries of a Bundle that workers validated, in order, and
+// merges their issues and summaries.
+func (w *walker) collectEntryJobs(b *bundleCtx) error {
+	if len(b.jobs) == 0 {
+		return nil
+	}
+	var firstErr error
+	for _, j := range b.jobs {
+		<-j.done
+		if j.err != nil && firstErr == nil {
+			firstErr = j.err
+		}
+		for _, is := range j.issues {
+			w.issues = appendIssue(w, is)
+		}
+		w.dropped += j.dropped
+		j.issues = nil
+	}
+	if firstErr != nil {
+		if errors.Is(firstErr, errCanceled) || errors.Is(firstErr, context.Canceled) {
+			return errCanceled
+		}
+		return firstErr
+	}
+	for i := range b.entries {
+		e := &b.entries[i]
+		if e.job == 0 {
+			continue
+		}
+		s := b.jobs[e.job-1].summary
+		e.typ, e.id, e.vers, e.refs, e.relative = s.typ, s.id, s.vers, s.refs, s.relative
+		w.checkFullURL(e)
+	}
+	b.jobs = nil
 	return nil
 }

@@ -79,3 +79,52 @@ func TestParallelNDJSONStopsOnCallbackError(t *testing.T) {
 		t.Fatalf("got err %v after %d results, want stop after 10", err, n)
 	}
 }
+
+// TestParallelBundleMatchesSequential validates Bundles (a large collection with defects, and a
+// document whose references are resolved) on one worker and on several: same issues.
+func TestParallelBundleMatchesSequential(t *testing.T) {
+	var nd bytes.Buffer
+	if _, err := benchdata.Write(&nd, 2<<20, 7, 4); err != nil {
+		t.Fatal(err)
+	}
+	var big bytes.Buffer
+	big.WriteString(`{"resourceType":"Bundle","type":"collection","link":[{"relation":"next","url":"http://x.org/p2"}],"entry":[`)
+	for i, line := range bytes.Split(bytes.TrimSpace(nd.Bytes()), []byte("\n")) {
+		if i > 0 {
+			big.WriteString(",\n")
+		}
+		if i%50 == 3 {
+			big.WriteString(`{"fullUrl":"Patient/relative","resource":`)
+		} else {
+			big.WriteString(`{"fullUrl":"urn:uuid:` + uuidFor(i) + `","resource":`)
+		}
+		big.Write(line)
+		big.WriteString("}")
+	}
+	big.WriteString("]}")
+	const div = `"text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"}`
+	doc := `{"resourceType": "Bundle", "identifier": {"system": "urn:x", "value": "1"}, "type": "document", "timestamp": "2020-01-01T00:00:00Z",
+	  "entry": [{"fullUrl": "http://x.org/fhir/Composition/c", "resource": {"resourceType": "Composition", "id": "c", ` + div + `, "status": "final",
+	     "type": {"text": "t"}, "date": "2020-01-01", "title": "t", "author": [{"reference": "Patient/p"}, {"reference": "Practitioner/nobody"}]}},
+	    {"fullUrl": "http://x.org/fhir/Patient/p", "resource": {"resourceType": "Patient", "id": "q", ` + div + `, "gender": "femail"}},
+	    {"fullUrl": "http://x.org/fhir/Patient/z", "resource": {"resourceType": "Patient", "id": "z", ` + div + `}},
+	    {"fullUrl": "http://x.org/fhir/Thing/1", "resource": {"resourceType": "Thing"}}]}`
+	for name, data := range map[string][]byte{"collection": big.Bytes(), "document": []byte(doc)} {
+		t.Run(name, func(t *testing.T) {
+			var results [][]Issue
+			for _, n := range []int{1, 3} {
+				v, err := New(R4, WithWorkers(n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				results = append(results, v.ValidateResource(context.Background(), data))
+			}
+			if len(results[0]) == 0 {
+				t.Fatal("no issues: the test data lost its defects")
+			}
+			if !reflect.DeepEqual(results[0], results[1]) {
+				t.Fatalf("parallel differs from sequential:\n%s\n----\n%s", describe(results[0]), describe(results[1]))
+			}
+		})
+	}
+}

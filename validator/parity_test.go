@@ -36,6 +36,8 @@ func TestJavaParityRules(t *testing.T) {
 			CheckBundle, "", "must have a fullUrl"},
 		{"fullUrl optional in transaction", R4, `{"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": ` + patient + `, "request": {"method": "POST", "url": "Patient"}}]}`,
 			"", "", ""},
+		{"relative reference in a transaction entry without fullUrl", R4, `{"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "subject": {"reference": "Patient/p"}}, "request": {"method": "POST", "url": "Observation"}}]}`,
+			CheckBundle, "", "relative reference \"Patient/p\""},
 		// Bundle.link
 		{"self link twice", R4, `{"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "self", "url": "http://x.org/Patient"}, {"relation": "self", "url": "http://x.org/Patient?a=b"}]}`,
 			CheckBundle, "", `"self" appears more than once`},
@@ -116,12 +118,36 @@ func TestJavaParityRules(t *testing.T) {
 			CheckFormat, "", "Attachment.size is 6 but the data holds 5 bytes"},
 		{"Attachment.size matches the data", R4, `{"resourceType": "Patient", ` + div + `, "photo": [{"contentType": "text/plain", "data": "aGVsbG8=", "size": 5}]}`,
 			"", "", ""},
+		// codes of complete FHIR code systems, whatever the binding
+		{"unknown code of a complete FHIR code system", R4, `{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "http://hl7.org/fhir/administrative-gender", "code": "femail"}]}}`,
+			CheckCodeSystem, "", `unknown code "femail"`},
+		{"known code of a complete FHIR code system", R4, `{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "http://hl7.org/fhir/administrative-gender", "code": "female"}]}}`,
+			"", "", ""},
+		{"code system outside FHIR's own is not checked", R4, `{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "NOSUCHCODE"}]}}`,
+			"", "", ""},
 		// narrative, encoding, references
 		{"unlisted XHTML attribute", R4, `{"resourceType": "Patient", "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p idref=\"x\">x</p></div>"}}`,
 			CheckNarrative, "", `attribute "idref"`},
 		{"UTF-8 byte order mark", R4, "\uFEFF" + patient, "", "", ""},
 		{"malformed urn:uuid reference", R4, `{"resourceType": "Patient", ` + div + `, "managingOrganization": {"reference": "urn:uuid:not-a-uuid"}}`,
 			CheckReference, SeverityWarning, "urn:uuid:not-a-uuid"},
+		{"derived SearchParameter changes the type", R4, `{"resourceType": "SearchParameter", "url": "http://x.org/sp", "name": "x", "status": "active",
+		  "description": "d", "code": "name", "base": ["Organization"], "type": "token", "expression": "Organization.name",
+		  "derivedFrom": "http://hl7.org/fhir/SearchParameter/Organization-name"}`,
+			CheckInvariant, "", "differs from the type string"},
+		{"derived SearchParameter on another base", R4, `{"resourceType": "SearchParameter", "url": "http://x.org/sp", "name": "x", "status": "active",
+		  "description": "d", "code": "name", "base": ["Patient"], "type": "string", "expression": "Patient.name",
+		  "derivedFrom": "http://hl7.org/fhir/SearchParameter/Organization-name"}`,
+			CheckInvariant, "", "Patient is not a base"},
+		{"derived SearchParameter that keeps type and base", R4, `{"resourceType": "SearchParameter", "url": "http://x.org/sp", "name": "x", "status": "active",
+		  "description": "d", "code": "name", "base": ["Organization"], "type": "string", "expression": "Organization.name | Organization.alias",
+		  "derivedFrom": "http://hl7.org/fhir/SearchParameter/Organization-name"}`,
+			"", "", ""},
+		{"CapabilityStatement search parameter of the wrong type", R4, `{"resourceType": "CapabilityStatement", ` + div + `, "status": "active", "date": "2020-01-01",
+		  "kind": "instance", "implementation": {"description": "x"}, "fhirVersion": "4.0.1", "format": ["json"],
+		  "rest": [{"mode": "server", "resource": [{"type": "AllergyIntolerance", "searchParam": [{"name": "clinical-status",
+		    "definition": "http://hl7.org/fhir/SearchParameter/AllergyIntolerance-clinical-status", "type": "date"}]}]}]}`,
+			CheckInvariant, "", "type mismatch"},
 		{"composite SearchParameter without components", R4, `{"resourceType": "SearchParameter", "url": "http://x.org/sp", "name": "x", "status": "active",
 		  "description": "d", "code": "x", "base": ["Patient"], "type": "composite", "expression": "Patient"}`,
 			CheckInvariant, "", "two or more components"},
@@ -155,5 +181,29 @@ func TestJavaParityRules(t *testing.T) {
 			}
 			t.Fatalf("want %s %s containing %q, got:\n%s", sev, tt.check, tt.msg, describe(issues))
 		})
+	}
+}
+
+// TestWithComments: comments are a syntax error by default and accepted with WithComments
+// (Java's allow-comments), with lines still counted through them.
+func TestWithComments(t *testing.T) {
+	doc := "// a patient\n{\n  /* block\n comment */ \"resourceType\": \"Patient\",\n  \"gender\": \"femail\" // wrong\n}\n"
+	strict, err := New(R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if is := strict.ValidateResource(context.Background(), []byte(doc)); len(is) == 0 || is[0].Check != CheckSyntax {
+		t.Fatalf("want a syntax error without WithComments, got:\n%s", describe(is))
+	}
+	lenient, err := New(R4, WithComments())
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := errorsOnly(lenient.ValidateResource(context.Background(), []byte(doc)))
+	if len(is) != 1 || is[0].Check != CheckBinding || is[0].Line != 5 {
+		t.Fatalf("want one binding error on line 5, got:\n%s", describe(is))
+	}
+	if is := lenient.ValidateResource(context.Background(), []byte(`{"resourceType": "Patient" /* open`)); len(is) == 0 || is[0].Check != CheckSyntax {
+		t.Fatalf("want a syntax error for an unterminated comment, got:\n%s", describe(is))
 	}
 }

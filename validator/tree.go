@@ -62,6 +62,13 @@ func (t *tree) add(parent int32, name string, e *elemDef, typ *typeDef, index in
 		return -1
 	}
 	i := int32(len(t.nodes))
+	if len(t.nodes) == cap(t.nodes) && cap(t.nodes) >= 1024 {
+		// Double: append grows large slices by a quarter, which copies a Bundle's skeleton
+		// many times over.
+		grown := make([]node, len(t.nodes), 2*cap(t.nodes))
+		copy(grown, t.nodes)
+		t.nodes = grown
+	}
 	t.nodes = append(t.nodes, node{name: name, elem: e, typ: typ, parent: parent, first: -1, last: -1, next: -1,
 		index: index, line: int32(line), col: int32(col)})
 	if parent >= 0 {
@@ -88,6 +95,12 @@ func (t *tree) setValue(i int32, kind valueKind, v []byte) {
 		n.valLen = int32(len(v))
 		t.arena = append(t.arena, v...)
 	}
+}
+
+// bytes is the value of node i without a copy; valid until the tree changes.
+func (t *tree) bytes(i int32) []byte {
+	n := &t.nodes[i]
+	return t.arena[n.valOff : n.valOff+n.valLen]
 }
 
 func (t *tree) str(i int32) string {

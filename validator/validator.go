@@ -10,7 +10,9 @@ package validator
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,10 +51,11 @@ func ParseVersion(s string) (Version, error) {
 
 // Validator validates FHIR JSON. It is safe for concurrent use.
 type Validator struct {
-	version Version
-	sc      *schema
-	pool    sync.Pool
-	workers int // 0: GOMAXPROCS
+	version  Version
+	sc       *schema
+	pool     sync.Pool
+	workers  int // 0: GOMAXPROCS
+	comments bool
 }
 
 // Option configures a Validator.
@@ -61,6 +64,13 @@ type Option func(*config)
 type config struct {
 	packages []string
 	workers  int
+	comments bool
+}
+
+// WithComments accepts JavaScript-style comments in the JSON (the HL7 Java validator's
+// allow-comments option). JSON has no comments, so they are a syntax error by default.
+func WithComments() Option {
+	return func(c *config) { c.comments = true }
 }
 
 // WithWorkers sets how many goroutines validate NDJSON lines and Bundle entries in parallel.
@@ -76,16 +86,59 @@ func WithPackage(path string) Option {
 }
 
 var (
-	builtinR4   = sync.OnceValues(func() (*schema, error) { return loadBuiltin(specdata.R4) })
-	builtinSTU3 = sync.OnceValues(func() (*schema, error) { return loadBuiltin(specdata.STU3) })
+	builtinR4 = sync.OnceValues(func() (*schema, error) {
+		return loadBuiltin(specdata.R4, specdata.R4CodeSystems, specdata.R4SearchParams)
+	})
+	builtinSTU3 = sync.OnceValues(func() (*schema, error) {
+		return loadBuiltin(specdata.STU3, specdata.STU3CodeSystems, specdata.STU3SearchParams)
+	})
 )
 
-func loadBuiltin(data []byte) (*schema, error) {
+func loadBuiltin(data, codeSystems, searchParams []byte) (*schema, error) {
 	d, err := model.Decode(data)
 	if err != nil {
 		return nil, err
 	}
-	return compileSchema(d)
+	sc, err := compileSchema(d)
+	if err != nil {
+		return nil, err
+	}
+	if sc.codeSystems, err = decodeCodeSystems(codeSystems); err != nil {
+		return nil, err
+	}
+	if err := decodeGzipJSON(searchParams, &sc.searchParams); err != nil {
+		return nil, fmt.Errorf("search parameters: %w", err)
+	}
+	return sc, nil
+}
+
+func decodeGzipJSON(data []byte, v any) error {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	return json.NewDecoder(zr).Decode(v)
+}
+
+// decodeCodeSystems reads the embedded complete code systems (URL -> codes).
+func decodeCodeSystems(data []byte) (map[string]map[string]struct{}, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("code systems: %w", err)
+	}
+	var m map[string][]string
+	if err := json.NewDecoder(zr).Decode(&m); err != nil {
+		return nil, fmt.Errorf("code systems: %w", err)
+	}
+	out := make(map[string]map[string]struct{}, len(m))
+	for url, codes := range m {
+		set := make(map[string]struct{}, len(codes))
+		for _, c := range codes {
+			set[c] = struct{}{}
+		}
+		out[url] = set
+	}
+	return out, nil
 }
 
 // New returns a validator for a FHIR version.
@@ -128,8 +181,16 @@ func New(version Version, opts ...Option) (*Validator, error) {
 		if sc, err = compileSchema(b.Definitions()); err != nil {
 			return nil, fmt.Errorf("compile definitions with extra packages: %w", err)
 		}
+		builtin, err := builtinR4()
+		if version == STU3 {
+			builtin, err = builtinSTU3()
+		}
+		if err != nil {
+			return nil, err
+		}
+		sc.codeSystems, sc.searchParams = builtin.codeSystems, builtin.searchParams
 	}
-	v := &Validator{version: version, sc: sc, workers: cfg.workers}
+	v := &Validator{version: version, sc: sc, workers: cfg.workers, comments: cfg.comments}
 	v.pool.New = func() any { return &walker{sc: sc} }
 	return v, nil
 }
@@ -247,7 +308,8 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 		return sum, err
 	}
 	if ndjson {
-		if n := v.workerCount(); n > 1 && onTree == nil {
+		// Small inputs (a response body on one line) are not worth the goroutines.
+		if n := v.workerCount(); n > 1 && onTree == nil && !smallInput(br) {
 			err = v.streamLinesParallel(ctx, br, emit, n)
 		} else {
 			err = v.streamLines(ctx, w, br, emit)
@@ -255,10 +317,31 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 	} else {
 		tr := jsontok.NewReader(br)
 		tr.SetMulti(false)
-		err = v.streamDocument(w, tr, 0, 0, emit)
+		tr.SetComments(v.comments)
+		if n := v.workerCount(); n > 1 && onTree == nil {
+			// Workers start with the first Bundle entry, so a small resource costs nothing.
+			pctx, cancel := context.WithCancel(ctx)
+			w.parStart = func() *entryPool { return v.newEntryPool(pctx, n) }
+			w.ctx = pctx
+			err = v.streamDocument(w, tr, 0, 0, emit)
+			cancel()
+			if w.par != nil {
+				w.par.close()
+			}
+			w.par, w.parStart = nil, nil
+			w.ctx = ctx
+		} else {
+			err = v.streamDocument(w, tr, 0, 0, emit)
+		}
 	}
 	sum.Bytes = cr.n
 	return sum, err
+}
+
+// smallInput reports whether all of the input is already in br's buffer and small.
+func smallInput(br *bufio.Reader) bool {
+	_, err := br.Peek(60 << 10)
+	return errors.Is(err, io.EOF)
 }
 
 func (v *Validator) workerCount() int {
@@ -368,6 +451,7 @@ func (v *Validator) streamLines(ctx context.Context, w *walker, br *bufio.Reader
 		} else if len(bytes.TrimSpace(buf)) > 0 {
 			if w.lineRdr == nil {
 				w.lineRdr = jsontok.NewReaderBytes(nil)
+				w.lineRdr.SetComments(v.comments)
 			}
 			w.lineRdr.ResetBytes(buf)
 			n, err := v.docValues(w, w.lineRdr, index, line-1, emit)

@@ -67,6 +67,8 @@ type walker struct {
 	onTree   func(*tree)  // called with each finished resource tree (terminology analysis)
 	bundles  []*bundleCtx // the Bundles being read, innermost last
 	pending  pendingEntry // the summary of the Bundle entry resource just read
+	par      *entryPool   // workers for the entries of a top-level Bundle (nil: validate here)
+	parStart func() *entryPool
 	// the top-level resource
 	resType, resID string
 }
@@ -252,18 +254,21 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 	if nodeIdx >= 0 {
 		w.tree().nodes[nodeIdx].resource = true
 	}
-	if parent < 0 {
+	if parent == -1 { // top level; -2: a Bundle entry validated apart, its path already set
 		w.push(typeName, "", -1)
 	}
 	savedProfiles := w.profiles
 	w.profiles = nil
 	var bctx *bundleCtx
 	if t.name == "Bundle" {
-		bctx = &bundleCtx{tree: w.tree(), node: nodeIdx}
+		bctx = &bundleCtx{tree: w.tree(), node: nodeIdx, top: parent == -1}
 		w.bundles = append(w.bundles, bctx)
 	}
 	err = w.object(start, t.root, t, nodeIdx, true)
 	if bctx != nil {
+		if jerr := w.collectEntryJobs(bctx); err == nil {
+			err = jerr
+		}
 		w.bundles = w.bundles[:len(w.bundles)-1]
 		if err == nil {
 			w.checkBundle(nodeIdx, bctx)
@@ -274,9 +279,12 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 		if t.name == "SearchParameter" && nodeIdx >= 0 {
 			w.checkSearchParameter(nodeIdx)
 		}
+		if t.name == "CapabilityStatement" && nodeIdx >= 0 {
+			w.checkCapabilitySearchParams(nodeIdx)
+		}
 	}
 	w.profiles = savedProfiles
-	if parent < 0 {
+	if parent == -1 {
 		w.pop()
 	}
 	if nodeIdx >= 0 {
@@ -489,6 +497,9 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			w.checkReference(nodeIdx, e)
 		case "Coding", "CodeableConcept", "Quantity":
 			w.checkCodedBinding(start, nodeIdx, e, t)
+			if t.name == "Coding" {
+				w.checkCodeSystem(nodeIdx)
+			}
 		case "Attachment":
 			w.checkAttachment(nodeIdx)
 		}
@@ -627,6 +638,11 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 			return w.skip(tok)
 		}
 		own := ce.name != "contained"
+		if own && w.parStart != nil && ce.path == "Bundle.entry.resource" && len(w.bundles) == 1 && w.bundles[0].top {
+			if handed, err := w.handOff(tok, parent, name, ce, index); handed || err != nil {
+				return err
+			}
+		}
 		_, _, err := w.resource(tok, parent, name, ce, index, own)
 		return err
 	}
@@ -1038,6 +1054,7 @@ func base64Length(s string) int64 {
 
 // checkSearchParameter: a composite search parameter is made of two or more components.
 func (w *walker) checkSearchParameter(n int32) {
+	w.checkDerivedSearchParameter(n)
 	tr := w.tree()
 	c := tr.findChild(n, "type", -1)
 	if c < 0 || tr.nodes[c].kind != valString || tr.str(c) != "composite" {
@@ -1052,5 +1069,98 @@ func (w *walker) checkSearchParameter(n int32) {
 	if k < 2 {
 		w.report(SeverityError, CheckInvariant, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr(),
 			"a composite SearchParameter must define two or more components, found %d", k)
+	}
+}
+
+// canonicalPart strips a canonical's |version.
+func canonicalPart(u string) string {
+	if i := strings.IndexByte(u, '|'); i >= 0 {
+		return u[:i]
+	}
+	return u
+}
+
+// checkDerivedSearchParameter: a SearchParameter derived from a core one keeps its type, and
+// applies only to resource types the original applies to.
+func (w *walker) checkDerivedSearchParameter(n int32) {
+	tr := w.tree()
+	d := tr.findChild(n, "derivedFrom", -1)
+	if d < 0 || tr.nodes[d].kind != valString {
+		return
+	}
+	url := canonicalPart(tr.str(d))
+	sp, ok := w.sc.searchParams[url]
+	if !ok {
+		return
+	}
+	if c := tr.findChild(n, "type", -1); c >= 0 && tr.nodes[c].kind == valString && tr.str(c) != sp.Type {
+		w.report(SeverityError, CheckInvariant, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr()+".type",
+			"the type %s differs from the type %s of the SearchParameter it is derived from (%s)", tr.str(c), sp.Type, url)
+	}
+	for c := tr.nodes[n].first; c >= 0; c = tr.nodes[c].next {
+		if tr.nodes[c].name != "base" || tr.nodes[c].kind != valString {
+			continue
+		}
+		if b := tr.str(c); !contains(sp.Base, b) && !contains(sp.Base, "Resource") && !contains(sp.Base, "DomainResource") {
+			w.report(SeverityError, CheckInvariant, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr()+".base",
+				"the resource type %s is not a base of the SearchParameter this is derived from (%s)", b, url)
+		}
+	}
+}
+
+// checkCapabilitySearchParams: a search parameter a CapabilityStatement lists with the
+// definition of a core SearchParameter has that parameter's type.
+func (w *walker) checkCapabilitySearchParams(n int32) {
+	tr := w.tree()
+	for r := tr.nodes[n].first; r >= 0; r = tr.nodes[r].next {
+		if tr.nodes[r].name != "rest" {
+			continue
+		}
+		for res := tr.nodes[r].first; res >= 0; res = tr.nodes[res].next {
+			if tr.nodes[res].name != "resource" {
+				continue
+			}
+			for p := tr.nodes[res].first; p >= 0; p = tr.nodes[p].next {
+				if tr.nodes[p].name != "searchParam" {
+					continue
+				}
+				d := tr.findChild(p, "definition", -1)
+				ty := tr.findChild(p, "type", -1)
+				if d < 0 || ty < 0 || tr.nodes[d].kind != valString || tr.nodes[ty].kind != valString {
+					continue
+				}
+				sp, ok := w.sc.searchParams[canonicalPart(tr.str(d))]
+				if ok && sp.Type != tr.str(ty) {
+					w.report(SeverityError, CheckInvariant, int(tr.nodes[ty].line), int(tr.nodes[ty].col), tr.expression(ty),
+						"type mismatch: the SearchParameter %s is of type %s, but the type here is %s", tr.str(d), sp.Type, tr.str(ty))
+				}
+			}
+		}
+	}
+}
+
+// checkCodeSystem checks a Coding's code against its system when the system is one of the
+// complete code systems FHIR itself defines, whatever the binding (as the HL7 Java validator
+// does with the code systems it holds).
+func (w *walker) checkCodeSystem(n int32) {
+	if len(w.sc.codeSystems) == 0 {
+		return
+	}
+	tr := w.tree()
+	s := tr.findChild(n, "system", -1)
+	c := tr.findChild(n, "code", -1)
+	if s < 0 || c < 0 || tr.nodes[s].kind != valString || tr.nodes[c].kind != valString {
+		return
+	}
+	codes, ok := w.sc.codeSystems[string(tr.bytes(s))] // no allocation for the look-up
+	if !ok {
+		return
+	}
+	if v := tr.findChild(n, "version", -1); v >= 0 {
+		return // another version of the code system may define other codes
+	}
+	if _, ok := codes[string(tr.bytes(c))]; !ok {
+		w.report(SeverityError, CheckCodeSystem, int(tr.nodes[c].line), int(tr.nodes[c].col), w.expr()+".code",
+			"unknown code %q in the code system %s", tr.str(c), tr.str(s))
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // probeOptions are jigsaw probe's inputs.
@@ -34,8 +35,13 @@ func newProbeCmd(streams IO) *cobra.Command {
 		Use:   "probe --target URL [flags]",
 		Short: "Probe a FHIR endpoint: transport, conformance, security, identity, terminology",
 		Long: `Probe runs Jigsaw's checks against one FHIR endpoint and prints a result per probe:
-pass, warn, fail, skip (a precondition was missing, for example no test patient) or
-error (the probe could not test; never a pass or a fail). Every result carries what
+pass, warn (a SHOULD not met), fail (a SHALL not met), info (a MAY), not-applicable
+(the server does not claim the capability, or another probe's root finding answers
+it), skip (a precondition was missing, for example no test patient) or error (the
+probe could not test; never a pass or a fail). docs/probes.md states the policy and
+every probe's requirement. Could-not-test results are grouped by cause (TLS trust,
+refused connection, timeouts, credentials) with the remedy; after repeated timeouts
+from the endpoint no more requests are sent to it. Every result carries what
 was expected, what was observed, the specification it comes from and the ids of the
 HTTP exchanges that evidence it (-o json prints them, with secrets and patient
 identifiers removed).
@@ -46,9 +52,9 @@ and only over https: a token with an http:// target is refused, unless the lab-o
 --allow-token-over-http is given (with a warning). It is never printed or stored, and
 no redirect carries it (or a Referer) to another origin.
 
-Exit status: 0 when no probe failed (warnings, skips and some errors included), 1 when
-any probe failed, when nothing could be tested (every probe could not test or was
-skipped) or the run could not start, 2 for a usage error.`,
+Exit status: 0 when no probe failed (warnings, skips and errors included), 1 when
+any probe failed, when no probe could test at all (an unreachable or silent endpoint)
+or the run could not start, 2 for a usage error.`,
 		Example: `  jigsaw probe --target https://fhir.example.nhs.uk/R4 --patient 9990000018
   JIGSAW_TOKEN=… jigsaw probe --target https://fhir.example.nhs.uk/R4 --pack transport --pack security
   jigsaw probe --target https://127.0.0.1:8443/fhir/r4 --ca sandbox-ca.pem -o json > results.json
@@ -70,13 +76,17 @@ skipped) or the run could not start, 2 for a usage error.`,
 
 // probeOutput is what -o json prints.
 type probeOutput struct {
-	RunID      string            `json:"run_id"`
-	Target     probes.Target     `json:"target"`
-	StartedAt  time.Time         `json:"started_at"`
-	FinishedAt time.Time         `json:"finished_at"`
-	Summary    map[string]int    `json:"summary"`
-	Results    []probes.Result   `json:"results"`
-	Exchanges  []probes.Exchange `json:"exchanges"`
+	RunID      string         `json:"run_id"`
+	Target     probes.Target  `json:"target"`
+	StartedAt  time.Time      `json:"started_at"`
+	FinishedAt time.Time      `json:"finished_at"`
+	Summary    map[string]int `json:"summary"`
+	// Causes groups the probes that could not test by root cause, with the remedy.
+	Causes []probes.CauseSummary `json:"causes,omitempty"`
+	// Warnings are set-up problems seen across the run (every data request refused...).
+	Warnings  []string          `json:"warnings,omitempty"`
+	Results   []probes.Result   `json:"results"`
+	Exchanges []probes.Exchange `json:"exchanges"`
 }
 
 // probeListing is one row of --list.
@@ -119,9 +129,10 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 	if opts.Format == "json" {
 		out := probeOutput{
 			RunID: report.RunID, Target: report.Target, StartedAt: report.StartedAt, FinishedAt: report.FinishedAt,
-			Summary: map[string]int{}, Results: report.Results, Exchanges: report.Exchanges,
+			Summary: map[string]int{}, Causes: report.Causes, Warnings: report.Warnings,
+			Results: report.Results, Exchanges: report.Exchanges,
 		}
-		for _, s := range []probes.Status{probes.Pass, probes.Warn, probes.Fail, probes.Skip, probes.Error} {
+		for _, s := range verdict.Statuses {
 			out.Summary[string(s)] = counts[s]
 		}
 		if err := writeJSON(opts.IO.Out, out); err != nil {
@@ -136,8 +147,10 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 	if counts[probes.Fail] > 0 {
 		return errSilentFailure
 	}
-	if counts[probes.Error] > 0 && counts[probes.Error]+counts[probes.Skip] == len(report.Results) {
-		return fmt.Errorf("nothing could be tested: every probe against %s could not test (see the observations above)", describeTarget(target))
+	if judged := counts[probes.Pass] + counts[probes.Warn] + counts[probes.InfoOnly]; judged == 0 && counts[probes.Error] > 0 {
+		// Nothing could be tested: the run says nothing about the endpoint (the causes are
+		// printed above), which must not look like a clean result.
+		return errSilentFailure
 	}
 	return nil
 }
@@ -155,9 +168,20 @@ func writeProbeTable(w io.Writer, report *probes.Report) error {
 		return err
 	}
 	counts := report.Counts()
-	fmt.Fprintf(w, "\n%s: %d probes, %d pass, %d warn, %d fail, %d skip, %d error (%s)\n",
-		report.Target.BaseURL, len(report.Results), counts[probes.Pass], counts[probes.Warn], counts[probes.Fail],
-		counts[probes.Skip], counts[probes.Error], report.FinishedAt.Sub(report.StartedAt).Round(time.Millisecond))
+	var tally []string
+	for _, st := range verdict.Statuses {
+		if n := counts[st]; n > 0 || st == probes.Pass || st == probes.Fail {
+			tally = append(tally, fmt.Sprintf("%d %s", n, strings.ToLower(st.Label())))
+		}
+	}
+	fmt.Fprintf(w, "\n%s: %d probes: %s (%s)\n", report.Target.BaseURL, len(report.Results), strings.Join(tally, ", "),
+		report.FinishedAt.Sub(report.StartedAt).Round(time.Millisecond))
+	for _, warning := range report.Warnings {
+		fmt.Fprintf(w, "Warning: %s\n", warning)
+	}
+	for _, c := range report.Causes {
+		fmt.Fprintf(w, "%s\n  probes: %s\n", c.String(), strings.Join(c.Probes, ", "))
+	}
 	var critical []string
 	for _, r := range report.Results {
 		if r.Status == probes.Fail && r.Severity == probes.Critical {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nhs-jigsaw/jigsaw/probes"
@@ -121,5 +123,45 @@ func TestProbeList(t *testing.T) {
 	code, stdout, _ = runCLI(t, "probe", "--list")
 	if code != exitOK || !strings.Contains(stdout, "smart.configuration") {
 		t.Errorf("table listing: exit %d\n%s", code, stdout)
+	}
+}
+
+// A server that accepts connections and never answers: the run stops sending after repeated
+// timeouts, exits 1 (nothing could be tested) and names the cause in the summary.
+func TestProbeCommandSilentServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	code, stdout, _ := runCLI(t, "probe", "--target", "https://"+ln.Addr().String()+"/fhir", "--timeout", "300ms", "--no-progress")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stdout, "could not test (unresponsive)") || !strings.Contains(stdout, "check the server is answering") {
+		t.Errorf("summary does not name the cause:\n%s", stdout)
+	}
+	if strings.Contains(stdout, "[transport.") {
+		t.Errorf("summary prints a raw list:\n%s", stdout)
 	}
 }

@@ -28,8 +28,10 @@ type targetFlags struct {
 	Patient            string
 	Concurrency        int
 	Rate               float64
-	Timeout            time.Duration
-	NoProgress         bool
+	// rateGiven reports whether --rate was given: only then is loopback rate-limited too.
+	rateGiven  func() bool
+	Timeout    time.Duration
+	NoProgress bool
 	// GP Connect consumer settings (--profile gpconnect).
 	Profile       string
 	GPCStructured string
@@ -55,7 +57,8 @@ func (f *targetFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.Insecure, "insecure", false, "do not verify the endpoint's certificate (the TLS probes still report what they see)")
 	fl.StringVar(&f.Patient, "patient", "", "NHS number of the test patient to look up (default: discover one)")
 	fl.IntVar(&f.Concurrency, "concurrency", probes.DefaultConcurrency, "probes run at once")
-	fl.Float64Var(&f.Rate, "rate", 10, "most requests per second to one host")
+	fl.Float64Var(&f.Rate, "rate", 10, "most requests per second to one host (a politeness limit for real servers; loopback hosts such as a local sandbox are not limited unless --rate is given)")
+	f.rateGiven = func() bool { return fl.Changed("rate") }
 	fl.DurationVar(&f.Timeout, "timeout", probes.DefaultRequestTimeout, "time limit for one request")
 	fl.BoolVar(&f.NoProgress, "no-progress", false, "do not show progress")
 	fl.StringVar(&f.Profile, "profile", "", "target profile: fhir (default) or gpconnect (a GP Connect STU3 provider: Spine headers and JWT on every gpconnect probe)")
@@ -160,6 +163,7 @@ func (f *targetFlags) runner(errOut io.Writer) probes.Runner {
 		Client: probes.ClientOptions{
 			RequestTimeout: f.Timeout,
 			RatePerSecond:  f.Rate,
+			LimitLoopback:  f.rateGiven != nil && f.rateGiven(),
 			UserAgent:      userAgent(),
 		},
 	}

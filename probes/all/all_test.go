@@ -1,9 +1,11 @@
 package all_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 func TestRegistryImplementsTheContract(t *testing.T) {
@@ -14,6 +16,19 @@ func TestRegistryImplementsTheContract(t *testing.T) {
 		m := p.Meta()
 		if m.Description == "" || m.Title == "" || m.SpecRef == "" {
 			t.Errorf("%s lacks a title, description or spec reference", m.ID)
+		}
+		// The verdict policy (docs/probes.md): every probe states the requirement it tests and
+		// its strength, which decides what a breach is (SHALL fails, SHOULD warns, MAY informs).
+		if strings.TrimSpace(m.Requirement) == "" {
+			t.Errorf("%s states no requirement (Meta.Requirement)", m.ID)
+		}
+		switch m.Strength {
+		case verdict.Shall, verdict.Should, verdict.May:
+		default:
+			t.Errorf("%s has no requirement strength (Meta.Strength %q): give SHALL, SHOULD or MAY", m.ID, m.Strength)
+		}
+		if !strings.Contains(m.SpecRef, "://") {
+			t.Errorf("%s: spec reference %q names no URL of its source clause", m.ID, m.SpecRef)
 		}
 	}
 	// Later packs (gpconnect) add ids; these packs must all be there.

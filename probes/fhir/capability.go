@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Pack is this pack's name.
@@ -18,89 +19,105 @@ const Pack = "fhir"
 func Probes() []probes.Probe {
 	return []probes.Probe{
 		probes.New(probes.Meta{
-			ID: "fhir.capability.present", Pack: Pack, Severity: probes.High,
+			ID: "fhir.capability.present", Pack: Pack, Strength: verdict.Shall, Severity: probes.High,
 			Title:       "CapabilityStatement is published",
 			SpecRef:     "http://hl7.org/fhir/R4/http.html#capabilities",
-			Description: "GET [base]/metadata returns 200 with a CapabilityStatement (resourceType, status, kind, rest[mode=server]).",
+			Requirement: "FHIR R4 http.html §3.1.0.10 capabilities: applications SHALL return a CapabilityStatement that specifies which resource types and interactions are supported for GET [base]/metadata.",
+			Description: "Fail when GET [base]/metadata does not return 200 with a CapabilityStatement naming status, kind and rest[mode=server].",
 		}, capabilityPresent),
 		probes.New(probes.Meta{
-			ID: "fhir.capability.version", Pack: Pack, Severity: probes.High,
+			ID: "fhir.capability.version", Pack: Pack, Strength: verdict.Shall, Severity: probes.High,
 			Title:       "CapabilityStatement declares the expected FHIR version",
 			SpecRef:     "http://hl7.org/fhir/R4/capabilitystatement-definitions.html#CapabilityStatement.fhirVersion",
-			Description: "fhirVersion is 4.0.x for an R4 target, 3.0.x for an STU3 target.",
+			Requirement: "CapabilityStatement.fhirVersion (1..1) SHALL state the FHIR version the server implements: 4.0.x for R4, 3.0.x for STU3.",
+			Description: "Fail when fhirVersion is missing or not the target's version; skip when there is no CapabilityStatement (root finding fhir.capability.present).",
 		}, capabilityVersion),
 		probes.New(probes.Meta{
-			ID: "fhir.capability.formats", Pack: Pack, Severity: probes.Medium,
+			ID: "fhir.capability.formats", Pack: Pack, Strength: verdict.Shall, Severity: probes.Medium,
 			Title:       "CapabilityStatement declares JSON",
 			SpecRef:     "http://hl7.org/fhir/R4/capabilitystatement-definitions.html#CapabilityStatement.format",
-			Description: "format lists JSON (a FHIR JSON mime type or \"json\"); XML is expected too (warn when missing).",
+			Requirement: "CapabilityStatement.format (1..*) SHALL list the formats supported; NHS APIs exchange JSON. Neither R4 nor UK Core requires XML.",
+			Description: "Fail when format does not list JSON (json or a FHIR JSON media type); pass otherwise, whether or not XML is declared (XML is optional).",
 		}, capabilityFormats),
 		probes.New(probes.Meta{
-			ID: "fhir.capability.resources", Pack: Pack, Severity: probes.Medium,
+			ID: "fhir.capability.resources", Pack: Pack, Strength: verdict.Shall, Severity: probes.Medium,
 			Title:       "CapabilityStatement declares Patient and the clinical resources served",
 			SpecRef:     "http://hl7.org/fhir/R4/capabilitystatement-definitions.html#CapabilityStatement.rest.resource",
-			Description: "Patient is declared with read, search-type and the identifier search parameter, and every clinical resource the server serves for the test patient is declared.",
+			Requirement: "A CapabilityStatement SHALL describe the server truthfully: rest.resource declares the types, interactions and searchParams supported (R4 capabilitystatement.html; search.html §3.1.1.0: servers declare the parameters they support).",
+			Description: "Fail when Patient lacks read, search-type or identifier, a clinical type served for the test patient is undeclared, or a declared search parameter of Patient or a clinical type does not work (each is exercised once, read-only, for the test patient: 4xx/5xx other than 401/403 is broken); warn when no clinical type is declared.",
 		}, capabilityResources),
 		probes.New(probes.Meta{
-			ID: "fhir.content-type", Pack: Pack, Severity: probes.Medium,
+			ID: "fhir.content-type", Pack: Pack, Strength: verdict.Shall, Severity: probes.Medium,
 			Title:       "Responses use the FHIR JSON media type",
 			SpecRef:     "http://hl7.org/fhir/R4/http.html#mime-type",
-			Description: "Successful responses carry Content-Type application/fhir+json (STU3 also application/json+fhir), charset utf-8 if any.",
+			Requirement: "FHIR R4 http.html §3.1.0.1.6: the correct mime type SHALL be used by clients and servers: application/fhir+json for JSON (STU3 also application/json+fhir).",
+			Description: "Fail when a successful response is not labelled as FHIR JSON, has a charset other than utf-8, or is labelled JSON but is not a FHIR resource.",
 		}, contentType),
 		probes.New(probes.Meta{
-			ID: "fhir.format.negotiation", Pack: Pack, Severity: probes.Low,
+			ID: "fhir.format.negotiation", Pack: Pack, Strength: verdict.Should, Severity: probes.Low,
 			Title:       "Format negotiation with _format and Accept",
 			SpecRef:     "http://hl7.org/fhir/R4/http.html#mime-type",
-			Description: "_format=json and Accept: application/fhir+json are honoured; an unsupported format gets 406/415 or a supported format, never a 5xx or an HTML page.",
+			Requirement: "FHIR R4 http.html §3.1.0.1.6: servers SHOULD support the optional _format parameter, and respond to Accept with a supported format or 406/415.",
+			Description: "Warn (SHOULD) when _format=json or Accept: application/fhir+json does not give a JSON CapabilityStatement, or an unsupported format gets a 5xx, an HTML page or something other than 406/415/a supported format.",
 		}, formatNegotiation),
 		probes.New(probes.Meta{
-			ID: "fhir.errors.operation-outcome", Pack: Pack, Severity: probes.Medium,
+			ID: "fhir.errors.operation-outcome", Pack: Pack, Strength: verdict.Should, Severity: probes.Medium,
 			Title:       "Errors carry an OperationOutcome",
 			SpecRef:     "http://hl7.org/fhir/R4/operationoutcome.html",
-			Description: "Error responses (unknown resource type, unknown id, invalid search) carry an OperationOutcome whose issues have severity and code.",
+			Requirement: "FHIR R4 http.html §3.1.0.4 (status codes): on errors the server SHOULD return an OperationOutcome describing the problem.",
+			Description: "Warn (SHOULD) when an error response to an unknown resource type, an unknown id or an invalid search lacks an OperationOutcome with issue.severity and issue.code, or when an unknown resource type or id is answered 2xx.",
 		}, errorsOperationOutcome),
 		probes.New(probes.Meta{
-			ID: "fhir.read.not-found", Pack: Pack, Severity: probes.Medium,
+			ID: "fhir.read.not-found", Pack: Pack, Strength: verdict.Shall, Severity: probes.Medium,
 			Title:       "Reading an unknown id gives 404",
 			SpecRef:     "http://hl7.org/fhir/R4/http.html#read",
-			Description: "GET Patient/[random unknown id] returns 404 Not Found (or 410 Gone), not 200 or a 5xx.",
+			Requirement: "FHIR R4 http.html §3.1.0.2 read: a GET for an unknown resource returns 404 Not Found (410 Gone for deleted ones).",
+			Description: "Fail when GET Patient/[random id] is answered anything but 404 or 410; could not test on 401/403.",
 		}, readNotFound),
 		probes.New(probes.Meta{
-			ID: "fhir.read.versioning", Pack: Pack, Severity: probes.Low,
+			ID: "fhir.read.versioning", Pack: Pack, Strength: verdict.Should, Severity: probes.Low,
 			Title:       "Reads carry ETag and version metadata",
 			SpecRef:     "http://hl7.org/fhir/R4/http.html#read",
-			Description: "A read returns ETag W/\"[versionId]\" matching meta.versionId, and meta.lastUpdated.",
+			Requirement: "FHIR R4 http.html §3.1.0.2 read: the server SHOULD return an ETag header with the versionId (weak, W/[versionId]) and meta.versionId/meta.lastUpdated.",
+			Description: "Warn (SHOULD) when a read of the test patient lacks an ETag, meta.versionId or meta.lastUpdated, the ETag does not match meta.versionId, or it is strong; fail when the read itself does not return the patient.",
 		}, readVersioning),
 		probes.New(probes.Meta{
-			ID: "fhir.search.bundle", Pack: Pack, Severity: probes.Medium,
+			ID: "fhir.search.bundle", Pack: Pack, Strength: verdict.Shall, Severity: probes.Medium,
 			Title:       "Search returns a searchset Bundle",
 			SpecRef:     "http://hl7.org/fhir/R4/http.html#search",
-			Description: "A Patient search returns a Bundle of type searchset with a self link, and entries with fullUrl and search.mode.",
+			Requirement: "FHIR R4 http.html §3.1.0.9 search: the response SHALL be a Bundle of type searchset; search.html §3.1.1.2: the server SHALL return the parameters used in the self link; entries carry fullUrl and search.mode.",
+			Description: "Fail when a Patient search does not return a searchset Bundle with a self link and entries with fullUrl and search.mode.",
 		}, searchBundle),
 		probes.New(probes.Meta{
-			ID: "fhir.search.paging", Pack: Pack, Severity: probes.Low,
+			ID: "fhir.search.paging", Pack: Pack, Strength: verdict.Shall, Severity: probes.Low,
 			Title:       "Search paging with _count and next links",
 			SpecRef:     "http://hl7.org/fhir/R4/http.html#paging",
-			Description: "_count=1 returns at most one match, and a next link is given when more results exist.",
+			Requirement: "FHIR R4 search.html §3.1.1.5.7 _count: the server SHALL NOT return more matches than _count; http.html §3.1.0.9.1 paging: next links SHOULD be given when more results exist.",
+			Description: "Fail when _count=1 returns more than one match on Patient or on a clinical search for the test patient, or the next page breaks; warn (SHOULD) when more results exist and no next link is given.",
 		}, searchPaging),
 		probes.New(probes.Meta{
-			ID: "fhir.search.unknown-param", Pack: Pack, Severity: probes.Low,
+			ID: "fhir.search.unknown-param", Pack: Pack, Strength: verdict.Should, Severity: probes.Low,
 			Title:       "Unknown search parameters are handled per Prefer",
 			SpecRef:     "http://hl7.org/fhir/R4/search.html#errors",
-			Description: "Under Prefer: handling=strict an unknown parameter gives 400 with an OperationOutcome; under handling=lenient it is ignored and left out of the self link. Never a 5xx or HTML.",
+			Requirement: "FHIR R4 search.html §3.1.1.4 (handling errors): servers SHOULD honour Prefer: handling=strict (reject unknown parameters) and handling=lenient (ignore them, and leave them out of the self link).",
+			Description: "Warn (SHOULD) when strict is not rejected with 400 + OperationOutcome, lenient is rejected or echoes the parameter in the self link, or either gets a 5xx or HTML.",
 		}, searchUnknownParam),
 		probes.New(probes.Meta{
-			ID: "fhir.ukcore.profiles", Pack: Pack, Severity: probes.Low,
+			ID: "fhir.ukcore.profiles", Pack: Pack, Strength: verdict.Should, Severity: probes.Low,
 			Title:       "UK Core profiles are claimed",
 			SpecRef:     "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient",
-			Description: "Patients declare the UK Core Patient profile in meta.profile, or the CapabilityStatement names UK Core profiles (R4 only).",
+			Requirement: "UK Core (R4) is the base profile set for England: Patients SHOULD declare UKCore-Patient in meta.profile, or the CapabilityStatement name UK Core profiles.",
+			Description: "Warn (SHOULD) when neither the test patient nor the CapabilityStatement names a UK Core profile; not applicable to STU3 targets (UK Core is R4).",
 		}, ukCoreProfiles),
 	}
 }
 
-// noStatement is the observation when a probe needs the CapabilityStatement and there is none.
-func noStatement(f *probes.CapabilityFetch) string {
-	return fmt.Sprintf("no CapabilityStatement to read (%s: %v; see fhir.capability.present)", f.Response.Describe(), f.ParseErr)
+// RootCapability is the probe whose root finding a missing CapabilityStatement is.
+const RootCapability = "fhir.capability.present"
+
+// noStatement is the result when a probe needs the CapabilityStatement and there is none.
+func noStatement(exp string, f *probes.CapabilityFetch) probes.Result {
+	return probes.SkippedFor(exp, RootCapability, fmt.Sprintf("no CapabilityStatement to read (%s: %v)", f.Response.Describe(), f.ParseErr))
 }
 
 func capabilityPresent(ctx context.Context, s *probes.Session) probes.Result {
@@ -110,7 +127,10 @@ func capabilityPresent(ctx context.Context, s *probes.Session) probes.Result {
 		return probes.Errored(exp, err)
 	}
 	if f.Statement == nil {
-		return probes.Failed(exp, fmt.Sprintf("%s: %v", f.Response.Describe(), f.ParseErr))
+		if f.Response.StatusCode == 401 || f.Response.StatusCode == 403 {
+			return probes.CredentialsRefused(exp, f.Response)
+		}
+		return s.Breach(exp, fmt.Sprintf("%s: %v", f.Response.Describe(), f.ParseErr))
 	}
 	cs := f.Statement
 	var missing []string
@@ -125,7 +145,7 @@ func capabilityPresent(ctx context.Context, s *probes.Session) probes.Result {
 		missing = append(missing, "rest[mode=server]")
 	}
 	if len(missing) > 0 {
-		return probes.Failed(exp, "HTTP 200 CapabilityStatement without "+strings.Join(missing, ", "))
+		return s.Breach(exp, "HTTP 200 CapabilityStatement without "+strings.Join(missing, ", "))
 	}
 	software := "software not named"
 	if cs.Software != nil && cs.Software.Name != "" {
@@ -146,14 +166,14 @@ func capabilityVersion(ctx context.Context, s *probes.Session) probes.Result {
 		return probes.Errored(exp, err)
 	}
 	if f.Statement == nil {
-		return probes.Skipped(exp, noStatement(f))
+		return noStatement(exp, f)
 	}
 	v := f.Statement.FHIRVersion
 	switch {
 	case v == "":
-		return probes.Failed(exp, "CapabilityStatement has no fhirVersion")
+		return s.Breach(exp, "CapabilityStatement has no fhirVersion")
 	case !strings.HasPrefix(v, want):
-		return probes.Failed(exp, fmt.Sprintf("fhirVersion %s", probes.Clip(v, 20)))
+		return s.Breach(exp, fmt.Sprintf("fhirVersion %s", probes.Clip(v, 20)))
 	}
 	return probes.Passed(exp, "fhirVersion "+v)
 }
@@ -164,13 +184,13 @@ var (
 )
 
 func capabilityFormats(ctx context.Context, s *probes.Session) probes.Result {
-	const exp = "format lists JSON (json or application/fhir+json) and XML"
+	const exp = "format lists JSON (json or application/fhir+json); XML is optional"
 	f, err := s.Capability(ctx)
 	if err != nil {
 		return probes.Errored(exp, err)
 	}
 	if f.Statement == nil {
-		return probes.Skipped(exp, noStatement(f))
+		return noStatement(exp, f)
 	}
 	var hasJSON, hasXML bool
 	var shown []string
@@ -189,9 +209,9 @@ func capabilityFormats(ctx context.Context, s *probes.Session) probes.Result {
 	}
 	switch {
 	case !hasJSON:
-		return probes.Failed(exp, listed+" (no JSON)")
+		return s.Breach(exp, listed+" (no JSON)")
 	case !hasXML:
-		return probes.Warned(exp, listed+" (JSON declared, XML not)")
+		return probes.Passed(exp, listed+" (JSON declared; XML not declared, which neither R4 nor UK Core requires)")
 	}
 	return probes.Passed(exp, listed)
 }
@@ -206,7 +226,7 @@ func capabilityResources(ctx context.Context, s *probes.Session) probes.Result {
 		return probes.Errored(exp, err)
 	}
 	if f.Statement == nil {
-		return probes.Skipped(exp, noStatement(f))
+		return noStatement(exp, f)
 	}
 	cs := f.Statement
 	var problems, notes []string
@@ -268,10 +288,20 @@ func capabilityResources(ctx context.Context, s *probes.Session) probes.Result {
 	if len(undeclaredServed) > 0 {
 		problems = append(problems, "served but not declared: "+strings.Join(undeclaredServed, ", "))
 	}
+	if patientErr == nil {
+		ex, err := exerciseSearchParams(ctx, s, cs)
+		if err != nil {
+			return probes.Errored(exp, err)
+		}
+		if len(ex.broken) > 0 {
+			problems = append(problems, "declared search parameters that do not work: "+strings.Join(ex.broken, "; "))
+		}
+		notes = append(notes, ex.summary())
+	}
 	observed := strings.Join(append(problems, notes...), "; ")
 	switch {
 	case len(problems) > 0:
-		return probes.Failed(exp, observed)
+		return s.Breach(exp, observed)
 	case len(declared) == 0:
 		return probes.Warned(exp, observed+"; no clinical resource types declared")
 	case len(declaredFailing) > 0:

@@ -51,7 +51,7 @@ func contentType(ctx context.Context, s *probes.Session) probes.Result {
 	}
 	check("GET metadata", f.Response)
 	if tp, err := s.TestPatient(ctx); err == nil {
-		resp, err := s.Get(ctx, readURL(tp.ID))
+		resp, err := s.SharedGet(ctx, readURL(tp.ID))
 		if err != nil {
 			return probes.Errored(exp, err)
 		}
@@ -64,7 +64,7 @@ func contentType(ctx context.Context, s *probes.Session) probes.Result {
 		return probes.Skipped(exp, "no successful response to inspect (metadata: "+f.Response.Describe()+")")
 	}
 	if len(bad) > 0 {
-		return probes.Failed(exp, strings.Join(bad, "; "))
+		return s.Breach(exp, strings.Join(bad, "; "))
 	}
 	return probes.Passed(exp, "Content-Type: "+strings.Join(seen, ", "))
 }
@@ -135,7 +135,7 @@ func formatNegotiation(ctx context.Context, s *probes.Session) probes.Result {
 		return probes.Errored(exp, fmt.Errorf("%s", strings.Join(notes, "; ")))
 	}
 	if len(problems) > 0 {
-		return probes.Failed(exp, strings.Join(append(problems, notes...), "; "))
+		return s.Breach(exp, strings.Join(append(problems, notes...), "; "))
 	}
 	if errors > 0 {
 		return probes.Errored(exp, fmt.Errorf("%s", strings.Join(notes, "; ")))
@@ -198,7 +198,7 @@ func errorsOperationOutcome(ctx context.Context, s *probes.Session) probes.Resul
 	observed := strings.Join(append(problems, notes...), "; ")
 	switch {
 	case len(problems) > 0:
-		return probes.Failed(exp, observed)
+		return s.Breach(exp, observed)
 	case errs > 0 || checked == 0:
 		return probes.Errored(exp, fmt.Errorf("%s", observed))
 	}
@@ -215,9 +215,9 @@ func readNotFound(ctx context.Context, s *probes.Session) probes.Result {
 	case http.StatusNotFound, http.StatusGone:
 		return probes.Passed(exp, resp.Describe())
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return probes.Errored(exp, fmt.Errorf("credentials refused (%s): give a token that may read Patient", resp.Describe()))
+		return probes.CredentialsRefused(exp, resp)
 	}
-	return probes.Failed(exp, resp.Describe())
+	return s.Breach(exp, resp.Describe())
 }
 
 // parseETag splits an ETag into its weakness and its unquoted value.
@@ -235,13 +235,13 @@ func readVersioning(ctx context.Context, s *probes.Session) probes.Result {
 	if err != nil {
 		return probes.NoPatient(exp, err)
 	}
-	resp, err := s.Get(ctx, readURL(tp.ID))
+	resp, err := s.SharedGet(ctx, readURL(tp.ID))
 	if err != nil {
 		return probes.Errored(exp, err)
 	}
 	switch {
 	case resp.StatusCode == 401 || resp.StatusCode == 403:
-		return probes.Errored(exp, fmt.Errorf("credentials refused reading the test patient (%s)", resp.Describe()))
+		return probes.CredentialsRefused(exp, resp)
 	case resp.StatusCode != 200:
 		return probes.Failed(exp, "read of the test patient: "+resp.Describe())
 	}
@@ -271,7 +271,7 @@ func readVersioning(ctx context.Context, s *probes.Session) probes.Result {
 	observed := fmt.Sprintf("ETag %s, meta.versionId %q, meta.lastUpdated %q", probes.Clip(etag, 40), probes.Clip(vid, 40), probes.Clip(lastUpdated, 40))
 	switch {
 	case len(problems) > 0:
-		return probes.Failed(exp, strings.Join(problems, "; ")+" ("+observed+")")
+		return s.Breach(exp, strings.Join(problems, "; ")+" ("+observed+")")
 	case !weak:
 		return probes.Warned(exp, observed+" (strong ETag; FHIR uses weak W/ ETags)")
 	}

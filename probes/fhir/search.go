@@ -21,7 +21,7 @@ func patientQuery(s *probes.Session, count int) string {
 // searchFailure classifies a search response that is not a usable Bundle.
 func searchFailure(exp, label string, resp *probes.Response) probes.Result {
 	if resp.StatusCode == 401 || resp.StatusCode == 403 {
-		return probes.Errored(exp, fmt.Errorf("credentials refused for %s (%s)", label, resp.Describe()))
+		return probes.CredentialsRefused(exp, resp)
 	}
 	if resp.StatusCode != 200 {
 		return probes.Failed(exp, fmt.Sprintf("%s: %s", label, resp.Describe()))
@@ -33,7 +33,7 @@ func searchFailure(exp, label string, resp *probes.Response) probes.Result {
 func searchBundle(ctx context.Context, s *probes.Session) probes.Result {
 	const exp = "Patient search → Bundle type searchset with a self link; every entry has fullUrl and search.mode"
 	query := patientQuery(s, 5)
-	resp, err := s.Get(ctx, query)
+	resp, err := s.SharedGet(ctx, query)
 	if err != nil {
 		return probes.Errored(exp, err)
 	}
@@ -69,8 +69,59 @@ func searchBundle(ctx context.Context, s *probes.Session) probes.Result {
 	return probes.Passed(exp, fmt.Sprintf("searchset Bundle with self link, %d entries with fullUrl and search.mode", len(b.Entry)))
 }
 
+const pagingExp = "Patient?_count=1 and a clinical search for the test patient with _count=1 return at most one match, and a next link when more exist; the next page is a searchset Bundle"
+
 func searchPaging(ctx context.Context, s *probes.Session) probes.Result {
-	const exp = "Patient?_count=1 returns at most one match and a next link when more exist; the next page is a searchset Bundle"
+	res := patientPaging(ctx, s, pagingExp)
+	if res.Status != probes.Pass && res.Status != probes.Skip && res.Status != probes.Warn {
+		return res
+	}
+	problem, note, err := clinicalCount(ctx, s)
+	switch {
+	case err != nil && res.Status == probes.Skip:
+		return res
+	case err != nil:
+		res.Observed += "; clinical _count not checked: " + err.Error()
+		return res
+	case problem != "":
+		return probes.Failed(pagingExp, problem+"; "+res.Observed)
+	case res.Status == probes.Skip:
+		return probes.Passed(pagingExp, note+"; "+res.Observed)
+	}
+	res.Observed += "; " + note
+	return res
+}
+
+// clinicalCount checks _count=1 on the first clinical search for the test patient that has
+// more than one match: at most one may come back.
+func clinicalCount(ctx context.Context, s *probes.Session) (problem, note string, err error) {
+	tp, err := s.TestPatient(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	for _, t := range ClinicalTypes {
+		search, err := s.PatientSearch(ctx, t)
+		if err != nil || search.Status != 200 || len(search.Resources) < 2 {
+			continue
+		}
+		label := t + "?patient=[test patient]&_count=1"
+		resp, err := s.Get(ctx, t+"?patient="+url.QueryEscape(tp.ID)+"&_count=1")
+		if err != nil {
+			return "", "", err
+		}
+		b, perr := probes.ParseBundle(resp.Body)
+		if resp.StatusCode != 200 || perr != nil {
+			return fmt.Sprintf("%s: %s", label, resp.Describe()), "", nil
+		}
+		if n := len(b.Matches(t)); n > 1 {
+			return fmt.Sprintf("%s: %d matches (_count ignored)", label, n), "", nil
+		}
+		return "", fmt.Sprintf("%s: 1 match of %d", label, len(search.Resources)), nil
+	}
+	return "", "", fmt.Errorf("no clinical search for the test patient has more than one match")
+}
+
+func patientPaging(ctx context.Context, s *probes.Session, exp string) probes.Result {
 	resp, err := s.Get(ctx, "Patient?_count=1")
 	if err != nil {
 		return probes.Errored(exp, err)
@@ -104,7 +155,7 @@ func searchPaging(ctx context.Context, s *probes.Session) probes.Result {
 			}
 		}
 		if more {
-			return probes.Failed(exp, fmt.Sprintf("%d match on the first page and no next link, but more exist (%s)", matches, evidence))
+			return probes.Warned(exp, fmt.Sprintf("%d match on the first page and no next link, but more exist (%s)", matches, evidence))
 		}
 		return probes.Passed(exp, fmt.Sprintf("%d match, no next link, and no more results (%s)", matches, evidence))
 	}
@@ -140,7 +191,7 @@ func searchUnknownParam(ctx context.Context, s *probes.Session) probes.Result {
 	}
 	for _, r := range []*probes.Response{strict, lenient} {
 		if r.StatusCode == 401 || r.StatusCode == 403 {
-			return probes.Errored(exp, fmt.Errorf("credentials refused (%s)", r.Describe()))
+			return probes.CredentialsRefused(exp, r)
 		}
 	}
 	var problems, warnings, notes []string
@@ -181,7 +232,7 @@ func searchUnknownParam(ctx context.Context, s *probes.Session) probes.Result {
 	observed := strings.Join(append(append(problems, warnings...), notes...), "; ")
 	switch {
 	case len(problems) > 0:
-		return probes.Failed(exp, observed)
+		return s.Breach(exp, observed)
 	case len(warnings) > 0:
 		return probes.Warned(exp, observed)
 	}
@@ -197,7 +248,7 @@ const UKCorePatient = UKCorePrefix + "Patient"
 func ukCoreProfiles(ctx context.Context, s *probes.Session) probes.Result {
 	const exp = "Patients declare meta.profile " + UKCorePatient + ", or the CapabilityStatement names UK Core profiles"
 	if !s.Target.IsR4() {
-		return probes.Skipped(exp, "UK Core is an R4 standard; the target is STU3")
+		return probes.NotApplicableTo(exp, "UK Core is an R4 standard; the target is STU3")
 	}
 	var notes []string
 	tp, patientErr := s.TestPatient(ctx)

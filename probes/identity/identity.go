@@ -5,6 +5,7 @@ package identity
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Pack is this pack's name.
@@ -23,29 +25,41 @@ const ukCoreNHSNumber = "https://simplifier.net/hl7fhirukcorer4/ukcorepatient (i
 func Probes() []probes.Probe {
 	return []probes.Probe{
 		probes.New(probes.Meta{
-			ID: "identity.nhs-number.search", Pack: Pack, Severity: probes.High,
+			ID: "identity.nhs-number.search", Pack: Pack, Strength: verdict.Shall, Severity: probes.High,
 			Title:       "Patients can be found by NHS number",
-			SpecRef:     "http://hl7.org/fhir/R4/search.html#token; " + ukCoreNHSNumber,
-			Description: "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|NNNNNNNNNN returns exactly the matching patient.",
+			SpecRef:     "http://hl7.org/fhir/R4/search.html#token; https://simplifier.net/hl7fhirukcorer4/ukcorepatient (UK Core R4 2.0, identifier:nhsNumber)",
+			Requirement: "FHIR R4 search (token): identifier=[system]|[value] SHALL match resources whose identifier has that system and value; UK Core identifies patients by NHS number under https://fhir.nhs.uk/Id/nhs-number.",
+			Description: "Fail when searching by the NHS number returns no Patient, more than one, or one that does not carry it; skip when no NHS number is known; could not test on 401/403.",
 		}, nhsNumberSearch),
 		probes.New(probes.Meta{
-			ID: "identity.nhs-number.system", Pack: Pack, Severity: probes.High,
+			ID: "identity.nhs-number.system", Pack: Pack, Strength: verdict.Shall, Severity: probes.High,
 			Title:       "NHS numbers use the national identifier system",
-			SpecRef:     ukCoreNHSNumber,
-			Description: "NHS numbers in Patient.identifier use system https://fhir.nhs.uk/Id/nhs-number.",
+			SpecRef:     "https://simplifier.net/hl7fhirukcorer4/ukcorepatient (UK Core R4 2.0: Patient.identifier:nhsNumber.system fixed to https://fhir.nhs.uk/Id/nhs-number)",
+			Requirement: "UK Core Patient: identifier:nhsNumber.system is fixed to https://fhir.nhs.uk/Id/nhs-number (1..1).",
+			Description: "Fail when an NHS number uses another system (an old GP Connect URI, the OID, no system); warn when no patient carries an NHS number.",
 		}, nhsNumberSystem),
 		probes.New(probes.Meta{
-			ID: "identity.nhs-number.check-digit", Pack: Pack, Severity: probes.High,
+			ID: "identity.nhs-number.check-digit", Pack: Pack, Strength: verdict.Shall, Severity: probes.High,
 			Title:       "NHS numbers pass the modulus 11 check",
-			SpecRef:     "https://www.datadictionary.nhs.uk/attributes/nhs_number.html",
-			Description: "Every NHS number returned is ten digits with a valid modulus 11 check digit.",
+			SpecRef:     "https://www.datadictionary.nhs.uk/attributes/nhs_number.html (NHS Data Dictionary: NHS NUMBER)",
+			Requirement: "NHS Data Dictionary: an NHS number is ten digits whose tenth is a modulus 11 check digit.",
+			Description: "Fail when any NHS number returned is not ten digits or fails the modulus 11 check.",
 		}, nhsNumberCheckDigit),
 		probes.New(probes.Meta{
-			ID: "identity.ods.codes", Pack: Pack, Severity: probes.Medium,
+			ID: "identity.ods.codes", Pack: Pack, Strength: verdict.Shall, Severity: probes.Medium,
 			Title:       "Organisations are identified by ODS code",
-			SpecRef:     "https://simplifier.net/hl7fhirukcorer4/ukcoreorganization (identifier:odsOrganisationCode); https://digital.nhs.uk/services/organisation-data-service",
-			Description: "Organisation identifiers and references use https://fhir.nhs.uk/Id/ods-organization-code (or ods-site-code) with well-formed ODS codes.",
+			SpecRef:     "https://simplifier.net/hl7fhirukcorer4/ukcoreorganization (UK Core R4 2.0, identifier:odsOrganisationCode); https://digital.nhs.uk/services/organisation-data-service",
+			Requirement: "UK Core Organization: identifier:odsOrganisationCode uses system https://fhir.nhs.uk/Id/ods-organization-code with an ODS code.",
+			Description: "Fail when an organisation identifier or reference meant as ODS uses another system or a malformed code; skip when there are none.",
 		}, odsCodes),
+		probes.New(probes.Meta{
+			ID: "identity.nhs-number.verification-status", Pack: Pack, Severity: probes.Medium, Strength: verdict.Shall,
+			Title:   "NHS number verification status is coded correctly",
+			SpecRef: "https://simplifier.net/hl7fhirukcorer4/extension-ukcore-nhsnumberverificationstatus (UK Core R4 2.0); https://simplifier.net/hl7fhirukcorer4/ukcore-nhsnumberverificationstatus (ValueSet)",
+			Requirement: "UK Core Patient: identifier:nhsNumber MAY carry Extension-UKCore-NHSNumberVerificationStatus (0..1); when present its valueCodeableConcept (1..1) SHALL come from the required ValueSet UKCore-NHSNumberVerificationStatus " +
+				"(CodeSystem UKCore-NHSNumberVerificationStatusEngland or -Wales codes 01-08, or NullFlavor NI). STU3 (CareConnect/GP Connect) uses Extension-CareConnect-GPC-NHSNumberVerificationStatus-1.",
+			Description: "Fail when a verification-status extension is present without a code from the required value set; info (MAY) when no NHS number carries one; pass when every one present is valid (the observation counts 01, verified, separately).",
+		}, verificationStatus),
 	}
 }
 
@@ -69,7 +83,7 @@ func nhsNumberSearch(ctx context.Context, s *probes.Session) probes.Result {
 	resp := set.Response
 	switch {
 	case resp.StatusCode == 401 || resp.StatusCode == 403:
-		return probes.Errored(exp, fmt.Errorf("credentials refused (%s)", resp.Describe()))
+		return probes.CredentialsRefused(exp, resp)
 	case set.ParseErr != nil:
 		return probes.Failed(exp, fmt.Sprintf("%s: %v", resp.Describe(), set.ParseErr))
 	}
@@ -132,9 +146,9 @@ func nhsIdentifiers(p *probes.Patient) []nhsIdentifier {
 }
 
 // patients gathers the patients the identity probes look at: the shared sample and the
-// test patient, without repeats.
-func patients(ctx context.Context, s *probes.Session) ([]*probes.Patient, string, error) {
-	var out []*probes.Patient
+// test patient, without repeats. noTestPatient says why the test patient is missing (it may be
+// refused rather than absent); err is set when the sample could not be fetched at all.
+func patients(ctx context.Context, s *probes.Session) (out []*probes.Patient, noTestPatient, err error) {
 	seen := map[string]bool{}
 	add := func(p *probes.Patient) {
 		key := p.ID
@@ -143,20 +157,31 @@ func patients(ctx context.Context, s *probes.Session) ([]*probes.Patient, string
 			out = append(out, p)
 		}
 	}
-	why := ""
-	if tp, err := s.TestPatient(ctx); err == nil {
+	if tp, terr := s.TestPatient(ctx); terr == nil {
 		add(tp.Patient)
 	} else {
-		why = err.Error()
+		noTestPatient = terr
 	}
 	set, err := s.PatientSample(ctx)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	for _, rec := range set.Patients {
 		add(rec.Patient)
 	}
-	return out, why, nil
+	return out, noTestPatient, nil
+}
+
+// noPatients is the result when there was no patient to look at: a skip when there is none,
+// could not test when the lookup was refused or failed.
+func noPatients(exp string, why error) probes.Result {
+	if why == nil {
+		return probes.Skipped(exp, "no patients to inspect")
+	}
+	if errors.Is(why, probes.ErrNoTestPatient) {
+		return probes.Skipped(exp, "no patients to inspect: "+why.Error())
+	}
+	return probes.Errored(exp, why)
 }
 
 func nhsNumberSystem(ctx context.Context, s *probes.Session) probes.Result {
@@ -166,7 +191,7 @@ func nhsNumberSystem(ctx context.Context, s *probes.Session) probes.Result {
 		return probes.Errored(exp, err)
 	}
 	if len(ps) == 0 {
-		return probes.Skipped(exp, "no patients to inspect: "+why)
+		return noPatients(exp, why)
 	}
 	total, wrongTotal := 0, 0
 	wrong := map[string]int{}
@@ -191,7 +216,7 @@ func nhsNumberSystem(ctx context.Context, s *probes.Session) probes.Result {
 			}
 			parts = append(parts, fmt.Sprintf("%s ×%d", label, wrong[sys]))
 		}
-		return probes.Failed(exp, fmt.Sprintf("%d of %d NHS numbers use another system: %s", wrongTotal, total, strings.Join(parts, ", ")))
+		return s.Breach(exp, fmt.Sprintf("%d of %d NHS numbers use another system: %s", wrongTotal, total, strings.Join(parts, ", ")))
 	}
 	return probes.Passed(exp, fmt.Sprintf("%d NHS numbers on %d patients, all under %s", total, len(ps), probes.SystemNHSNumber))
 }
@@ -212,7 +237,7 @@ func nhsNumberCheckDigit(ctx context.Context, s *probes.Session) probes.Result {
 		return probes.Errored(exp, err)
 	}
 	if len(ps) == 0 {
-		return probes.Skipped(exp, "no patients to inspect: "+why)
+		return noPatients(exp, why)
 	}
 	var bad []string
 	total := 0
@@ -237,7 +262,7 @@ func nhsNumberCheckDigit(ctx context.Context, s *probes.Session) probes.Result {
 	case total == 0:
 		return probes.Skipped(exp, fmt.Sprintf("none of %d patients carries an NHS number", len(ps)))
 	case len(bad) > 0:
-		return probes.Failed(exp, fmt.Sprintf("%d of %d NHS numbers invalid: %s", len(bad), total, probes.Clip(strings.Join(bad, ", "), 300)))
+		return s.Breach(exp, fmt.Sprintf("%d of %d NHS numbers invalid: %s", len(bad), total, probes.Clip(strings.Join(bad, ", "), 300)))
 	}
 	return probes.Passed(exp, fmt.Sprintf("%d NHS numbers, all pass the modulus 11 check", total))
 }
@@ -334,11 +359,100 @@ func odsCodes(ctx context.Context, s *probes.Session) probes.Result {
 	}
 	switch {
 	case len(bad) > 0:
-		return probes.Failed(exp, fmt.Sprintf("%d of %d ODS identifiers wrong: %s", len(bad), len(bad)+len(good), probes.Clip(strings.Join(bad, "; "), 400)))
+		return s.Breach(exp, fmt.Sprintf("%d of %d ODS identifiers wrong: %s", len(bad), len(bad)+len(good), probes.Clip(strings.Join(bad, "; "), 400)))
 	case len(good) == 0:
 		return probes.Skipped(exp, fmt.Sprintf("no ODS organisation identifiers found (%d patients, %d organisations inspected)", len(ps), len(seenOrg)))
 	}
 	slices.Sort(good)
 	good = slices.Compact(good)
 	return probes.Passed(exp, fmt.Sprintf("ODS codes %s, all well formed under the national system", probes.Clip(strings.Join(good, ", "), 200)))
+}
+
+// Verification status extensions and code systems (UK Core R4 2.0; CareConnect STU3).
+const (
+	ExtVerificationUKCore      = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"
+	ExtVerificationCareConnect = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1"
+	csVerificationEngland      = "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland"
+	csVerificationWales        = "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusWales"
+	csVerificationCareConnect  = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1"
+	csNullFlavor               = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor"
+)
+
+// ValidVerificationStatus reports whether a coding is in the NHS number verification status
+// value set: codes 01-08 of the England or Wales code system (or, for STU3, CareConnect's),
+// or NullFlavor NI. The CareConnect system is also accepted without /STU3/CodeSystem/ (the
+// GP Connect specification's examples spell it both ways).
+func ValidVerificationStatus(c probes.Coding, r4 bool) bool {
+	numbered := len(c.Code) == 2 && c.Code >= "01" && c.Code <= "08"
+	switch c.System {
+	case csVerificationEngland, csVerificationWales:
+		return numbered
+	case csNullFlavor:
+		return c.Code == "NI"
+	case csVerificationCareConnect, "https://fhir.nhs.uk/CareConnect-NHSNumberVerificationStatus-1":
+		return !r4 && numbered
+	}
+	return false
+}
+
+func verificationStatus(ctx context.Context, s *probes.Session) probes.Result {
+	r4 := s.Target.IsR4()
+	ext := ExtVerificationUKCore
+	if !r4 {
+		ext = ExtVerificationCareConnect
+	}
+	exp := "each NHS number identifier's " + ext + " extension, when present, has a code from the NHS number verification status value set (01-08, or NullFlavor NI)"
+	ps, why, err := patients(ctx, s)
+	if err != nil {
+		return probes.Errored(exp, err)
+	}
+	numbers, with, verified := 0, 0, 0
+	var bad []string
+	for _, p := range ps {
+		for _, id := range p.Identifier {
+			if !IsNHSNumberSystem(id.System) {
+				continue
+			}
+			numbers++
+			for _, e := range id.Extension {
+				if e.URL != ext && e.URL != ExtVerificationUKCore && e.URL != ExtVerificationCareConnect {
+					continue
+				}
+				with++
+				var codings []probes.Coding
+				if e.ValueCodeableConcept != nil {
+					codings = e.ValueCodeableConcept.Coding
+				}
+				ok := false
+				for _, c := range codings {
+					if ValidVerificationStatus(c, r4) {
+						ok = true
+						if c.Code == "01" {
+							verified++
+						}
+						break
+					}
+				}
+				switch {
+				case e.URL != ext:
+					bad = append(bad, fmt.Sprintf("patient %s: extension %s on an %s target", probes.Clip(p.ID, 40), probes.Clip(e.URL, 100), s.Target.FHIRVersion))
+				case !ok && len(codings) == 0:
+					bad = append(bad, fmt.Sprintf("patient %s: no valueCodeableConcept coding", probes.Clip(p.ID, 40)))
+				case !ok:
+					bad = append(bad, fmt.Sprintf("patient %s: %s|%s not in the value set", probes.Clip(p.ID, 40), probes.Clip(codings[0].System, 80), probes.Clip(codings[0].Code, 10)))
+				}
+			}
+		}
+	}
+	switch {
+	case numbers == 0 && why != nil:
+		return noPatients(exp, why)
+	case numbers == 0:
+		return probes.Skipped(exp, fmt.Sprintf("none of %d patients carries an NHS number", len(ps)))
+	case len(bad) > 0:
+		return s.Breach(exp, fmt.Sprintf("%d of %d verification statuses invalid: %s", len(bad), with, probes.Clip(strings.Join(bad, "; "), 300)))
+	case with == 0:
+		return probes.Informed(exp, fmt.Sprintf("none of %d NHS numbers carries a verification status (optional in UK Core; PDS always sends one)", numbers))
+	}
+	return probes.Passed(exp, fmt.Sprintf("%d of %d NHS numbers carry a valid verification status (%d are 01, present and verified)", with, numbers, verified))
 }

@@ -45,6 +45,30 @@ func TestProbes(t *testing.T) {
 		{id: "identity.nhs-number.check-digit", name: "bad check digit", breakIt: func(f *probetest.FHIR) { setIdentifier(f, 1, probes.SystemNHSNumber, "9990000027") }, want: probes.Fail, observed: "1 of 2 NHS numbers invalid: 999****027 (check digit wrong)"},
 		{id: "identity.nhs-number.check-digit", name: "spaces", breakIt: func(f *probetest.FHIR) { setIdentifier(f, 1, probes.SystemNHSNumber, "999 000 0026") }, want: probes.Fail, observed: "formatted with spaces"},
 
+		{id: "identity.nhs-number.verification-status", name: "verified", want: probes.Pass, observed: "2 of 2 NHS numbers carry a valid verification status (2 are 01"},
+		{id: "identity.nhs-number.verification-status", name: "absent", breakIt: func(f *probetest.FHIR) {
+			setIdentifier(f, 0, probes.SystemNHSNumber, probetest.NHSNumber1)
+			setIdentifier(f, 1, probes.SystemNHSNumber, probetest.NHSNumber2)
+		}, want: probes.InfoOnly, observed: "none of 2 NHS numbers carries a verification status"},
+		{id: "identity.nhs-number.verification-status", name: "code outside the value set", breakIt: func(f *probetest.FHIR) {
+			f.Patients[1]["identifier"] = []any{map[string]any{
+				"extension": []any{map[string]any{
+					"url":                  identity.ExtVerificationUKCore,
+					"valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland", "code": "verified"}}},
+				}},
+				"system": probes.SystemNHSNumber, "value": probetest.NHSNumber2,
+			}}
+		}, want: probes.Fail, observed: "1 of 2 verification statuses invalid: patient p2: https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland|verified not in the value set"},
+		{id: "identity.nhs-number.verification-status", name: "STU3 extension on an R4 server", breakIt: func(f *probetest.FHIR) {
+			f.Patients[1]["identifier"] = []any{map[string]any{
+				"extension": []any{map[string]any{
+					"url":                  identity.ExtVerificationCareConnect,
+					"valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1", "code": "01"}}},
+				}},
+				"system": probes.SystemNHSNumber, "value": probetest.NHSNumber2,
+			}}
+		}, want: probes.Fail, observed: "on an R4 target"},
+
 		{id: "identity.ods.codes", name: "valid", want: probes.Pass, observed: "ODS codes A12345"},
 		{id: "identity.ods.codes", name: "wrong system", breakIt: func(f *probetest.FHIR) {
 			f.Organizations[0]["identifier"] = []any{map[string]any{"system": "https://fhir.nhs.uk/Id/ods-organisation-code", "value": "A12345"}}

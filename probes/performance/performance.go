@@ -3,20 +3,29 @@ package performance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Pack is this pack's name.
 const Pack = "performance"
 
-// Samples is how many times each request is repeated.
-const Samples = 10
+// Sampling: each request is repeated Samples times, one after another, unless the series has
+// already spent SeriesBudget with at least MinSamples taken (a slow server then gets fewer,
+// still sequential, samples: the verdict needs the latency, not the whole budget of waiting).
+const (
+	Samples      = 10
+	MinSamples   = 3
+	SeriesBudget = 4 * time.Second
+)
 
 // Thresholds on the 95th percentile (GP Connect: query APIs SHALL answer within 3000 ms and
 // SHOULD within 1000 ms).
@@ -29,10 +38,11 @@ const (
 func Probes() []probes.Probe {
 	return []probes.Probe{
 		probes.New(probes.Meta{
-			ID: "performance.latency", Pack: Pack, Severity: probes.Low,
+			ID: "performance.latency", Pack: Pack, Severity: probes.Low, Strength: verdict.Shall, LongRunning: true,
 			Title:       "Response times",
-			SpecRef:     "GP Connect non-functional requirements: API volume and performance (query APIs SHOULD < 1000 ms, SHALL < 3000 ms)",
-			Description: "p95 latency over repeated reads of /metadata and a Patient search: <= 1000 ms passes, <= 3000 ms warns, else fails.",
+			SpecRef:     "https://developer.nhs.uk/apis/gpconnect-1-2-7/development_api_volume_and_performance.html (GP Connect API volume and performance)",
+			Requirement: "GP Connect non-functional requirements, applied as the national benchmark: query APIs SHALL answer within 3000 ms and SHOULD within 1000 ms.",
+			Description: "p95 (nearest rank) of sequential GET metadata and Patient search samples, the two series side by side (10 each, or at least 3 once a series has taken 4 s: on a slow server every sample is slow, and the observation says how many were taken): <= 1000 ms passes, <= 3000 ms warns (SHOULD), above fails (SHALL); an unanswered request fails.",
 		}, latency),
 	}
 }
@@ -58,26 +68,44 @@ func latency(ctx context.Context, s *probes.Session) probes.Result {
 		label, url string
 		samples    []time.Duration
 		failures   int
+		lastErr    error
 		statuses   map[int]int
 	}
 	all := []*series{{label: "metadata", url: "metadata"}, {label: "Patient search", url: search}}
-	var worst time.Duration
-	failed := 0
+	var wg sync.WaitGroup
 	for _, sr := range all {
 		sr.statuses = map[int]int{}
-		for i := 0; i < Samples; i++ {
-			resp, err := s.Get(ctx, sr.url)
-			if ctx.Err() != nil {
-				return probes.Errored(exp, fmt.Errorf("stopped after %d samples: %w", i, ctx.Err()))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			for i := 0; i < Samples && ctx.Err() == nil; i++ {
+				if i >= MinSamples && time.Since(start) >= SeriesBudget {
+					break
+				}
+				resp, err := s.Get(ctx, sr.url)
+				if err != nil {
+					sr.failures++
+					sr.lastErr = err
+					if errors.Is(err, probes.ErrOriginUnresponsive) {
+						break
+					}
+					continue
+				}
+				sr.statuses[resp.StatusCode]++
+				sr.samples = append(sr.samples, resp.Duration)
 			}
-			if err != nil {
-				sr.failures++
-				continue
-			}
-			sr.statuses[resp.StatusCode]++
-			sr.samples = append(sr.samples, resp.Duration)
-		}
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return probes.Errored(exp, fmt.Errorf("stopped before the samples were taken: %w", ctx.Err()))
+	}
+	var worst time.Duration
+	failed, answered := 0, 0
+	for _, sr := range all {
 		failed += sr.failures
+		answered += len(sr.samples)
 		if p := P95(sr.samples); p > worst {
 			worst = p
 		}
@@ -100,15 +128,19 @@ func latency(ctx context.Context, s *probes.Session) probes.Result {
 	}
 	observed := strings.Join(parts, "; ")
 	switch {
-	case failed == 2*Samples:
-		return probes.Errored(exp, fmt.Errorf("no request was answered: %s", observed))
+	case answered == 0:
+		last := all[0].lastErr
+		if last == nil {
+			last = all[1].lastErr
+		}
+		return probes.Errored(exp, fmt.Errorf("no request was answered (%s): %w", observed, last))
 	case failed > 0:
 		// An unanswered request took at least the request timeout: slower than any threshold.
-		return probes.Failed(exp, observed)
+		return s.Breach(exp, observed)
 	case worst <= PassWithin:
 		return probes.Passed(exp, observed)
 	case worst <= WarnWithin:
 		return probes.Warned(exp, observed)
 	}
-	return probes.Failed(exp, observed)
+	return s.Breach(exp, observed)
 }

@@ -79,13 +79,14 @@ func Default() *FHIR {
 		"Observation":         {Clinical("Observation", "o1", "p1", "code", Coding(terminology.SystemLOINC, "8867-4"), Coding(terminology.SystemSNOMED, "364075005"))},
 		"AllergyIntolerance":  {Clinical("AllergyIntolerance", "a1", "p1", "code", Coding(terminology.SystemSNOMED, "91936005"))},
 		"MedicationStatement": {Clinical("MedicationStatement", "m1", "p1", "medicationCodeableConcept", Coding(terminology.SystemSNOMED, DMDCode))},
-		"MedicationRequest":   {Clinical("MedicationRequest", "r1", "p1", "medicationCodeableConcept", Coding(terminology.SystemDMD, DMDCode))},
+		"MedicationRequest":   {Clinical("MedicationRequest", "r1", "p1", "medicationCodeableConcept", Coding(terminology.SystemSNOMED, "323509004"))},
 	}
 	f.SMART = map[string]any{
 		"authorization_endpoint":           "https://auth.example.org/authorize",
 		"token_endpoint":                   "https://auth.example.org/token",
 		"capabilities":                     []any{"launch-standalone", "client-confidential-symmetric", "context-standalone-patient"},
 		"code_challenge_methods_supported": []any{"S256"},
+		"grant_types_supported":            []any{"authorization_code"},
 	}
 	f.Capability = Capability(f)
 	return f
@@ -105,7 +106,15 @@ func Patient(id, nhsNumber, versionID string) map[string]any {
 			"versionId": versionID, "lastUpdated": "2026-01-02T03:04:05Z",
 			"profile": []any{"https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"},
 		},
-		"identifier":           []any{map[string]any{"system": terminology.SystemNHSNumber, "value": nhsNumber}},
+		"identifier": []any{map[string]any{
+			"extension": []any{map[string]any{
+				"url": "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus",
+				"valueCodeableConcept": map[string]any{"coding": []any{map[string]any{
+					"system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland", "code": "01", "display": "Number present and verified",
+				}}},
+			}},
+			"system": terminology.SystemNHSNumber, "value": nhsNumber,
+		}},
 		"name":                 []any{map[string]any{"family": "Test", "given": []any{"Patient " + id}}},
 		"birthDate":            "1970-01-01",
 		"managingOrganization": map[string]any{"identifier": map[string]any{"system": terminology.SystemODSOrg, "value": ODSCode}},
@@ -153,11 +162,18 @@ func Capability(f *FHIR) map[string]any {
 	for _, t := range []string{"AllergyIntolerance", "Condition", "MedicationRequest", "MedicationStatement", "Observation"} {
 		resources = append(resources, resource(t, "patient"))
 	}
+	rest := map[string]any{"mode": "server", "resource": resources}
+	if f.SMART != nil {
+		// A server that publishes a SMART configuration declares it.
+		rest["security"] = map[string]any{"service": []any{map[string]any{"coding": []any{map[string]any{
+			"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "SMART-on-FHIR",
+		}}}}}
+	}
 	return map[string]any{
 		"resourceType": "CapabilityStatement", "status": "active", "kind": "instance",
 		"date": "2026-01-01", "fhirVersion": f.Version, "format": []any{"application/fhir+json", "application/fhir+xml"},
 		"software": map[string]any{"name": "probetest", "version": "1"},
-		"rest":     []any{map[string]any{"mode": "server", "resource": resources}},
+		"rest":     []any{rest},
 	}
 }
 

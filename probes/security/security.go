@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/nhs-jigsaw/jigsaw/probes"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Pack is this pack's name.
@@ -23,34 +24,39 @@ const Pack = "security"
 func Probes() []probes.Probe {
 	return []probes.Probe{
 		probes.New(probes.Meta{
-			ID: "security.auth.required", Pack: Pack, Severity: probes.Critical,
+			ID: "security.auth.required", Pack: Pack, Strength: verdict.Shall, Severity: probes.Critical,
 			Title:       "Patient data needs authentication",
-			SpecRef:     "http://hl7.org/fhir/R4/security.html#authentication; RFC 6750 §3",
-			Description: "Patient search and read without credentials get 401/403 and no patient data. Patient data served without authentication is a critical failure.",
+			SpecRef:     "http://hl7.org/fhir/R4/security.html#authentication; https://www.rfc-editor.org/rfc/rfc6750#section-3",
+			Requirement: "FHIR R4 security: users and clients must be authenticated; RFC 6750 §3: a protected resource answers a request without a valid token with 401. Patient data SHALL NOT be served without authentication.",
+			Description: "Fail (critical) when patient data is returned without credentials; warn when a patient request without credentials is accepted (2xx) or answered other than 401/403 but carries no patient data; pass on 401 or 403.",
 		}, authRequired),
 		probes.New(probes.Meta{
-			ID: "security.auth.invalid-token", Pack: Pack, Severity: probes.Critical,
+			ID: "security.auth.invalid-token", Pack: Pack, Strength: verdict.Shall, Severity: probes.Critical,
 			Title:       "Forged bearer tokens are refused",
-			SpecRef:     "RFC 6750 §3.1 (invalid_token); http://hl7.org/fhir/smart-app-launch/",
-			Description: "A forged bearer token gets 401 and no patient data.",
+			SpecRef:     "https://www.rfc-editor.org/rfc/rfc6750#section-3.1; http://hl7.org/fhir/R4/security.html#authentication",
+			Requirement: "RFC 6750 §3.1: a request with an invalid, expired or forged access token SHALL be refused with 401 and error=\"invalid_token\".",
+			Description: "Fail (critical) when a forged bearer token is accepted: patient data returned, or any 2xx even with no patient data (the token was not checked); warn on 403 or another non-401 refusal; pass on 401.",
 		}, invalidToken),
 		probes.New(probes.Meta{
-			ID: "security.auth.www-authenticate", Pack: Pack, Severity: probes.Low,
+			ID: "security.auth.www-authenticate", Pack: Pack, Strength: verdict.Shall, Severity: probes.Low,
 			Title:       "401 responses challenge with Bearer",
-			SpecRef:     "RFC 6750 §3 (WWW-Authenticate: Bearer); RFC 9110 §11.6.1",
-			Description: "401 responses carry WWW-Authenticate with the Bearer scheme.",
+			SpecRef:     "https://www.rfc-editor.org/rfc/rfc6750#section-3; https://www.rfc-editor.org/rfc/rfc9110#section-11.6.1",
+			Requirement: "RFC 6750 §3: when a request lacks a valid token the resource server MUST include the WWW-Authenticate response header with the Bearer scheme.",
+			Description: "Fail when a 401 lacks WWW-Authenticate or a Bearer challenge; skip when no 401 was seen (the authentication probes report why).",
 		}, wwwAuthenticate),
 		probes.New(probes.Meta{
-			ID: "security.headers.no-store", Pack: Pack, Severity: probes.Medium,
+			ID: "security.headers.no-store", Pack: Pack, Strength: verdict.Should, Severity: probes.Medium,
 			Title:       "Patient data is not cached",
-			SpecRef:     "http://hl7.org/fhir/R4/security.html; RFC 9111 §5.2.2.5 (no-store)",
-			Description: "Responses carrying patient data have Cache-Control: no-store.",
+			SpecRef:     "https://github.com/OWASP/ASVS/blob/v4.0.3/4.0/en/0x16-V8-Data-Protection.md (V8.2.1); https://www.rfc-editor.org/rfc/rfc9111#section-5.2.2.5; https://developer.nhs.uk/apis/gpconnect-1-2-7/development_general_api_guidance.html (GP Connect: SHALL)",
+			Requirement: "OWASP ASVS 4.0.3 V8.2.1: sensitive data SHOULD be sent with anti-caching headers (Cache-Control: no-store). FHIR R4 does not require it; GP Connect does (every response SHALL carry Cache-Control: no-store), and the gpconnect pack judges that.",
+			Description: "Warn (SHOULD) when a response carrying patient data lacks Cache-Control: no-store; skip when no response carried patient data.",
 		}, noStore),
 		probes.New(probes.Meta{
-			ID: "security.errors.no-leak", Pack: Pack, Severity: probes.Medium,
+			ID: "security.errors.no-leak", Pack: Pack, Strength: verdict.Shall, Severity: probes.Medium,
 			Title:       "Errors do not leak internals",
-			SpecRef:     "OWASP ASVS 4.0 §7.4.1 (generic error messages); http://hl7.org/fhir/R4/security.html",
-			Description: "Error responses show no stack traces (Java, .NET, Python...), SQL errors or versioned server banners.",
+			SpecRef:     "https://github.com/OWASP/ASVS/blob/v4.0.3/4.0/en/0x15-V7-Error-Logging.md (V7.4.1); https://github.com/OWASP/ASVS/blob/v4.0.3/4.0/en/0x22-V14-Config.md (V14.3.3)",
+			Requirement: "OWASP ASVS 4.0.3 V7.4.1: a generic message is shown when an unexpected or security-sensitive error occurs (no stack traces, SQL errors); V14.3.3: headers do not expose detailed version information.",
+			Description: "Fail when an error body shows a stack trace, SQL error or versioned banner; warn when only response headers (Server, X-Powered-By) carry a version; skip when no request produced an error.",
 		}, noLeak),
 	}
 }
@@ -126,15 +132,22 @@ func authProbe(ctx context.Context, s *probes.Session, exp, forged string, forbi
 	observed := strings.Join(slices.Concat(leaks, served, other, refused, notes), "; ")
 	switch {
 	case len(leaks) > 0:
-		return probes.Failed(exp, observed)
+		return critical(probes.Failed(exp, observed))
 	case len(served) > 0 && forged != "":
-		return probes.Failed(exp, observed)
+		// A forged token let through is critical whether or not this answer held data: the
+		// server did not check the token.
+		return critical(probes.Failed(exp, observed+" (the forged token was not checked)"))
 	case len(served) > 0 || len(other) > 0:
 		return probes.Warned(exp, observed)
 	case len(refused) == 0:
 		return probes.Errored(exp, fmt.Errorf("%s", observed))
 	}
 	return probes.Passed(exp, observed)
+}
+
+func critical(r probes.Result) probes.Result {
+	r.Severity = probes.Critical
+	return r
 }
 
 func label(u string) string {
@@ -314,7 +327,7 @@ func noStore(ctx context.Context, s *probes.Session) probes.Result {
 		if tp.NHSNumber == "" && strings.HasPrefix(u, "Patient?") {
 			continue
 		}
-		resp, err := s.Get(ctx, u)
+		resp, err := s.SharedGet(ctx, u)
 		if err != nil {
 			return probes.Errored(exp, err)
 		}
@@ -332,7 +345,7 @@ func noStore(ctx context.Context, s *probes.Session) probes.Result {
 	}
 	switch {
 	case len(bad) > 0:
-		return probes.Failed(exp, strings.Join(append(bad, good...), "; "))
+		return s.Breach(exp, strings.Join(append(bad, good...), "; ")+" (GP Connect requires no-store on every response; FHIR R4 does not)")
 	case len(good) == 0:
 		return probes.Skipped(exp, "no response carried patient data")
 	}
@@ -391,11 +404,13 @@ func noLeak(ctx context.Context, s *probes.Session) probes.Result {
 		{"unknown sort", "Patient?_sort=" + url.QueryEscape("jigsaw'\"") + "&_count=1"},
 	}
 	var leaks, banners, notes []string
+	var lastErr error
 	responses, inspected := 0, 0
 	for _, a := range attempts {
 		resp, err := s.Get(ctx, a.url)
 		if err != nil {
 			notes = append(notes, fmt.Sprintf("%s: no response", a.label))
+			lastErr = err
 			continue
 		}
 		responses++
@@ -416,7 +431,7 @@ func noLeak(ctx context.Context, s *probes.Session) probes.Result {
 	}
 	switch {
 	case responses == 0:
-		return probes.Errored(exp, fmt.Errorf("no error page could be fetched: %s", strings.Join(notes, "; ")))
+		return probes.Errored(exp, fmt.Errorf("no error page could be fetched (%s): %w", strings.Join(notes, "; "), lastErr))
 	case len(leaks) > 0:
 		return probes.Failed(exp, strings.Join(append(leaks, banners...), "; "))
 	case inspected == 0:

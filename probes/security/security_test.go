@@ -17,6 +17,7 @@ func TestProbes(t *testing.T) {
 		breakIt  func(f *probetest.FHIR)
 		target   func(t *probes.Target)
 		want     probes.Status
+		severity probes.Severity
 		observed string
 	}{
 		{id: "security.auth.required", name: "401", want: probes.Pass, observed: "GET Patient/[test patient]: HTTP 401"},
@@ -27,6 +28,16 @@ func TestProbes(t *testing.T) {
 
 		{id: "security.auth.invalid-token", name: "401", want: probes.Pass, observed: "HTTP 401"},
 		{id: "security.auth.invalid-token", name: "any token accepted", breakIt: func(f *probetest.FHIR) { f.AcceptAnyToken = true }, want: probes.Fail, observed: "with patient data"},
+		{id: "security.auth.invalid-token", name: "forged token answered 200 without patient data", breakIt: func(f *probetest.FHIR) {
+			f.Intercept = func(w http.ResponseWriter, r *http.Request) bool {
+				if strings.Contains(r.URL.Path, "Patient") && r.Header.Get("Authorization") != "Bearer "+probetest.Token {
+					w.Header().Set("Content-Type", "application/fhir+json")
+					w.Write([]byte(`{"resourceType":"Bundle","type":"searchset","total":0}`))
+					return true
+				}
+				return false
+			}
+		}, want: probes.Fail, severity: probes.Critical, observed: "forged token was not checked"},
 		{id: "security.auth.invalid-token", name: "403", breakIt: func(f *probetest.FHIR) { f.Forbidden403 = true }, want: probes.Warn, observed: "HTTP 403"},
 
 		{id: "security.auth.www-authenticate", name: "bearer", want: probes.Pass, observed: `Bearer realm="fhir"`},
@@ -44,8 +55,8 @@ func TestProbes(t *testing.T) {
 		{id: "security.auth.www-authenticate", name: "no 401", breakIt: func(f *probetest.FHIR) { f.Forbidden403 = true }, want: probes.Skip},
 
 		{id: "security.headers.no-store", name: "no-store", want: probes.Pass, observed: `Cache-Control "no-store"`},
-		{id: "security.headers.no-store", name: "cacheable", breakIt: func(f *probetest.FHIR) { f.CacheControl = "max-age=3600" }, want: probes.Fail, observed: `Cache-Control "max-age=3600"`},
-		{id: "security.headers.no-store", name: "none", breakIt: func(f *probetest.FHIR) { f.CacheControl = "-" }, want: probes.Fail, observed: "no Cache-Control"},
+		{id: "security.headers.no-store", name: "cacheable", breakIt: func(f *probetest.FHIR) { f.CacheControl = "max-age=3600" }, want: probes.Warn, observed: `Cache-Control "max-age=3600"`},
+		{id: "security.headers.no-store", name: "none", breakIt: func(f *probetest.FHIR) { f.CacheControl = "-" }, want: probes.Warn, observed: "no Cache-Control"},
 		{id: "security.headers.no-store", name: "no patient", breakIt: func(f *probetest.FHIR) { f.Patients = nil }, want: probes.Skip},
 
 		{id: "security.errors.no-leak", name: "clean", want: probes.Pass, observed: "3 error responses inspected"},
@@ -66,6 +77,9 @@ func TestProbes(t *testing.T) {
 			res, report := probetest.Run(t, target, probetest.Find(t, security.Probes(), tc.id))
 			if res.Status != tc.want || !strings.Contains(res.Observed, tc.observed) {
 				t.Fatalf("status %s, observed %q; want %s containing %q", res.Status, res.Observed, tc.want, tc.observed)
+			}
+			if tc.severity != "" && res.Severity != tc.severity {
+				t.Errorf("severity %s, want %s", res.Severity, tc.severity)
 			}
 			probetest.AssertNoSecret(t, report, target.Token)
 			t.Logf("%s: %s", res.Status, res.Observed)

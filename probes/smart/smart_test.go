@@ -1,6 +1,7 @@
 package smart_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,12 +18,24 @@ func TestConfiguration(t *testing.T) {
 		want     probes.Status
 		observed string
 	}{
-		{name: "complete", want: probes.Pass, observed: "PKCE S256"},
-		{name: "absent", breakIt: func(f *probetest.FHIR) { f.SMART = nil }, want: probes.Fail, observed: "HTTP 404"},
+		{name: "complete", want: probes.Pass, observed: "PKCE methods S256"},
+		{name: "not declared (national CIS2 / NHS login pattern)", breakIt: func(f *probetest.FHIR) {
+			f.SMART = nil
+			f.Capability = probetest.Capability(f)
+		}, want: probes.NotApplicable, observed: "does not declare SMART-on-FHIR"},
+		{name: "declared but absent", breakIt: func(f *probetest.FHIR) { f.SMART = nil }, want: probes.Fail, observed: "HTTP 404"},
 		{name: "no token endpoint", breakIt: func(f *probetest.FHIR) { delete(f.SMART, "token_endpoint") }, want: probes.Fail, observed: "token_endpoint"},
+		{name: "no grant types", breakIt: func(f *probetest.FHIR) { delete(f.SMART, "grant_types_supported") }, want: probes.Fail, observed: "grant_types_supported"},
 		{name: "capabilities not a list", breakIt: func(f *probetest.FHIR) { f.SMART["capabilities"] = "launch-ehr" }, want: probes.Fail, observed: "capabilities"},
-		{name: "no PKCE", breakIt: func(f *probetest.FHIR) { f.SMART["code_challenge_methods_supported"] = []any{"plain"} }, want: probes.Warn, observed: "S256 not advertised"},
-		{name: "STU3", stu3: true, want: probes.Skip},
+		{name: "plain PKCE only", breakIt: func(f *probetest.FHIR) { f.SMART["code_challenge_methods_supported"] = []any{"plain"} }, want: probes.Fail, observed: "lacks S256; code_challenge_methods_supported includes plain"},
+		{name: "no PKCE methods", breakIt: func(f *probetest.FHIR) { delete(f.SMART, "code_challenge_methods_supported") }, want: probes.Fail, observed: "code_challenge_methods_supported"},
+		{name: "launch without authorization endpoint", breakIt: func(f *probetest.FHIR) { delete(f.SMART, "authorization_endpoint") }, want: probes.Fail, observed: "authorization_endpoint"},
+		{name: "backend services need no authorization endpoint", breakIt: func(f *probetest.FHIR) {
+			delete(f.SMART, "authorization_endpoint")
+			f.SMART["capabilities"] = []any{"client-confidential-asymmetric"}
+			f.SMART["grant_types_supported"] = []any{"client_credentials"}
+		}, want: probes.Pass, observed: "client_credentials"},
+		{name: "STU3", stu3: true, want: probes.NotApplicable},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,7 +54,7 @@ func TestConfiguration(t *testing.T) {
 			}
 			// Discovery is public: no credentials are sent to it.
 			for _, ex := range report.Exchanges {
-				if ex.RequestHeaders.Get("Authorization") != "" {
+				if strings.Contains(ex.URL, ".well-known") && ex.RequestHeaders.Get("Authorization") != "" {
 					t.Errorf("credentials sent to %s", ex.URL)
 				}
 			}
@@ -58,8 +71,11 @@ func FuzzParseConfiguration(f *testing.F) {
 		if err == nil && c == nil {
 			t.Fatal("nil configuration without error")
 		}
-		if err == nil && len(missing) == 0 && (c.AuthorizationEndpoint == "" || c.TokenEndpoint == "") {
-			t.Fatal("complete configuration without endpoints")
+		if err == nil && len(missing) == 0 && c.TokenEndpoint == "" {
+			t.Fatal("complete configuration without a token endpoint")
+		}
+		if err == nil && len(missing) == 0 && slices.Contains(c.Capabilities, "launch-ehr") && c.AuthorizationEndpoint == "" {
+			t.Fatal("launch capability without an authorization endpoint")
 		}
 	})
 }

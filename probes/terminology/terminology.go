@@ -12,43 +12,60 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	codes "github.com/nhs-jigsaw/jigsaw/terminology"
+	"github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Pack is this pack's name.
 const Pack = "terminology"
 
+// Source clauses.
+const (
+	scci0034   = "https://digital.nhs.uk/data-and-information/information-standards/information-standards-and-data-collections-including-extractions/publications-and-notifications/standards-and-collections/scci0034-snomed-ct"
+	scci0052   = "https://digital.nhs.uk/data-and-information/information-standards/information-standards-and-data-collections-including-extractions/publications-and-notifications/standards-and-collections/scci0052-dictionary-of-medicines-and-devices-dm-d"
+	dapb4101   = "https://digital.nhs.uk/data-and-information/information-standards/information-standards-and-data-collections-including-extractions/publications-and-notifications/standards-and-collections/dapb4101-pathology-and-laboratory-medicine-palm"
+	ukCoreMeds = "https://simplifier.net/hl7fhirukcorer4/ukcoremedicationcode (UK Core R4 2.0: ValueSet UKCore-MedicationCode, SNOMED CT dm+d concepts, system http://snomed.info/sct)"
+	sctRFS     = "https://confluence.ihtsdotools.org/display/DOCRELFMT/6.1+SCTID+Data+Type (SNOMED CT Release File Specification §6.1)"
+)
+
 // Probes returns the pack's probes in report order.
 func Probes() []probes.Probe {
 	return []probes.Probe{
 		probes.New(probes.Meta{
-			ID: "terminology.coding.coverage", Pack: Pack, Severity: probes.Medium,
-			Title:       "Clinical data is coded in national code systems",
-			SpecRef:     "NHS England information standard SCCI0034 (SNOMED CT); http://hl7.org/fhir/R4/terminologies.html",
-			Description: "Share of clinical CodeableConcepts for the test patient coded in SNOMED CT, LOINC or dm+d: >= 95% passes, >= 70% warns, else fails.",
+			ID: "terminology.coding.coverage", Pack: Pack, Severity: probes.Medium, Strength: verdict.Shall,
+			Title:       "Clinical data is coded in SNOMED CT",
+			SpecRef:     scci0034 + "; " + dapb4101 + "; http://hl7.org/fhir/R4/terminologies.html",
+			Requirement: "SCCI0034: systems used for direct care SHALL use SNOMED CT for clinical terms (dm+d concepts are SNOMED CT); DAPB4101 (PaLM): pathology is coded in SNOMED CT, not LOINC.",
+			Description: "Share of the test patient's main clinical concepts with a SNOMED CT coding (http://snomed.info/sct; LOINC and https://dmd.nhs.uk do not count): >= 95% passes, >= 70% warns (a tolerance for legacy records), below fails.",
 		}, coverage),
 		probes.New(probes.Meta{
-			ID: "terminology.snomed.valid-ids", Pack: Pack, Severity: probes.Medium,
+			ID: "terminology.snomed.valid-ids", Pack: Pack, Severity: probes.Medium, Strength: verdict.Shall,
 			Title:       "SNOMED CT codes are valid concept ids",
-			SpecRef:     "SNOMED CT Release File Specification §6.1 (SCTID: partition identifier and Verhoeff check digit)",
-			Description: "Every SNOMED CT code is a well-formed concept id: 6-18 digits, concept partition, valid Verhoeff check digit.",
+			SpecRef:     sctRFS,
+			Requirement: "SNOMED CT RFS §6.1: an SCTID is 6-18 digits with a partition identifier (concept: 00, or 10 in long format with a 7-digit namespace) and a Verhoeff check digit; a Coding's code SHALL be a concept id.",
+			Description: "Fail when any SNOMED CT code is not a well-formed concept id (bad check digit, description or relationship id, long-format partition on an id too short to carry a namespace).",
 		}, snomedValidIDs),
 		probes.New(probes.Meta{
-			ID: "terminology.snomed.system-uri", Pack: Pack, Severity: probes.Medium,
+			ID: "terminology.snomed.system-uri", Pack: Pack, Severity: probes.Medium, Strength: verdict.Shall,
 			Title:       "SNOMED CT uses its canonical system URI",
 			SpecRef:     "http://hl7.org/fhir/R4/snomedct.html",
-			Description: "SNOMED CT codings use exactly http://snomed.info/sct, not \"SNOMED-CT\", the OID or other variants.",
+			Requirement: "FHIR R4 Using SNOMED CT: the URI http://snomed.info/sct SHALL identify SNOMED CT in Coding.system.",
+			Description: "Fail when a coding meant as SNOMED CT uses another system URI (\"SNOMED-CT\", the OID, https...).",
 		}, snomedSystemURI),
 		probes.New(probes.Meta{
-			ID: "terminology.dmd.medications", Pack: Pack, Severity: probes.Medium,
+			ID: "terminology.dmd.medications", Pack: Pack, Severity: probes.Medium, Strength: verdict.Shall,
 			Title:       "Medicines are coded in dm+d",
-			SpecRef:     "NHS England information standard SCCI0052 (dm+d); https://www.nhsbsa.nhs.uk/pharmacies-gp-practices-and-appliance-contractors/dictionary-medicines-and-devices-dmd",
-			Description: "Medication codings use dm+d (https://dmd.nhs.uk, or SNOMED CT ids in the dm+d namespace 1000001).",
+			SpecRef:     scci0052 + "; " + ukCoreMeds,
+			Requirement: "SCCI0052: systems exchanging medicines information for direct care SHALL use dm+d identifiers; UK Core binds medication codes to dm+d concepts under the SNOMED CT system http://snomed.info/sct.",
+			Description: "Fail when a medication has no SNOMED CT coding that can be dm+d: local codes, text only, https://dmd.nhs.uk as the system (UK Core codes dm+d under http://snomed.info/sct), or an id in another extension namespace. " +
+				"Ids in the dm+d namespace 1000001 are confirmed; international (short-format) concept ids are accepted because many VTMs and VMPs keep their international ids (GP Connect's example 323509004) — " +
+				"without a terminology server Jigsaw cannot tell them from other international concepts (a substance id would pass too), and the observation counts them separately.",
 		}, dmdMedications),
 		probes.New(probes.Meta{
-			ID: "terminology.loinc.valid-ids", Pack: Pack, Severity: probes.Low,
+			ID: "terminology.loinc.valid-ids", Pack: Pack, Severity: probes.Low, Strength: verdict.Shall,
 			Title:       "LOINC codes carry a valid check digit",
-			SpecRef:     "http://hl7.org/fhir/R4/loinc.html; LOINC Users' Guide (mod 10 check digit)",
-			Description: "Every LOINC code has the form NNNNN-C with a valid mod 10 check digit.",
+			SpecRef:     "http://hl7.org/fhir/R4/loinc.html; https://loinc.org/kb/users-guide/ (mod 10 check digit)",
+			Requirement: "LOINC Users' Guide: a LOINC code is NNNNN-C whose last digit is the mod 10 check digit of the number part. (England does not expect LOINC; where used it must be valid.)",
+			Description: "Fail when any LOINC code is malformed or has a wrong check digit; skip when there are none.",
 		}, loincValidIDs),
 	}
 }
@@ -201,8 +218,10 @@ func secondary(raw json.RawMessage, resourceType string) []Concept {
 	return out
 }
 
-// nationalSystems are the code systems that count as nationally coded.
-var nationalSystems = []string{codes.SystemSNOMED, codes.SystemLOINC, codes.SystemDMD}
+// nationalSystems are the code systems that count as nationally coded: SNOMED CT, which holds
+// dm+d too. LOINC is not England's pathology standard (PaLM is SNOMED CT) and https://dmd.nhs.uk
+// is not the system UK Core binds dm+d under.
+var nationalSystems = []string{codes.SystemSNOMED}
 
 // IsSNOMEDSystem reports whether a system URI is meant to be SNOMED CT: the canonical URI or
 // a look-alike (names, the HL7 OID, https, edition suffixes).
@@ -221,6 +240,34 @@ func InDMDNamespace(code string) bool {
 	return code[n-3:n-1] == "10" && code[n-10:n-3] == "1000001"
 }
 
+// DMDStatus is what can be said offline about a medication coding being dm+d.
+type DMDStatus int
+
+// dm+d statuses.
+const (
+	// NotDMD: not a SNOMED CT concept id that dm+d could hold.
+	NotDMD DMDStatus = iota
+	// DMDConfirmed: a concept id in the dm+d namespace 1000001.
+	DMDConfirmed
+	// DMDPossible: an international concept id; dm+d VTMs and VMPs often keep theirs, but only
+	// a terminology server can confirm membership.
+	DMDPossible
+)
+
+// ClassifyDMD says whether a SNOMED CT code can be a dm+d concept, without a terminology server.
+func ClassifyDMD(code string) DMDStatus {
+	if !codes.ConceptIDValid(code) {
+		return NotDMD
+	}
+	if InDMDNamespace(code) {
+		return DMDConfirmed
+	}
+	if code[len(code)-3] == '0' { // short format: the international release
+		return DMDPossible
+	}
+	return NotDMD // another extension's namespace (the UK clinical extension 1000000, say)
+}
+
 func datasetOrResult(ctx context.Context, s *probes.Session, exp string) (*Dataset, *probes.Result) {
 	ds, err := gather(ctx, s)
 	if err != nil {
@@ -235,7 +282,7 @@ func datasetOrResult(ctx context.Context, s *probes.Session, exp string) (*Datas
 }
 
 func coverage(ctx context.Context, s *probes.Session) probes.Result {
-	const exp = ">= 95% of clinical concepts coded in SNOMED CT, LOINC or dm+d (>= 70% warns)"
+	const exp = ">= 95% of clinical concepts coded in SNOMED CT (>= 70% warns); LOINC and https://dmd.nhs.uk do not count"
 	ds, res := datasetOrResult(ctx, s, exp)
 	if res != nil {
 		return *res
@@ -285,7 +332,7 @@ func coverage(ctx context.Context, s *probes.Session) probes.Result {
 	case pct >= 70:
 		return probes.Warned(exp, observed)
 	}
-	return probes.Failed(exp, observed)
+	return s.Breach(exp, observed)
 }
 
 // codings returns every coding in the dataset whose system matches.
@@ -335,7 +382,7 @@ func snomedValidIDs(ctx context.Context, s *probes.Session) probes.Result {
 		bad = append(bad, fmt.Sprintf("%q (%s)", probes.Clip(cd.Code, 30), why))
 	}
 	if len(bad) > 0 {
-		return probes.Failed(exp, fmt.Sprintf("%d of %d SNOMED CT codes invalid: %s", len(bad), len(cds), listCodes(bad)))
+		return s.Breach(exp, fmt.Sprintf("%d of %d SNOMED CT codes invalid: %s", len(bad), len(cds), listCodes(bad)))
 	}
 	return probes.Passed(exp, fmt.Sprintf("%d SNOMED CT codes, all valid concept ids", len(cds)))
 }
@@ -364,31 +411,45 @@ func snomedSystemURI(ctx context.Context, s *probes.Session) probes.Result {
 			parts = append(parts, fmt.Sprintf("%q ×%d", sys, n))
 		}
 		slices.Sort(parts)
-		return probes.Failed(exp, fmt.Sprintf("%d of %d SNOMED CT codings use another system URI: %s", nWrong, len(cds), strings.Join(parts, ", ")))
+		return s.Breach(exp, fmt.Sprintf("%d of %d SNOMED CT codings use another system URI: %s", nWrong, len(cds), strings.Join(parts, ", ")))
 	}
 	return probes.Passed(exp, fmt.Sprintf("%d SNOMED CT codings, all under %s", len(cds), codes.SystemSNOMED))
 }
 
 func dmdMedications(ctx context.Context, s *probes.Session) probes.Result {
-	const exp = "every medication is coded in dm+d (" + codes.SystemDMD + ", or SNOMED CT ids in namespace 1000001)"
+	const exp = "every medication has a dm+d coding under " + codes.SystemSNOMED + " (dm+d namespace 1000001, or an international concept id dm+d may keep)"
 	ds, res := datasetOrResult(ctx, s, exp)
 	if res != nil {
 		return *res
 	}
-	total := 0
+	total, confirmed, possible := 0, 0, 0
 	var bad []string
 	for _, c := range ds.Concepts {
 		if !c.Medication {
 			continue
 		}
 		total++
-		ok := slices.ContainsFunc(c.Coding, func(cd probes.Coding) bool {
-			return (cd.System == codes.SystemDMD && cd.Code != "") || (cd.System == codes.SystemSNOMED && InDMDNamespace(cd.Code))
-		})
-		if ok {
+		best := NotDMD
+		for _, cd := range c.Coding {
+			if cd.System != codes.SystemSNOMED {
+				continue
+			}
+			if st := ClassifyDMD(cd.Code); st == DMDConfirmed || (st == DMDPossible && best == NotDMD) {
+				best = st
+			}
+		}
+		switch best {
+		case DMDConfirmed:
+			confirmed++
+			continue
+		case DMDPossible:
+			possible++
 			continue
 		}
 		switch {
+		case slices.ContainsFunc(c.Coding, func(cd probes.Coding) bool { return cd.System == codes.SystemDMD || cd.System == "http://dmd.nhs.uk" }):
+			cd := c.Coding[slices.IndexFunc(c.Coding, func(cd probes.Coding) bool { return cd.System == codes.SystemDMD || cd.System == "http://dmd.nhs.uk" })]
+			bad = append(bad, fmt.Sprintf("%s|%s (UK Core codes dm+d under %s)", probes.Clip(cd.System, 50), probes.Clip(cd.Code, 30), codes.SystemSNOMED))
 		case len(c.Coding) > 0:
 			cd := c.Coding[0]
 			bad = append(bad, fmt.Sprintf("%s|%s", probes.Clip(cd.System, 50), probes.Clip(cd.Code, 30)))
@@ -402,9 +463,13 @@ func dmdMedications(ctx context.Context, s *probes.Session) probes.Result {
 		return probes.Skipped(exp, "no medications for the test patient ("+strings.Join(ds.Searched, ", ")+")")
 	}
 	if len(bad) > 0 {
-		return probes.Failed(exp, fmt.Sprintf("%d of %d medications not in dm+d: %s", len(bad), total, listCodes(bad)))
+		return s.Breach(exp, fmt.Sprintf("%d of %d medications not in dm+d: %s", len(bad), total, listCodes(bad)))
 	}
-	return probes.Passed(exp, fmt.Sprintf("%d medications, all coded in dm+d", total))
+	observed := fmt.Sprintf("%d medications, all with a SNOMED CT coding dm+d can hold: %d confirmed by the dm+d namespace 1000001", total, confirmed)
+	if possible > 0 {
+		observed += fmt.Sprintf(", %d international concept ids (dm+d VTMs/VMPs keep many; membership not checked against a dm+d release)", possible)
+	}
+	return probes.Passed(exp, observed)
 }
 
 func loincValidIDs(ctx context.Context, s *probes.Session) probes.Result {
@@ -424,7 +489,7 @@ func loincValidIDs(ctx context.Context, s *probes.Session) probes.Result {
 		}
 	}
 	if len(bad) > 0 {
-		return probes.Failed(exp, fmt.Sprintf("%d of %d LOINC codes invalid: %s", len(bad), len(cds), listCodes(bad)))
+		return s.Breach(exp, fmt.Sprintf("%d of %d LOINC codes invalid: %s", len(bad), len(cds), listCodes(bad)))
 	}
 	return probes.Passed(exp, fmt.Sprintf("%d LOINC codes, all with valid check digits", len(cds)))
 }

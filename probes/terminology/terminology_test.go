@@ -43,19 +43,29 @@ func TestProbes(t *testing.T) {
 		{id: "terminology.coding.coverage", name: "no patient", breakIt: func(f *probetest.FHIR) { f.Patients = nil }, want: probes.Skip},
 		{id: "terminology.coding.coverage", name: "no data", breakIt: func(f *probetest.FHIR) { f.Clinical = map[string][]map[string]any{} }, want: probes.Skip, observed: "no coded clinical data"},
 
-		{id: "terminology.snomed.valid-ids", name: "valid", want: probes.Pass, observed: "4 SNOMED CT codes"},
+		{id: "terminology.snomed.valid-ids", name: "valid", want: probes.Pass, observed: "5 SNOMED CT codes"},
 		{id: "terminology.snomed.valid-ids", name: "bad check digit", breakIt: func(f *probetest.FHIR) { conditions(f, sct("22298007")) }, want: probes.Fail, observed: `"22298007" (not a valid SCTID)`},
 		{id: "terminology.snomed.valid-ids", name: "description id", breakIt: func(f *probetest.FHIR) { conditions(f, sct("751689013")) }, want: probes.Fail, observed: "a description id, not a concept"},
 
 		{id: "terminology.snomed.system-uri", name: "canonical", want: probes.Pass},
 		{id: "terminology.snomed.system-uri", name: "variants", breakIt: func(f *probetest.FHIR) {
 			conditions(f, []map[string]any{probetest.Coding("SNOMED-CT", "22298006")}, []map[string]any{probetest.Coding("urn:oid:2.16.840.1.113883.6.96", "22298006")})
-		}, want: probes.Fail, observed: `2 of 5 SNOMED CT codings use another system URI: "SNOMED-CT" ×1, "urn:oid:2.16.840.1.113883.6.96" ×1`},
+		}, want: probes.Fail, observed: `2 of 6 SNOMED CT codings use another system URI: "SNOMED-CT" ×1, "urn:oid:2.16.840.1.113883.6.96" ×1`},
 
 		{id: "terminology.dmd.medications", name: "dm+d", want: probes.Pass, observed: "2 medications"},
-		{id: "terminology.dmd.medications", name: "core SNOMED drug", breakIt: func(f *probetest.FHIR) {
-			f.Clinical["MedicationStatement"] = []map[string]any{probetest.Clinical("MedicationStatement", "m1", "p1", "medicationCodeableConcept", probetest.Coding(codes.SystemSNOMED, "387517004"))}
-		}, want: probes.Fail, observed: "1 of 2 medications not in dm+d: http://snomed.info/sct|387517004"},
+		{id: "terminology.dmd.medications", name: "UK clinical extension id", breakIt: func(f *probetest.FHIR) {
+			f.Clinical["MedicationStatement"] = []map[string]any{probetest.Clinical("MedicationStatement", "m1", "p1", "medicationCodeableConcept", probetest.Coding(codes.SystemSNOMED, "1102181000000102"))}
+		}, want: probes.Fail, observed: "1 of 2 medications not in dm+d: http://snomed.info/sct|1102181000000102"},
+		{id: "terminology.dmd.medications", name: "GP Connect example Medication 323509004", breakIt: func(f *probetest.FHIR) {
+			f.Clinical["MedicationStatement"] = []map[string]any{probetest.Clinical("MedicationStatement", "m1", "p1", "medicationCodeableConcept", probetest.Coding(codes.SystemSNOMED, "323509004"))}
+		}, want: probes.Pass, observed: "2 international concept ids"},
+		{id: "terminology.dmd.medications", name: "dm+d namespace confirmed", want: probes.Pass, observed: "1 confirmed by the dm+d namespace 1000001, 1 international"},
+		{id: "terminology.dmd.medications", name: "dmd.nhs.uk system", breakIt: func(f *probetest.FHIR) {
+			f.Clinical["MedicationStatement"] = []map[string]any{probetest.Clinical("MedicationStatement", "m1", "p1", "medicationCodeableConcept", probetest.Coding(codes.SystemDMD, "323509004"))}
+		}, want: probes.Fail, observed: "https://dmd.nhs.uk|323509004 (UK Core codes dm+d under http://snomed.info/sct)"},
+		{id: "terminology.coding.coverage", name: "LOINC-only pathology is not national", breakIt: func(f *probetest.FHIR) {
+			f.Clinical["Observation"] = []map[string]any{probetest.Clinical("Observation", "o1", "p1", "code", probetest.Coding(codes.SystemLOINC, "8867-4"))}
+		}, want: probes.Warn, observed: "4 of 5 concepts (80.0%)"},
 		{id: "terminology.dmd.medications", name: "contained medication", breakIt: func(f *probetest.FHIR) {
 			f.Clinical["MedicationStatement"] = []map[string]any{{
 				"resourceType": "MedicationStatement", "id": "m2", "subject": map[string]any{"reference": "Patient/p1"},
@@ -92,11 +102,26 @@ func TestProbes(t *testing.T) {
 	}
 }
 
+func TestClassifyDMD(t *testing.T) {
+	for code, want := range map[string]terminology.DMDStatus{
+		probetest.DMDCode:  terminology.DMDConfirmed,
+		"323509004":        terminology.DMDPossible, // GP Connect's example Medication
+		"322236009":        terminology.DMDPossible,
+		"1102181000000102": terminology.NotDMD, // UK clinical extension (namespace 1000000)
+		"323509005":        terminology.NotDMD, // bad check digit
+		"PARA":             terminology.NotDMD,
+	} {
+		if got := terminology.ClassifyDMD(code); got != want {
+			t.Errorf("ClassifyDMD(%s) = %d, want %d", code, got, want)
+		}
+	}
+}
+
 func TestInDMDNamespace(t *testing.T) {
 	if !terminology.InDMDNamespace(probetest.DMDCode) {
 		t.Errorf("%s not in the dm+d namespace", probetest.DMDCode)
 	}
-	for _, code := range []string{"387517004", "22298006", "3972010000011"} {
+	for _, code := range []string{"387517004", "22298006", "3972010000011", "1102181000000102"} {
 		if terminology.InDMDNamespace(code) {
 			t.Errorf("%s taken for dm+d", code)
 		}

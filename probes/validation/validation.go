@@ -14,6 +14,7 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/validator"
+	verdictpkg "github.com/nhs-jigsaw/jigsaw/verdict"
 )
 
 // Pack is this pack's name: structural validity is part of FHIR conformance.
@@ -27,9 +28,10 @@ func Probes() []probes.Probe {
 	validators := &validatorCache{}
 	return []probes.Probe{
 		probes.New(probes.Meta{
-			ID: "fhir.resources.valid", Pack: Pack, Severity: probes.Medium,
-			Title:   "Returned resources are valid FHIR",
-			SpecRef: "http://hl7.org/fhir/R4/validation.html; http://hl7.org/fhir/R4/json.html",
+			ID: "fhir.resources.valid", Pack: Pack, Severity: probes.Medium, Strength: verdictpkg.Shall,
+			Requirement: "FHIR R4 validation.html / json.html: resources exchanged SHALL conform to the base specification: element types and cardinality, primitive formats, required bindings and the core invariants.",
+			Title:       "Returned resources are valid FHIR",
+			SpecRef:     "http://hl7.org/fhir/R4/validation.html; http://hl7.org/fhir/R4/json.html",
 			Description: "Every resource the run reads (CapabilityStatement, the test patient, their Condition, Observation, " +
 				"AllergyIntolerance and MedicationStatement) validates against the base specification: JSON types, " +
 				"cardinality, primitive formats, required bindings, choice types, references and core invariants.",

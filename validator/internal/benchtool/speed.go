@@ -13,6 +13,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nhs-jigsaw/jigsaw/validator"
@@ -59,12 +62,16 @@ func speed(args []string) error {
 		}
 		validators[c] = v
 	}
-	jsonRuns := []float64{}
+	before := availableCores(cores[len(cores)-1])
+	jsonRuns, jsonCPU := []float64{}, []float64{}
+	jigCPU := map[int][]float64{}
+	jigUse := map[int][]float64{} // CPU seconds per wall second: how many cores the run got
 	jigRuns := map[int][]float64{}
 	var resources int
 	for r := 0; r < *repeat; r++ {
 		runtime.GOMAXPROCS(1)
 		runtime.GC()
+		c0 := cpuSeconds()
 		t0 := time.Now()
 		if ndjson {
 			sc := bufio.NewScanner(bytes.NewReader(data))
@@ -78,6 +85,7 @@ func speed(args []string) error {
 			return fmt.Errorf("json.Valid rejects %s", *in)
 		}
 		jsonRuns = append(jsonRuns, mb/time.Since(t0).Seconds())
+		jsonCPU = append(jsonCPU, mb/(cpuSeconds()-c0))
 		for _, c := range cores {
 			runtime.GOMAXPROCS(c)
 			runtime.GC()
@@ -86,6 +94,7 @@ func speed(args []string) error {
 					return err
 				}
 			}
+			c0 := cpuSeconds()
 			t0 := time.Now()
 			sum, err := validators[c].ValidateStream(context.Background(), bytes.NewReader(data), func(validator.Result) error { return nil })
 			if prof != nil && c == cores[0] {
@@ -102,6 +111,9 @@ func speed(args []string) error {
 				return err
 			}
 			jigRuns[c] = append(jigRuns[c], mb/time.Since(t0).Seconds())
+			cpu, wall := cpuSeconds()-c0, time.Since(t0).Seconds()
+			jigCPU[c] = append(jigCPU[c], mb/cpu)
+			jigUse[c] = append(jigUse[c], cpu/wall)
 			resources = sum.Resources
 		}
 	}
@@ -119,7 +131,7 @@ func speed(args []string) error {
 		if c != cores[0] {
 			fmt.Printf(", %.2fx its %d-core speed", m/median(jigRuns[cores[0]]), cores[0])
 		}
-		fmt.Println()
+		fmt.Printf("; used %.2f cores (CPU s / wall s), %.1f MB per CPU-second\n", median(jigUse[c]), median(jigCPU[c]))
 	}
 	// Ratio run by run (each json.Valid run against the single-core run right after it).
 	if len(cores) > 0 && cores[0] == 1 {
@@ -128,9 +140,50 @@ func speed(args []string) error {
 			ratios = append(ratios, jigRuns[1][i]/jsonRuns[i])
 		}
 		fmt.Printf("  single-core ratio to json.Valid, run by run: median %.2f [%.2f-%.2f]\n", median(ratios), minOf(ratios), maxOf(ratios))
+		// CPU time is what one core spends, whatever else runs on the machine.
+		fmt.Printf("  per CPU-second (getrusage): json.Valid %.1f MB/s, jigsaw 1 core %.1f MB/s, ratio %.2f [%.2f-%.2f]\n",
+			median(jsonCPU), median(jigCPU[1]), median(jigCPU[1])/median(jsonCPU),
+			minOf(jigCPU[1])/maxOf(jsonCPU), maxOf(jigCPU[1])/minOf(jsonCPU))
 	}
-	fmt.Printf("  machine: %d CPUs (%s/%s), shared with other work\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	maxCores := cores[len(cores)-1]
+	fmt.Printf("  machine: %d CPUs (%s/%s), shared with other work; a busy loop on %d goroutines got %.2f cores before the runs and %.2f after\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, maxCores, before, availableCores(maxCores))
 	return nil
+}
+
+// availableCores spins n goroutines for a moment and reports how many cores they got: the
+// ceiling for any scaling measured on a shared machine.
+func availableCores(n int) float64 {
+	prev := runtime.GOMAXPROCS(n)
+	defer runtime.GOMAXPROCS(prev)
+	c0, t0 := cpuSeconds(), time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := uint64(1)
+			for time.Since(t0) < 500*time.Millisecond {
+				for k := 0; k < 100000; k++ {
+					x = x*6364136223846793005 + 1442695040888963407
+				}
+			}
+			sink.Add(x)
+		}()
+	}
+	wg.Wait()
+	return (cpuSeconds() - c0) / time.Since(t0).Seconds()
+}
+
+var sink atomic.Uint64
+
+// cpuSeconds is the user and system CPU time the process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }
 
 func plural(n int) string {

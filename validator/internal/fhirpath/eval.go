@@ -100,9 +100,6 @@ type Evaluator struct{ en env }
 
 // Eval is like the package-level Eval.
 func (ev *Evaluator) Eval(e *Expr, m Model, ctx int32) (result []Item, err error) {
-	if cap(ev.en.arena) > 1<<16 {
-		ev.en.arena = nil
-	}
 	ev.en = env{arena: ev.en.arena[:0], m: m, context: ctx, resource: m.ResourceOf(ctx)}
 	en := &ev.en
 	defer func() {
@@ -119,6 +116,14 @@ func (ev *Evaluator) Eval(e *Expr, m Model, ctx int32) (result []Item, err error
 		return out, ErrIncomplete
 	}
 	return out, nil
+}
+
+// Trim lets go of a large arena, once the expressions over one big resource are done (within
+// it, the arena is kept: a Bundle's invariants each walk all its entries).
+func (ev *Evaluator) Trim() {
+	if cap(ev.en.arena) > 1<<16 {
+		ev.en.arena = nil
+	}
 }
 
 // DatesUnordered reports whether the last evaluation compared two dates of different

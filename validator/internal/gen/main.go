@@ -66,6 +66,26 @@ func run(fhirDir, out, testdata string) error {
 	if err := write(filepath.Join(out, "stu3.gob.gz"), b3.Definitions()); err != nil {
 		return err
 	}
+	// Complete FHIR-defined code systems (hl7.org/fhir/...), whose codes a Coding is checked
+	// against wherever it appears. terminology.hl7.org systems are left out: the HL7 Java
+	// validator reads them from the newer THO package, which adds codes; so are STU3's copies
+	// of the v2 and v3 tables (http://hl7.org/fhir/v2/..., /v3/...), which it does not know.
+	fhirDefined := func(url string) bool {
+		return strings.HasPrefix(url, "http://hl7.org/fhir/") && !strings.HasPrefix(url, "http://hl7.org/fhir/v2/") && !strings.HasPrefix(url, "http://hl7.org/fhir/v3/")
+	}
+	if err := writeCodeSystems(filepath.Join(out, "r4-codesystems.json.gz"), fhirpkg.CompleteCodeSystems(r4core, fhirDefined)); err != nil {
+		return err
+	}
+	if err := writeCodeSystems(filepath.Join(out, "stu3-codesystems.json.gz"), fhirpkg.CompleteCodeSystems(stu3core, fhirDefined)); err != nil {
+		return err
+	}
+	// The core SearchParameters, for derivedFrom and CapabilityStatement searchParam checks.
+	if err := writeGzipJSON(filepath.Join(out, "r4-searchparams.json.gz"), fhirpkg.SearchParams(r4core)); err != nil {
+		return err
+	}
+	if err := writeGzipJSON(filepath.Join(out, "stu3-searchparams.json.gz"), fhirpkg.SearchParams(stu3core)); err != nil {
+		return err
+	}
 	if testdata == "" {
 		return nil
 	}
@@ -85,6 +105,48 @@ func run(fhirDir, out, testdata string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// writeGzipJSON writes v as gzip-compressed JSON.
+func writeGzipJSON(path string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(data)
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	fmt.Printf("%s: %d bytes\n", path, buf.Len())
+	return nil
+}
+
+// writeCodeSystems writes code system URL -> codes as gzip-compressed JSON.
+func writeCodeSystems(path string, systems map[string][]string) error {
+	data, err := json.Marshal(systems)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(data)
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	codes := 0
+	for _, c := range systems {
+		codes += len(c)
+	}
+	fmt.Printf("%s: %d complete code systems, %d codes, %d bytes\n", path, len(systems), codes, buf.Len())
 	return nil
 }
 

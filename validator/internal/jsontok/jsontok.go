@@ -109,6 +109,8 @@ type Reader struct {
 
 	marked bool
 	mark   readerState
+
+	comments bool // accept // and /* */ comments where whitespace may appear
 }
 
 type readerState struct {
@@ -133,8 +135,13 @@ func NewReaderBytes(b []byte) *Reader {
 
 // ResetBytes makes r read a new in-memory document, keeping its buffers.
 func (r *Reader) ResetBytes(b []byte) {
-	*r = Reader{buf: b, end: len(b), eof: true, line: 1, stack: r.stack[:0], scratch: r.scratch[:0], mark: readerState{stack: r.mark.stack[:0]}}
+	*r = Reader{buf: b, end: len(b), eof: true, line: 1, stack: r.stack[:0], scratch: r.scratch[:0], mark: readerState{stack: r.mark.stack[:0]}, comments: r.comments}
 }
+
+// SetComments makes the reader accept JavaScript-style comments (// to the end of the line,
+// /* ... */) wherever JSON allows whitespace, as the HL7 Java validator does with its
+// allow-comments option. Comments are not JSON (RFC 8259), so this is off by default.
+func (r *Reader) SetComments(on bool) { r.comments = on }
 
 // SetMulti makes the reader accept a sequence of top-level values. With ndjson set, each value
 // must begin on a line after the previous one ended.
@@ -228,6 +235,13 @@ func (r *Reader) skipSpace() error {
 				r.pos++
 				r.line++
 				r.lineStart = r.base + int64(r.pos)
+			case '/':
+				if !r.comments {
+					return nil
+				}
+				if err := r.skipComment(); err != nil {
+					return err
+				}
 			default:
 				return nil
 			}
@@ -240,6 +254,60 @@ func (r *Reader) skipSpace() error {
 		}
 		if r.pos >= r.end && r.eof {
 			return r.rerr
+		}
+	}
+}
+
+// skipComment skips the comment starting at pos (a '/'), or leaves a lone '/' for the parser
+// to reject.
+func (r *Reader) skipComment() error {
+	start := r.base + int64(r.pos)
+	if _, err := r.fill(2, r.pos); err != nil {
+		return err
+	}
+	if r.end-r.pos < 2 || (r.buf[r.pos+1] != '/' && r.buf[r.pos+1] != '*') {
+		return r.errAt(start, "unexpected '/'")
+	}
+	block := r.buf[r.pos+1] == '*'
+	r.pos += 2
+	for {
+		for r.pos < r.end {
+			c := r.buf[r.pos]
+			switch {
+			case c == '\n':
+				r.pos++
+				r.line++
+				r.lineStart = r.base + int64(r.pos)
+				if !block {
+					return nil
+				}
+			case block && c == '*':
+				if _, err := r.fill(2, r.pos); err != nil {
+					return err
+				}
+				if r.end-r.pos >= 2 && r.buf[r.pos+1] == '/' {
+					r.pos += 2
+					return nil
+				}
+				r.pos++
+			default:
+				r.pos++
+			}
+		}
+		if r.eof {
+			if block {
+				return r.errAt(start, "unterminated /* comment")
+			}
+			return nil
+		}
+		if _, err := r.fill(1, r.pos); err != nil {
+			return err
+		}
+		if r.pos >= r.end && r.eof {
+			if block {
+				return r.errAt(start, "unterminated /* comment")
+			}
+			return nil
 		}
 	}
 }
@@ -707,6 +775,12 @@ func (r *Reader) Mark() {
 		pos: r.base + int64(r.pos), line: r.line, lineStart: r.lineStart, state: r.state,
 		stack: append(r.mark.stack[:0], r.stack...), valueLine: r.valueLine, values: r.values,
 	}
+}
+
+// MarkedBytes returns the input from the mark to the current position. The slice is valid until
+// the next call that reads; copy it to keep it.
+func (r *Reader) MarkedBytes() []byte {
+	return r.buf[int(r.mark.pos-r.base):r.pos]
 }
 
 // Unmark forgets the mark.

@@ -20,7 +20,9 @@ import (
 // Options Jigsaw does not have are left out, and the case is still judged (category "options").
 func caseOptions(tc *testCase) []validator.Option {
 	var opts []validator.Option
-	_ = tc
+	if v, ok := tc.raw["allow-comments"]; ok && string(v) == "true" {
+		opts = append(opts, validator.WithComments())
+	}
 	return opts
 }
 

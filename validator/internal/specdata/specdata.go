@@ -23,3 +23,25 @@ var R4 []byte
 //
 //go:embed stu3.gob.gz
 var STU3 []byte
+
+// R4CodeSystems holds the codes of the complete FHIR-defined code systems of R4 core
+// (gzip-compressed JSON: URL -> codes).
+//
+//go:embed r4-codesystems.json.gz
+var R4CodeSystems []byte
+
+// STU3CodeSystems is the same for STU3 core.
+//
+//go:embed stu3-codesystems.json.gz
+var STU3CodeSystems []byte
+
+// R4SearchParams holds the R4 core SearchParameters' types and bases (gzip-compressed JSON:
+// URL -> {type, base}).
+//
+//go:embed r4-searchparams.json.gz
+var R4SearchParams []byte
+
+// STU3SearchParams is the same for STU3 core.
+//
+//go:embed stu3-searchparams.json.gz
+var STU3SearchParams []byte
