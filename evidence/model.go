@@ -104,7 +104,8 @@ type NewAssessment struct {
 	// KeepBodies stores HTTP bodies as received instead of redacted of patient identifiers.
 	// Secrets (tokens, passwords, cookies) are removed either way.
 	KeepBodies bool
-	// TestNHSNumbers are known test patients whose NHS numbers are kept in stored evidence.
+	// TestNHSNumbers are the test patients the probes used. Unless KeepBodies they are stored
+	// masked ("999****018"), like every other NHS number in the evidence.
 	TestNHSNumbers []string
 	// StartedAt defaults to now.
 	StartedAt time.Time

@@ -24,22 +24,23 @@ import (
 )
 
 type assessOptions struct {
-	IO         IO
-	Target     targetFlags
-	GPConnect  string
-	ODS        string
-	Name       string
-	Type       string
-	Region     string
-	Checklist  string
-	Answers    string
-	DB         string
-	Cycle      string
-	Resume     string
-	KeepBodies bool
-	Format     string
-	Inspector  string
-	Role       string
+	IO        IO
+	Target    targetFlags
+	GPConnect string
+	ODS       string
+	Name      string
+	Type      string
+	Region    string
+	Checklist string
+	Answers   string
+	DB        string
+	Cycle     string
+	Resume    string
+	// KeepIdentifiers keeps patient identifiers everywhere: bodies, observations, the test patient.
+	KeepIdentifiers bool
+	Format          string
+	Inspector       string
+	Role            string
 }
 
 type assessOutput = cliout.Assess
@@ -86,7 +87,7 @@ Exit status: 0 complete and rated; 1 incomplete, not rated, or failed; 2 usage e
 	fl.StringVar(&opts.DB, "db", "jigsaw.db", "evidence database (created if missing)")
 	fl.StringVar(&opts.Cycle, "cycle", "", "assessment cycle, for example 2026-Q3")
 	fl.StringVar(&opts.Resume, "resume", "", "continue the assessment with this id (AS-…) instead of starting a new one")
-	addKeepIdentifiersFlag(cmd, &opts.KeepBodies)
+	addKeepIdentifiersFlag(cmd, &opts.KeepIdentifiers)
 	addOutputFlag(cmd, &opts.Format, false)
 	fl.StringVar(&opts.Inspector, "inspector", "", "name of the inspector running the assessment (recorded in the evidence chain; printed on the report)")
 	fl.StringVar(&opts.Role, "role", "", "the inspector's role, for example \"Lead inspector, CQC\" (recorded with --inspector)")
@@ -115,13 +116,13 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 		return usageErrorf("--type %q: use one of %v", opts.Type, checklist.OrgTypes())
 	}
 	reg := all.Registry()
-	c, err := resolveChecklist(opts.Checklist, reg)
+	c, err := resolveChecklist(ctx, opts.Checklist, reg)
 	if err != nil {
 		return err
 	}
 	var ans *answers.File
 	if opts.Answers != "" {
-		ans, err = answers.Load(opts.Answers, answers.WithChecklist(c, time.Now()))
+		ans, err = answers.Load(opts.Answers, answers.WithChecklist(c, time.Now()), answers.WithContext(ctx))
 		if err != nil {
 			return err
 		}
@@ -139,17 +140,20 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 	if !opts.Target.NoProgress {
 		fmt.Fprintf(opts.IO.ErrOut, "Assessing %s (%s) against %s with %s\n", opts.Name, opts.ODS, describeTarget(target), c.Ref())
 	}
+	keep := opts.KeepIdentifiers
+	runner := opts.Target.runner(opts.IO.ErrOut)
+	runner.Client.KeepIdentifiers = keep
 	outcome, runErr := assess.Run(ctx, store, assess.Options{
 		Checklist:   c,
 		Org:         evidence.Organisation{ODSCode: opts.ODS, Name: opts.Name, Type: orgType, Region: opts.Region},
 		Target:      target,
 		GPConnect:   gpcTarget,
 		Registry:    reg,
-		Runner:      opts.Target.runner(opts.IO.ErrOut),
+		Runner:      runner,
 		Answers:     ans,
 		Cycle:       opts.Cycle,
 		ToolVersion: toolVersion(),
-		KeepBodies:  opts.KeepBodies,
+		KeepBodies:  keep,
 		Resume:      opts.Resume,
 		Inspector:   strings.TrimSpace(opts.Inspector),
 		Role:        strings.TrimSpace(opts.Role),
@@ -192,9 +196,10 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 }
 
 // resolveChecklist reads the checklist a --checklist flag names (a file, or ID[@VERSION] in
-// the catalogue) and checks its probe links against this build's probes.
-func resolveChecklist(ref string, reg *probes.Registry) (*checklist.Checklist, error) {
-	c, err := checklist.Resolve(ref, checklist.WithKnownProbes(reg.Has))
+// the catalogue) and checks its probe links against this build's probes. Reading a file stops
+// when ctx is cancelled.
+func resolveChecklist(ctx context.Context, ref string, reg *probes.Registry) (*checklist.Checklist, error) {
+	c, err := checklist.Resolve(ref, checklist.WithKnownProbes(reg.Has), checklist.WithContext(ctx))
 	if err != nil && !checklist.IsFile(ref) {
 		return nil, usageErrorf("--checklist: %v", err)
 	}

@@ -304,11 +304,11 @@ func checklistWrap(text, first, rest string, width int) string {
 
 type checklistValidation = cliout.ChecklistValidate
 
-func runChecklistValidate(_ context.Context, o checklistValidateOptions) error {
+func runChecklistValidate(ctx context.Context, o checklistValidateOptions) error {
 	if err := o.checkFormat(); err != nil {
 		return err
 	}
-	c, err := checklist.Load(o.File, checklist.WithKnownProbes(o.KnownProbe))
+	c, err := checklist.Load(o.File, checklist.WithKnownProbes(o.KnownProbe), checklist.WithContext(ctx))
 	var problems yamldoc.Errors
 	if err != nil && !errors.As(err, &problems) {
 		return err // could not read the file at all

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -88,11 +88,15 @@ func runFleetScan(ctx context.Context, opts fleetScanOptions) error {
 	if opts.PerHostRate <= 0 {
 		return usageErrorf("--rate must be above 0 requests per second")
 	}
-	raw, err := os.ReadFile(opts.Endpoints)
+	dirFile, err := os.Open(opts.Endpoints)
 	if err != nil {
 		return usageErrorf("--endpoints: %v", err)
 	}
-	eps, err := fleet.ParseDirectory(bytes.NewReader(raw), opts.Endpoints)
+	// Read as a stream (the parser enforces the directory's limits as it goes), hashing what
+	// is read: the run records the directory's SHA-256.
+	hash := sha256.New()
+	eps, err := fleet.ParseDirectory(io.TeeReader(dirFile, hash), opts.Endpoints)
+	dirFile.Close()
 	if err != nil {
 		return err
 	}
@@ -119,8 +123,7 @@ func runFleetScan(ctx context.Context, opts fleetScanOptions) error {
 		return usageErrorf("--ca: %v", err)
 	}
 	defer crawler.Close()
-	sum := sha256.Sum256(raw)
-	run := fleet.Run{StartedAt: opts.now().UTC(), Directory: filepath.Base(opts.Endpoints), DirectorySHA256: hex.EncodeToString(sum[:]),
+	run := fleet.Run{StartedAt: opts.now().UTC(), Directory: filepath.Base(opts.Endpoints), DirectorySHA256: hex.EncodeToString(hash.Sum(nil)),
 		Concurrency: opts.Concurrency, PerHostRate: opts.PerHostRate, UserAgent: ua}
 	obs, scanErr := crawler.Scan(ctx, eps)
 	run.FinishedAt = opts.now().UTC()

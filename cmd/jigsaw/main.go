@@ -63,7 +63,7 @@ func exitCode(err error, streams IO) int {
 	if errors.Is(err, errSilentFailure) {
 		return exitFailure
 	}
-	fmt.Fprintln(streams.ErrOut, "jigsaw:", err)
+	fmt.Fprintln(streams.ErrOut, "jigsaw:", termSafe(err.Error()))
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsageError(err) {
 		return exitUsage

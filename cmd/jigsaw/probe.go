@@ -49,8 +49,10 @@ HTTP exchanges that evidence it (-o json prints them, with secrets and patient
 identifiers removed).
 
 The bearer token is read from --token or, better, the JIGSAW_TOKEN environment
-variable (flags end up in shell history). It is sent only to the target's own origin,
-never over plain http, and is never printed or stored.
+variable (flags end up in shell history). It is sent only to the target's own origin
+and only over https: a token with an http:// target is refused, unless the lab-only
+--allow-token-over-http is given (with a warning). It is never printed or stored, and
+no redirect carries it (or a Referer) to another origin.
 
 Exit status: 0 when no probe failed (warnings, skips and errors included), 1 when
 any probe failed, when no probe could test at all (an unreachable or silent endpoint)
@@ -160,7 +162,7 @@ func writeProbeTable(w io.Writer, report *probes.Report, ti termInfo) error {
 	fmt.Fprintln(w, ti.paint(sgrBold, pad("STATUS", wStatus)+sep+pad("SEVERITY", wSeverity)+sep+pad("PROBE", wProbe)+sep+"OBSERVED"))
 	for _, r := range report.Results {
 		fmt.Fprintln(w, ti.paint(statusColor(r.Status), pad(string(r.Status), wStatus))+sep+pad(string(r.Severity), wSeverity)+sep+
-			pad(r.ProbeID, wProbe)+sep+probes.Clip(r.Observed, observed))
+			pad(r.ProbeID, wProbe)+sep+termSafe(probes.Clip(r.Observed, observed)))
 	}
 	counts := report.Counts()
 	var tally []string

@@ -45,7 +45,7 @@ checklist version.`,
 	return cmd
 }
 
-func runChecklistTemplate(_ context.Context, opts templateOptions) error {
+func runChecklistTemplate(ctx context.Context, opts templateOptions) error {
 	if err := checkOutputFormat(opts.Output); err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func runChecklistTemplate(_ context.Context, opts templateOptions) error {
 	if opts.OrgType != "" && !validOrgType(checklist.OrgType(opts.OrgType)) {
 		return usageErrorf("--type %q is not one of %v", opts.OrgType, checklist.OrgTypes())
 	}
-	c, err := resolveChecklist(opts.Checklist, all.Registry())
+	c, err := resolveChecklist(ctx, opts.Checklist, all.Registry())
 	if err != nil {
 		return err
 	}

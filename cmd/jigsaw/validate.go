@@ -122,6 +122,9 @@ func runValidate(ctx context.Context, opts validateOptions) error {
 		if err != nil {
 			return err
 		}
+		if count == 0 {
+			return fmt.Errorf("%s: nothing to validate: the input is empty or only whitespace (give a FHIR JSON resource, Bundle or NDJSON)", file)
+		}
 		addSummary(&total, sum)
 		if sum.Errors > 0 {
 			failed = true
@@ -205,7 +208,7 @@ func printResultTable(w io.Writer, file string, r validator.Result, quiet bool) 
 		if r.ID != "" {
 			what += "/" + r.ID
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", where, is.Severity, is.Check, what, is.Expression, is.Message)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", termSafe(where), is.Severity, is.Check, termSafe(what), termSafe(is.Expression), termSafe(is.Message))
 	}
 }
 

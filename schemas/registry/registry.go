@@ -63,6 +63,7 @@ func cliEntries() []Entry {
 		cli("fleet scan", cliout.FleetScan{}),
 		cli("keys generate", cliout.KeysGenerate{}),
 		cli("league import", []league.ImportResult{}),
+		cli("league keys list", []league.KeyEvent{}),
 		cli("league show", league.History{}),
 		cli("league table", cliout.LeagueTable{}),
 		cli("probe", cliout.Probe{}),
