@@ -1,10 +1,10 @@
 package answers
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,6 +25,12 @@ type Option func(*options)
 type options struct {
 	checklist *checklist.Checklist
 	asOf      time.Time
+	ctx       context.Context
+}
+
+// WithContext stops reading, with ctx's error, when ctx is cancelled (Ctrl-C).
+func WithContext(ctx context.Context) Option {
+	return func(o *options) { o.ctx = ctx }
 }
 
 // WithChecklist also validates the answers against the checklist they answer: the checklist
@@ -37,7 +43,7 @@ func WithChecklist(c *checklist.Checklist, asOf time.Time) Option {
 // Load reads and validates an answers file. On failure the error is a yamldoc.Errors listing
 // every problem as file:line:column: field: message.
 func Load(path string, opts ...Option) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamldoc.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read answers: %w", err)
 	}
@@ -46,7 +52,7 @@ func Load(path string, opts ...Option) (*File, error) {
 
 // Parse reads and validates answers from data; name is the file name used in errors.
 func Parse(name string, data []byte, opts ...Option) (*File, error) {
-	var o options
+	o := options{ctx: context.Background()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -55,7 +61,7 @@ func Parse(name string, data []byte, opts ...Option) (*File, error) {
 		return nil, fmt.Errorf("answers schema: %w", err)
 	}
 	f := &File{}
-	doc, schemaProblems, err := yamldoc.Load(name, data, sch, f)
+	doc, schemaProblems, err := yamldoc.LoadContext(o.ctx, name, data, sch, f)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package answers
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -30,7 +31,21 @@ const (
 	// made from, so a workbook for another checklist version is refused.
 	SheetMeta = "Jigsaw"
 
-	maxWorkbookSize = 32 << 20
+	// MaxWorkbookSize is the largest workbook file read at all.
+	MaxWorkbookSize = 32 << 20
+)
+
+// Limits on what a workbook may hold once unzipped, checked from the zip directory before
+// excelize reads anything (archive/zip refuses an entry that inflates past its declared
+// size, so the declared sizes bound the work). A template for the whole catalogue unzips to
+// well under 1 MiB; docs/limits.md lists these.
+const (
+	maxWorkbookEntries  = 1000
+	maxWorkbookXMLPart  = 4 << 20  // one unzipped XML part (a worksheet, the shared strings), parsed whole
+	maxWorkbookPart     = 32 << 20 // any other part (a picture), kept as bytes
+	maxWorkbookUnzipped = 64 << 20 // all parts together
+	maxWorkbookRows     = 10_000   // rows read from one sheet
+	maxWorkbookColumns  = 64       // cells kept from one row
 )
 
 // Answers sheet columns.
@@ -335,15 +350,15 @@ var ErrOtherChecklist = errors.New("workbook was made for another checklist")
 // left out (not answered). Answers carry the given provenance. The File's SHA256 is the
 // workbook's, so importing the same workbook twice adds nothing.
 func ParseXLSX(name string, data []byte, c *checklist.Checklist, prov Provenance) (*File, error) {
-	if len(data) > maxWorkbookSize {
-		return nil, fmt.Errorf("%s: larger than %d MiB: not a self-assessment workbook", name, maxWorkbookSize>>20)
+	if len(data) > MaxWorkbookSize {
+		return nil, fmt.Errorf("%s: larger than %d MiB: not a self-assessment workbook", name, MaxWorkbookSize>>20)
 	}
 	if !slices.Contains(Provenances(), prov) {
 		return nil, fmt.Errorf("provenance %q is not one of %s", prov, joinStrings(Provenances()))
 	}
-	wb, err := excelize.OpenReader(bytes.NewReader(data))
+	wb, err := openWorkbook(name, data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not an Excel workbook (.xlsx): %w", name, err)
+		return nil, err
 	}
 	defer wb.Close()
 
@@ -395,7 +410,10 @@ func ParseXLSX(name string, data []byte, c *checklist.Checklist, prov Provenance
 		}
 	}
 
-	rows, err := wb.GetRows(SheetAnswers)
+	rows, err := readRows(wb, SheetAnswers)
+	if errors.Is(err, errTooManyRows) {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	if err != nil {
 		add(SheetAnswers, "", "sheet is missing or unreadable: %v", err)
 	}
@@ -487,7 +505,10 @@ func ParseXLSX(name string, data []byte, c *checklist.Checklist, prov Provenance
 }
 
 func readMeta(wb *excelize.File) (map[string]string, error) {
-	rows, err := wb.GetRows(SheetMeta)
+	rows, err := readRows(wb, SheetMeta)
+	if errors.Is(err, errTooManyRows) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("not a Jigsaw self-assessment workbook (no %s sheet): make one with jigsaw checklist template --xlsx FILE", SheetMeta)
 	}
@@ -501,6 +522,84 @@ func readMeta(wb *excelize.File) (map[string]string, error) {
 		return nil, fmt.Errorf("workbook format %q is not %s: make a new template with jigsaw checklist template --xlsx FILE", meta["format"], TemplateFormat)
 	}
 	return meta, nil
+}
+
+// openWorkbook checks the zip directory against the workbook limits and only then hands the
+// bytes to excelize, told to keep every part in memory (no temporary files) and to unzip no
+// more than the limits allow.
+func openWorkbook(name string, data []byte) (*excelize.File, error) {
+	if err := checkWorkbookZip(name, data); err != nil {
+		return nil, err
+	}
+	wb, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		UnzipSizeLimit:    maxWorkbookUnzipped,
+		UnzipXMLSizeLimit: maxWorkbookUnzipped,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: not an Excel workbook (.xlsx): %w", name, err)
+	}
+	return wb, nil
+}
+
+func checkWorkbookZip(name string, data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return fmt.Errorf("%s: not an Excel workbook (.xlsx): %w", name, err)
+	}
+	if len(zr.File) > maxWorkbookEntries {
+		return fmt.Errorf("%s: holds %d parts, more than the %d a self-assessment workbook may (see docs/limits.md)", name, len(zr.File), maxWorkbookEntries)
+	}
+	var total uint64
+	for _, f := range zr.File {
+		limit := uint64(maxWorkbookPart)
+		if strings.HasSuffix(strings.ToLower(f.Name), ".xml") || strings.HasSuffix(strings.ToLower(f.Name), ".rels") {
+			limit = maxWorkbookXMLPart
+		}
+		if f.UncompressedSize64 > limit {
+			return fmt.Errorf("%s: part %s unzips to %d bytes, more than the %d MiB limit: not a self-assessment workbook (a template's parts are under 100 KiB; see docs/limits.md)",
+				name, printablePart(f.Name), f.UncompressedSize64, limit>>20)
+		}
+		total += f.UncompressedSize64
+	}
+	if total > maxWorkbookUnzipped {
+		return fmt.Errorf("%s: unzips to %d MiB, more than the %d MiB limit: not a self-assessment workbook (see docs/limits.md)", name, total>>20, maxWorkbookUnzipped>>20)
+	}
+	return nil
+}
+
+// printablePart quotes a zip entry name that is not plain printable text.
+func printablePart(s string) string {
+	if q := strconv.QuoteToGraphic(s); q[1:len(q)-1] != s || len(s) > 200 {
+		return fmt.Sprintf("%.200q", s)
+	}
+	return s
+}
+
+var errTooManyRows = fmt.Errorf("a sheet has more than %d rows: not a self-assessment workbook (see docs/limits.md)", maxWorkbookRows)
+
+// readRows reads a sheet row by row, keeping at most maxWorkbookColumns cells of each and
+// refusing a sheet of more than maxWorkbookRows rows.
+func readRows(wb *excelize.File, sheet string) ([][]string, error) {
+	it, err := wb.Rows(sheet)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var rows [][]string
+	for it.Next() {
+		if len(rows) == maxWorkbookRows {
+			return nil, fmt.Errorf("%s: %w", sheet, errTooManyRows)
+		}
+		r, err := it.Columns()
+		if err != nil {
+			return nil, err
+		}
+		if len(r) > maxWorkbookColumns {
+			r = r[:maxWorkbookColumns]
+		}
+		rows = append(rows, r)
+	}
+	return rows, it.Error()
 }
 
 // parseWorkbookDate accepts YYYY-MM-DD, an RFC 3339 time, or the forms a spreadsheet shows a
@@ -520,12 +619,12 @@ func parseWorkbookDate(s string) (string, bool) {
 // PeekXLSX reads which organisation (ODS code, as typed) and checklist (id@version) a workbook
 // is for, without checking anything else: enough to find the assessment to import it into.
 func PeekXLSX(name string, data []byte) (ods, checklistRef string, err error) {
-	if len(data) > maxWorkbookSize {
-		return "", "", fmt.Errorf("%s: larger than %d MiB: not a self-assessment workbook", name, maxWorkbookSize>>20)
+	if len(data) > MaxWorkbookSize {
+		return "", "", fmt.Errorf("%s: larger than %d MiB: not a self-assessment workbook", name, MaxWorkbookSize>>20)
 	}
-	wb, err := excelize.OpenReader(bytes.NewReader(data))
+	wb, err := openWorkbook(name, data)
 	if err != nil {
-		return "", "", fmt.Errorf("%s: not an Excel workbook (.xlsx): %w", name, err)
+		return "", "", err
 	}
 	defer wb.Close()
 	meta, err := readMeta(wb)

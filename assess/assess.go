@@ -100,10 +100,11 @@ func Run(ctx context.Context, store *evidence.Store, opts Options) (*Outcome, er
 	if err != nil {
 		return nil, err
 	}
-	asmt, done, err := startOrResume(ctx, store, opts)
+	asmt, done, lease, err := startOrResume(ctx, store, opts)
 	if err != nil {
 		return nil, err
 	}
+	defer lease.Release() //nolint:errcheck // an unreleased lease lapses on its own
 	out := &Outcome{Assessment: asmt, Counts: map[probes.Status]int{}}
 	if err := store.RecordScope(ctx, asmt.ID, ScopeOf(opts, linked)); err != nil {
 		_ = store.SetAssessmentStatus(context.WithoutCancel(ctx), asmt.ID, evidence.Incomplete)
@@ -124,6 +125,15 @@ func Run(ctx context.Context, store *evidence.Store, opts Options) (*Outcome, er
 		// results we cannot keep as evidence must not be scored.
 		runCtx, cancel := context.WithCancel(ctx)
 		defer cancel()
+		go func() {
+			// Another run took the assessment over (our lease lapsed while we stalled):
+			// stop, so that the two never record the same probe.
+			select {
+			case <-lease.Lost():
+				cancel()
+			case <-runCtx.Done():
+			}
+		}()
 		var (
 			mu        sync.Mutex
 			recordErr error
@@ -223,28 +233,35 @@ func splitByTarget(ps []probes.Probe, opts Options) []targetGroup {
 }
 
 // startOrResume creates the assessment, or reopens the one named by opts.Resume and returns the
-// ids of the probes it already recorded.
-func startOrResume(ctx context.Context, store *evidence.Store, opts Options) (evidence.Assessment, map[string]bool, error) {
+// ids of the probes it already recorded. Either way this run becomes the assessment's only
+// writer until the returned lease is released: a second run resuming it is refused before it
+// reads what is done, so no probe is recorded twice.
+func startOrResume(ctx context.Context, store *evidence.Store, opts Options) (evidence.Assessment, map[string]bool, *evidence.WriterLease, error) {
 	done := map[string]bool{}
 	if opts.Resume != "" {
 		id, err := evidence.ParseAssessmentID(opts.Resume)
 		if err != nil {
-			return evidence.Assessment{}, nil, fmt.Errorf("--resume: %w", err)
+			return evidence.Assessment{}, nil, nil, fmt.Errorf("--resume: %w", err)
 		}
 		a, err := store.Assessment(ctx, id)
 		if err != nil {
-			return evidence.Assessment{}, nil, fmt.Errorf("resume assessment %s: %w", opts.Resume, err)
+			return evidence.Assessment{}, nil, nil, fmt.Errorf("resume assessment %s: %w", opts.Resume, err)
 		}
 		if a.ChecklistRef() != opts.Checklist.Ref() || a.ChecklistSHA256 != opts.Checklist.SHA256 {
-			return evidence.Assessment{}, nil, fmt.Errorf("assessment %s used checklist %s (sha256 %.12s…), not %s (sha256 %.12s…): resume with the same checklist",
+			return evidence.Assessment{}, nil, nil, fmt.Errorf("assessment %s used checklist %s (sha256 %.12s…), not %s (sha256 %.12s…): resume with the same checklist",
 				a.Ref, a.ChecklistRef(), a.ChecklistSHA256, opts.Checklist.Ref(), opts.Checklist.SHA256)
 		}
 		if a.Org.ODSCode != opts.Org.ODSCode {
-			return evidence.Assessment{}, nil, fmt.Errorf("assessment %s is for %s, not %s", a.Ref, a.Org.ODSCode, opts.Org.ODSCode)
+			return evidence.Assessment{}, nil, nil, fmt.Errorf("assessment %s is for %s, not %s", a.Ref, a.Org.ODSCode, opts.Org.ODSCode)
+		}
+		lease, err := store.ClaimWriter(ctx, id)
+		if err != nil {
+			return evidence.Assessment{}, nil, nil, err
 		}
 		results, err := store.ResultsFor(ctx, id)
 		if err != nil {
-			return evidence.Assessment{}, nil, err
+			lease.Release() //nolint:errcheck // it lapses anyway
+			return evidence.Assessment{}, nil, nil, err
 		}
 		for _, r := range results {
 			// A probe that could not test is worth another try; anything else is final.
@@ -253,12 +270,13 @@ func startOrResume(ctx context.Context, store *evidence.Store, opts Options) (ev
 			}
 		}
 		if err := store.SetAssessmentStatus(ctx, id, evidence.Running); err != nil {
-			return evidence.Assessment{}, nil, err
+			lease.Release() //nolint:errcheck // it lapses anyway
+			return evidence.Assessment{}, nil, nil, err
 		}
-		return a, done, nil
+		return a, done, lease, nil
 	}
 	if err := store.UpsertOrganisation(ctx, opts.Org); err != nil {
-		return evidence.Assessment{}, nil, err
+		return evidence.Assessment{}, nil, nil, err
 	}
 	var testNumbers []string
 	if opts.Target.TestNHSNumber != "" {
@@ -281,7 +299,14 @@ func startOrResume(ctx context.Context, store *evidence.Store, opts Options) (ev
 		KeepBodies:       opts.KeepBodies,
 		TestNHSNumbers:   testNumbers,
 	})
-	return a, done, err
+	if err != nil {
+		return a, nil, nil, err
+	}
+	lease, err := store.ClaimWriter(ctx, a.ID)
+	if err != nil {
+		return a, nil, nil, err
+	}
+	return a, done, lease, nil
 }
 
 // ImportAnswers records an answers file's answers as attestations of the assessment. Importing

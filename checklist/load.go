@@ -1,10 +1,10 @@
 package checklist
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 
 	"github.com/nhs-jigsaw/jigsaw/schemas"
 	"github.com/nhs-jigsaw/jigsaw/schemas/yamldoc"
@@ -18,6 +18,12 @@ type Option func(*options)
 
 type options struct {
 	knownProbe func(string) bool
+	ctx        context.Context
+}
+
+// WithContext stops reading, with ctx's error, when ctx is cancelled (Ctrl-C).
+func WithContext(ctx context.Context) Option {
+	return func(o *options) { o.ctx = ctx }
 }
 
 // WithKnownProbes also checks every linked probe id with known, so that one pass reports
@@ -29,7 +35,7 @@ func WithKnownProbes(known func(probeID string) bool) Option {
 // Load reads and validates a checklist file. On failure the error is a yamldoc.Errors listing
 // every problem as file:line:column: field: message.
 func Load(path string, opts ...Option) (*Checklist, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamldoc.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read checklist: %w", err)
 	}
@@ -40,7 +46,7 @@ func Load(path string, opts ...Option) (*Checklist, error) {
 // YAML must match the published schema exactly (unknown fields are errors) and pass Validate.
 // Linked probe ids are only checked when WithKnownProbes is given.
 func Parse(name string, data []byte, opts ...Option) (*Checklist, error) {
-	var o options
+	o := options{ctx: context.Background()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -49,7 +55,7 @@ func Parse(name string, data []byte, opts ...Option) (*Checklist, error) {
 		return nil, fmt.Errorf("checklist schema: %w", err)
 	}
 	c := &Checklist{}
-	doc, schemaProblems, err := yamldoc.Load(name, data, sch, c)
+	doc, schemaProblems, err := yamldoc.LoadContext(o.ctx, name, data, sch, c)
 	if err != nil {
 		return nil, err
 	}

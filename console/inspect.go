@@ -375,7 +375,7 @@ func (s *Server) assessmentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	snap := scored.Snapshot
-	red := evidence.NewRedactor(false, snap.Assessment.TestNHSNumbers)
+	red := evidence.NewRedactor(false)
 	exchanges := map[string]shownExchange{}
 	for _, ex := range snap.Exchanges {
 		full, err := s.cfg.Store.Exchange(r.Context(), ex.ID)

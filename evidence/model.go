@@ -69,7 +69,7 @@ func ParseAssessmentID(s string) (int64, error) {
 
 // Organisation is a care organisation, keyed by its ODS code.
 type Organisation struct {
-	ODSCode string            `json:"ods_code"`
+	ODSCode string            `json:"ods"`
 	Name    string            `json:"name"`
 	Type    checklist.OrgType `json:"type"`
 	Region  string            `json:"region,omitempty"`
@@ -104,7 +104,8 @@ type NewAssessment struct {
 	// KeepBodies stores HTTP bodies as received instead of redacted of patient identifiers.
 	// Secrets (tokens, passwords, cookies) are removed either way.
 	KeepBodies bool
-	// TestNHSNumbers are known test patients whose NHS numbers are kept in stored evidence.
+	// TestNHSNumbers are the test patients the probes used. Unless KeepBodies they are stored
+	// masked ("999****018"), like every other NHS number in the evidence.
 	TestNHSNumbers []string
 	// StartedAt defaults to now.
 	StartedAt time.Time

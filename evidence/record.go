@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nhs-jigsaw/jigsaw/internal/redact"
 	"io"
 	"net/http"
 	"slices"
@@ -76,9 +77,15 @@ func (s *Store) CreateAssessment(ctx context.Context, in NewAssessment) (Assessm
 		}
 	}
 	slices.Sort(testNumbers)
+	if !in.KeepBodies {
+		// Which test patient was used is kept for the report; the number itself is not.
+		for i, n := range testNumbers {
+			testNumbers[i] = redact.MaskIdentifier(n)
+		}
+	}
 	testJSON, _ := json.Marshal(testNumbers)
 	// Target URLs are stored without credentials; they are not patient data.
-	red := NewRedactor(true, nil)
+	red := NewRedactor(true)
 	target := red.RedactURL(in.TargetURL)
 	targetsJSON := ""
 	if len(in.Targets) > 0 {
@@ -149,8 +156,7 @@ func (s *Store) SetAssessmentStatus(ctx context.Context, assessmentID int64, sta
 
 // openAssessment is what a writer needs to know about the assessment it adds evidence to.
 type openAssessment struct {
-	keepBodies     bool
-	testNHSNumbers []string
+	keepBodies bool
 }
 
 // evidenceUse says what a writer adds. Probe evidence closes with the run that gathered it;
@@ -166,9 +172,9 @@ const (
 // assessmentForEvidence loads an assessment and refuses probe evidence to a complete one.
 func assessmentForEvidence(ctx context.Context, q queryer, assessmentID int64, use evidenceUse) (openAssessment, error) {
 	var a openAssessment
-	var status, testJSON string
-	err := q.QueryRowContext(ctx, `SELECT status, keep_bodies, test_nhs_numbers FROM assessments WHERE seq = ?`, assessmentID).
-		Scan(&status, &a.keepBodies, &testJSON)
+	var status string
+	err := q.QueryRowContext(ctx, `SELECT status, keep_bodies FROM assessments WHERE seq = ?`, assessmentID).
+		Scan(&status, &a.keepBodies)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("assessment %s: %w", FormatID(KindAssessment, assessmentID), ErrNotFound)
 	}
@@ -177,9 +183,6 @@ func assessmentForEvidence(ctx context.Context, q queryer, assessmentID int64, u
 	}
 	if AssessmentStatus(status) == Complete && use == probeEvidence {
 		return a, fmt.Errorf("assessment %s is complete: probe results can no longer be added to it (start a new assessment to probe again)", FormatID(KindAssessment, assessmentID))
-	}
-	if err := json.Unmarshal([]byte(testJSON), &a.testNHSNumbers); err != nil {
-		return a, fmt.Errorf("assessment %s: test NHS numbers: %w", FormatID(KindAssessment, assessmentID), err)
 	}
 	return a, nil
 }
@@ -210,7 +213,7 @@ func (s *Store) RecordProbeResult(ctx context.Context, assessmentID int64, res o
 	if err != nil {
 		return RecordedResult{}, fmt.Errorf("record probe result %s: %w", res.ProbeID, err)
 	}
-	red := NewRedactor(policy.keepBodies, policy.testNHSNumbers)
+	red := NewRedactor(policy.keepBodies)
 	recorded := formatTime(s.now())
 	rows := make([]map[string]any, len(exchanges))
 	for i, ex := range exchanges {

@@ -51,18 +51,14 @@ var codeKeys = map[string]bool{"code": true, "system": true, "version": true, "v
 // identifiers too. It is safe for concurrent use once made.
 type Redactor struct {
 	keepIdentifiers bool
-	allowed         map[string]bool
 }
 
-// NewRedactor makes a Redactor. testNHSNumbers are known test patients, kept as they are;
-// spaces and hyphens in them are ignored. With keepBodies, bodies and identifiers are kept
-// and only secrets go.
-func NewRedactor(keepBodies bool, testNHSNumbers []string) *Redactor {
-	r := &Redactor{keepIdentifiers: keepBodies, allowed: map[string]bool{}}
-	for _, n := range testNHSNumbers {
-		r.allowed[digitsOnly(n)] = true
-	}
-	return r
+// NewRedactor makes a Redactor. With keepBodies, bodies and identifiers are kept and only
+// secrets go. Without it every NHS number is removed, a known test patient's as much as any
+// other: evidence, reports and submissions leave the building, and a test number in them is
+// still an identifier in a real number's format.
+func NewRedactor(keepBodies bool) *Redactor {
+	return &Redactor{keepIdentifiers: keepBodies}
 }
 
 func digitsOnly(s string) string {
@@ -172,7 +168,7 @@ func (r *Redactor) RedactText(s string) string {
 	if r.keepIdentifiers {
 		return s
 	}
-	return redact.NHSNumbers(s, Redacted, func(digits string) bool { return r.allowed[digits] })
+	return redact.NHSNumbers(s, Redacted, nil)
 }
 
 // RedactJSON rewrites a JSON body with secrets and (unless keepBodies) direct patient
@@ -270,8 +266,7 @@ func (w *redactWalk) object(n *jsonNode, resourceType string) {
 }
 
 // identifier redacts the value of an identifier-shaped object (system + value) when it is an
-// NHS number, or any value when the identifier belongs to a person resource; test NHS numbers
-// stay.
+// NHS number, or any value when the identifier belongs to a person resource.
 func (w *redactWalk) identifier(o *jsonNode, person bool) {
 	value := o.Member("value")
 	if value == nil || value.Kind != jsonString {
@@ -279,7 +274,7 @@ func (w *redactWalk) identifier(o *jsonNode, person bool) {
 	}
 	system := o.Member("system")
 	isNHS := system != nil && system.Kind == jsonString && nhsNumberSystems[strings.TrimSpace(system.Text)]
-	if (isNHS || person) && !w.r.allowed[digitsOnly(value.Text)] {
+	if isNHS || person {
 		w.set(value, Redacted)
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"io"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
@@ -54,12 +56,62 @@ var directoryColumns = []string{"ods", "name", "type", "region", "base_url", "ki
 // is refused instead of being crawled.
 const maxDirectoryRows = 200_000
 
+// Limits on a directory file, enforced while it is read (docs/limits.md): no line, field or
+// file may be larger than these, so a hostile file costs bounded memory.
+const (
+	// MaxDirectoryBytes is the largest directory file read (200,000 rows of ~300 bytes).
+	MaxDirectoryBytes = 64 << 20
+	// maxDirectoryLine caps one record (one line, unless a quoted field spans lines).
+	maxDirectoryLine = 64 << 10
+	// maxDirectoryField caps one field (a name, a region, a base URL).
+	maxDirectoryField = 2048
+)
+
+// ErrDirectoryLimit is wrapped by the errors of a directory that passes a limit.
+var ErrDirectoryLimit = errors.New("directory limit")
+
+// limitedLines passes bytes through, failing once a record (a line, or several when a quoted
+// field holds line breaks) or the whole input is too long, so encoding/csv never buffers an
+// unbounded record. Quotes toggle whether a line break ends the record, as in RFC 4180 (a
+// doubled quote toggles twice).
+type limitedLines struct {
+	r            io.Reader
+	record, size int
+	line, start  int // lines read, and the line the current record started on (from 0)
+	quoted       bool
+}
+
+func (l *limitedLines) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, c := range p[:n] {
+		l.size++
+		l.record++
+		switch {
+		case c == '"':
+			l.quoted = !l.quoted
+		case c == '\n':
+			l.line++
+			if !l.quoted {
+				l.record, l.start = 0, l.line
+			}
+		}
+		if l.record > maxDirectoryLine {
+			return 0, fmt.Errorf("the record at line %d is longer than %d KiB: %w", l.start+1, maxDirectoryLine>>10, ErrDirectoryLimit)
+		}
+	}
+	if l.size > MaxDirectoryBytes {
+		return 0, fmt.Errorf("the file is larger than %d MiB (split the directory): %w", MaxDirectoryBytes>>20, ErrDirectoryLimit)
+	}
+	return n, err
+}
+
 // ParseDirectory reads an endpoint directory CSV: a header naming the columns ods, name,
 // type, region, base_url and kind (in any order; extra columns are ignored), then one
 // endpoint per row. Every problem is reported with the file name and line; nothing is returned
 // unless the whole file is valid. name is the file name used in messages.
 func ParseDirectory(r io.Reader, name string) ([]Endpoint, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&limitedLines{r: r})
+	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
@@ -71,6 +123,9 @@ func ParseDirectory(r io.Reader, name string) ([]Endpoint, error) {
 	}
 	col := map[string]int{}
 	for i, h := range header {
+		if !utf8.ValidString(h) || len(h) > maxDirectoryField {
+			return nil, fmt.Errorf("%s:1: header column %d is not short UTF-8 text; the header must name %s", name, i+1, strings.Join(directoryColumns, ","))
+		}
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
 		if _, dup := col[h]; dup && h != "" {
 			return nil, fmt.Errorf("%s:1: column %q appears twice in the header", name, h)
@@ -101,6 +156,14 @@ func ParseDirectory(r io.Reader, name string) ([]Endpoint, error) {
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
+		}
+		for i, f := range rec {
+			if !utf8.ValidString(f) {
+				return nil, fmt.Errorf("%s:%d: column %d is not UTF-8 text; save the directory as UTF-8 (CSV UTF-8 in Excel)", name, line, i+1)
+			}
+			if len(f) > maxDirectoryField {
+				return nil, fmt.Errorf("%s:%d: column %d is %d bytes, longer than the %d byte limit: %w", name, line, i+1, len(f), maxDirectoryField, ErrDirectoryLimit)
+			}
 		}
 		if len(out) >= maxDirectoryRows {
 			return nil, fmt.Errorf("%s:%d: more than %d endpoints; split the directory", name, line, maxDirectoryRows)
@@ -188,8 +251,13 @@ func normaliseBaseURL(raw string) (string, error) {
 	if u.Scheme != "https" && u.Scheme != "http" {
 		return "", fmt.Errorf("%q: scheme must be https (or http)", raw)
 	}
-	if u.Host == "" {
+	if u.Host == "" || u.Hostname() == "" {
 		return "", fmt.Errorf("%q has no host", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("%q: port %s is not between 1 and 65535", raw, p)
+		}
 	}
 	if u.User != nil {
 		return "", fmt.Errorf("%q carries credentials; directories must not hold secrets", u.Redacted())

@@ -66,7 +66,9 @@ type Key struct {
 	// submission (an inspectorate's key).
 	ODS    string `json:"ods,omitempty"`
 	Source string `json:"source"`
-	public ed25519.PublicKey
+	// RetiredAt is when a rotation replaced the key (RFC 3339); empty while it is active.
+	RetiredAt string `json:"retired_at,omitempty"`
+	public    ed25519.PublicKey
 }
 
 // LoadKeys reads public keys from a file or from every *.pub / *.pem file in a directory.
@@ -113,34 +115,22 @@ func NewKey(pub ed25519.PublicKey, ods, source string) Key {
 	return Key{KeyID: submission.KeyID(pub), ODS: ods, Source: source, public: pub}
 }
 
-// AddKeys registers keys; a key already registered keeps its binding unless it changes, which
-// is refused (rebinding a key to another organisation would let it sign for that one).
+// AddKeys registers keys on their own (league import registers them with its files, all or
+// nothing). See addKeys for what is refused.
 func (s *Store) AddKeys(ctx context.Context, keys []Key) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	for _, k := range keys {
-		var ods string
-		err := tx.QueryRowContext(ctx, `SELECT ods FROM league_keys WHERE key_id = ?`, k.KeyID).Scan(&ods)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			if _, err := tx.ExecContext(ctx, `INSERT INTO league_keys (key_id, public_key, ods, source, added_at) VALUES (?, ?, ?, ?, ?)`,
-				k.KeyID, base64.StdEncoding.EncodeToString(k.public), k.ODS, k.Source, s.now().UTC().Format(time.RFC3339)); err != nil {
-				return fmt.Errorf("register key %s: %w", k.KeyID, err)
-			}
-		case err != nil:
-			return err
-		case ods != k.ODS:
-			return fmt.Errorf("key %s (%s) is registered for %q; it cannot be re-registered for %q", k.KeyID, k.Source, ods, k.ODS)
-		}
+	if err := s.addKeys(ctx, tx, keys); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
 
-func (s *Store) keys(ctx context.Context) (map[string]Key, []ed25519.PublicKey, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key_id, public_key, ods, source FROM league_keys`)
+func (s *Store) keys(ctx context.Context, q execQuerier) (map[string]Key, []ed25519.PublicKey, error) {
+	rows, err := q.QueryContext(ctx, `SELECT key_id, public_key, ods, source, retired_at FROM league_keys`)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -150,7 +140,7 @@ func (s *Store) keys(ctx context.Context) (map[string]Key, []ed25519.PublicKey, 
 	for rows.Next() {
 		var k Key
 		var b64 string
-		if err := rows.Scan(&k.KeyID, &b64, &k.ODS, &k.Source); err != nil {
+		if err := rows.Scan(&k.KeyID, &b64, &k.ODS, &k.Source, &k.RetiredAt); err != nil {
 			return nil, nil, err
 		}
 		raw, err := base64.StdEncoding.DecodeString(b64)
@@ -182,33 +172,73 @@ type ImportResult struct {
 }
 
 // Import verifies and stores each submission file. A file is refused, with the reason, when
-// it does not verify (schema, canonical form, hashes, chain, signature), when its key is not
-// registered or is bound to another organisation, when re-scoring its signed, chain-verified
+// it is larger than submission.MaxFileSize, does not verify (schema, canonical form, hashes,
+// chain, signature), when its key is not registered, is bound to another organisation or was
+// retired before the submission was exported, when re-scoring its signed, chain-verified
 // answers and probe results with the checklist it names (matched by SHA-256) does not give the
 // score it signed, or when the cycle already holds a different submission from the
-// organisation. Importing the same file again changes nothing. Each file
-// is its own transaction; the error is only for failures of the store itself.
+// organisation. Importing the same file again changes nothing. The error is only for failures
+// of the store itself.
 func (s *Store) Import(ctx context.Context, files []string) ([]ImportResult, error) {
-	keys, trusted, err := s.keys(ctx)
+	return s.ImportWithKeys(ctx, files, nil)
+}
+
+// NotImported is the status of a file that verified but was not stored because another file of
+// the same import was refused.
+const NotImported = "not-imported"
+
+// ImportWithKeys registers keys and imports files all or nothing, in one transaction: when a
+// key cannot be registered or any file is refused, nothing is written (no key, no file), and
+// the files that did verify say so.
+func (s *Store) ImportWithKeys(ctx context.Context, files []string, newKeys []Key) ([]ImportResult, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if err := s.addKeys(ctx, tx, newKeys); err != nil {
+		return nil, err
+	}
+	keys, trusted, err := s.keys(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("read key registry: %w", err)
 	}
 	out := make([]ImportResult, 0, len(files))
+	refused := 0
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		r, err := s.importFile(ctx, f, keys, trusted)
+		r, err := s.importFile(ctx, tx, f, keys, trusted)
 		if err != nil {
 			return out, err
 		}
+		if r.Status == Refused {
+			refused++
+		}
 		out = append(out, r)
 	}
-	return out, nil
+	if refused > 0 {
+		for i := range out {
+			if out[i].Status == Imported {
+				out[i].Status = NotImported
+				out[i].Reason = fmt.Sprintf("verified, but not imported: %d file(s) of this import were refused, and an import is all or nothing (keys included)", refused)
+			}
+		}
+		return out, nil
+	}
+	return out, tx.Commit()
 }
 
-func (s *Store) importFile(ctx context.Context, file string, keys map[string]Key, trusted []ed25519.PublicKey) (ImportResult, error) {
+func (s *Store) importFile(ctx context.Context, tx *sql.Tx, file string, keys map[string]Key, trusted []ed25519.PublicKey) (ImportResult, error) {
 	res := ImportResult{File: file, Status: Refused}
+	if st, err := os.Stat(file); err != nil {
+		res.Reason = err.Error()
+		return res, nil
+	} else if st.Size() > submission.MaxFileSize {
+		res.Reason = fmt.Sprintf("%d bytes is larger than the %d MiB limit for a submission; it was not read", st.Size(), submission.MaxFileSize>>20)
+		return res, nil
+	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		res.Reason = err.Error()
@@ -217,7 +247,7 @@ func (s *Store) importFile(ctx context.Context, file string, keys map[string]Key
 	fileSum := sha256.Sum256(data)
 	fileSHA := hex.EncodeToString(fileSum[:])
 	var known int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM league_submissions WHERE file_sha256 = ?`, fileSHA).Scan(&known); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM league_submissions WHERE file_sha256 = ?`, fileSHA).Scan(&known); err != nil {
 		return res, err
 	}
 	sub, err := submission.Parse(file, data)
@@ -250,6 +280,11 @@ func (s *Store) importFile(ctx context.Context, file string, keys map[string]Key
 		res.Reason = fmt.Sprintf("signed by key %s, registered to %s, not to %s", k.KeyID, k.ODS, p.Organisation.ODS)
 		return res, nil
 	}
+	if retired, err := time.Parse(time.RFC3339Nano, k.RetiredAt); err == nil && !p.ExportedAt.Before(retired) {
+		res.Reason = fmt.Sprintf("signed by key %s, retired by a rotation at %s, after which it signs nothing (the submission was exported %s)",
+			k.KeyID, retired.Format(time.RFC3339), p.ExportedAt.UTC().Format(time.RFC3339))
+		return res, nil
+	}
 	orgType := checklist.OrgType(p.Organisation.Type)
 	if !slices.Contains(checklist.OrgTypes(), orgType) {
 		res.Reason = fmt.Sprintf("organisation type %q is not one of the checklist's types", p.Organisation.Type)
@@ -272,11 +307,6 @@ func (s *Store) importFile(ctx context.Context, file string, keys map[string]Key
 	}
 	region := cmpOr(p.Organisation.Region, p.Organisation.ICB, "Unknown region")
 
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return res, err
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	var other string
 	err = tx.QueryRowContext(ctx, `SELECT file_sha256 FROM league_submissions WHERE ods = ? AND cycle = ?`, p.Organisation.ODS, res.Cycle).Scan(&other)
 	if err == nil {
@@ -310,9 +340,6 @@ func (s *Store) importFile(ctx context.Context, file string, keys map[string]Key
 			id, i, d.ID, d.Title, *d.Percent); err != nil {
 			return res, fmt.Errorf("store submission %s domain %s: %w", file, d.ID, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return res, err
 	}
 	res.Status, res.Reason = Imported, ""
 	return res, nil

@@ -258,12 +258,37 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, c.opts.MaxRedirects)
 	}
 	first := via[0].URL
-	if !sameOrigin(first, req.URL) {
+	if !sameOrigin(first, req.URL) || !c.mayCarryToken(req.URL) {
 		for _, h := range []string{"Authorization", "Proxy-Authorization", "Cookie"} {
 			req.Header.Del(h)
 		}
 	}
+	// net/http sets Referer to the previous URL, whose query may hold an NHS number or a
+	// token; no server needs it.
+	req.Header.Del("Referer")
 	return nil
+}
+
+// mayCarryToken reports whether the bearer token may go to u: only over https, unless the
+// target allows plain http for a lab (--allow-token-over-http), and only to the target's own
+// origin (or its GP Connect structured base).
+func (c *Client) mayCarryToken(u *url.URL) bool {
+	if !strings.EqualFold(u.Scheme, "https") && !c.target.AllowTokenOverHTTP {
+		return false
+	}
+	for _, base := range []string{c.target.BaseURL, c.structuredBase()} {
+		if b, err := url.Parse(base); err == nil && base != "" && sameOrigin(b, u) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Client) structuredBase() string {
+	if c.target.GPConnect == nil {
+		return ""
+	}
+	return c.target.GPConnect.StructuredURL
 }
 
 func sameOrigin(a, b *url.URL) bool {
@@ -391,7 +416,7 @@ func (c *Client) do(ctx context.Context, probeID string, r Request) (*Response, 
 	if req.Header.Get("Accept-Encoding") == "" {
 		req.Header.Set("Accept-Encoding", "gzip")
 	}
-	if !r.NoAuth && c.target.Token != "" && req.Header.Get("Authorization") == "" {
+	if !r.NoAuth && c.target.Token != "" && req.Header.Get("Authorization") == "" && c.mayCarryToken(req.URL) {
 		req.Header.Set("Authorization", "Bearer "+c.target.Token)
 	}
 	if r.NoAuth {

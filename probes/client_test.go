@@ -78,7 +78,7 @@ func TestSecretsNeverRecorded(t *testing.T) {
 	}))
 	defer srv.Close()
 	srvURL = srv.URL
-	target := probes.Target{BaseURL: srv.URL + "/fhir", Token: secret}
+	target := probes.Target{BaseURL: srv.URL + "/fhir", Token: secret, AllowTokenOverHTTP: true}
 	resp, err, report := do(t, target, probes.ClientOptions{}, probes.Request{URL: "start"})
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +101,51 @@ func TestSecretsNeverRecorded(t *testing.T) {
 	}
 	if !strings.Contains(out, "Set-Cookie") || !strings.Contains(out, probes.Redacted) {
 		t.Errorf("expected redacted Set-Cookie in %s", out)
+	}
+}
+
+// TestTokenNeverOverPlainHTTP: a plain-http target never receives the token unless the lab
+// switch is on, and no redirect carries a Referer (it would leak the query).
+func TestTokenNeverOverPlainHTTP(t *testing.T) {
+	var mu sync.Mutex
+	var auth, referer []string
+	var srvURL string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auth = append(auth, r.Header.Get("Authorization"))
+		referer = append(referer, r.Header.Get("Referer"))
+		mu.Unlock()
+		if r.URL.Path == "/fhir/Patient" {
+			http.Redirect(w, r, srvURL+"/elsewhere", http.StatusFound)
+			return
+		}
+		w.WriteHeader(200)
+	}))
+	defer srv.Close()
+	srvURL = srv.URL
+	for _, allow := range []bool{false, true} {
+		mu.Lock()
+		auth, referer = nil, nil
+		mu.Unlock()
+		target := probes.Target{BaseURL: srv.URL + "/fhir", Token: secret, AllowTokenOverHTTP: allow}
+		for _, path := range []string{"metadata", "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018"} {
+			if _, err, _ := do(t, target, probes.ClientOptions{}, probes.Request{URL: path}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mu.Lock()
+		for i, a := range auth {
+			if want := map[bool]string{false: "", true: "Bearer " + secret}[allow]; a != want {
+				t.Errorf("allow=%v: request %d carried Authorization %q, want %q", allow, i, a, want)
+			}
+			if referer[i] != "" {
+				t.Errorf("request %d carried Referer %q", i, referer[i])
+			}
+		}
+		if len(auth) != 3 {
+			t.Errorf("%d requests, want 3", len(auth))
+		}
+		mu.Unlock()
 	}
 }
 
@@ -128,7 +173,7 @@ func TestCredentialsStayOnTheirOrigin(t *testing.T) {
 		}
 	}))
 	defer home.Close()
-	target := probes.Target{BaseURL: home.URL + "/fhir", Token: secret}
+	target := probes.Target{BaseURL: home.URL + "/fhir", Token: secret, AllowTokenOverHTTP: true}
 
 	if _, err, _ := do(t, target, probes.ClientOptions{}, probes.Request{URL: "away"}); err != nil {
 		t.Fatal(err)

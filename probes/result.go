@@ -49,10 +49,13 @@ type Target struct {
 	BaseURL     string `json:"base_url"`
 	FHIRVersion string `json:"fhir_version" jsonschema:"enum=R4,enum=STU3"`
 	Token       string `json:"-"`
-	CAFile      string `json:"ca_file,omitempty"`
-	ClientCert  string `json:"client_cert,omitempty"`
-	ClientKey   string `json:"-"`
-	Insecure    bool   `json:"insecure,omitempty"`
+	// AllowTokenOverHTTP lets the token go to a plain-http target (a lab only); without it the
+	// client never sends the token except over https.
+	AllowTokenOverHTTP bool   `json:"-"`
+	CAFile             string `json:"ca_file,omitempty"`
+	ClientCert         string `json:"client_cert,omitempty"`
+	ClientKey          string `json:"-"`
+	Insecure           bool   `json:"insecure,omitempty"`
 	// TestNHSNumber is the test patient probes look up; empty means the pack's default test patient.
 	TestNHSNumber string `json:"test_nhs_number,omitempty"`
 	// GPConnect holds the GP Connect consumer settings; nil unless the target is probed as a

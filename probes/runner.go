@@ -173,6 +173,10 @@ func (r *Runner) runOne(runCtx context.Context, client *Client, shared *sharedCa
 	start := time.Now()
 	session := newSession(meta, client, shared)
 	defer func() {
+		res = tooLargeToJudge(res, session.TooLarge(), client.opts.ReadLimit)
+		// What a probe observed may quote a response: the same redaction as the evidence
+		// (secrets always; NHS numbers, the test patient's included, unless identifiers are kept).
+		res.Observed = client.redact.text(res.Observed)
 		res = finish(res, meta, start, session.Evidence())
 		res.SpecRef = versionedSpecRef(res.SpecRef, client.Target())
 	}()

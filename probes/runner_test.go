@@ -185,7 +185,13 @@ func TestPlainProgress(t *testing.T) {
 	p.Finished(probes.Result{ProbeID: "a.b", Status: probes.Pass})
 	p.Finished(probes.Result{ProbeID: "a.c", Status: probes.Fail})
 	p.Stop()
-	want := "[1/2] pass  a.b (0s)\n[2/2] fail  a.c (0s)\n"
+	// A second run through the same display (an assessment's second endpoint) counts afresh.
+	p.Start(1)
+	p.Finished(probes.Result{ProbeID: "g.a", Status: probes.Warn})
+	p.Stop()
+	want := "probe 1/2 (1 pass, 0 warn, 0 fail, 0 other): pass  a.b (0s)\n" +
+		"probe 2/2 (1 pass, 0 warn, 1 fail, 0 other): fail  a.c (0s)\n" +
+		"probe 1/1 (0 pass, 1 warn, 0 fail, 0 other): warn  g.a (0s)\n"
 	if buf.String() != want {
 		t.Errorf("progress %q; want %q", buf.String(), want)
 	}

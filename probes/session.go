@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"github.com/nhs-jigsaw/jigsaw/internal/redact"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,6 +23,7 @@ type Session struct {
 	mu       sync.Mutex
 	evidence []string
 	seen     map[string]bool
+	tooLarge []string // requests whose response body was cut at the read limit
 }
 
 func newSession(meta Meta, client *Client, shared *sharedCache) *Session {
@@ -58,6 +60,13 @@ func (s *Session) Do(ctx context.Context, r Request) (*Response, error) {
 	s.shared.breaker.observe(origin, err, ctx.Err())
 	if resp != nil {
 		s.AddEvidence(resp.Exchanges...)
+		if resp.Truncated {
+			method := r.Method
+			if method == "" {
+				method = http.MethodGet
+			}
+			s.noteTooLarge(method + " " + s.client.redact.url(s.client.Resolve(r.URL)))
+		}
 	}
 	// Requests carrying the run's own credentials (or none, when none were given) tell whether
 	// the inspector's token works at all.
@@ -65,6 +74,20 @@ func (s *Session) Do(ctx context.Context, r Request) (*Response, error) {
 		s.shared.auth.observe(resp.StatusCode)
 	}
 	return resp, err
+}
+
+func (s *Session) noteTooLarge(what ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tooLarge = append(s.tooLarge, what...)
+}
+
+// TooLarge lists the requests (this probe's own and those of shared fetches it used) whose
+// response was larger than the read limit, so that only part of it was read.
+func (s *Session) TooLarge() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.tooLarge...)
 }
 
 // Get is Do for a GET with optional header name/value pairs.
@@ -138,13 +161,7 @@ func (s *Session) Identifier(v string) string {
 }
 
 // MaskIdentifier keeps the first and last three characters of an identifier.
-func MaskIdentifier(v string) string {
-	r := []rune(v)
-	if len(r) <= 6 {
-		return "***"
-	}
-	return string(r[:3]) + "****" + string(r[len(r)-3:])
-}
+func MaskIdentifier(v string) string { return redact.MaskIdentifier(v) }
 
 // Shared returns the run-wide value for key, computing it once with fetch. Concurrent callers
 // wait for the one fetch; every caller gets the fetch's exchanges as evidence. The fetch runs
@@ -159,6 +176,7 @@ func (s *Session) Shared(ctx context.Context, key string, fetch func(ctx context
 					e.err = fmt.Errorf("shared %s panicked: %v", key, v)
 				}
 				e.evidence = fetchSession.Evidence()
+				e.tooLarge = fetchSession.TooLarge()
 			}()
 			e.value, e.err = fetch(s.shared.ctx, fetchSession)
 		}()
@@ -166,6 +184,7 @@ func (s *Session) Shared(ctx context.Context, key string, fetch func(ctx context
 	select {
 	case <-e.done:
 		s.AddEvidence(e.evidence...)
+		s.noteTooLarge(e.tooLarge...)
 		return e.value, e.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for shared %s: %w", key, ctx.Err())
@@ -185,6 +204,7 @@ type sharedEntry struct {
 	value    any
 	err      error
 	evidence []string
+	tooLarge []string
 }
 
 func newSharedCache(ctx context.Context, b *breaker) *sharedCache {

@@ -38,7 +38,7 @@ func ParseProfile(s string) (Profile, error) {
 
 // Org is the organisation the sandbox plays.
 type Org struct {
-	ODSCode string `json:"ods_code"`
+	ODSCode string `json:"ods"`
 	Name    string `json:"name"`
 	Type    string `json:"type"`
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -79,7 +80,7 @@ func LoadPrivateKey(path string) (ed25519.PrivateKey, error) {
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("private key %s has mode %04o: others can read it; run chmod 600 %s", path, st.Mode().Perm(), path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := readKeyFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read private key: %w", err)
 	}
@@ -101,7 +102,7 @@ func LoadPrivateKey(path string) (ed25519.PrivateKey, error) {
 // LoadPublicKey reads an Ed25519 public key: a PKIX PEM file as jigsaw keys generate writes,
 // or a file holding the base64 of the key's 32 bytes (as a submission's public_key shows).
 func LoadPublicKey(path string) (ed25519.PublicKey, error) {
-	data, err := os.ReadFile(path)
+	data, err := readKeyFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read public key: %w", err)
 	}
@@ -133,6 +134,27 @@ func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 		return nil, errors.New("neither a PEM \"PUBLIC KEY\" nor the base64 of 32 key bytes")
 	}
 	return ed25519.PublicKey(raw), nil
+}
+
+// maxKeyFile bounds a key file: a PEM Ed25519 key is under 200 bytes.
+const maxKeyFile = 64 << 10
+
+// readKeyFile reads a key file of at most maxKeyFile bytes, refusing a larger one (or a
+// device that never ends) before holding it.
+func readKeyFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxKeyFile {
+		return nil, fmt.Errorf("%s is larger than %d KiB: not a key file", path, maxKeyFile>>10)
+	}
+	return data, nil
 }
 
 func encodeKey(pub ed25519.PublicKey) string { return base64.StdEncoding.EncodeToString(pub) }

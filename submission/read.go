@@ -21,8 +21,9 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/schemas"
 )
 
-// maxFileSize bounds a submission file; a real one is a few MiB at most.
-const maxFileSize = 256 << 20
+// MaxFileSize bounds a submission file; a real one is a few MiB at most. Callers check a
+// file's size against it before reading it.
+const MaxFileSize = 256 << 20
 
 // ErrInvalid is wrapped by every verification failure, so callers can tell a tampered or
 // broken submission from a failure to read it.
@@ -35,8 +36,8 @@ func Read(path string) (*Submission, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read submission: %w", err)
 	}
-	if st.Size() > maxFileSize {
-		return nil, fmt.Errorf("read submission %s: %d bytes is larger than the %d MiB limit", path, st.Size(), maxFileSize>>20)
+	if st.Size() > MaxFileSize {
+		return nil, fmt.Errorf("read submission %s: %d bytes is larger than the %d MiB limit", path, st.Size(), MaxFileSize>>20)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -47,8 +48,8 @@ func Read(path string) (*Submission, error) {
 
 // Parse parses a submission from data read from name.
 func Parse(name string, data []byte) (*Submission, error) {
-	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("submission %s: larger than the %d MiB limit", name, maxFileSize>>20)
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("submission %s: larger than the %d MiB limit", name, MaxFileSize>>20)
 	}
 	sub := &Submission{}
 	dec := json.NewDecoder(bytes.NewReader(data))

@@ -61,7 +61,7 @@ type Coding struct {
 // Findings are kept apart from structural validation errors.
 type Finding struct {
 	Kind         string `json:"kind"` // snomed-invalid, snomed-not-concept, loinc-invalid, nhs-number-invalid, ods-invalid
-	ResourceType string `json:"resourceType"`
+	ResourceType string `json:"resource_type"`
 	Expression   string `json:"expression"`
 	System       string `json:"system,omitempty"`
 	Value        string `json:"value"`
@@ -86,26 +86,26 @@ type IdentifierCheck struct {
 // Profile is the terminology profile of a dataset.
 type Profile struct {
 	Resources        int            `json:"resources"`
-	ResourceTypes    map[string]int `json:"resourceTypes"`
-	CodeableConcepts int            `json:"codeableConcepts"`
-	Coded            int            `json:"coded"`    // CodeableConcepts with at least one coding
-	TextOnly         int            `json:"textOnly"` // CodeableConcepts with text and no coding
-	Empty            int            `json:"empty"`    // CodeableConcepts with neither
-	Codings          int            `json:"codings"`  // all codings, inside CodeableConcepts or not
+	ResourceTypes    map[string]int `json:"resource_types"`
+	CodeableConcepts int            `json:"codeable_concepts"`
+	Coded            int            `json:"coded"`     // CodeableConcepts with at least one coding
+	TextOnly         int            `json:"text_only"` // CodeableConcepts with text and no coding
+	Empty            int            `json:"empty"`     // CodeableConcepts with neither
+	Codings          int            `json:"codings"`   // all codings, inside CodeableConcepts or not
 	// Coverage ratios over CodeableConcepts (0..1): coded at all, with a SNOMED CT coding, with a
 	// national code system (SNOMED CT, LOINC, dm+d, ICD-10), with only local codes.
-	CodedRatio     float64 `json:"codedRatio"`
-	SNOMEDRatio    float64 `json:"snomedRatio"`
-	NationalRatio  float64 `json:"nationalRatio"`
-	LocalOnlyRatio float64 `json:"localOnlyRatio"`
+	CodedRatio     float64 `json:"coded_ratio"`
+	SNOMEDRatio    float64 `json:"snomed_ratio"`
+	NationalRatio  float64 `json:"national_ratio"`
+	LocalOnlyRatio float64 `json:"local_only_ratio"`
 	// ByCategory counts codings by category of code system.
-	ByCategory map[Category]int `json:"byCategory"`
+	ByCategory map[Category]int `json:"by_category"`
 	Systems    []SystemUse      `json:"systems"`
-	NHSNumbers IdentifierCheck  `json:"nhsNumbers"`
-	ODSCodes   IdentifierCheck  `json:"odsCodes"`
+	NHSNumbers IdentifierCheck  `json:"nhs_numbers"`
+	ODSCodes   IdentifierCheck  `json:"ods_codes"`
 	Findings   []Finding        `json:"findings"`
 	// FindingsDropped counts findings beyond the kept ones (MaxFindings).
-	FindingsDropped int `json:"findingsDropped,omitempty"`
+	FindingsDropped int `json:"findings_dropped,omitempty"`
 }
 
 // MaxFindings bounds the findings kept in a profile; counts stay exact.

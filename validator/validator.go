@@ -224,7 +224,7 @@ func (v *Validator) Sources() []string { return append([]string(nil), v.sc.defs.
 // Result is the outcome for one top-level resource of the input.
 type Result struct {
 	Index        int     `json:"index"` // 0-based position in the input
-	ResourceType string  `json:"resourceType,omitempty"`
+	ResourceType string  `json:"resource_type,omitempty"`
 	ID           string  `json:"id,omitempty"`
 	Line         int     `json:"line"`
 	Issues       []Issue `json:"issues"`
@@ -249,7 +249,7 @@ type Summary struct {
 	Errors        int            `json:"errors"`
 	Warnings      int            `json:"warnings"`
 	Information   int            `json:"information"`
-	ResourceTypes map[string]int `json:"resourceTypes"`
+	ResourceTypes map[string]int `json:"resource_types"`
 	Checks        map[Check]int  `json:"checks"` // errors and warnings by check
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/assess"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
+	"github.com/nhs-jigsaw/jigsaw/schemas/yamldoc"
 )
 
 type answersImportOptions struct {
@@ -67,18 +70,11 @@ inspector's verified answers with --provenance inspector-verified).`,
 	fl.StringVar(&opts.Provenance, "provenance", string(answers.SelfAssessed), "provenance of a workbook's answers: self-assessed or inspector-verified")
 	fl.StringSliceVar(&opts.Attach, "attach", nil, "evidence file to attach (repeatable)")
 	fl.BoolVar(&opts.KeepBytes, "keep-bytes", false, "store the attached files' bytes, not only their name, size and SHA-256")
-	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	return cmd
 }
 
-type answersImportOutput struct {
-	File       string                  `json:"file"`
-	Assessment string                  `json:"assessment"`
-	Answers    int                     `json:"answers"`
-	Added      []string                `json:"added"`
-	Unchanged  int                     `json:"unchanged"`
-	Files      []evidence.AttachedFile `json:"files"`
-}
+type answersImportOutput = cliout.AnswersImport
 
 func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 	if err := checkOutputFormat(opts.Format); err != nil {
@@ -91,11 +87,15 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 	if _, err := os.Stat(opts.DB); err != nil {
 		return usageErrorf("--db %s: %v", opts.DB, err)
 	}
-	data, err := os.ReadFile(opts.File)
+	isXLSX := strings.EqualFold(filepath.Ext(opts.File), ".xlsx")
+	limit := int64(yamldoc.MaxBytes)
+	if isXLSX {
+		limit = answers.MaxWorkbookSize
+	}
+	data, err := readFileUpTo(opts.File, limit)
 	if err != nil {
 		return fmt.Errorf("read answers: %w", err)
 	}
-	isXLSX := strings.EqualFold(filepath.Ext(opts.File), ".xlsx")
 
 	store, err := evidence.Open(ctx, opts.DB)
 	if err != nil {
@@ -111,7 +111,7 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 			ods, _, err = answers.PeekXLSX(opts.File, data)
 		} else {
 			var f *answers.File
-			f, err = answers.Parse(opts.File, data)
+			f, err = answers.Parse(opts.File, data, answers.WithContext(ctx))
 			if f != nil {
 				ods = f.Organisation.ODS
 			}
@@ -150,7 +150,7 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 	if isXLSX {
 		f, err = answers.ParseXLSX(opts.File, data, c, prov)
 	} else {
-		f, err = answers.Parse(opts.File, data, answers.WithChecklist(c, time.Now()))
+		f, err = answers.Parse(opts.File, data, answers.WithChecklist(c, time.Now()), answers.WithContext(ctx))
 	}
 	if err != nil {
 		return err
@@ -184,4 +184,21 @@ func runAnswersImport(ctx context.Context, opts answersImportOptions) error {
 		fmt.Fprintf(opts.IO.Out, "  attached %s %s (%d bytes, sha256 %s)\n", af.ID, af.Name, af.Size, af.SHA256)
 	}
 	return nil
+}
+
+// readFileUpTo reads a file of at most limit bytes, refusing a larger one before reading it.
+func readFileUpTo(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than the %d MiB limit (see docs/limits.md)", path, limit>>20)
+	}
+	return data, nil
 }

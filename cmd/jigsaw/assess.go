@@ -14,6 +14,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/assess"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
@@ -23,49 +24,26 @@ import (
 )
 
 type assessOptions struct {
-	IO         IO
-	Target     targetFlags
-	GPConnect  string
-	ODS        string
-	Name       string
-	Type       string
-	Region     string
-	Checklist  string
-	Answers    string
-	DB         string
-	Cycle      string
-	Resume     string
-	KeepBodies bool
-	Format     string
-	Inspector  string
-	Role       string
+	IO        IO
+	Target    targetFlags
+	GPConnect string
+	ODS       string
+	Name      string
+	Type      string
+	Region    string
+	Checklist string
+	Answers   string
+	DB        string
+	Cycle     string
+	Resume    string
+	// KeepIdentifiers keeps patient identifiers everywhere: bodies, observations, the test patient.
+	KeepIdentifiers bool
+	Format          string
+	Inspector       string
+	Role            string
 }
 
-// assessOutput is what assess prints with -o json. Rating, Status and Completeness carry the
-// scoring result's words, the same as every report.
-type assessOutput struct {
-	// Rating is the printed rating: Outstanding, Good, Requires improvement, Inadequate or Not rated.
-	Rating string `json:"rating"`
-	// Completeness is the share of applicable items assessed, 0–1.
-	Completeness float64 `json:"completeness"`
-	// Status is "complete" or "incomplete" (docs/scoring.md).
-	Status string `json:"status"`
-	// Percent is the overall figure; Provisional when the assessment is not rated.
-	Percent         *float64               `json:"percent,omitempty"`
-	Provisional     bool                   `json:"provisional"`
-	NotRatedReasons []string               `json:"not_rated_reasons,omitempty"`
-	Limitations     []string               `json:"limitations,omitempty"`
-	Inspector       string                 `json:"inspector,omitempty"`
-	Role            string                 `json:"role,omitempty"`
-	Assessment      evidence.Assessment    `json:"assessment"`
-	Database        string                 `json:"database"`
-	Ran             int                    `json:"probes_run"`
-	Resumed         int                    `json:"probes_already_recorded"`
-	Probes          map[probes.Status]int  `json:"probe_counts"`
-	Imported        *evidence.ImportResult `json:"answers_imported,omitempty"`
-	Incomplete      []string               `json:"incomplete,omitempty"`
-	Score           scoring.Result         `json:"score"`
-}
+type assessOutput = cliout.Assess
 
 func newAssessCmd(streams IO) *cobra.Command {
 	opts := assessOptions{IO: streams}
@@ -78,7 +56,7 @@ func newAssessCmd(streams IO) *cobra.Command {
 		Short: "Assess an organisation: probe its endpoint, import its answers, record the evidence and score it",
 		Long: `Assess runs every probe the checklist links against the organisation's FHIR endpoint,
 records each result and HTTP exchange in the evidence database as it arrives (tokens are never
-stored; patient identifiers are redacted unless --keep-bodies), imports the organisation's
+stored; patient identifiers are redacted unless --keep-identifiers), imports the organisation's
 answers file as attestations, and prints the scored summary.
 
 --inspector and --role name who ran the assessment; they are recorded in the evidence chain
@@ -109,8 +87,8 @@ Exit status: 0 complete and rated; 1 incomplete, not rated, or failed; 2 usage e
 	fl.StringVar(&opts.DB, "db", "jigsaw.db", "evidence database (created if missing)")
 	fl.StringVar(&opts.Cycle, "cycle", "", "assessment cycle, for example 2026-Q3")
 	fl.StringVar(&opts.Resume, "resume", "", "continue the assessment with this id (AS-…) instead of starting a new one")
-	fl.BoolVar(&opts.KeepBodies, "keep-bodies", false, "store HTTP bodies unredacted (they may hold patient identifiers)")
-	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addKeepIdentifiersFlag(cmd, &opts.KeepIdentifiers)
+	addOutputFlag(cmd, &opts.Format, false)
 	fl.StringVar(&opts.Inspector, "inspector", "", "name of the inspector running the assessment (recorded in the evidence chain; printed on the report)")
 	fl.StringVar(&opts.Role, "role", "", "the inspector's role, for example \"Lead inspector, CQC\" (recorded with --inspector)")
 	return cmd
@@ -138,13 +116,13 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 		return usageErrorf("--type %q: use one of %v", opts.Type, checklist.OrgTypes())
 	}
 	reg := all.Registry()
-	c, err := resolveChecklist(opts.Checklist, reg)
+	c, err := resolveChecklist(ctx, opts.Checklist, reg)
 	if err != nil {
 		return err
 	}
 	var ans *answers.File
 	if opts.Answers != "" {
-		ans, err = answers.Load(opts.Answers, answers.WithChecklist(c, time.Now()))
+		ans, err = answers.Load(opts.Answers, answers.WithChecklist(c, time.Now()), answers.WithContext(ctx))
 		if err != nil {
 			return err
 		}
@@ -162,17 +140,20 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 	if !opts.Target.NoProgress {
 		fmt.Fprintf(opts.IO.ErrOut, "Assessing %s (%s) against %s with %s\n", opts.Name, opts.ODS, describeTarget(target), c.Ref())
 	}
+	keep := opts.KeepIdentifiers
+	runner := opts.Target.runner(opts.IO.ErrOut)
+	runner.Client.KeepIdentifiers = keep
 	outcome, runErr := assess.Run(ctx, store, assess.Options{
 		Checklist:   c,
 		Org:         evidence.Organisation{ODSCode: opts.ODS, Name: opts.Name, Type: orgType, Region: opts.Region},
 		Target:      target,
 		GPConnect:   gpcTarget,
 		Registry:    reg,
-		Runner:      opts.Target.runner(opts.IO.ErrOut),
+		Runner:      runner,
 		Answers:     ans,
 		Cycle:       opts.Cycle,
 		ToolVersion: toolVersion(),
-		KeepBodies:  opts.KeepBodies,
+		KeepBodies:  keep,
 		Resume:      opts.Resume,
 		Inspector:   strings.TrimSpace(opts.Inspector),
 		Role:        strings.TrimSpace(opts.Role),
@@ -215,9 +196,10 @@ func runAssess(ctx context.Context, opts assessOptions) error {
 }
 
 // resolveChecklist reads the checklist a --checklist flag names (a file, or ID[@VERSION] in
-// the catalogue) and checks its probe links against this build's probes.
-func resolveChecklist(ref string, reg *probes.Registry) (*checklist.Checklist, error) {
-	c, err := checklist.Resolve(ref, checklist.WithKnownProbes(reg.Has))
+// the catalogue) and checks its probe links against this build's probes. Reading a file stops
+// when ctx is cancelled.
+func resolveChecklist(ctx context.Context, ref string, reg *probes.Registry) (*checklist.Checklist, error) {
+	c, err := checklist.Resolve(ref, checklist.WithKnownProbes(reg.Has), checklist.WithContext(ctx))
 	if err != nil && !checklist.IsFile(ref) {
 		return nil, usageErrorf("--checklist: %v", err)
 	}

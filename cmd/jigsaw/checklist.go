@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
-	"github.com/nhs-jigsaw/jigsaw/probes/all"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/schemas/yamldoc"
 )
 
@@ -42,8 +42,9 @@ type checklistDiffOptions struct {
 	From, To string
 }
 
-func newChecklistCmd(streams IO) *cobra.Command {
-	base := checklistOptions{IO: streams, Catalog: checklist.Catalog(), KnownProbe: all.Registry().Has}
+func newChecklistCmd(f *factory) *cobra.Command {
+	streams := f.IO
+	base := checklistOptions{IO: streams, Catalog: f.Catalog(), KnownProbe: f.Registry().Has}
 	cmd := &cobra.Command{
 		Use:   "checklist",
 		Short: "List, show, validate and compare checklists",
@@ -51,7 +52,7 @@ func newChecklistCmd(streams IO) *cobra.Command {
 nhs-interop@2026.1. The catalogue is embedded in jigsaw; your own checklist files can be
 validated and compared with it.`,
 	}
-	cmd.PersistentFlags().StringVarP(&base.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &base.Format, true)
 
 	list := &cobra.Command{
 		Use:   "list",
@@ -141,26 +142,11 @@ func runChecklistList(_ context.Context, o checklistOptions) error {
 	return tw.Flush()
 }
 
-// checklistView is the JSON form of a checklist: its content plus the reference and file hash
-// an assessment records.
-type checklistView struct {
-	Ref    string `json:"ref"`
-	SHA256 string `json:"sha256"`
-	Source string `json:"source"`
-	*checklist.Checklist
-}
+type checklistView = cliout.ChecklistShow
 
-type checklistItemView struct {
-	Ref    string             `json:"ref"`
-	SHA256 string             `json:"sha256"`
-	Domain checklistDomainRef `json:"domain"`
-	Item   *checklist.Item    `json:"item"`
-}
+type checklistItemView = cliout.ChecklistItem
 
-type checklistDomainRef struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
-}
+type checklistDomainRef = cliout.DomainRef
 
 func runChecklistShow(_ context.Context, o checklistShowOptions) error {
 	if err := o.checkFormat(); err != nil {
@@ -176,7 +162,7 @@ func runChecklistShow(_ context.Context, o checklistShowOptions) error {
 			return usageErrorf("%s has no item %q", c.Ref(), o.Item)
 		}
 		if o.Format == "json" {
-			return checklistJSON(o.IO.Out, checklistItemView{Ref: c.Ref(), SHA256: c.SHA256, Domain: checklistDomainRef{d.ID, d.Title}, Item: it})
+			return checklistJSON(o.IO.Out, checklistItemView{Ref: c.Ref(), SHA256: c.SHA256, Domain: checklistDomainRef{ID: d.ID, Title: d.Title}, Item: it})
 		}
 		return writeChecklistItem(o.IO.Out, d, it)
 	}
@@ -316,22 +302,13 @@ func checklistWrap(text, first, rest string, width int) string {
 	return b.String()
 }
 
-// checklistValidation is the JSON result of validating a checklist file.
-type checklistValidation struct {
-	File    string          `json:"file"`
-	Valid   bool            `json:"valid"`
-	Ref     string          `json:"ref,omitempty"`
-	SHA256  string          `json:"sha256,omitempty"`
-	Domains int             `json:"domains,omitempty"`
-	Items   int             `json:"items,omitempty"`
-	Errors  []yamldoc.Error `json:"errors,omitempty"`
-}
+type checklistValidation = cliout.ChecklistValidate
 
-func runChecklistValidate(_ context.Context, o checklistValidateOptions) error {
+func runChecklistValidate(ctx context.Context, o checklistValidateOptions) error {
 	if err := o.checkFormat(); err != nil {
 		return err
 	}
-	c, err := checklist.Load(o.File, checklist.WithKnownProbes(o.KnownProbe))
+	c, err := checklist.Load(o.File, checklist.WithKnownProbes(o.KnownProbe), checklist.WithContext(ctx))
 	var problems yamldoc.Errors
 	if err != nil && !errors.As(err, &problems) {
 		return err // could not read the file at all

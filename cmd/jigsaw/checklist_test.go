@@ -23,6 +23,9 @@ func runJigsaw(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), args, IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	if code != exitUsage {
+		checkJSONOutput(t, args, out.String())
+	}
 	return code, out.String(), errOut.String()
 }
 

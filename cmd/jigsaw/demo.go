@@ -20,6 +20,7 @@ import (
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/assess"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/league"
 	"github.com/nhs-jigsaw/jigsaw/probes"
@@ -65,35 +66,12 @@ type demoOptions struct {
 	now func() time.Time
 }
 
-// demoOrgResult is one line of the demo's summary.
-type demoOrgResult struct {
-	Profile       string                 `json:"profile"`
-	ODS           string                 `json:"ods"`
-	Name          string                 `json:"name"`
-	Assessment    string                 `json:"assessment"`
-	Status        string                 `json:"status"`
-	Percent       *float64               `json:"percent,omitempty"`
-	Rating        scoring.Rating         `json:"rating"`
-	WarningNotice bool                   `json:"warning_notice"`
-	Probes        map[verdict.Status]int `json:"probes"`
-	// Rank is 0 for a not-rated organisation: it is never ranked.
-	Rank         int      `json:"rank"`
-	Completeness float64  `json:"completeness"`
-	Provisional  bool     `json:"provisional"`
-	Files        []string `json:"files"`
-}
+type demoOrgResult = cliout.DemoOrg
 
-type demoOutput struct {
-	OutDir        string          `json:"out_dir"`
-	Database      string          `json:"database"`
-	Checklist     string          `json:"checklist"`
-	Organisations []demoOrgResult `json:"organisations"`
-	LeagueFiles   []string        `json:"league_files"`
-	Seconds       float64         `json:"seconds"`
-}
+type demoOutput = cliout.Demo
 
-func newDemoCmd(streams IO) *cobra.Command {
-	opts := demoOptions{IO: streams, now: time.Now}
+func newDemoCmd(f *factory) *cobra.Command {
+	opts := demoOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "demo [--out DIR]",
 		Short: "Assess the three built-in sandbox organisations end to end and write their reports and a league table",
@@ -111,7 +89,7 @@ table (league.pdf, league.xlsx, league.json), and prints a summary.`,
 	cmd.Flags().StringVar(&opts.OutDir, "out", "jigsaw-demo", "directory for the evidence database and reports")
 	cmd.Flags().StringVar(&opts.Checklist, "checklist", checklist.Current, "checklist id@version")
 	cmd.Flags().StringVar(&opts.Formats, "format", "pdf,xlsx,json", "report formats")
-	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "summary format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 1, "multiply the sandboxes' deliberate delays (0 turns them off)")
 	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", demoConcurrency, "probes run at once per organisation")
 	cmd.Flags().BoolVar(&opts.NoProgress, "no-progress", false, "do not show progress")

@@ -33,6 +33,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err := runDemo(context.Background(), opts); err != nil {
 		t.Fatalf("demo: %v\n%s", err, errOut.String())
 	}
+	checkJSONAgainst(t, "cli-demo", "jigsaw demo -o json", out.String())
 	var got demoOutput
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatalf("demo -o json: %v\n%s", err, out.String())

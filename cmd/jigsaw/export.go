@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nhs-jigsaw/jigsaw/assess"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/submission"
 )
@@ -27,8 +28,8 @@ type exportOptions struct {
 	now func() time.Time
 }
 
-func newExportCmd(streams IO) *cobra.Command {
-	opts := exportOptions{IO: streams, now: time.Now}
+func newExportCmd(f *factory) *cobra.Command {
+	opts := exportOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "export --db FILE [--assessment ID | --org ODS] --key KEY --out FILE",
 		Short: "Write an assessment as a signed, self-contained submission",
@@ -50,19 +51,11 @@ first; a broken chain is not exported. Check a submission with jigsaw verify FIL
 	fl.StringVar(&opts.Checklist, "checklist", "", "checklist file the assessment used, when it is not a built-in one")
 	fl.StringVar(&opts.Key, "key", "", "Ed25519 private key to sign with (jigsaw keys generate)")
 	fl.StringVar(&opts.Out, "out", "", "submission file to write")
-	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	return cmd
 }
 
-type exportOutput struct {
-	File         string             `json:"file"`
-	Assessment   string             `json:"assessment"`
-	Organisation string             `json:"organisation"`
-	Checklist    string             `json:"checklist"`
-	ChainHead    evidence.ChainHead `json:"chain_head"`
-	KeyID        string             `json:"key_id"`
-	Bytes        int                `json:"bytes"`
-}
+type exportOutput = cliout.Export
 
 func runExport(ctx context.Context, opts exportOptions) error {
 	if err := checkOutputFormat(opts.Format); err != nil {

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -14,11 +14,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nhs-jigsaw/jigsaw/assess"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/fleet"
 	"github.com/nhs-jigsaw/jigsaw/reports"
 )
 
-func newFleetCmd(streams IO) *cobra.Command {
+func newFleetCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fleet",
 		Short: "Scan a national directory of FHIR endpoints and report availability and conformance",
@@ -27,7 +28,7 @@ does for the US: each scan fetches every endpoint's CapabilityStatement politely
 availability, latency, TLS facts and what the server declares in the central database, so
 availability over time and CapabilityStatement changes can be reported.`,
 	}
-	cmd.AddCommand(newFleetScanCmd(streams), newFleetReportCmd(streams))
+	cmd.AddCommand(newFleetScanCmd(f), newFleetReportCmd(f))
 	return cmd
 }
 
@@ -46,8 +47,8 @@ type fleetScanOptions struct {
 	now         func() time.Time
 }
 
-func newFleetScanCmd(streams IO) *cobra.Command {
-	opts := fleetScanOptions{IO: streams, now: time.Now}
+func newFleetScanCmd(f *factory) *cobra.Command {
+	opts := fleetScanOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "scan --endpoints endpoints.csv --db central.db",
 		Short: "Check every endpoint in a directory once and record the run",
@@ -70,20 +71,12 @@ the run in the central database. An interrupted scan (Ctrl-C) records what it re
 	fl.DurationVar(&opts.MaxWait, "max-retry-wait", time.Minute, "longest Retry-After honoured; longer ends the endpoint's attempts")
 	fl.StringVar(&opts.CAFile, "ca", "", "extra trusted CA certificates (PEM)")
 	fl.StringVar(&opts.UserAgent, "user-agent", "", "User-Agent to send (default names Jigsaw's fleet crawler)")
-	fl.StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
+	addOutputFlag(cmd, &opts.Output, false)
 	_ = cmd.MarkFlagRequired("endpoints")
 	return cmd
 }
 
-// fleetScanResult is what a scan prints with -o json.
-type fleetScanResult struct {
-	RunID        int64               `json:"run_id"`
-	Endpoints    int                 `json:"endpoints"`
-	Up           int                 `json:"up"`
-	Seconds      float64             `json:"seconds"`
-	Levels       map[string]int      `json:"levels"`
-	Observations []fleet.Observation `json:"observations"`
-}
+type fleetScanResult = cliout.FleetScan
 
 func runFleetScan(ctx context.Context, opts fleetScanOptions) error {
 	if err := checkOutputFormat(opts.Output); err != nil {
@@ -95,11 +88,15 @@ func runFleetScan(ctx context.Context, opts fleetScanOptions) error {
 	if opts.PerHostRate <= 0 {
 		return usageErrorf("--rate must be above 0 requests per second")
 	}
-	raw, err := os.ReadFile(opts.Endpoints)
+	dirFile, err := os.Open(opts.Endpoints)
 	if err != nil {
 		return usageErrorf("--endpoints: %v", err)
 	}
-	eps, err := fleet.ParseDirectory(bytes.NewReader(raw), opts.Endpoints)
+	// Read as a stream (the parser enforces the directory's limits as it goes), hashing what
+	// is read: the run records the directory's SHA-256.
+	hash := sha256.New()
+	eps, err := fleet.ParseDirectory(io.TeeReader(dirFile, hash), opts.Endpoints)
+	dirFile.Close()
 	if err != nil {
 		return err
 	}
@@ -126,8 +123,7 @@ func runFleetScan(ctx context.Context, opts fleetScanOptions) error {
 		return usageErrorf("--ca: %v", err)
 	}
 	defer crawler.Close()
-	sum := sha256.Sum256(raw)
-	run := fleet.Run{StartedAt: opts.now().UTC(), Directory: filepath.Base(opts.Endpoints), DirectorySHA256: hex.EncodeToString(sum[:]),
+	run := fleet.Run{StartedAt: opts.now().UTC(), Directory: filepath.Base(opts.Endpoints), DirectorySHA256: hex.EncodeToString(hash.Sum(nil)),
 		Concurrency: opts.Concurrency, PerHostRate: opts.PerHostRate, UserAgent: ua}
 	obs, scanErr := crawler.Scan(ctx, eps)
 	run.FinishedAt = opts.now().UTC()
@@ -173,11 +169,12 @@ type fleetReportOptions struct {
 	OutDir  string
 	Worst   int
 	Changes int
+	Output  string
 	now     func() time.Time
 }
 
-func newFleetReportCmd(streams IO) *cobra.Command {
-	opts := fleetReportOptions{IO: streams, now: time.Now}
+func newFleetReportCmd(f *factory) *cobra.Command {
+	opts := fleetReportOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "report --db central.db --format pdf,xlsx,json --out DIR",
 		Short: "Write the fleet report: endpoints up and down, conformance levels, worst offenders, changes",
@@ -192,10 +189,14 @@ func newFleetReportCmd(streams IO) *cobra.Command {
 	fl.StringVar(&opts.OutDir, "out", ".", "directory to write fleet.pdf, fleet.xlsx and fleet.json to")
 	fl.IntVar(&opts.Worst, "worst", 25, "how many worst offenders to list")
 	fl.IntVar(&opts.Changes, "changes", 500, "how many of the latest CapabilityStatement changes to list (0: all)")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 
 func runFleetReport(ctx context.Context, opts fleetReportOptions) error {
+	if err := checkOutputFormat(opts.Output); err != nil {
+		return err
+	}
 	formats, err := reports.ParseFormats(opts.Formats)
 	if err != nil {
 		return usageErrorf("--format: %v", err)
@@ -222,6 +223,10 @@ func runFleetReport(ctx context.Context, opts fleetReportOptions) error {
 	files, err := reports.WriteFleet(ctx, opts.OutDir, model, formats)
 	if err != nil {
 		return err
+	}
+	if opts.Output == "json" {
+		return writeJSON(opts.IO.Out, cliout.FleetReport{Endpoints: model.Endpoints, Up: model.Up,
+			Availability: model.Availability, Runs: len(model.History), Files: nonNil(files)})
 	}
 	fmt.Fprintf(opts.IO.Out, "%d endpoints, %d up (%.1f%%), %d runs\n", model.Endpoints, model.Up, model.Availability*100, len(model.History))
 	for _, f := range files {

@@ -54,6 +54,7 @@ func TestFleetScanAndReportOnSandboxes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("scan: %v\n%s", err, errOut.String())
 		}
+		checkJSONAgainst(t, "cli-fleet-scan", "jigsaw fleet scan -o json", out.String())
 		var res fleetScanResult
 		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 			t.Fatal(err)

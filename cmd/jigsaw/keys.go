@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/submission"
 )
 
@@ -40,15 +41,11 @@ an evidence database and an existing key file is never overwritten.`,
 		RunE: func(c *cobra.Command, _ []string) error { return runKeysGenerate(c.Context(), opts) },
 	}
 	cmd.Flags().StringVar(&opts.Out, "out", "jigsaw-signing.key", "private key file to write (the public key goes to FILE.pub)")
-	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	return cmd
 }
 
-type keysGenerateOutput struct {
-	PrivateKey string `json:"private_key"`
-	PublicKey  string `json:"public_key"`
-	KeyID      string `json:"key_id"`
-}
+type keysGenerateOutput = cliout.KeysGenerate
 
 func runKeysGenerate(_ context.Context, opts keysGenerateOptions) error {
 	if err := checkOutputFormat(opts.Format); err != nil {

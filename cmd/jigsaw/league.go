@@ -9,17 +9,20 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/league"
 	"github.com/nhs-jigsaw/jigsaw/reports"
 	"github.com/nhs-jigsaw/jigsaw/scoring"
+	"github.com/nhs-jigsaw/jigsaw/submission"
 )
 
-func newLeagueCmd(streams IO) *cobra.Command {
+func newLeagueCmd(f *factory) *cobra.Command {
+	streams := f.IO
 	cmd := &cobra.Command{
 		Use:   "league",
 		Short: "Import signed submissions into the central database and publish benchmarks",
 	}
-	cmd.AddCommand(newLeagueImportCmd(streams), newLeagueTableCmd(streams), newLeagueShowCmd(streams))
+	cmd.AddCommand(newLeagueImportCmd(streams), newLeagueTableCmd(f), newLeagueShowCmd(streams), newLeagueKeysCmd(streams))
 	return cmd
 }
 
@@ -41,7 +44,10 @@ signature against the registry of organisation keys) and stores it under its cyc
 unsigned or unknown-key submissions are refused with the reason; importing a file again
 changes nothing. --keys registers public keys first: a file named after an ODS code (RX1.pub)
 may sign only that organisation's submissions, any other key (an inspectorate's) any
-organisation's. Exits 1 when any file was refused.`,
+organisation's. An organisation has one key: a second one is refused, and replacing it takes
+jigsaw league keys rotate. The import is all or nothing: when any file is refused (or a key
+cannot be registered) nothing is written, keys included. A file over 256 MiB is refused
+without being read. Exits 1 when any file was refused.`,
 		Example: `  jigsaw league import submissions/*.json --db central.db --keys keys/`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -51,7 +57,7 @@ organisation's. Exits 1 when any file was refused.`,
 	}
 	cmd.Flags().StringVar(&opts.DB, "db", "central.db", "central database")
 	cmd.Flags().StringVar(&opts.Keys, "keys", "", "public key file, or directory of *.pub/*.pem files, to register")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 
@@ -71,10 +77,7 @@ func runLeagueImport(ctx context.Context, opts leagueImportOptions) error {
 		return err
 	}
 	defer st.Close()
-	if err := st.AddKeys(ctx, keys); err != nil {
-		return err
-	}
-	results, err := st.Import(ctx, opts.Files)
+	results, err := st.ImportWithKeys(ctx, opts.Files, keys)
 	if err != nil {
 		return err
 	}
@@ -101,7 +104,11 @@ func runLeagueImport(ctx context.Context, opts leagueImportOptions) error {
 			}
 			fmt.Fprintln(opts.IO.Out, line)
 		}
-		fmt.Fprintf(opts.IO.Out, "%d imported, %d unchanged, %d refused\n", counts[league.Imported], counts[league.Unchanged], refused)
+		fmt.Fprintf(opts.IO.Out, "%d imported, %d unchanged, %d refused", counts[league.Imported], counts[league.Unchanged], refused)
+		if n := counts[league.NotImported]; n > 0 {
+			fmt.Fprintf(opts.IO.Out, ", %d verified but not imported (nothing is imported while any file is refused)", n)
+		}
+		fmt.Fprintln(opts.IO.Out)
 	}
 	if refused > 0 {
 		return errSilentFailure
@@ -118,11 +125,12 @@ type leagueTableOptions struct {
 	Region    string
 	Formats   string
 	OutDir    string
+	Output    string
 	now       func() time.Time
 }
 
-func newLeagueTableCmd(streams IO) *cobra.Command {
-	opts := leagueTableOptions{IO: streams, now: time.Now}
+func newLeagueTableCmd(f *factory) *cobra.Command {
+	opts := leagueTableOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "table --db central.db [--cycle C] [--type T] [--region R] --format pdf,xlsx,json --out DIR",
 		Short: "Write a cycle's league table (PDF, XLSX, JSON)",
@@ -147,10 +155,14 @@ one, choose it with --checklist.`,
 	fl.StringVar(&opts.Region, "region", "", "region to show")
 	fl.StringVar(&opts.Formats, "format", "pdf,xlsx,json", "formats: pdf, xlsx, json")
 	fl.StringVar(&opts.OutDir, "out", ".", "directory for league.pdf, league.xlsx, league.json")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 
 func runLeagueTable(ctx context.Context, opts leagueTableOptions) error {
+	if err := checkOutputFormat(opts.Output); err != nil {
+		return err
+	}
 	formats, err := reports.ParseFormats(opts.Formats)
 	if err != nil {
 		return usageErrorf("--format: %v", err)
@@ -183,6 +195,11 @@ func runLeagueTable(ctx context.Context, opts leagueTableOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Output == "json" {
+		return writeJSON(opts.IO.Out, cliout.LeagueTable{Cycle: b.Cycle, Checklist: b.Checklist, Organisations: len(b.Table.Rows),
+			RatedNational: b.Table.National.Count, NationalMedian: b.Table.National.Median,
+			MedianWithheld: b.Table.National.Withheld, Files: nonNil(files)})
+	}
 	median := fmt.Sprintf("national median %.1f%%", b.Table.National.Median)
 	if b.Table.National.Withheld != "" {
 		median = "national median withheld (" + b.Table.National.Withheld + ")"
@@ -214,7 +231,7 @@ func newLeagueShowCmd(streams IO) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&opts.DB, "db", "central.db", "central database")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 
@@ -289,4 +306,89 @@ func joinNonEmpty(parts ...string) string {
 		out += p
 	}
 	return out
+}
+
+func newLeagueKeysCmd(streams IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "The central key registry: list its record, rotate an organisation's key",
+	}
+	var db, ods, reason, output string
+	rotate := &cobra.Command{
+		Use:   "rotate --db central.db --ods ODS NEWKEY.pub --reason TEXT",
+		Short: "Replace an organisation's key with a new one",
+		Long: `Rotate retires an organisation's registered key and registers NEWKEY.pub in its place.
+Submissions the old key signed before the rotation still import; later ones are refused. The
+rotation, its reason and both key ids are recorded in the key registry's hash chain (see
+league keys list). This is the only way to give an organisation a second key.`,
+		Example: `  jigsaw league keys rotate --db central.db --ods RX1 keys/RX1-2027.pub --reason "old key on a stolen laptop"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if ods == "" {
+				return usageErrorf("--ods is required: the organisation whose key is replaced")
+			}
+			pub, err := submission.LoadPublicKey(args[0])
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			st, err := league.Open(c.Context(), db)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			e, err := st.RotateKey(c.Context(), ods, league.NewKey(pub, ods, args[0]), reason)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "%s: key %s retired, key %s registered (event %d, %s)\n", e.ODS, e.PreviousKeyID, e.KeyID, e.Seq, e.Hash[:12])
+			return nil
+		},
+	}
+	rotate.Flags().StringVar(&db, "db", "central.db", "central database")
+	rotate.Flags().StringVar(&ods, "ods", "", "ODS code of the organisation")
+	rotate.Flags().StringVar(&reason, "reason", "", "why the key is replaced (kept in the record)")
+	list := &cobra.Command{
+		Use:   "list --db central.db",
+		Short: "List every key registration and rotation, checking their hash chain",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := checkOutputFormat(output); err != nil {
+				return err
+			}
+			st, err := league.Open(c.Context(), db)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			events, err := st.KeyEvents(c.Context())
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				return writeJSON(streams.Out, nonNil(events))
+			}
+			for _, e := range events {
+				line := fmt.Sprintf("%d  %s  %-8s %-6s %s", e.Seq, e.At, e.Action, cmpOrDash(e.ODS), e.KeyID)
+				if e.PreviousKeyID != "" {
+					line += " (replaces " + e.PreviousKeyID + ")"
+				}
+				if e.Reason != "" {
+					line += ": " + e.Reason
+				}
+				fmt.Fprintln(streams.Out, termSafe(line))
+			}
+			return nil
+		},
+	}
+	list.Flags().StringVar(&db, "db", "central.db", "central database")
+	addOutputFlag(list, &output, false)
+	cmd.AddCommand(rotate, list)
+	return cmd
+}
+
+func cmpOrDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -52,14 +52,18 @@ func main() {
 func run(ctx context.Context, args []string, streams IO) int {
 	root := newRootCmd(streams)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	return exitCode(root.ExecuteContext(ctx), streams)
+}
+
+// exitCode reports err and maps it to the process's exit status.
+func exitCode(err error, streams IO) int {
 	if err == nil {
 		return exitOK
 	}
 	if errors.Is(err, errSilentFailure) {
 		return exitFailure
 	}
-	fmt.Fprintln(streams.ErrOut, "jigsaw:", err)
+	fmt.Fprintln(streams.ErrOut, "jigsaw:", termSafe(err.Error()))
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsageError(err) {
 		return exitUsage
@@ -68,6 +72,13 @@ func run(ctx context.Context, args []string, streams IO) int {
 }
 
 func newRootCmd(streams IO) *cobra.Command {
+	return newRootCmdWith(defaultFactory(streams))
+}
+
+// newRootCmdWith builds the command tree on f.
+func newRootCmdWith(f *factory) *cobra.Command {
+	streams := f.IO
+	var configFile string
 	root := &cobra.Command{
 		Use:   "jigsaw",
 		Short: "Interoperability maturity inspection for health and care organisations",
@@ -78,8 +89,13 @@ PDF, Excel and JSON reports.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       toolVersion(),
+		// Flags not given on the command line come from JIGSAW_* variables, then the config file.
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			return applyFlagSources(c, f, configFile)
+		},
 	}
 	root.SetVersionTemplate(versionText())
+	root.PersistentFlags().StringVar(&configFile, "config", "", "YAML file of flag values (default $JIGSAW_CONFIG, else jigsaw/config.yaml in the user config directory); precedence: flag > JIGSAW_* variable > config file > default")
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
@@ -88,24 +104,25 @@ PDF, Excel and JSON reports.`,
 	// Command groups register here, one constructor per file.
 	root.AddCommand(
 		// commands:
-		newDemoCmd(streams),
+		newDemoCmd(f),
 		newAssessCmd(streams),
-		newReportCmd(streams),
-		newChecklistCmd(streams),
+		newReportCmd(f),
+		newChecklistCmd(f),
 		newSchemaCmd(streams),
 		newVerifyCmd(streams),
 		newKeysCmd(streams),
-		newExportCmd(streams),
+		newExportCmd(f),
 		newAnswersCmd(streams),
 		newSandboxCmd(streams),
 		newValidateCmd(streams),
 		newTerminologyCmd(streams),
 		newProbeCmd(streams),
-		newFleetCmd(streams),
-		newLeagueCmd(streams),
+		newFleetCmd(f),
+		newLeagueCmd(f),
 		newServeCmd(streams),
 		newVersionCmd(streams),
 	)
+	registerCompletions(root, f)
 	return root
 }
 

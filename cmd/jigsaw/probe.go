@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
 	"github.com/nhs-jigsaw/jigsaw/verdict"
@@ -47,8 +49,10 @@ HTTP exchanges that evidence it (-o json prints them, with secrets and patient
 identifiers removed).
 
 The bearer token is read from --token or, better, the JIGSAW_TOKEN environment
-variable (flags end up in shell history). It is sent only to the target's own origin,
-never over plain http, and is never printed or stored.
+variable (flags end up in shell history). It is sent only to the target's own origin
+and only over https: a token with an http:// target is refused, unless the lab-only
+--allow-token-over-http is given (with a warning). It is never printed or stored, and
+no redirect carries it (or a Referer) to another origin.
 
 Exit status: 0 when no probe failed (warnings, skips and errors included), 1 when
 any probe failed, when no probe could test at all (an unreachable or silent endpoint)
@@ -67,35 +71,14 @@ or the run could not start, 2 for a usage error.`,
 	fl.StringArrayVar(&opts.Packs, "pack", nil, "run only this pack (repeatable): transport, fhir, security, identity, terminology, performance, smart, gpconnect (default: every FHIR pack, or gpconnect with --profile gpconnect)")
 	fl.StringArrayVar(&opts.IDs, "probe", nil, "run only this probe id (repeatable; adds to --pack)")
 	fl.BoolVar(&opts.List, "list", false, "list the probes and exit")
-	fl.StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
-	fl.BoolVar(&opts.KeepIdentifiers, "keep-identifiers", false, "keep patient identifiers in the recorded exchanges (they are redacted by default)")
+	addOutputFlag(cmd, &opts.Format, false)
+	addKeepIdentifiersFlag(cmd, &opts.KeepIdentifiers)
 	return cmd
 }
 
-// probeOutput is what -o json prints.
-type probeOutput struct {
-	RunID      string         `json:"run_id"`
-	Target     probes.Target  `json:"target"`
-	StartedAt  time.Time      `json:"started_at"`
-	FinishedAt time.Time      `json:"finished_at"`
-	Summary    map[string]int `json:"summary"`
-	// Causes groups the probes that could not test by root cause, with the remedy.
-	Causes []probes.CauseSummary `json:"causes,omitempty"`
-	// Warnings are set-up problems seen across the run (every data request refused...).
-	Warnings  []string          `json:"warnings,omitempty"`
-	Results   []probes.Result   `json:"results"`
-	Exchanges []probes.Exchange `json:"exchanges"`
-}
+type probeOutput = cliout.Probe
 
-// probeListing is one row of --list.
-type probeListing struct {
-	ID          string          `json:"id"`
-	Pack        string          `json:"pack"`
-	Severity    probes.Severity `json:"severity"`
-	Title       string          `json:"title"`
-	SpecRef     string          `json:"spec_ref"`
-	Description string          `json:"description"`
-}
+type probeListing = cliout.ProbeListing
 
 func runProbe(ctx context.Context, opts *probeOptions) error {
 	if err := checkOutputFormat(opts.Format); err != nil {
@@ -136,7 +119,7 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 		if err := writeJSON(opts.IO.Out, out); err != nil {
 			return err
 		}
-	} else if err := writeProbeTable(opts.IO.Out, report); err != nil {
+	} else if err := writeProbeTable(opts.IO.Out, report, terminalOf(opts.IO.Out, os.Getenv)); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -153,17 +136,33 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 	return nil
 }
 
-// tableObservedWidth caps the observation in the table; -o json has it whole.
+// tableObservedWidth caps the observation in the table when the terminal's width is unknown;
+// -o json has it whole.
 const tableObservedWidth = 140
 
-func writeProbeTable(w io.Writer, report *probes.Report) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATUS\tSEVERITY\tPROBE\tOBSERVED")
+// minObservedWidth is the narrowest the observation column gets on a narrow terminal.
+const minObservedWidth = 20
+
+// writeProbeTable prints one row per result, the observation clipped so each row fits ti's
+// width, statuses coloured when ti has colour.
+func writeProbeTable(w io.Writer, report *probes.Report, ti termInfo) error {
+	const gap = 2
+	wStatus, wSeverity, wProbe := len("STATUS"), len("SEVERITY"), len("PROBE")
 	for _, r := range report.Results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Status, r.Severity, r.ProbeID, probes.Clip(r.Observed, tableObservedWidth))
+		wStatus = max(wStatus, len(r.Status))
+		wSeverity = max(wSeverity, len(r.Severity))
+		wProbe = max(wProbe, len(r.ProbeID))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	observed := tableObservedWidth
+	if ti.Width > 0 {
+		// Clip adds an ellipsis after the runes it keeps, hence the 1.
+		observed = max(ti.Width-wStatus-wSeverity-wProbe-3*gap-1, minObservedWidth)
+	}
+	sep := strings.Repeat(" ", gap)
+	fmt.Fprintln(w, ti.paint(sgrBold, pad("STATUS", wStatus)+sep+pad("SEVERITY", wSeverity)+sep+pad("PROBE", wProbe)+sep+"OBSERVED"))
+	for _, r := range report.Results {
+		fmt.Fprintln(w, ti.paint(statusColor(r.Status), pad(string(r.Status), wStatus))+sep+pad(string(r.Severity), wSeverity)+sep+
+			pad(r.ProbeID, wProbe)+sep+termSafe(probes.Clip(r.Observed, observed)))
 	}
 	counts := report.Counts()
 	var tally []string

@@ -27,6 +27,9 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), args, IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	if code != exitUsage {
+		checkJSONOutput(t, args, out.String())
+	}
 	return code, out.String(), errOut.String()
 }
 
@@ -79,7 +82,7 @@ func TestProbeCommandTableAndExitCodes(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, stdout)
 		}
 	}
-	if !strings.Contains(stderr, "[5/5]") {
+	if !strings.Contains(stderr, "probe 5/5 (") {
 		t.Errorf("no plain progress lines on a non-terminal stderr: %q", stderr)
 	}
 	if strings.Contains(stdout+stderr, srv.Token) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/assess"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
 	"github.com/nhs-jigsaw/jigsaw/reports"
@@ -23,12 +24,13 @@ type reportOptions struct {
 	Checklist  string
 	Formats    string
 	OutDir     string
+	Output     string
 	// now fixes the reports' generation time (a seam for tests).
 	now func() time.Time
 }
 
-func newReportCmd(streams IO) *cobra.Command {
-	opts := reportOptions{IO: streams, now: time.Now}
+func newReportCmd(f *factory) *cobra.Command {
+	opts := reportOptions{IO: f.IO, now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "report --db FILE [--assessment ID | --org ODS] --format pdf,xlsx,json --out DIR",
 		Short: "Write an assessment's PDF, Excel and JSON reports from the evidence database",
@@ -49,10 +51,14 @@ reports the latest assessment (of --org, when given). Each file appears whole or
 	fl.StringVar(&opts.Checklist, "checklist", "", "checklist file the assessment used, when it is not a built-in one")
 	fl.StringVar(&opts.Formats, "format", "pdf,xlsx,json", "report formats: pdf, xlsx, json")
 	fl.StringVar(&opts.OutDir, "out", ".", "directory to write the reports to")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 
 func runReport(ctx context.Context, opts reportOptions) error {
+	if err := checkOutputFormat(opts.Output); err != nil {
+		return err
+	}
 	formats, err := reports.ParseFormats(opts.Formats)
 	if err != nil {
 		return usageErrorf("--format: %v", err)
@@ -92,6 +98,10 @@ func runReport(ctx context.Context, opts reportOptions) error {
 	files, err := reports.WriteReport(ctx, opts.OutDir, reportBaseName(a.Org.ODSCode, a.Ref), report, formats)
 	if err != nil {
 		return err
+	}
+	if opts.Output == "json" {
+		return writeJSON(opts.IO.Out, cliout.Report{Assessment: a.Ref, Organisation: a.Org.Name, ODS: a.Org.ODSCode,
+			Checklist: scored.Checklist.Ref(), Percent: scored.Result.Percent, Rating: scored.Result.Rating, Files: nonNil(files)})
 	}
 	fmt.Fprintf(opts.IO.Out, "Assessment %s of %s (%s): %s, %s\n", a.Ref, a.Org.Name, a.Org.ODSCode,
 		percentText(scored.Result.Percent), ratingLabel(scored.Result.Rating))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/sandbox"
 	gpcsandbox "github.com/nhs-jigsaw/jigsaw/sandbox/gpconnect"
 )
@@ -30,23 +31,7 @@ type sandboxOptions struct {
 	ready func(*sandbox.Server)
 }
 
-// sandboxOutput is what sandbox prints with -o json.
-type sandboxOutput struct {
-	Profile       string             `json:"profile"`
-	Organisation  sandbox.Org        `json:"organisation"`
-	BaseURL       string             `json:"base_url"`
-	Endpoints     []sandbox.Endpoint `json:"endpoints"`
-	CAFile        string             `json:"ca_file"`
-	Token         string             `json:"token"`
-	TestNHSNumber string             `json:"test_nhs_number"`
-	Defects       []sandbox.Defect   `json:"defects"`
-	// GPConnectDefects are the GP Connect provider's defects (with --gpconnect).
-	GPConnectDefects []gpcsandbox.Defect `json:"gpconnect_defects,omitempty"`
-	// ClientCertFile and ClientKeyFile are the client certificate the GP Connect provider
-	// requires (--cert/--key when probing it), with --gpconnect.
-	ClientCertFile string `json:"client_cert_file,omitempty"`
-	ClientKeyFile  string `json:"client_key_file,omitempty"`
-}
+type sandboxOutput = cliout.Sandbox
 
 func newSandboxCmd(streams IO) *cobra.Command {
 	opts := sandboxOptions{IO: streams}
@@ -77,7 +62,7 @@ The CA file lives in a temporary directory removed at exit unless --dir names on
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8443", "address to listen on (127.0.0.1:0 picks a free port)")
 	cmd.Flags().StringVar(&opts.Profile, "profile", string(sandbox.Exemplar), "defect profile: "+strings.Join(profiles, ", "))
 	cmd.Flags().StringVar(&opts.Dir, "dir", "", "directory for the CA certificate (default: a temporary directory removed at exit)")
-	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 1, "multiply the profile's deliberate delays (0 turns them off)")
 	cmd.Flags().BoolVar(&opts.AccessLog, "access-log", false, "print one line per request on stderr")
 	cmd.Flags().BoolVar(&opts.GPConnect, "gpconnect", false, "also serve a GP Connect STU3 provider (Foundations, Appointments, Access Record Structured) with the same profile")
@@ -118,20 +103,22 @@ func runSandbox(ctx context.Context, opts sandboxOptions) error {
 
 	out := sandboxOutput{
 		Profile:       string(srv.Profile),
-		Organisation:  srv.Org,
+		Organisation:  cliout.SandboxOrg{ODS: srv.Org.ODSCode, Name: srv.Org.Name, Type: srv.Org.Type},
 		BaseURL:       srv.BaseURL(),
-		Endpoints:     srv.Endpoints(),
+		Endpoints:     sandboxEndpoints(srv.Endpoints()),
 		CAFile:        srv.CAFile,
 		Token:         srv.Token,
 		TestNHSNumber: srv.TestNHSNumber,
-		Defects:       sandbox.Defects(srv.Profile),
+		Defects:       sandboxDefects(sandbox.Defects(srv.Profile)),
 	}
 	if opts.GPConnect {
-		out.GPConnectDefects = gpcsandbox.Defects(string(srv.Profile))
+		for _, d := range gpcsandbox.Defects(string(srv.Profile)) {
+			out.GPConnectDefects = append(out.GPConnectDefects, cliout.SandboxDefect{ID: d.ID, Description: d.Description, ProbeID: d.ProbeID})
+		}
 		out.ClientCertFile, out.ClientKeyFile = srv.ClientCertFile, srv.ClientKeyFile
 	}
 	if out.Defects == nil {
-		out.Defects = []sandbox.Defect{}
+		out.Defects = []cliout.SandboxDefect{}
 	}
 	if err := printSandbox(opts.IO.Out, opts.Format, out); err != nil {
 		return err
@@ -153,7 +140,7 @@ func printSandbox(w io.Writer, format string, out sandboxOutput) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
 	fmt.Fprintf(tw, "profile:\t%s\n", out.Profile)
 	fmt.Fprintf(tw, "organisation:\t%s\n", out.Organisation.Name)
-	fmt.Fprintf(tw, "ods_code:\t%s\n", out.Organisation.ODSCode)
+	fmt.Fprintf(tw, "ods:\t%s\n", out.Organisation.ODS)
 	fmt.Fprintf(tw, "base_url:\t%s\n", out.BaseURL)
 	fmt.Fprintf(tw, "ca_file:\t%s\n", out.CAFile)
 	fmt.Fprintf(tw, "token:\t%s\n", out.Token)
@@ -178,4 +165,20 @@ func shellQuote(s string) string {
 		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
 	return s
+}
+
+func sandboxEndpoints(eps []sandbox.Endpoint) []cliout.SandboxEndpoint {
+	out := make([]cliout.SandboxEndpoint, len(eps))
+	for i, e := range eps {
+		out[i] = cliout.SandboxEndpoint{Name: e.Name, FHIRVersion: e.FHIRVersion, URL: e.URL}
+	}
+	return out
+}
+
+func sandboxDefects(ds []sandbox.Defect) []cliout.SandboxDefect {
+	out := make([]cliout.SandboxDefect, len(ds))
+	for i, d := range ds {
+		out[i] = cliout.SandboxDefect{ID: d.ID, Description: d.Description, ProbeID: d.ProbeID}
+	}
+	return out
 }

@@ -68,11 +68,12 @@ func TestSandboxCommandJSON(t *testing.T) {
 			t.Errorf("search: %d", resp.StatusCode)
 		}
 	})
+	checkJSONAgainst(t, "cli-sandbox", "jigsaw sandbox -o json", stdout)
 	var out sandboxOutput
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
 		t.Fatalf("-o json output is not JSON: %v\n%s", err, stdout)
 	}
-	if out.Profile != "typical" || out.Organisation.ODSCode != "7A9" || !strings.Contains(out.Organisation.Name, "Dŵr") {
+	if out.Profile != "typical" || out.Organisation.ODS != "7A9" || !strings.Contains(out.Organisation.Name, "Dŵr") {
 		t.Errorf("output %+v", out)
 	}
 	if !strings.HasPrefix(out.BaseURL, "https://127.0.0.1:") || out.TestNHSNumber != "9990000018" || out.Token == "" || out.CAFile != caFile {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/schemas"
 )
 
@@ -35,17 +36,11 @@ inputs against exactly these schemas. Without NAME the schemas are listed.`,
 			return runSchema(c.Context(), o)
 		},
 	}
-	cmd.Flags().StringVarP(&o.Format, "output", "o", "table", "list format: table or json")
+	addOutputFlag(cmd, &o.Format, false)
 	return cmd
 }
 
-// schemaSummary describes one published schema.
-type schemaSummary struct {
-	Name  string `json:"name"`
-	File  string `json:"file"`
-	Title string `json:"title"`
-	ID    string `json:"id"`
-}
+type schemaSummary = cliout.SchemaSummary
 
 func runSchema(_ context.Context, o schemaOptions) error {
 	if o.Format != "table" && o.Format != "json" {

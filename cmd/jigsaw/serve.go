@@ -89,7 +89,7 @@ func runServe(ctx context.Context, opts serveOptions) error {
 		}
 	}
 	reg := all.Registry()
-	c, err := resolveChecklist(opts.Checklist, reg)
+	c, err := resolveChecklist(ctx, opts.Checklist, reg)
 	if err != nil {
 		return err
 	}

@@ -23,9 +23,11 @@ type targetFlags struct {
 	CertFile    string
 	KeyFile     string
 	Insecure    bool
-	Patient     string
-	Concurrency int
-	Rate        float64
+	// AllowTokenOverHTTP sends the token to a plain-http target (a lab only).
+	AllowTokenOverHTTP bool
+	Patient            string
+	Concurrency        int
+	Rate               float64
 	// rateGiven reports whether --rate was given: only then is loopback rate-limited too.
 	rateGiven  func() bool
 	Timeout    time.Duration
@@ -51,6 +53,7 @@ func (f *targetFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.CAFile, "ca", "", "PEM file of CA certificates to trust for the endpoint")
 	fl.StringVar(&f.CertFile, "cert", "", "client certificate (PEM) for mutual TLS")
 	fl.StringVar(&f.KeyFile, "key", "", "client private key (PEM) for mutual TLS")
+	fl.BoolVar(&f.AllowTokenOverHTTP, "allow-token-over-http", false, "LAB ONLY: send the bearer token to a plain http:// target, where anyone on the network can read it (without this, a token with an http target is refused)")
 	fl.BoolVar(&f.Insecure, "insecure", false, "do not verify the endpoint's certificate (the TLS probes still report what they see)")
 	fl.StringVar(&f.Patient, "patient", "", "NHS number of the test patient to look up (default: discover one)")
 	fl.IntVar(&f.Concurrency, "concurrency", probes.DefaultConcurrency, "probes run at once")
@@ -131,16 +134,24 @@ func (f *targetFlags) target() (probes.Target, error) {
 	if token == "" {
 		token = os.Getenv("JIGSAW_TOKEN")
 	}
+	if token != "" && !f.AllowTokenOverHTTP {
+		for flag, u := range map[string]string{"--target": f.URL, "--gpc-structured": f.GPCStructured} {
+			if strings.HasPrefix(strings.ToLower(u), "http://") {
+				return probes.Target{}, usageErrorf("%s %s is plain http: refusing to send the bearer token where anyone on the network can read it; use https (or, in a lab only, --allow-token-over-http)", flag, u)
+			}
+		}
+	}
 	return probes.Target{
-		BaseURL:       strings.TrimRight(f.URL, "/"),
-		FHIRVersion:   version,
-		Token:         token,
-		CAFile:        f.CAFile,
-		ClientCert:    f.CertFile,
-		ClientKey:     f.KeyFile,
-		Insecure:      f.Insecure,
-		TestNHSNumber: f.Patient,
-		GPConnect:     gpc,
+		BaseURL:            strings.TrimRight(f.URL, "/"),
+		FHIRVersion:        version,
+		Token:              token,
+		CAFile:             f.CAFile,
+		ClientCert:         f.CertFile,
+		ClientKey:          f.KeyFile,
+		Insecure:           f.Insecure,
+		TestNHSNumber:      f.Patient,
+		AllowTokenOverHTTP: f.AllowTokenOverHTTP,
+		GPConnect:          gpc,
 	}, nil
 }
 
@@ -158,6 +169,10 @@ func (f *targetFlags) runner(errOut io.Writer) probes.Runner {
 	}
 	if !f.NoProgress {
 		r.Progress = probes.NewProgress(errOut)
+	}
+	if f.AllowTokenOverHTTP && (f.Token != "" || os.Getenv("JIGSAW_TOKEN") != "") &&
+		(strings.HasPrefix(strings.ToLower(f.URL), "http://") || strings.HasPrefix(strings.ToLower(f.GPCStructured), "http://")) {
+		fmt.Fprintln(errOut, "WARNING: --allow-token-over-http: the bearer token is being sent over plain http, readable by anyone on the network. Use this only in a lab, with a throwaway token.")
 	}
 	return r
 }
@@ -217,4 +232,13 @@ func (f *targetFlags) splitGPConnect(gpcURL string) (probes.Target, *probes.Targ
 		return probes.Target{}, nil, err
 	}
 	return main, &gpc, nil
+}
+
+// addKeepIdentifiersFlag registers --keep-identifiers, shared by the commands that record HTTP
+// exchanges. --keep-bodies, assess's old name for it, stays as a deprecated alias.
+func addKeepIdentifiersFlag(cmd *cobra.Command, p *bool) {
+	fl := cmd.Flags()
+	fl.BoolVar(p, "keep-identifiers", false, "keep patient identifiers in the recorded exchanges (they are redacted by default)")
+	fl.BoolVar(p, "keep-bodies", false, "old name of --keep-identifiers")
+	_ = fl.MarkDeprecated("keep-bodies", "use --keep-identifiers")
 }

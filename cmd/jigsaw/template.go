@@ -9,6 +9,7 @@ import (
 
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/internal/atomicfile"
 	"github.com/nhs-jigsaw/jigsaw/probes/all"
 )
@@ -18,6 +19,7 @@ type templateOptions struct {
 	XLSX      string
 	Checklist string
 	OrgType   string
+	Output    string
 }
 
 func newChecklistTemplateCmd(streams IO) *cobra.Command {
@@ -39,17 +41,21 @@ checklist version.`,
 	cmd.Flags().StringVar(&opts.XLSX, "xlsx", "", "workbook file to write (required)")
 	cmd.Flags().StringVar(&opts.Checklist, "checklist", checklist.Current, "checklist id@version or file")
 	cmd.Flags().StringVar(&opts.OrgType, "type", "", "organisation type, to highlight its mandatory items")
+	addOutputFlag(cmd, &opts.Output, false)
 	return cmd
 }
 
-func runChecklistTemplate(_ context.Context, opts templateOptions) error {
+func runChecklistTemplate(ctx context.Context, opts templateOptions) error {
+	if err := checkOutputFormat(opts.Output); err != nil {
+		return err
+	}
 	if opts.XLSX == "" {
 		return usageErrorf("template needs --xlsx FILE: the workbook to write")
 	}
 	if opts.OrgType != "" && !validOrgType(checklist.OrgType(opts.OrgType)) {
 		return usageErrorf("--type %q is not one of %v", opts.OrgType, checklist.OrgTypes())
 	}
-	c, err := resolveChecklist(opts.Checklist, all.Registry())
+	c, err := resolveChecklist(ctx, opts.Checklist, all.Registry())
 	if err != nil {
 		return err
 	}
@@ -60,6 +66,9 @@ func runChecklistTemplate(_ context.Context, opts templateOptions) error {
 	// Written whole or not at all.
 	if err := atomicfile.WriteBytes(opts.XLSX, buf.Bytes(), 0o644); err != nil {
 		return err
+	}
+	if opts.Output == "json" {
+		return writeJSON(opts.IO.Out, cliout.Template{File: opts.XLSX, Checklist: c.Ref(), SHA256: c.SHA256, Items: c.ItemCount()})
 	}
 	fmt.Fprintf(opts.IO.Out, "%s: self-assessment workbook for %s (%d items, sha256 %s)\n", opts.XLSX, c.Ref(), c.ItemCount(), c.SHA256)
 	return nil

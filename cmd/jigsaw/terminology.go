@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/terminology"
 	"github.com/nhs-jigsaw/jigsaw/validator"
 )
@@ -23,14 +24,7 @@ type terminologyOptions struct {
 	Packages    []string
 }
 
-// terminologyOutput is what -o json prints.
-type terminologyOutput struct {
-	Files       []string            `json:"files"`
-	FHIRVersion string              `json:"fhirVersion"`
-	Profile     terminology.Profile `json:"profile"`
-	// Structural totals from the same pass, kept apart from the terminology findings.
-	Structure validator.Summary `json:"structure"`
-}
+type terminologyOutput = cliout.Terminology
 
 func newTerminologyCmd(streams IO) *cobra.Command {
 	opts := terminologyOptions{IO: streams}
@@ -54,7 +48,7 @@ Exit status 1 when any identifier or code fails its check.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.FHIRVersion, "fhir-version", "R4", "FHIR version of the input: R4 or STU3")
-	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	cmd.Flags().StringSliceVar(&opts.Packages, "package", nil, "extra FHIR package (.tgz) to load (repeatable)")
 	return cmd
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/validator"
 )
 
@@ -31,22 +32,9 @@ type validateOptions struct {
 // so that a huge NDJSON file does not fill memory; the summary always counts everything.
 const maxJSONResults = 1000
 
-// validateFileOutput is the -o json shape for a file holding several resources (NDJSON, or
-// concatenated JSON). A file holding one resource prints its OperationOutcome instead.
-type validateFileOutput struct {
-	File      string                 `json:"file"`
-	Summary   validator.Summary      `json:"summary"`
-	Outcomes  []validateResourceJSON `json:"outcomes"` // resources with issues, in input order
-	Truncated bool                   `json:"truncated,omitempty"`
-}
+type validateFileOutput = cliout.ValidateFile
 
-type validateResourceJSON struct {
-	Index        int                        `json:"index"`
-	ResourceType string                     `json:"resourceType,omitempty"`
-	ID           string                     `json:"id,omitempty"`
-	Line         int                        `json:"line"`
-	Outcome      validator.OperationOutcome `json:"outcome"`
-}
+type validateResourceJSON = cliout.ValidateResource
 
 func newValidateCmd(streams IO) *cobra.Command {
 	opts := validateOptions{IO: streams}
@@ -81,7 +69,7 @@ error is found.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.FHIRVersion, "fhir-version", "R4", "FHIR version of the input: R4 or STU3")
-	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	cmd.Flags().StringSliceVar(&opts.Packages, "package", nil, "extra FHIR package (.tgz) to load, e.g. a newer UK Core (repeatable)")
 	cmd.Flags().StringSliceVar(&opts.Profiles, "profile", nil, "validate every top-level resource against this profile's canonical URL too (repeatable)")
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "table output: show errors only, not warnings and information")
@@ -133,6 +121,9 @@ func runValidate(ctx context.Context, opts validateOptions) error {
 		})
 		if err != nil {
 			return err
+		}
+		if count == 0 {
+			return fmt.Errorf("%s: nothing to validate: the input is empty or only whitespace (give a FHIR JSON resource, Bundle or NDJSON)", file)
 		}
 		addSummary(&total, sum)
 		if sum.Errors > 0 {
@@ -217,7 +208,7 @@ func printResultTable(w io.Writer, file string, r validator.Result, quiet bool) 
 		if r.ID != "" {
 			what += "/" + r.ID
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", where, is.Severity, is.Check, what, is.Expression, is.Message)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", termSafe(where), is.Severity, is.Check, termSafe(what), termSafe(is.Expression), termSafe(is.Message))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 	"github.com/nhs-jigsaw/jigsaw/evidence"
 	"github.com/nhs-jigsaw/jigsaw/submission"
 )
@@ -25,14 +26,7 @@ type verifyOptions struct {
 	Format  string // table or json
 }
 
-// verifyOutput is what verify prints with -o json.
-type verifyOutput struct {
-	Database string `json:"database"`
-	OK       bool   `json:"ok"`
-	// Integrity lists what SQLite's integrity_check found; empty when the file is sound.
-	Integrity []string              `json:"integrity"`
-	Chain     evidence.VerifyReport `json:"chain"`
-}
+type verifyOutput = cliout.Verify
 
 func newVerifyCmd(streams IO) *cobra.Command {
 	opts := verifyOptions{IO: streams}
@@ -66,7 +60,7 @@ to be intact, not who signed it.`,
 	}
 	cmd.Flags().StringVar(&opts.DB, "db", "", "evidence database to verify")
 	cmd.Flags().StringSliceVar(&opts.PubKeys, "pubkey", nil, "public key(s) trusted to sign a submission (repeatable)")
-	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &opts.Format, false)
 	return cmd
 }
 

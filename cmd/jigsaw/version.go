@@ -6,17 +6,12 @@ import (
 	"sync"
 
 	"github.com/spf13/cobra"
+
+	"github.com/nhs-jigsaw/jigsaw/cliout"
 )
 
 // buildInfo is what the binary knows about its own build, from runtime/debug.
-type buildInfo struct {
-	Module   string `json:"module"`
-	Version  string `json:"version"`
-	Commit   string `json:"commit,omitempty"`
-	Time     string `json:"commit_time,omitempty"`
-	Modified bool   `json:"modified"`
-	Go       string `json:"go"`
-}
+type buildInfo = cliout.Version
 
 var readBuild = sync.OnceValue(func() buildInfo {
 	info, ok := debug.ReadBuildInfo()
@@ -95,6 +90,6 @@ report can be traced to the exact code that produced it.`,
 			return err
 		},
 	}
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table or json")
+	addOutputFlag(cmd, &format, false)
 	return cmd
 }

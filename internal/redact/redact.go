@@ -131,3 +131,14 @@ func nhsNumberAt(s string, i int) (int, string) {
 	}
 	return 0, ""
 }
+
+// MaskIdentifier shows an identifier without giving it away: its first and last three
+// characters ("999****018"), or "***" when it is six characters or fewer. Reports use it where
+// saying which test patient was used matters but the number itself must not be kept.
+func MaskIdentifier(v string) string {
+	r := []rune(v)
+	if len(r) <= 6 {
+		return "***"
+	}
+	return string(r[:3]) + "****" + string(r[len(r)-3:])
+}

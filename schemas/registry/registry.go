@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/invopop/jsonschema"
 
 	"github.com/nhs-jigsaw/jigsaw/answers"
 	"github.com/nhs-jigsaw/jigsaw/checklist"
+	"github.com/nhs-jigsaw/jigsaw/cliout"
+	"github.com/nhs-jigsaw/jigsaw/league"
 	"github.com/nhs-jigsaw/jigsaw/probes"
 	"github.com/nhs-jigsaw/jigsaw/reports"
 	"github.com/nhs-jigsaw/jigsaw/schemas"
@@ -29,13 +32,50 @@ type Entry struct {
 // Entries lists every published schema. Add a format with one line here, then run
 // `go generate ./schemas`.
 func Entries() []Entry {
-	return []Entry{
+	entries := []Entry{
 		{Name: "checklist", Title: "Jigsaw checklist", Type: checklist.Checklist{}},
 		{Name: "answers", Title: "Jigsaw self-assessment answers", Type: answers.File{}},
 		{Name: "probe-result", Title: "Jigsaw probe result with its HTTP exchanges", Type: ProbeResult{}},
 		{Name: "submission", Title: "Jigsaw signed submission", Type: submission.Submission{}},
 		{Name: "report", Title: "Jigsaw assessment report (the model the PDF, XLSX and JSON reports render)", Type: reports.Report{}},
 		{Name: "league", Title: "Jigsaw league table", Type: reports.League{}},
+	}
+	return append(entries, cliEntries()...)
+}
+
+// cliEntries are the documents the jigsaw command prints with -o json, one per command.
+func cliEntries() []Entry {
+	cli := func(cmd string, v any) Entry {
+		return Entry{Name: "cli-" + strings.ReplaceAll(cmd, " ", "-"), Title: "jigsaw " + cmd + " -o json", Type: v}
+	}
+	return []Entry{
+		cli("answers import", cliout.AnswersImport{}),
+		cli("assess", cliout.Assess{}),
+		cli("checklist diff", checklist.VersionDiff{}),
+		cli("checklist list", []checklist.Entry{}),
+		cli("checklist show", cliout.ChecklistShow{}),
+		cli("checklist show item", cliout.ChecklistItem{}),
+		cli("checklist template", cliout.Template{}),
+		cli("checklist validate", cliout.ChecklistValidate{}),
+		cli("demo", cliout.Demo{}),
+		cli("export", cliout.Export{}),
+		cli("fleet report", cliout.FleetReport{}),
+		cli("fleet scan", cliout.FleetScan{}),
+		cli("keys generate", cliout.KeysGenerate{}),
+		cli("league import", []league.ImportResult{}),
+		cli("league keys list", []league.KeyEvent{}),
+		cli("league show", league.History{}),
+		cli("league table", cliout.LeagueTable{}),
+		cli("probe", cliout.Probe{}),
+		cli("probe list", []cliout.ProbeListing{}),
+		cli("report", cliout.Report{}),
+		cli("sandbox", cliout.Sandbox{}),
+		cli("schema", []cliout.SchemaSummary{}),
+		cli("terminology", cliout.Terminology{}),
+		cli("validate", cliout.ValidateFile{}),
+		cli("verify", cliout.Verify{}),
+		cli("verify submission", submission.Report{}),
+		cli("version", cliout.Version{}),
 	}
 }
 

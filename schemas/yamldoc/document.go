@@ -9,6 +9,7 @@ package yamldoc
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,21 +22,13 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// Limits that keep a hostile file from exhausting memory. Real checklists are tens of kilobytes.
-const (
-	MaxBytes = 8 << 20
-	// maxNodes caps the number of values after aliases are expanded ("billion laughs").
-	maxNodes = 250_000
-	// maxDepth caps nesting; no legitimate document nests this deep.
-	maxDepth = 200
-)
-
 // Document is one parsed YAML document and the map from paths back to positions in the file.
 type Document struct {
 	name    string
 	body    ast.Node
 	anchors map[string]ast.Node
-	value   any // JSON-shaped: map[string]any, []any, string, json.Number, bool, nil
+	keys    map[*ast.MappingNode]map[string]*ast.MappingValueNode // built by lookup
+	value   any                                                   // JSON-shaped: map[string]any, []any, string, json.Number, bool, nil
 }
 
 // Name is the file name errors are reported against.
@@ -44,11 +37,22 @@ func (d *Document) Name() string { return d.name }
 // Parse reads one YAML document. A syntax error, an empty file or a second document is
 // returned as Errors with the position of the problem.
 func Parse(name string, data []byte) (*Document, error) {
+	return ParseContext(context.Background(), name, data)
+}
+
+// ParseContext is Parse that stops, returning ctx's error, when ctx is cancelled. The file is
+// first measured against the limits (MaxBytes, MaxDepth, MaxKeys, MaxNodes, MaxAliases) by a
+// streaming pre-scan, so the YAML library only ever sees input whose cost is bounded.
+func ParseContext(ctx context.Context, name string, data []byte) (*Document, error) {
+	return parseWithin(ctx, name, data, defaultLimits)
+}
+
+func parseWithin(ctx context.Context, name string, data []byte, lim limits) (*Document, error) {
 	fail := func(line, col int, format string, args ...any) (*Document, error) {
 		return nil, Errors{{File: name, Line: line, Column: col, Message: fmt.Sprintf(format, args...)}}
 	}
-	if len(data) > MaxBytes {
-		return fail(0, 0, "file is %d bytes, larger than the %d byte limit", len(data), MaxBytes)
+	if err := prescan(ctx, name, data, lim); err != nil {
+		return nil, err
 	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
@@ -79,19 +83,27 @@ func Parse(name string, data []byte) (*Document, error) {
 		}
 		return fail(line, col, "the file holds %d YAML documents; it must hold exactly one", len(docs))
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: reading stopped: %w", name, err)
+	}
 	d := &Document{name: name, body: docs[0].Body, anchors: map[string]ast.Node{}}
-	if err := d.checkSize(); err != nil {
+	if err := d.checkSize(lim); err != nil {
 		return nil, err
 	}
 	if err := d.decodeValue(); err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: reading stopped: %w", name, err)
+	}
 	return d, nil
 }
 
 // checkSize walks the tree once, recording anchors and refusing documents whose aliases would
-// expand past maxNodes or whose nesting is deeper than maxDepth.
-func (d *Document) checkSize() error {
+// expand past the node limit or whose nesting is deeper than the depth limit.
+func (d *Document) checkSize(lim limits) error {
+	// The tree has up to four nodes per level of nesting (mapping, key-value pair, anchor, tag).
+	maxDepth, maxNodes := 4*lim.depth, lim.nodes
 	sizes := map[string]int{}
 	var walk func(n ast.Node, depth int) (int, error)
 	walk = func(n ast.Node, depth int) (int, error) {
@@ -210,11 +222,8 @@ func (d *Document) position(path Path, atKey bool) *token.Position {
 		var next, key ast.Node
 		switch n := node.(type) {
 		case *ast.MappingNode:
-			for _, mv := range n.Values {
-				if keyText(mv.Key) == step.Key && !step.IsIndex {
-					next, key = mv.Value, mv.Key
-					break
-				}
+			if mv := d.lookup(n, step.Key); mv != nil && !step.IsIndex {
+				next, key = mv.Value, mv.Key
 			}
 		case *ast.MappingValueNode:
 			if keyText(n.Key) == step.Key && !step.IsIndex {
@@ -237,6 +246,25 @@ func (d *Document) position(path Path, atKey bool) *token.Position {
 		}
 	}
 	return best
+}
+
+// lookup finds the first pair with key in a mapping, indexing the mapping on first use so
+// that placing many problems in one wide mapping costs linear, not quadratic, time.
+func (d *Document) lookup(m *ast.MappingNode, key string) *ast.MappingValueNode {
+	if d.keys == nil {
+		d.keys = map[*ast.MappingNode]map[string]*ast.MappingValueNode{}
+	}
+	idx, ok := d.keys[m]
+	if !ok {
+		idx = make(map[string]*ast.MappingValueNode, len(m.Values))
+		for _, mv := range m.Values {
+			if k := keyText(mv.Key); idx[k] == nil {
+				idx[k] = mv
+			}
+		}
+		d.keys[m] = idx
+	}
+	return idx[key]
 }
 
 // valueToken is the token where a value starts. For a block mapping goccy's own token is the
@@ -263,7 +291,7 @@ func valueToken(n ast.Node) *token.Token {
 }
 
 func (d *Document) unwrap(n ast.Node) ast.Node {
-	for range maxDepth {
+	for range 4 * MaxDepth {
 		switch v := n.(type) {
 		case *ast.AnchorNode:
 			n = v.Value
@@ -300,8 +328,12 @@ func keyText(k ast.MapKeyNode) string {
 
 // Errors places problems in the file and returns them in file order.
 func (d *Document) Errors(problems []Problem) Errors {
-	es := make(Errors, 0, len(problems))
-	for _, p := range problems {
+	es := make(Errors, 0, min(len(problems), MaxReported+1))
+	for i, p := range problems {
+		if i == MaxReported {
+			es.sort()
+			return append(es, Error{File: d.name, Message: fmt.Sprintf("… and %d more problems (only the first %d are listed)", len(problems)-MaxReported, MaxReported)})
+		}
 		e := Error{File: d.name, Field: p.Path.String(), Message: p.Message}
 		if pos := d.position(p.Path, p.AtKey); pos != nil {
 			e.Line, e.Column = pos.Line, pos.Column
@@ -342,7 +374,12 @@ func pathFor(value any, tokens []string) Path {
 // the schema's problems, which the caller merges with its own before reporting. A document
 // that cannot be decoded at all is an error listing every schema problem.
 func Load(name string, data []byte, sch *jsonschema.Schema, dst any) (*Document, []Problem, error) {
-	doc, err := Parse(name, data)
+	return LoadContext(context.Background(), name, data, sch, dst)
+}
+
+// LoadContext is Load that stops, returning ctx's error, when ctx is cancelled.
+func LoadContext(ctx context.Context, name string, data []byte, sch *jsonschema.Schema, dst any) (*Document, []Problem, error) {
+	doc, err := ParseContext(ctx, name, data)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Problem is one thing wrong with a document, located by path rather than by position.
@@ -33,6 +36,9 @@ type Error struct {
 	Message string `json:"message"`
 }
 
+// MaxReported is the most problems listed for one document; the rest are counted.
+const MaxReported = 500
+
 func (e Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
@@ -46,11 +52,28 @@ func (e Error) Error() string {
 		b.WriteString(" ")
 	}
 	if e.Field != "" {
-		b.WriteString(e.Field)
+		b.WriteString(printable(e.Field))
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Message)
+	b.WriteString(printable(e.Message))
 	return b.String()
+}
+
+// printable escapes control characters and invalid UTF-8 so that text quoted from a hostile
+// file (a key, a value, a library's message) is never written raw to a terminal.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || (unicode.IsControl(r) && r != '\t') || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
 }
 
 // Errors is every problem found in one document, in file order. It is an error when not empty.

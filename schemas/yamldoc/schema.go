@@ -50,18 +50,26 @@ func CheckValue(sch *jsonschema.Schema, value any) []Problem {
 // hintMisspellings adds "did you mean" to an unknown field when a required field of the same
 // mapping is missing and spelled almost the same (guidanse for guidance).
 func hintMisspellings(ps []Problem) {
+	// Missing required fields by the mapping they are missing from, so that a mapping with
+	// thousands of unknown fields costs linear time.
+	missing := map[string][]string{}
+	for _, m := range ps {
+		if m.AtKey || !m.Structural || len(m.Path) == 0 || m.Message != requiredMessage {
+			continue
+		}
+		parent := m.Path[:len(m.Path)-1].String()
+		missing[parent] = append(missing[parent], m.Path[len(m.Path)-1].Key)
+	}
+	if len(missing) == 0 {
+		return
+	}
 	for i := range ps {
 		unknown := &ps[i]
 		if !unknown.AtKey || len(unknown.Path) == 0 {
 			continue
 		}
-		parent, got := unknown.Path[:len(unknown.Path)-1], unknown.Path[len(unknown.Path)-1].Key
-		for _, missing := range ps {
-			if missing.AtKey || !missing.Structural || len(missing.Path) != len(unknown.Path) ||
-				!missing.Path.HasPrefix(parent) || missing.Message != requiredMessage {
-				continue
-			}
-			want := missing.Path[len(missing.Path)-1].Key
+		got := unknown.Path[len(unknown.Path)-1].Key
+		for _, want := range missing[unknown.Path[:len(unknown.Path)-1].String()] {
 			if editDistance(got, want) <= 2 {
 				unknown.Message += fmt.Sprintf(" (did you mean %q?)", want)
 				break
