@@ -54,9 +54,10 @@ and only over https: a token with an http:// target is refused, unless the lab-o
 --allow-token-over-http is given (with a warning). It is never printed or stored, and
 no redirect carries it (or a Referer) to another origin.
 
-Exit status: 0 when no probe failed (warnings, skips and errors included), 1 when
-any probe failed, when no probe could test at all (an unreachable or silent endpoint)
-or the run could not start, 2 for a usage error.`,
+Exit status: 0 when every probe reached a verdict and none failed (warnings, skips and
+not-applicable included), 1 when any probe failed or could not test (the run is incomplete:
+the causes and remedies are printed above the exit) or the run could not start, 2 for a
+usage error.`,
 		Example: `  jigsaw probe --target https://fhir.example.nhs.uk/R4 --patient 9990000018
   JIGSAW_TOKEN=… jigsaw probe --target https://fhir.example.nhs.uk/R4 --pack transport --pack security
   jigsaw probe --target https://127.0.0.1:8443/fhir/r4 --ca sandbox-ca.pem -o json > results.json
@@ -128,9 +129,9 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 	if counts[probes.Fail] > 0 {
 		return errSilentFailure
 	}
-	if judged := counts[probes.Pass] + counts[probes.Warn] + counts[probes.InfoOnly]; judged == 0 && counts[probes.Error] > 0 {
-		// Nothing could be tested: the run says nothing about the endpoint (the causes are
-		// printed above), which must not look like a clean result.
+	if counts[probes.Error] > 0 {
+		// A probe that could not test leaves the run incomplete (the causes are printed
+		// above): like an incomplete assessment, it must not look like a clean result.
 		return errSilentFailure
 	}
 	return nil

@@ -168,3 +168,25 @@ func TestProbeCommandSilentServer(t *testing.T) {
 		t.Errorf("summary prints a raw list:\n%s", stdout)
 	}
 }
+
+// A run where some probes reached a verdict and others could not test (here: no token, so
+// every patient search is refused) is incomplete: exit 1, never a clean 0, with the cause named.
+func TestProbeCommandPartlyUntestedExitsOne(t *testing.T) {
+	srv := startSandbox(t, sandbox.Exemplar)
+	t.Setenv("JIGSAW_TOKEN", "")
+	code, stdout, stderr := runCLI(t, "probe", "--target", srv.BaseURL(), "--ca", srv.CAFile, "--patient", srv.TestNHSNumber,
+		"--pack", "fhir", "--rate", "-1", "--no-progress", "-o", "json")
+	var out probeOutput
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s%s", err, stdout, stderr)
+	}
+	if out.Summary["pass"] == 0 || out.Summary["error"] == 0 || out.Summary["fail"] != 0 {
+		t.Fatalf("want passes and could-not-test results and no failure; summary %v", out.Summary)
+	}
+	if code != exitFailure {
+		t.Errorf("exit %d with %d probes that could not test; want %d", code, out.Summary["error"], exitFailure)
+	}
+	if len(out.Causes) == 0 {
+		t.Error("no could-not-test cause in the JSON")
+	}
+}
