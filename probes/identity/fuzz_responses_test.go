@@ -11,18 +11,7 @@ import (
 // well, so the probes reach their deeper parsing): a hostile server may make a probe fail or
 // could-not-test, never panic or hang.
 func FuzzResponses(f *testing.F) {
-	for i, seed := range [][]byte{
-		[]byte(`{"resourceType":"Bundle","type":"searchset","total":1,"entry":[{"resource":{"resourceType":"Patient","id":"p1","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}]}}]}`),
-		[]byte(`{"resourceType":"Bundle","entry":[{"resource":null},{"resource":{"resourceType":"Observation","code":{"coding":[{"system":3}]}}}]}`),
-		[]byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid","details":{"coding":[{"code":"INVALID_RESOURCE"}]}}]}`),
-		[]byte(`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"MedicationRequest","medicationReference":{"reference":"#m"},"contained":[{"resourceType":"Medication","id":"m","code":{"coding":[{"system":"http://snomed.info/sct","code":"x"}]}}]}}]}`),
-		[]byte(`{"resourceType":"Parameters","parameter":[{"name":"return","resource":{"resourceType":"OperationOutcome"}}]}`),
-		[]byte(`[[[[[[[[`),
-		[]byte(`{"resourceType":"Bundle","entry":{"resource":1}}`),
-		{},
-	} {
-		f.Add(uint8(i), uint16(100), seed)
-	}
+	probetest.AddFuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, which uint8, status uint16, body []byte) {
 		probetest.FuzzPack(t, identity.Probes(), which, status, body, nil)
 	})

@@ -17,6 +17,25 @@ var FuzzKinds = []string{"*", "metadata", "Patient", "Observation", "Condition",
 	"MedicationStatement", "AllergyIntolerance", "Immunization", "Organization", "Practitioner",
 	"Appointment", "Slot", "Location", "$gpc.getstructuredrecord", "$validate"}
 
+// AddFuzzSeeds gives a FuzzResponses target the seed corpus every probe pack shares: a valid
+// search, awkward shapes (null and mistyped members, contained references, a Parameters
+// wrapper), an OperationOutcome, broken JSON and an empty body — each on its own kind of
+// request, with an unusual status.
+func AddFuzzSeeds(f *testing.F) {
+	for i, seed := range [][]byte{
+		[]byte(`{"resourceType":"Bundle","type":"searchset","total":1,"entry":[{"resource":{"resourceType":"Patient","id":"p1","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}]}}]}`),
+		[]byte(`{"resourceType":"Bundle","entry":[{"resource":null},{"resource":{"resourceType":"Observation","code":{"coding":[{"system":3}]}}}]}`),
+		[]byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid","details":{"coding":[{"code":"INVALID_RESOURCE"}]}}]}`),
+		[]byte(`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"MedicationRequest","medicationReference":{"reference":"#m"},"contained":[{"resourceType":"Medication","id":"m","code":{"coding":[{"system":"http://snomed.info/sct","code":"x"}]}}]}}]}`),
+		[]byte(`{"resourceType":"Parameters","parameter":[{"name":"return","resource":{"resourceType":"OperationOutcome"}}]}`),
+		[]byte(`[[[[[[[[`),
+		[]byte(`{"resourceType":"Bundle","entry":{"resource":1}}`),
+		{},
+	} {
+		f.Add(uint8(i), uint16(100), seed)
+	}
+}
+
 // FuzzPack runs probes against the Default FHIR server, except that the requests of one kind
 // (FuzzKinds[which]) are answered with status and body as given. It fails t when a probe
 // panicked or did not stop: a hostile server may make a probe fail or could-not-test, never
