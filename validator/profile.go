@@ -1124,12 +1124,14 @@ func (w *walker) checkExtensionDefinition(t *tree, n int32) {
 		// extensions newer than the core package (hl7.fhir.uv.extensions, the tools extensions,
 		// cross-version extensions), which the Java validator loads itself, are warned about.
 		sev := SeverityError
-		if hl7ExtensionPack(url) {
-			sev = SeverityWarning
-		}
 		msg := "the extension %s could not be found so is not allowed here (load its package with --package)"
-		if sev == SeverityWarning {
+		switch {
+		case hl7ExtensionPack(url):
+			sev = SeverityWarning
 			msg = "the extension %s is not in the packages loaded, so it was not checked (HL7 publishes it outside the core package)"
+		case exampleExtension(url):
+			sev = SeverityWarning
+			msg = "the extension %s is an example (its domain is reserved for examples), so it has no definition to check it against"
 		}
 		w.report(sev, CheckExtension, int(t.nodes[u].line), int(t.nodes[u].col), t.expression(n), msg, url)
 		return
@@ -1274,6 +1276,25 @@ func hl7ExtensionPack(url string) bool {
 	if i := strings.Index(rest, "/StructureDefinition/extension-"); i > 0 {
 		v := rest[:i]
 		return len(v) >= 3 && v[0] >= '1' && v[0] <= '9' && v[1] == '.'
+	}
+	return false
+}
+
+// exampleExtension reports whether an extension url is in a domain reserved for examples
+// (example.org, RFC 2606) or used so by HL7 (acme.com, nema.org): such an extension has no
+// published definition, and the HL7 Java validator accepts it unchecked.
+func exampleExtension(url string) bool {
+	rest, ok := strings.CutPrefix(url, "http://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(url, "https://"); !ok {
+			return false
+		}
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	for _, d := range []string{"example.org", "acme.com", "nema.org"} {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
 	}
 	return false
 }
