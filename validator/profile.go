@@ -902,10 +902,17 @@ func (w *walker) discriminate(t *tree, item int32, sp *pElem, sl *model.Slicing,
 			for _, tr := range def.e.Types {
 				for _, pu := range append(append([]string(nil), tr.Profiles...), tr.TargetProfiles...) {
 					p := w.sc.profile(pu)
+					nd := &t.nodes[x]
 					if p == nil || p.problem != "" {
+						// A profile this validator does not have (or cannot use): the item
+						// cannot be tried against it, so a resource of the type the slice names
+						// is taken to match, as a Bundle entry is below, rather than counted
+						// out of the slice for a check that was never made.
+						if (nd.resource || nd.stub) && nd.typ != nil && tr.Code != "" && tr.Code != "Resource" && tr.Code != "DomainResource" && nd.typ.isA(tr.Code) {
+							return true
+						}
 						continue
 					}
-					nd := &t.nodes[x]
 					if nd.typ == nil || !nd.typ.isA(p.typ) {
 						continue
 					}

@@ -11,6 +11,18 @@ import (
 // optionally against a profile, and names the issue it must (or must not) raise.
 func TestProfileParityRules(t *testing.T) {
 	const div = `"text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"}`
+	bundleProfile := func(profileURL string) string {
+		return `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/bundle-slices", "name": "BundleSlices",
+		  "status": "active", "kind": "resource", "abstract": false, "type": "Bundle", "derivation": "constraint",
+		  "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Bundle",
+		  "differential": {"element": [
+		    {"id": "Bundle.entry", "path": "Bundle.entry", "slicing": {"discriminator": [{"type": "profile", "path": "resource"}], "rules": "open"}},
+		    {"id": "Bundle.entry:patient", "path": "Bundle.entry", "sliceName": "patient", "min": 1, "max": "1"},
+		    {"id": "Bundle.entry:patient.resource", "path": "Bundle.entry.resource", "type": [{"code": "Patient", "profile": ["` + profileURL + `"]}]}]}}`
+	}
+	bundleOf := func(res string) string {
+		return `{"resourceType": "Bundle", "type": "collection", "entry": [{"fullUrl": "urn:uuid:b7b795c0-9343-41b4-910b-361c93d5497c", "resource": ` + res + `}]}`
+	}
 	tests := []struct {
 		name    string
 		files   map[string]string
@@ -32,6 +44,10 @@ func TestProfileParityRules(t *testing.T) {
 		{"example.org only as a path segment is not an example domain", nil, "",
 			`{"resourceType": "Patient", ` + div + `, "extension": [{"url": "http://x.net/example.org/StructureDefinition/test", "valueBoolean": true}]}`,
 			CheckExtension, "", "could not be found"},
+		{"profile discriminator naming a profile not loaded: matched by the slice's type", map[string]string{"b.json": bundleProfile("http://example.org/StructureDefinition/not-loaded")},
+			"http://example.org/StructureDefinition/bundle-slices", bundleOf(`{"resourceType": "Patient", ` + div + `}`), "", "", ""},
+		{"profile discriminator naming a profile not loaded: another type does not match", map[string]string{"b.json": bundleProfile("http://example.org/StructureDefinition/not-loaded")},
+			"http://example.org/StructureDefinition/bundle-slices", bundleOf(`{"resourceType": "Practitioner", ` + div + `}`), CheckCardinality, "", "Bundle.entry:patient: minimum required = 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
