@@ -379,10 +379,36 @@ func (w *walker) validateElement(s *sink, t *tree, n int32, pe *pElem, root bool
 			}
 		}
 	}
+	// Profiles on a resource held inline (Parameters.parameter.resource, a contained resource):
+	// the resource is validated against those of its type.
+	if !root && nd.resource && !nd.stub && nd.typ != nil {
+		w.nestedResourceProfiles(s, t, n, pe)
+	}
 	if !root && nd.typ != nil && nd.typ.name == "Extension" && w.hasExtensionDefinition(pe) {
 		return // its content is validated against its own definition, wherever it is
 	}
 	w.validateChildren(s, t, n, pe)
+}
+
+// nestedResourceProfiles validates the inline resource at n against the profiles the profile
+// element pe gives for its type (type Resource, or the resource's own type, with profiles).
+// Each issue names the profile it comes from.
+func (w *walker) nestedResourceProfiles(s *sink, t *tree, n int32, pe *pElem) {
+	nd := &t.nodes[n]
+	for _, tr := range pe.e.Types {
+		if !nd.typ.isA(tr.Code) {
+			continue
+		}
+		for _, pu := range tr.Profiles {
+			dp := w.sc.profile(pu)
+			if dp == nil || dp.problem != "" || dp.root == nil || dp.isExt || !nd.typ.isA(dp.typ) {
+				continue
+			}
+			sub := &sink{w: w, trial: s.trial, ctx: pu}
+			w.validateElement(sub, t, n, dp.root, true)
+			s.errors += sub.errors
+		}
+	}
 }
 
 // hasExtensionDefinition reports whether an element of type Extension names a known extension

@@ -23,6 +23,20 @@ func TestProfileParityRules(t *testing.T) {
 	bundleOf := func(res string) string {
 		return `{"resourceType": "Bundle", "type": "collection", "entry": [{"fullUrl": "urn:uuid:b7b795c0-9343-41b4-910b-361c93d5497c", "resource": ` + res + `}]}`
 	}
+	containedProfiles := map[string]string{
+		"outer.json": `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/outer", "name": "Outer",
+		  "status": "active", "kind": "resource", "abstract": false, "type": "Observation", "derivation": "constraint",
+		  "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+		  "differential": {"element": [{"id": "Observation.contained", "path": "Observation.contained",
+		    "type": [{"code": "Resource", "profile": ["http://example.org/StructureDefinition/named-patient"]}]}]}}`,
+		"inner.json": `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/named-patient", "name": "NamedPatient",
+		  "status": "active", "kind": "resource", "abstract": false, "type": "Patient", "derivation": "constraint",
+		  "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+		  "differential": {"element": [{"id": "Patient.name", "path": "Patient.name", "min": 1}]}}`,
+	}
+	observationWith := func(patient string) string {
+		return `{"resourceType": "Observation", ` + div + `, "contained": [` + patient + `], "status": "final", "code": {"text": "x"}, "subject": {"reference": "#p"}}`
+	}
 	tests := []struct {
 		name    string
 		files   map[string]string
@@ -48,6 +62,10 @@ func TestProfileParityRules(t *testing.T) {
 			"http://example.org/StructureDefinition/bundle-slices", bundleOf(`{"resourceType": "Patient", ` + div + `}`), "", "", ""},
 		{"profile discriminator naming a profile not loaded: another type does not match", map[string]string{"b.json": bundleProfile("http://example.org/StructureDefinition/not-loaded")},
 			"http://example.org/StructureDefinition/bundle-slices", bundleOf(`{"resourceType": "Practitioner", ` + div + `}`), CheckCardinality, "", "Bundle.entry:patient: minimum required = 1"},
+		{"contained resource against the profile its element gives", containedProfiles, "http://example.org/StructureDefinition/outer",
+			observationWith(`{"resourceType": "Patient", "id": "p"}`), CheckCardinality, "", "Patient.name: minimum required = 1"},
+		{"contained resource that meets the profile its element gives", containedProfiles, "http://example.org/StructureDefinition/outer",
+			observationWith(`{"resourceType": "Patient", "id": "p", "name": [{"text": "x"}]}`), "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
