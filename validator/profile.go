@@ -1149,6 +1149,7 @@ func (w *walker) checkExtensionDefinition(t *tree, n int32) {
 	if i := strings.IndexByte(url, '|'); i >= 0 {
 		url = url[:i]
 	}
+	w.checkMatchetypeDeclaration(t, n, url)
 	p := w.sc.profile(url)
 	nd := &t.nodes[n]
 	if p == nil || !p.isExt {

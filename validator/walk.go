@@ -74,6 +74,8 @@ type walker struct {
 	extraProfiles []string
 	// the top-level resource
 	resType, resID string
+	// matchetype: placeholders ("$instant$") are accepted in primitives (matchetype.go).
+	matchetype bool
 }
 
 var errCanceled = errors.New("validation canceled")
@@ -701,7 +703,7 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 		w.errorAt(CheckJSONType, tok, "%s is a %s and must be a JSON %s, found %s", ce.path, t.name, jsonKindName(want), tok.Kind)
 	} else if kind == valString && len(tok.Value) == 0 {
 		w.errorAt(CheckEmpty, tok, "empty string: leave the property out instead (ele-1)")
-	} else {
+	} else if !(w.matchetype && kind == valString && matchetypeValue(tok.Value)) {
 		check := t.check
 		typeName := t.name
 		if ce.resourceID {
