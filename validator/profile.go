@@ -796,6 +796,16 @@ func (w *walker) slice(s *sink, t *tree, parent int32, pc *pElem, items []int32)
 			}
 		}
 		k := assigned[i]
+		if k >= 0 && len(sl.Discriminators) > 0 {
+			// The discriminators must tell the slices apart: an item that two slices both
+			// match is an error (the HL7 Java validator's "matches more than one slice").
+			for k2 := k + 1; k2 < len(pc.slices); k2++ {
+				if w.inSlice(t, it, pc.slices[k2], sl) {
+					s.add(SeverityError, CheckSlicing, t, it, "", "this element matches more than one slice of %s: %s, %s", pc.e.Path, pc.slices[k].e.SliceName, pc.slices[k2].e.SliceName)
+					break
+				}
+			}
+		}
 		switch {
 		case k < 0:
 			switch sl.Rules {

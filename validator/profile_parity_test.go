@@ -37,6 +37,17 @@ func TestProfileParityRules(t *testing.T) {
 	observationWith := func(patient string) string {
 		return `{"resourceType": "Observation", ` + div + `, "contained": [` + patient + `], "status": "final", "code": {"text": "x"}, "subject": {"reference": "#p"}}`
 	}
+	identifierSlices := func(systemA, systemB string) map[string]string {
+		return map[string]string{"p.json": `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/id-slices", "name": "IdSlices",
+		  "status": "active", "kind": "resource", "abstract": false, "type": "Patient", "derivation": "constraint",
+		  "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+		  "differential": {"element": [
+		    {"id": "Patient.identifier", "path": "Patient.identifier", "slicing": {"discriminator": [{"type": "value", "path": "system"}], "rules": "open"}},
+		    {"id": "Patient.identifier:a", "path": "Patient.identifier", "sliceName": "a"},
+		    {"id": "Patient.identifier:a.system", "path": "Patient.identifier.system", "fixedUri": "` + systemA + `"},
+		    {"id": "Patient.identifier:b", "path": "Patient.identifier", "sliceName": "b"},
+		    {"id": "Patient.identifier:b.system", "path": "Patient.identifier.system", "fixedUri": "` + systemB + `"}]}}`}
+	}
 	tests := []struct {
 		name    string
 		files   map[string]string
@@ -66,6 +77,10 @@ func TestProfileParityRules(t *testing.T) {
 			observationWith(`{"resourceType": "Patient", "id": "p"}`), CheckCardinality, "", "Patient.name: minimum required = 1"},
 		{"contained resource that meets the profile its element gives", containedProfiles, "http://example.org/StructureDefinition/outer",
 			observationWith(`{"resourceType": "Patient", "id": "p", "name": [{"text": "x"}]}`), "", "", ""},
+		{"an item matching two slices", identifierSlices("urn:x:a", "urn:x:a"), "http://example.org/StructureDefinition/id-slices",
+			`{"resourceType": "Patient", ` + div + `, "identifier": [{"system": "urn:x:a", "value": "1"}]}`, CheckSlicing, "", "matches more than one slice of Patient.identifier: a, b"},
+		{"slices told apart", identifierSlices("urn:x:a", "urn:x:b"), "http://example.org/StructureDefinition/id-slices",
+			`{"resourceType": "Patient", ` + div + `, "identifier": [{"system": "urn:x:a", "value": "1"}, {"system": "urn:x:b", "value": "1"}]}`, "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
