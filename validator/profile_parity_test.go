@@ -81,6 +81,14 @@ func TestProfileParityRules(t *testing.T) {
 			`{"resourceType": "Patient", ` + div + `, "identifier": [{"system": "urn:x:a", "value": "1"}]}`, CheckSlicing, "", "matches more than one slice of Patient.identifier: a, b"},
 		{"slices told apart", identifierSlices("urn:x:a", "urn:x:b"), "http://example.org/StructureDefinition/id-slices",
 			`{"resourceType": "Patient", ` + div + `, "identifier": [{"system": "urn:x:a", "value": "1"}, {"system": "urn:x:b", "value": "1"}]}`, "", "", ""},
+		{"uri naming an invalid UUID", nil, "",
+			`{"resourceType": "ValueSet", ` + div + `, "url": "urn:uuid:6a2ee390-978e-42c6-8f88-c17dff3bd8a", "status": "active"}`, CheckFormat, "", "a uuid must look like"},
+		{"uri naming an upper-case UUID", nil, "",
+			`{"resourceType": "ValueSet", ` + div + `, "url": "urn:uuid:6A2EE390-978E-42C6-8F88-C17DFF3BD8A0", "status": "active"}`, CheckFormat, "", "lower-case"},
+		{"uri naming an invalid OID", nil, "",
+			`{"resourceType": "ValueSet", ` + div + `, "url": "urn:oid:1.02", "status": "active"}`, CheckFormat, "", "leading zero"},
+		{"uri naming a valid UUID", nil, "",
+			`{"resourceType": "ValueSet", ` + div + `, "url": "urn:uuid:6a2ee390-978e-42c6-8f88-c17dff3bd8a0", "status": "active"}`, "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
