@@ -89,6 +89,10 @@ func TestProfileParityRules(t *testing.T) {
 			`{"resourceType": "ValueSet", ` + div + `, "url": "urn:oid:1.02", "status": "active"}`, CheckFormat, "", "leading zero"},
 		{"uri naming a valid UUID", nil, "",
 			`{"resourceType": "ValueSet", ` + div + `, "url": "urn:uuid:6a2ee390-978e-42c6-8f88-c17dff3bd8a0", "status": "active"}`, "", "", ""},
+		{"reference with whitespace", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "managingOrganization": {"reference": "ht tps://example.org/Organization/1"}}`, CheckReference, "", "cannot contain whitespace"},
+		{"reference of another form is only a warning", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "managingOrganization": {"reference": "ftp://example.org/x"}}`, CheckReference, SeverityWarning, "is not of the form"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -894,6 +894,11 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 		if strings.Contains(ref, "?") {
 			return // a conditional reference, meaningful in transactions
 		}
+		if strings.ContainsAny(ref, " \t\r\n") {
+			// A literal reference is a URL, which cannot hold whitespace: an error, as in Java.
+			w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference %q is not a valid reference: a URL cannot contain whitespace", ref)
+			return
+		}
 		w.report(SeverityWarning, CheckReference, line, col, w.expr()+".reference", "reference %q is not of the form Type/id, an absolute URL ending in Type/id, urn:uuid or #id", ref)
 		return
 	}
