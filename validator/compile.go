@@ -117,6 +117,7 @@ type schema struct {
 	searchParams map[string]searchParam         // core SearchParameters by URL
 	pcache       profileCache
 	qcache       sync.Map            // Questionnaire URL -> *questionnaireDef
+	mcache       sync.Map            // Measure URL -> *measureDef
 	globals      map[string][]string // resource type -> ImplementationGuide.global profiles
 }
 

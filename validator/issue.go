@@ -42,6 +42,7 @@ const (
 	CheckProfileType   Check = "profile-type"        // a type the profile does not allow
 	CheckIdentifier    Check = "identifier"          // a national identifier that fails its check (NHS number)
 	CheckQuestionnaire Check = "questionnaire"       // a QuestionnaireResponse against its Questionnaire
+	CheckMeasure       Check = "measure"             // a MeasureReport against its Measure
 )
 
 // CheckSystem is the code system URI of the Check codes in OperationOutcome output.
@@ -74,6 +75,7 @@ var issueType = map[Check]string{
 	CheckProfileType:   "structure",
 	CheckIdentifier:    "value",
 	CheckQuestionnaire: "structure",
+	CheckMeasure:       "business-rule",
 }
 
 // Issue is one finding, shaped like an OperationOutcome issue.

@@ -286,6 +286,9 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 		if typeName == "QuestionnaireResponse" {
 			w.checkQuestionnaireResponse(nodeIdx)
 		}
+		if typeName == "MeasureReport" {
+			w.checkMeasureReport(nodeIdx)
+		}
 		if t.name == "SearchParameter" && nodeIdx >= 0 {
 			w.checkSearchParameter(nodeIdx)
 		}
