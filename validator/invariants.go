@@ -239,7 +239,7 @@ const xhtmlNamespace = "http://www.w3.org/1999/xhtml"
 
 // checkNarrative applies txt-1 (well-formed XHTML, a div root in the XHTML namespace, only the
 // allowed elements and attributes, no scripts or event handlers) and txt-2 (some content).
-func (w *walker) checkNarrative(tok jsontok.Token) {
+func (w *walker) checkNarrative(tok *jsontok.Token) {
 	if narrativeFastOK(tok.Value) {
 		return
 	}
