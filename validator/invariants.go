@@ -154,17 +154,18 @@ func (w *walker) evaluate(t *tree) {
 			continue
 		}
 		k := 0
+		has := func(names []string) bool { return t.hasAnyChild(int32(i), names) }
 		run := func(cs []*constraint) {
 			for _, c := range cs {
 				if c.compiled == nil {
 					continue
 				}
-				if names, ok := c.compiled.FocusNames(); ok && !t.hasAnyChild(int32(i), names) {
-					// The expression only reads children the node does not have: its value was
-					// worked out once, when the definitions were loaded.
-					if v, known := c.compiled.EmptyResult(); !known || v {
-						continue
-					}
+				// Most invariants are decided by which children the node lacks ("x.empty() or
+				// ...", "x.exists() implies ..."); the value of each operand on a node without
+				// them was worked out once, when the definitions were loaded.
+				switch c.compiled.DecideByAbsence(has) {
+				case fhirpath.True, fhirpath.Empty:
+					continue
 				}
 				dup := false
 				for j := 0; j < k; j++ {

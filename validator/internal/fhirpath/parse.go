@@ -185,6 +185,7 @@ type Expr struct {
 	focusOK    bool
 	emptyValue bool
 	emptyKnown bool
+	guard      *guard // operand-level shortcut for and/or/implies, nil when none applies
 }
 
 // String returns the source text.
@@ -540,6 +541,7 @@ func (e *Expr) FocusNames() (names []string, ok bool) {
 func (e *Expr) EmptyResult() (value, known bool) { return e.emptyValue, e.emptyKnown }
 
 func (e *Expr) analyse() {
+	e.guard = buildGuard(e.root)
 	names := map[string]bool{}
 	if !rootNames(e.root, names) {
 		return
@@ -552,6 +554,134 @@ func (e *Expr) analyse() {
 	res, err := Eval(e, emptyModel{}, 0)
 	if err == nil {
 		e.emptyValue, e.emptyKnown = Truth(res)
+	}
+}
+
+// guard is an expression's boolean skeleton (and, or, implies, down to operands that cannot
+// be split), each operand with the member names it reads from the focus and its value when the
+// focus has none of them. Most invariants are of the form "x.empty() or ...", "x.exists()
+// implies ...": on most nodes the absence of a few children decides them, and the evaluation
+// can be skipped.
+type guard struct {
+	op          string // "and", "or", "implies"; "" for an operand
+	left, right *guard
+	names       []string
+	value       Truth3 // the operand's value when the focus has none of names
+}
+
+// Truth3 is a boolean expression's value as far as it is known.
+type Truth3 uint8
+
+// The values of Truth3: NeedsEvaluation when the shortcut cannot tell; Empty is FHIRPath's
+// empty collection, which the boolean operators treat as unknown.
+const (
+	NeedsEvaluation Truth3 = iota
+	True
+	False
+	Empty
+)
+
+func buildGuard(a *ast) *guard {
+	if a.kind == nBinary && (a.op == "and" || a.op == "or" || a.op == "implies") {
+		l, r := buildGuard(a.left), buildGuard(a.right)
+		if l == nil && r == nil {
+			return nil
+		}
+		if l == nil {
+			l = &guard{}
+		}
+		if r == nil {
+			r = &guard{}
+		}
+		return &guard{op: a.op, left: l, right: r}
+	}
+	names := map[string]bool{}
+	if !rootNames(a, names) || len(names) == 0 {
+		return nil
+	}
+	g := &guard{}
+	for n := range names {
+		g.names = append(g.names, n)
+	}
+	sortStrings(g.names)
+	res, err := Eval(&Expr{root: a}, emptyModel{}, 0)
+	if err != nil {
+		return nil
+	}
+	switch v, ok := Truth(res); {
+	case !ok && len(res) == 0:
+		g.value = Empty
+	case !ok:
+		return nil // not a boolean: no shortcut
+	case v:
+		g.value = True
+	default:
+		g.value = False
+	}
+	return g
+}
+
+// DecideByAbsence works out the expression's value from which children the focus has, without
+// evaluating it: has reports whether the focus has any child with one of the names. The result
+// is NeedsEvaluation when that is not enough.
+func (e *Expr) DecideByAbsence(has func(names []string) bool) Truth3 {
+	if e.guard == nil {
+		return NeedsEvaluation
+	}
+	return e.guard.decide(has)
+}
+
+func (g *guard) decide(has func([]string) bool) Truth3 {
+	if g.op == "" {
+		if g.names == nil || has(g.names) {
+			return NeedsEvaluation
+		}
+		return g.value
+	}
+	l := g.left.decide(has)
+	switch g.op {
+	case "or":
+		if l == True {
+			return True
+		}
+		r := g.right.decide(has)
+		switch {
+		case r == True:
+			return True
+		case l == NeedsEvaluation || r == NeedsEvaluation:
+			return NeedsEvaluation
+		case l == False && r == False:
+			return False
+		}
+		return Empty
+	case "and":
+		if l == False {
+			return False
+		}
+		r := g.right.decide(has)
+		switch {
+		case r == False:
+			return False
+		case l == NeedsEvaluation || r == NeedsEvaluation:
+			return NeedsEvaluation
+		case l == True && r == True:
+			return True
+		}
+		return Empty
+	default: // implies
+		if l == False {
+			return True
+		}
+		r := g.right.decide(has)
+		switch {
+		case r == True:
+			return True
+		case l == NeedsEvaluation || r == NeedsEvaluation:
+			return NeedsEvaluation
+		case l == True && r == False:
+			return False
+		}
+		return Empty
 	}
 }
 
