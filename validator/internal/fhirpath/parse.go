@@ -179,13 +179,9 @@ const (
 
 // Expr is a parsed FHIRPath expression.
 type Expr struct {
-	src        string
-	root       *ast
-	focusNames []string
-	focusOK    bool
-	emptyValue bool
-	emptyKnown bool
-	guard      *guard // operand-level shortcut for and/or/implies, nil when none applies
+	src   string
+	root  *ast
+	guard *guard // operand-level shortcut for and/or/implies, nil when none applies
 }
 
 // String returns the source text.
@@ -528,34 +524,7 @@ func prepareLiterals(a *ast) {
 	prepareLiterals(a.right)
 }
 
-// FocusNames returns the names of the elements the expression reads from its focus, when its
-// result is decided by them alone: if the focus has none of them, the result is EmptyResult.
-// ok is false when the expression also looks at the focus itself, its descendants, the
-// resource or other context, so no shortcut applies.
-func (e *Expr) FocusNames() (names []string, ok bool) {
-	return e.focusNames, e.focusOK
-}
-
-// EmptyResult is the expression's value on a focus that has none of FocusNames: true, false,
-// or unknown (known false).
-func (e *Expr) EmptyResult() (value, known bool) { return e.emptyValue, e.emptyKnown }
-
-func (e *Expr) analyse() {
-	e.guard = buildGuard(e.root)
-	names := map[string]bool{}
-	if !rootNames(e.root, names) {
-		return
-	}
-	for n := range names {
-		e.focusNames = append(e.focusNames, n)
-	}
-	sortStrings(e.focusNames)
-	e.focusOK = true
-	res, err := Eval(e, emptyModel{}, 0)
-	if err == nil {
-		e.emptyValue, e.emptyKnown = Truth(res)
-	}
-}
+func (e *Expr) analyse() { e.guard = buildGuard(e.root) }
 
 // guard is an expression's boolean skeleton (and, or, implies, down to operands that cannot
 // be split), each operand with the member names it reads from the focus and its value when the
