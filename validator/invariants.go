@@ -123,6 +123,18 @@ func (m *treeModel) Value(n int32) (fhirpath.Item, bool) {
 	return fhirpath.Item{}, false
 }
 
+// nodePresence answers the questions of an invariant's guard about one node of a tree.
+type nodePresence struct {
+	t *tree
+	n int32
+}
+
+func (p *nodePresence) HasAny(names []string) bool { return p.t.hasAnyChild(p.n, names) }
+
+func (p *nodePresence) Exists(path []string) (exists, known bool) {
+	return p.t.pathExists(p.n, path)
+}
+
 // checkForKey files some invariants under the check they belong to.
 func checkForKey(key string) Check {
 	switch key {
@@ -154,7 +166,7 @@ func (w *walker) evaluate(t *tree) {
 			continue
 		}
 		k := 0
-		has := func(names []string) bool { return t.hasAnyChild(int32(i), names) }
+		pr := nodePresence{t: t, n: int32(i)}
 		run := func(cs []*constraint) {
 			for _, c := range cs {
 				if c.compiled == nil {
@@ -163,7 +175,7 @@ func (w *walker) evaluate(t *tree) {
 				// Most invariants are decided by which children the node lacks ("x.empty() or
 				// ...", "x.exists() implies ..."); the value of each operand on a node without
 				// them was worked out once, when the definitions were loaded.
-				switch c.compiled.DecideByAbsence(has) {
+				switch c.compiled.Decide(&pr) {
 				case fhirpath.True, fhirpath.Empty:
 					continue
 				}

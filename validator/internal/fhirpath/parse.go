@@ -527,15 +527,22 @@ func prepareLiterals(a *ast) {
 func (e *Expr) analyse() { e.guard = buildGuard(e.root) }
 
 // guard is an expression's boolean skeleton (and, or, implies, down to operands that cannot
-// be split), each operand with the member names it reads from the focus and its value when the
-// focus has none of them. Most invariants are of the form "x.empty() or ...", "x.exists()
-// implies ...": on most nodes the absence of a few children decides them, and the evaluation
-// can be skipped.
+// be split), with what decides each operand without evaluating it: the existence of one path
+// ("x.exists()", "x.y.empty().not()"), the absence of the member names it reads (its value on a
+// focus without them was worked out when it was parsed), or nothing at all ("htmlChecks()",
+// checked natively). Most invariants are of the form "x.empty() or ...", "x.exists() implies
+// ...": on most nodes the presence or absence of a few children decides them.
 type guard struct {
 	op          string // "and", "or", "implies"; "" for an operand
 	left, right *guard
-	names       []string
-	value       Truth3 // the operand's value when the focus has none of names
+
+	constant Truth3 // the operand's value whatever the data; NeedsEvaluation when none
+
+	path []string // "x.y.exists()": the value is whether the path exists, negated when !exists
+	when bool     // the operand's value when the path exists
+
+	names  []string // the member names the operand reads from the focus
+	absent Truth3   // its value when the focus has none of them
 }
 
 // Truth3 is a boolean expression's value as far as it is known.
@@ -550,6 +557,22 @@ const (
 	Empty
 )
 
+// Presence answers, for one focus node, the questions a guard asks.
+type Presence interface {
+	// HasAny reports whether the focus has a child with one of the names.
+	HasAny(names []string) bool
+	// Exists reports whether the path of member names leads to any node from the focus; known
+	// is false when the answer lies in data the model does not hold.
+	Exists(path []string) (exists, known bool)
+}
+
+func truth3(b bool) Truth3 {
+	if b {
+		return True
+	}
+	return False
+}
+
 func buildGuard(a *ast) *guard {
 	if a.kind == nBinary && (a.op == "and" || a.op == "or" || a.op == "implies") {
 		l, r := buildGuard(a.left), buildGuard(a.right)
@@ -563,6 +586,12 @@ func buildGuard(a *ast) *guard {
 			r = &guard{}
 		}
 		return &guard{op: a.op, left: l, right: r}
+	}
+	if a.kind == nFunc && (a.name == "htmlChecks" || a.name == "htmlchecks") && len(a.args) == 0 {
+		return &guard{constant: True} // the narrative is checked natively
+	}
+	if path, when, ok := existencePath(a); ok {
+		return &guard{path: path, when: when}
 	}
 	names := map[string]bool{}
 	if !rootNames(a, names) || len(names) == 0 {
@@ -579,41 +608,85 @@ func buildGuard(a *ast) *guard {
 	}
 	switch v, ok := Truth(res); {
 	case !ok && len(res) == 0:
-		g.value = Empty
+		g.absent = Empty
 	case !ok:
 		return nil // not a boolean: no shortcut
-	case v:
-		g.value = True
 	default:
-		g.value = False
+		g.absent = truth3(v)
 	}
 	return g
 }
 
-// DecideByAbsence works out the expression's value from which children the focus has, without
-// evaluating it: has reports whether the focus has any child with one of the names. The result
-// is NeedsEvaluation when that is not enough.
-func (e *Expr) DecideByAbsence(has func(names []string) bool) Truth3 {
+// existencePath recognises "a.b.exists()", "a.b.empty()" and either followed by "not()", where
+// a, b are element names: the value is the existence of the path (when), or its negation.
+func existencePath(a *ast) (path []string, when, ok bool) {
+	negate := false
+	if a.kind == nChain && a.right.kind == nFunc && a.right.name == "not" && len(a.right.args) == 0 {
+		negate, a = true, a.left
+	}
+	if a.kind != nChain || a.right.kind != nFunc || len(a.right.args) != 0 {
+		return nil, false, false
+	}
+	switch a.right.name {
+	case "exists":
+		when = true
+	case "empty":
+		when = false
+	default:
+		return nil, false, false
+	}
+	var walk func(x *ast) bool
+	walk = func(x *ast) bool {
+		switch x.kind {
+		case nMember:
+			if x.name == "" || (x.name[0] >= 'A' && x.name[0] <= 'Z') {
+				return false // a type name: the focus itself
+			}
+			path = append(path, x.name)
+			return true
+		case nChain:
+			return walk(x.left) && x.right.kind == nMember && walk(x.right)
+		}
+		return false
+	}
+	if !walk(a.left) {
+		return nil, false, false
+	}
+	return path, when != negate, true
+}
+
+// Decide works out the expression's value from which children the focus has, without
+// evaluating it. The result is NeedsEvaluation when that is not enough.
+func (e *Expr) Decide(p Presence) Truth3 {
 	if e.guard == nil {
 		return NeedsEvaluation
 	}
-	return e.guard.decide(has)
+	return e.guard.decide(p)
 }
 
-func (g *guard) decide(has func([]string) bool) Truth3 {
+func (g *guard) decide(p Presence) Truth3 {
 	if g.op == "" {
-		if g.names == nil || has(g.names) {
-			return NeedsEvaluation
+		switch {
+		case g.constant != NeedsEvaluation:
+			return g.constant
+		case g.path != nil:
+			exists, known := p.Exists(g.path)
+			if !known {
+				return NeedsEvaluation
+			}
+			return truth3(exists == g.when)
+		case g.names != nil && !p.HasAny(g.names):
+			return g.absent
 		}
-		return g.value
+		return NeedsEvaluation
 	}
-	l := g.left.decide(has)
+	l := g.left.decide(p)
 	switch g.op {
 	case "or":
 		if l == True {
 			return True
 		}
-		r := g.right.decide(has)
+		r := g.right.decide(p)
 		switch {
 		case r == True:
 			return True
@@ -627,7 +700,7 @@ func (g *guard) decide(has func([]string) bool) Truth3 {
 		if l == False {
 			return False
 		}
-		r := g.right.decide(has)
+		r := g.right.decide(p)
 		switch {
 		case r == False:
 			return False
@@ -641,7 +714,7 @@ func (g *guard) decide(has func([]string) bool) Truth3 {
 		if l == False {
 			return True
 		}
-		r := g.right.decide(has)
+		r := g.right.decide(p)
 		switch {
 		case r == True:
 			return True
