@@ -1,6 +1,9 @@
 package fhirpath
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // jsonPresence answers a guard's questions about the root of a jsonModel.
 type jsonPresence struct{ m *jsonModel }
@@ -32,6 +35,22 @@ func (p jsonPresence) Exists(path []string) (bool, bool) {
 	return len(level) > 0, true
 }
 
+func (p jsonPresence) StartsWith(name, prefix string) Truth3 {
+	var found []int32
+	for _, c := range p.m.children[0] {
+		if p.m.name[c] == name {
+			found = append(found, c)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return Empty
+	case len(found) > 1 || !p.m.hasValue[found[0]] || p.m.value[found[0]].Kind != KString:
+		return NeedsEvaluation
+	}
+	return truth3(strings.HasPrefix(p.m.value[found[0]].S, prefix))
+}
+
 // TestDecideByAbsence checks the shortcut against full evaluation: on every document, whenever
 // the presence of children decides an expression, evaluating it gives the same answer; and the
 // shortcut does decide the common shapes.
@@ -55,6 +74,8 @@ func TestDecideByAbsence(t *testing.T) {
 		"code.empty() or system.exists()",
 		"htmlChecks()",
 		"reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)",
+		"reference.startsWith('#')",
+		"reference.startsWith('#').not() and contained.empty()",
 	}
 	docs := []string{
 		`{}`,
@@ -87,6 +108,9 @@ func TestDecideByAbsence(t *testing.T) {
 		`{"code":"c"}`,
 		`{"reference":"Patient/1"}`,
 		`{"reference":"#c"}`,
+		`{"reference":"#c","contained":[{"id":"c"}]}`,
+		`{"reference":["#a","#b"]}`,
+		`{"reference":1}`,
 	}
 	decided := 0
 	for _, src := range exprs {
@@ -140,6 +164,9 @@ func TestDecideByAbsence(t *testing.T) {
 		{"text.div.exists()", `{"text":{"div":"<div/>"}}`, True},
 		{"htmlChecks()", `{}`, True},
 		{"reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)", `{"reference":"#c"}`, NeedsEvaluation},
+		{"reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)", `{"reference":"Patient/1"}`, True},
+		{"reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)", `{}`, NeedsEvaluation},
+		{"reference.startsWith('#')", `{"reference":["#a","#b"]}`, NeedsEvaluation},
 	} {
 		e, _ := Parse(tc.src)
 		m := newJSONModel(t, tc.doc)

@@ -543,6 +543,10 @@ type guard struct {
 
 	names  []string // the member names the operand reads from the focus
 	absent Truth3   // its value when the focus has none of them
+
+	prefixOf string // "x.startsWith('p')": the child x's value starts with prefix
+	prefix   string
+	negate   bool // followed by not()
 }
 
 // Truth3 is a boolean expression's value as far as it is known.
@@ -564,6 +568,9 @@ type Presence interface {
 	// Exists reports whether the path of member names leads to any node from the focus; known
 	// is false when the answer lies in data the model does not hold.
 	Exists(path []string) (exists, known bool)
+	// StartsWith is "name.startsWith(prefix)" on the focus: Empty when it has no child of that
+	// name, True or False when it has one with a string value, NeedsEvaluation otherwise.
+	StartsWith(name, prefix string) Truth3
 }
 
 func truth3(b bool) Truth3 {
@@ -592,6 +599,9 @@ func buildGuard(a *ast) *guard {
 	}
 	if path, when, ok := existencePath(a); ok {
 		return &guard{path: path, when: when}
+	}
+	if name, prefix, negate, ok := startsWithChild(a); ok {
+		return &guard{prefixOf: name, prefix: prefix, negate: negate}
 	}
 	names := map[string]bool{}
 	if !rootNames(a, names) || len(names) == 0 {
@@ -655,6 +665,23 @@ func existencePath(a *ast) (path []string, when, ok bool) {
 	return path, when != negate, true
 }
 
+// startsWithChild recognises "x.startsWith('p')", optionally followed by "not()", with x an
+// element name and p a string literal.
+func startsWithChild(a *ast) (name, prefix string, negate, ok bool) {
+	if a.kind == nChain && a.right.kind == nFunc && a.right.name == "not" && len(a.right.args) == 0 {
+		negate, a = true, a.left
+	}
+	if a.kind != nChain || a.left.kind != nMember || a.right.kind != nFunc || a.right.name != "startsWith" ||
+		len(a.right.args) != 1 || a.right.args[0].kind != nLiteral || a.right.args[0].lit.Kind != KString {
+		return "", "", false, false
+	}
+	name = a.left.name
+	if name == "" || (name[0] >= 'A' && name[0] <= 'Z') {
+		return "", "", false, false
+	}
+	return name, a.right.args[0].lit.S, negate, true
+}
+
 // Decide works out the expression's value from which children the focus has, without
 // evaluating it. The result is NeedsEvaluation when that is not enough.
 func (e *Expr) Decide(p Presence) Truth3 {
@@ -677,6 +704,12 @@ func (g *guard) decide(p Presence) Truth3 {
 			return truth3(exists == g.when)
 		case g.names != nil && !p.HasAny(g.names):
 			return g.absent
+		case g.prefixOf != "":
+			v := p.StartsWith(g.prefixOf, g.prefix)
+			if g.negate && (v == True || v == False) {
+				v = truth3(v == False)
+			}
+			return v
 		}
 		return NeedsEvaluation
 	}
