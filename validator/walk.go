@@ -361,7 +361,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 		if companion {
 			lookup = key[1:]
 		}
-		ref, ok := cs.byName[string(lookup)]
+		ref, ok := cs.find(lookup)
 		if !ok {
 			name := string(key)
 			var v jsontok.Token
