@@ -172,7 +172,9 @@ type constraint struct {
 
 // schema is everything compiled from one set of definitions.
 type schema struct {
-	defs         *model.Definitions
+	// uniqueFullURL is bdl-7, applied by the Bundle checks rather than by FHIRPath.
+	uniqueFullURL *constraint
+	defs          *model.Definitions
 	fhirVersion  string
 	types        map[string]*typeDef
 	byURL        map[string]*typeDef
@@ -357,6 +359,12 @@ func (sc *schema) compileElements(t *typeDef, s *model.Structure) error {
 			c := sc.constraints[ci]
 			if c.key == "ele-1" || c.key == "ext-1" {
 				continue // checked natively, element by element, as the empty and extension checks
+			}
+			if c.key == "bdl-7" && me.Path == "Bundle" {
+				// Checked natively from the entry summaries (bundle.go): the entries' resources
+				// live in trees of their own, where FHIRPath over the Bundle cannot see them.
+				sc.uniqueFullURL = c
+				continue
 			}
 			e.constraints = append(e.constraints, c)
 		}
