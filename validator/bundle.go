@@ -341,7 +341,7 @@ func (w *walker) checkBundle(n int32, b *bundleCtx) {
 // checkUniqueFullURLs applies bdl-7: outside history Bundles, no two entries may have the same
 // fullUrl unless their resources have different meta.versionId. It is the invariant's FHIRPath,
 // entry.where(fullUrl.exists()).select(fullUrl & iif(resource.meta.versionId.exists(),
-// resource.meta.versionId, '')).isDistinct(), worked out from the entry summaries.
+// resource.meta.versionId, ”)).isDistinct(), worked out from the entry summaries.
 func (w *walker) checkUniqueFullURLs(b *bundleCtx, line, col int, prefix string) {
 	c := w.sc.uniqueFullURL
 	if c == nil || len(b.entries) < 2 {

@@ -175,17 +175,17 @@ type schema struct {
 	// uniqueFullURL is bdl-7, applied by the Bundle checks rather than by FHIRPath.
 	uniqueFullURL *constraint
 	defs          *model.Definitions
-	fhirVersion  string
-	types        map[string]*typeDef
-	byURL        map[string]*typeDef
-	profiles     map[string]*model.Structure // constraint profiles and extension definitions by URL
-	valueSets    map[string]*valueSet
-	constraints  []*constraint
-	codeSystems  map[string]map[string]struct{} // complete FHIR-defined code systems: URL -> codes
-	searchParams map[string]searchParam         // core SearchParameters by URL
-	pcache       profileCache
-	qcache       sync.Map            // Questionnaire URL -> *questionnaireDef
-	globals      map[string][]string // resource type -> ImplementationGuide.global profiles
+	fhirVersion   string
+	types         map[string]*typeDef
+	byURL         map[string]*typeDef
+	profiles      map[string]*model.Structure // constraint profiles and extension definitions by URL
+	valueSets     map[string]*valueSet
+	constraints   []*constraint
+	codeSystems   map[string]map[string]struct{} // complete FHIR-defined code systems: URL -> codes
+	searchParams  map[string]searchParam         // core SearchParameters by URL
+	pcache        profileCache
+	qcache        sync.Map            // Questionnaire URL -> *questionnaireDef
+	globals       map[string][]string // resource type -> ImplementationGuide.global profiles
 }
 
 // searchParam is what the checks need of a core SearchParameter.
