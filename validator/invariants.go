@@ -123,6 +123,41 @@ func (m *treeModel) Value(n int32) (fhirpath.Item, bool) {
 	return fhirpath.Item{}, false
 }
 
+// nodePresence answers the questions of an invariant's guard about one node of a tree.
+type nodePresence struct {
+	t *tree
+	n int32
+}
+
+func (p *nodePresence) HasAny(names []string) bool { return p.t.hasAnyChild(p.n, names) }
+
+func (p *nodePresence) Exists(path []string) (exists, known bool) {
+	return p.t.pathExists(p.n, path)
+}
+
+func (p *nodePresence) StartsWith(name, prefix string) fhirpath.Truth3 {
+	found := int32(-1)
+	for c := p.t.nodes[p.n].first; c >= 0; c = p.t.nodes[c].next {
+		if p.t.nodes[c].name != name {
+			continue
+		}
+		if found >= 0 {
+			return fhirpath.NeedsEvaluation // several values: evaluation reports the error
+		}
+		found = c
+	}
+	switch {
+	case found < 0:
+		return fhirpath.Empty
+	case p.t.nodes[found].kind != valString:
+		return fhirpath.NeedsEvaluation
+	}
+	if bytes.HasPrefix(p.t.bytes(found), []byte(prefix)) {
+		return fhirpath.True
+	}
+	return fhirpath.False
+}
+
 // checkForKey files some invariants under the check they belong to.
 func checkForKey(key string) Check {
 	switch key {
@@ -148,23 +183,24 @@ func (w *walker) evaluate(t *tree) {
 	m := &treeModel{t: t}
 	defer w.eval.Trim()
 	var seen [16]string
-	for i := range t.nodes {
+	for _, i := range t.constrained {
 		n := &t.nodes[i]
 		if n.stub {
 			continue
 		}
 		k := 0
+		pr := nodePresence{t: t, n: i}
 		run := func(cs []*constraint) {
 			for _, c := range cs {
 				if c.compiled == nil {
 					continue
 				}
-				if names, ok := c.compiled.FocusNames(); ok && !t.hasAnyChild(int32(i), names) {
-					// The expression only reads children the node does not have: its value was
-					// worked out once, when the definitions were loaded.
-					if v, known := c.compiled.EmptyResult(); !known || v {
-						continue
-					}
+				// Most invariants are decided by which children the node lacks ("x.empty() or
+				// ...", "x.exists() implies ..."); the value of each operand on a node without
+				// them was worked out once, when the definitions were loaded.
+				switch c.compiled.Decide(&pr) {
+				case fhirpath.True, fhirpath.Empty:
+					continue
 				}
 				dup := false
 				for j := 0; j < k; j++ {
@@ -179,7 +215,7 @@ func (w *walker) evaluate(t *tree) {
 					seen[k] = c.key
 					k++
 				}
-				res, err := w.eval.Eval(c.compiled, m, int32(i))
+				res, err := w.eval.Eval(c.compiled, m, i)
 				if err != nil {
 					continue // unknown: depends on data not held, or a type error in the data
 				}
@@ -192,7 +228,7 @@ func (w *walker) evaluate(t *tree) {
 						sev = SeverityWarning
 					}
 					w.issues = appendIssue(w, Issue{Severity: sev, Code: issueType[checkForKey(c.key)], Check: checkForKey(c.key), Key: c.key,
-						Expression: t.expression(int32(i)), Message: c.key + ": " + c.human, Line: int(n.line), Column: int(n.col)})
+						Expression: t.expression(i), Message: c.key + ": " + c.human, Line: int(n.line), Column: int(n.col)})
 				}
 			}
 		}
@@ -239,7 +275,7 @@ const xhtmlNamespace = "http://www.w3.org/1999/xhtml"
 
 // checkNarrative applies txt-1 (well-formed XHTML, a div root in the XHTML namespace, only the
 // allowed elements and attributes, no scripts or event handlers) and txt-2 (some content).
-func (w *walker) checkNarrative(tok jsontok.Token) {
+func (w *walker) checkNarrative(tok *jsontok.Token) {
 	if narrativeFastOK(tok.Value) {
 		return
 	}

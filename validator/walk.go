@@ -93,7 +93,7 @@ func (w *walker) report(sev Severity, check Check, line, col int, expr, format s
 		Message: msg, Line: line, Column: col})
 }
 
-func (w *walker) errorAt(check Check, tok jsontok.Token, format string, args ...any) {
+func (w *walker) errorAt(check Check, tok *jsontok.Token, format string, args ...any) {
 	w.report(SeverityError, check, tok.Line, tok.Col, w.expr(), format, args...)
 }
 
@@ -165,29 +165,33 @@ func (w *walker) state(n int) *objState {
 	return s
 }
 
-func (w *walker) next() (jsontok.Token, error) {
+// next reads the next token into tok, checking now and then for cancellation.
+func (w *walker) next(tok *jsontok.Token) error {
 	w.ops++
 	if w.ops&0xfff == 0 {
 		if err := w.ctx.Err(); err != nil {
-			return jsontok.Token{}, errCanceled
+			*tok = jsontok.Token{}
+			return errCanceled
 		}
 	}
-	return w.tr.Next()
+	return w.tr.NextInto(tok)
 }
 
 // skip consumes the value starting with tok.
-func (w *walker) skip(tok jsontok.Token) error { return w.tr.Skip(tok.Kind) }
+func (w *walker) skip(tok *jsontok.Token) error { return w.tr.Skip(tok.Kind) }
 
 // findResourceType looks ahead in the object just opened for its resourceType, then rewinds.
 func (w *walker) findResourceType() (string, error) {
 	w.tr.Mark()
 	defer w.tr.Unmark()
-	tok, err := w.next()
+	var tok jsontok.Token
+	err := w.next(&tok)
 	if err != nil {
 		return "", err
 	}
 	if tok.Kind == jsontok.Key && string(tok.Value) == "resourceType" {
-		v, err := w.next()
+		var v jsontok.Token
+		err := w.next(&v)
 		if err != nil {
 			return "", err
 		}
@@ -200,7 +204,8 @@ func (w *walker) findResourceType() (string, error) {
 	// Not first: scan the members at this level.
 	for tok.Kind == jsontok.Key {
 		isRT := string(tok.Value) == "resourceType"
-		v, err := w.next()
+		var v jsontok.Token
+		err := w.next(&v)
 		if err != nil {
 			return "", err
 		}
@@ -209,10 +214,10 @@ func (w *walker) findResourceType() (string, error) {
 			w.tr.Rewind()
 			return rt, nil
 		}
-		if err := w.skip(v); err != nil {
+		if err := w.skip(&v); err != nil {
 			return "", err
 		}
-		if tok, err = w.next(); err != nil {
+		if err = w.next(&tok); err != nil {
 			return "", err
 		}
 	}
@@ -222,7 +227,7 @@ func (w *walker) findResourceType() (string, error) {
 
 // resource validates a resource object whose '{' was just read. parent is the tree node of
 // the element holding it (-1 at top level). own says the resource gets a tree of its own.
-func (w *walker) resource(start jsontok.Token, parent int32, name string, e *elemDef, index int32, own bool) (rt *typeDef, id string, err error) {
+func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *elemDef, index int32, own bool) (rt *typeDef, id string, err error) {
 	typeName, err := w.findResourceType()
 	if err != nil {
 		return nil, "", err
@@ -269,7 +274,7 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 		bctx = &bundleCtx{tree: w.tree(), node: nodeIdx, top: parent == -1}
 		w.bundles = append(w.bundles, bctx)
 	}
-	err = w.object(start, t.root, t, nodeIdx, true)
+	err = w.object(*start, t.root, t, nodeIdx, true)
 	if bctx != nil {
 		if jerr := w.collectEntryJobs(bctx); err == nil {
 			err = jerr
@@ -335,7 +340,8 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 	defer func() { w.depth-- }()
 	st := w.state(len(cs.list))
 	for {
-		tok, err := w.next()
+		var tok jsontok.Token
+		err := w.next(&tok)
 		if err != nil {
 			return err
 		}
@@ -344,11 +350,12 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 		}
 		key := tok.Value
 		if isResource && string(key) == "resourceType" {
-			v, err := w.next()
+			var v jsontok.Token
+			err := w.next(&v)
 			if err != nil {
 				return err
 			}
-			if err := w.skip(v); err != nil {
+			if err := w.skip(&v); err != nil {
 				return err
 			}
 			continue
@@ -359,17 +366,18 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 		if companion {
 			lookup = key[1:]
 		}
-		ref, ok := cs.byName[string(lookup)]
+		ref, ok := cs.find(lookup)
 		if !ok {
 			name := string(key)
-			v, err := w.next()
+			var v jsontok.Token
+			err := w.next(&v)
 			if err != nil {
 				return err
 			}
 			w.push(name, "", -1)
 			w.report(SeverityError, CheckUnknown, tok.Line, tok.Col, w.expr(), "unknown property %q", name)
 			w.pop()
-			if err := w.skip(v); err != nil {
+			if err := w.skip(&v); err != nil {
 				return err
 			}
 			continue
@@ -402,14 +410,15 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			flag = flagCompanion
 			if !prim || ce.attribute {
 				name := string(key)
-				v, err := w.next()
+				var v jsontok.Token
+				err := w.next(&v)
 				if err != nil {
 					return err
 				}
 				w.push(name, "", -1)
 				w.report(SeverityError, CheckCompanion, tok.Line, tok.Col, w.expr(), "%q is not a primitive element, so %q is not allowed", string(lookup), name)
 				w.pop()
-				if err := w.skip(v); err != nil {
+				if err := w.skip(&v); err != nil {
 					return err
 				}
 				continue
@@ -421,7 +430,8 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			w.pop()
 		}
 		st.flags[ref.ord] |= flag
-		v, err := w.next()
+		var v jsontok.Token
+		err = w.next(&v)
 		if err != nil {
 			return err
 		}
@@ -431,16 +441,16 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 				w.push(ce.name, choice, -1)
 				w.report(SeverityError, CheckJSONType, v.Line, v.Col, w.expr(), "%s allows one value, but an array was given", string(key))
 				w.pop()
-				if err := w.skip(v); err != nil {
+				if err := w.skip(&v); err != nil {
 					return err
 				}
 				continue
 			}
 			w.push(ce.name, choice, -1)
 			if companion {
-				err = w.companion(v, ce, ctr, nodeIdx, -1)
+				err = w.companion(&v, ce, ctr, nodeIdx, -1)
 			} else {
-				err = w.value(v, ce, ctr, nodeIdx, -1, st.flags[ref.ord]&flagCompanion != 0)
+				err = w.value(&v, ce, ctr, nodeIdx, -1, st.flags[ref.ord]&flagCompanion != 0)
 			}
 			w.pop()
 			if err != nil {
@@ -452,9 +462,9 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 				w.push(ce.name, choice, -1)
 				w.report(SeverityError, CheckJSONType, v.Line, v.Col, w.expr(), "%s repeats, so its value must be an array", string(key))
 				if companion {
-					err = w.companion(v, ce, ctr, nodeIdx, 0)
+					err = w.companion(&v, ce, ctr, nodeIdx, 0)
 				} else {
-					err = w.value(v, ce, ctr, nodeIdx, 0, st.flags[ref.ord]&flagCompanion != 0)
+					err = w.value(&v, ce, ctr, nodeIdx, 0, st.flags[ref.ord]&flagCompanion != 0)
 				}
 				w.pop()
 				if err != nil {
@@ -462,7 +472,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 				}
 				n = 1
 			} else {
-				n, err = w.array(v, ce, ctr, nodeIdx, st, ref.ord, companion, prim, st.flags[ref.ord]&flagCompanion != 0)
+				n, err = w.array(&v, ce, ctr, nodeIdx, st, ref.ord, companion, prim, st.flags[ref.ord]&flagCompanion != 0)
 				if err != nil {
 					return err
 				}
@@ -490,15 +500,15 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 	}
 	if !isResource && st.nonID == 0 {
 		if st.props == 0 {
-			w.errorAt(CheckEmpty, start, "empty object: an element must have a value or children (ele-1)")
+			w.errorAt(CheckEmpty, &start, "empty object: an element must have a value or children (ele-1)")
 		} else {
-			w.errorAt(CheckEmpty, start, "an element with only an id has no content (ele-1)")
+			w.errorAt(CheckEmpty, &start, "an element with only an id has no content (ele-1)")
 		}
 	}
 	if t != nil && !isResource {
 		switch t.name {
 		case "Extension":
-			w.checkExtension(start, cs, st)
+			w.checkExtension(&start, cs, st)
 			if nodeIdx >= 0 {
 				w.checkExtensionDefinition(w.tree(), nodeIdx)
 			}
@@ -516,7 +526,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 		case "Reference":
 			w.checkReference(nodeIdx, e)
 		case "Coding", "CodeableConcept", "Quantity":
-			w.checkCodedBinding(start, nodeIdx, e, t)
+			w.checkCodedBinding(&start, nodeIdx, e, t)
 			if t.name == "Coding" {
 				w.checkCodeSystem(nodeIdx)
 			}
@@ -530,7 +540,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 var emptyChildren = &childSet{byName: map[string]childRef{}}
 
 // array validates the items of a repeating element.
-func (w *walker) array(open jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, st *objState, ord int32, companion, prim, joined bool) (int32, error) {
+func (w *walker) array(open *jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, st *objState, ord int32, companion, prim, joined bool) (int32, error) {
 	var pa *primArray
 	if prim {
 		for i := range st.prims {
@@ -545,7 +555,8 @@ func (w *walker) array(open jsontok.Token, ce *elemDef, ctr *typeRef, parent int
 	}
 	var i int32
 	for {
-		tok, err := w.next()
+		var tok jsontok.Token
+		err := w.next(&tok)
 		if err != nil {
 			return i, err
 		}
@@ -561,7 +572,7 @@ func (w *walker) array(open jsontok.Token, ce *elemDef, ctr *typeRef, parent int
 				}
 			} else {
 				w.push(ce.name, "", i)
-				w.errorAt(CheckJSONType, tok, "null is only allowed in an array of primitives paired with its \"_%s\" array", ce.name)
+				w.errorAt(CheckJSONType, &tok, "null is only allowed in an array of primitives paired with its \"_%s\" array", ce.name)
 				w.pop()
 			}
 			i++
@@ -569,9 +580,9 @@ func (w *walker) array(open jsontok.Token, ce *elemDef, ctr *typeRef, parent int
 		}
 		w.push(ce.name, "", i)
 		if companion {
-			err = w.companion(tok, ce, ctr, parent, i)
+			err = w.companion(&tok, ce, ctr, parent, i)
 		} else {
-			err = w.value(tok, ce, ctr, parent, i, joined)
+			err = w.value(&tok, ce, ctr, parent, i, joined)
 		}
 		w.pop()
 		if err != nil {
@@ -628,7 +639,7 @@ func (w *walker) checkPrimArray(cs *childSet, pa *primArray) {
 }
 
 // value validates one value of element ce with type ctr.
-func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, index int32, joined bool) error {
+func (w *walker) value(tok *jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, index int32, joined bool) error {
 	var t *typeDef
 	if ctr != nil {
 		t = ctr.t
@@ -646,7 +657,7 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 			return w.skip(tok)
 		}
 		n := tr.add(parent, name, ce, t, index, tok.Line, tok.Col)
-		return w.object(tok, ce, t, n, false)
+		return w.object(*tok, ce, t, n, false)
 	}
 	if t == nil {
 		// A type this validator does not know: check the JSON shape loosely and move on.
@@ -675,7 +686,7 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 		if n >= 0 && choice != "" {
 			tr.nodes[n].choiceType = choice
 		}
-		return w.object(tok, ce, t, n, false)
+		return w.object(*tok, ce, t, n, false)
 	}
 	// Primitive value.
 	var kind valueKind
@@ -743,7 +754,7 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 }
 
 // companion validates the "_name" object of a primitive: an id and extensions.
-func (w *walker) companion(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, index int32) error {
+func (w *walker) companion(tok *jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, index int32) error {
 	if tok.Kind != jsontok.BeginObject {
 		w.errorAt(CheckCompanion, tok, "the \"_%s\" form must be an object with id and/or extension, found %s", ce.name, tok.Kind)
 		return w.skip(tok)
@@ -756,7 +767,7 @@ func (w *walker) companion(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent 
 			tr.nodes[n].choiceType = ctr.code
 		}
 	}
-	return w.object(tok, nil, ctr.t, n, false)
+	return w.object(*tok, nil, ctr.t, n, false)
 }
 
 func jsonKindName(k byte) string {
@@ -777,7 +788,7 @@ func quoteValue(v []byte) string {
 }
 
 // checkCode checks a code against a required binding.
-func (w *walker) checkCode(tok jsontok.Token, ce *elemDef, code []byte) {
+func (w *walker) checkCode(tok *jsontok.Token, ce *elemDef, code []byte) {
 	b := ce.binding
 	if b.strength != "required" || b.vs == nil || !b.vs.complete {
 		return
@@ -788,7 +799,7 @@ func (w *walker) checkCode(tok jsontok.Token, ce *elemDef, code []byte) {
 }
 
 // checkCodedBinding checks a Coding, CodeableConcept or Quantity against a required binding.
-func (w *walker) checkCodedBinding(start jsontok.Token, n int32, e *elemDef, t *typeDef) {
+func (w *walker) checkCodedBinding(start *jsontok.Token, n int32, e *elemDef, t *typeDef) {
 	if e == nil || e.binding == nil || e.binding.strength != "required" || e.binding.vs == nil || !e.binding.vs.complete {
 		return
 	}
@@ -839,7 +850,7 @@ func (w *walker) checkCodedBinding(start jsontok.Token, n int32, e *elemDef, t *
 }
 
 // checkExtension applies the extension rules: a url, and a value or nested extensions, not both.
-func (w *walker) checkExtension(start jsontok.Token, cs *childSet, st *objState) {
+func (w *walker) checkExtension(start *jsontok.Token, cs *childSet, st *objState) {
 	hasValue, hasExt := false, false
 	for ord, ce := range cs.list {
 		if st.counts[ord] == 0 {
