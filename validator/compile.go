@@ -158,6 +158,8 @@ type valueSet struct {
 	systems  map[string]struct{}
 	// includeSystems: the code systems of an incomplete value set
 	includeSystems []string
+	// src is the expansion it was compiled from (displays, looked up when needed).
+	src *model.ValueSet
 }
 
 type constraint struct {
@@ -212,7 +214,7 @@ func compileSchema(d *model.Definitions) (*schema, error) {
 	}
 	for i := range d.ValueSets {
 		mv := &d.ValueSets[i]
-		vs := &valueSet{url: mv.URL, complete: mv.Complete, reason: mv.Reason, includeSystems: mv.IncludeSystems,
+		vs := &valueSet{url: mv.URL, complete: mv.Complete, reason: mv.Reason, includeSystems: mv.IncludeSystems, src: mv,
 			codes: map[string]struct{}{}, coded: map[string]struct{}{}, systems: map[string]struct{}{}}
 		for _, c := range mv.Codes {
 			sys := mv.Systems[c.System]
