@@ -93,6 +93,14 @@ func TestProfileParityRules(t *testing.T) {
 			`{"resourceType": "Patient", ` + div + `, "managingOrganization": {"reference": "ht tps://example.org/Organization/1"}}`, CheckReference, "", "cannot contain whitespace"},
 		{"reference of another form is only a warning", nil, "",
 			`{"resourceType": "Patient", ` + div + `, "managingOrganization": {"reference": "ftp://example.org/x"}}`, CheckReference, SeverityWarning, "is not of the form"},
+		{"textLink htmlid not in the narrative", nil, "",
+			`{"resourceType": "Patient", "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><span id=\"n1\">x</span></div>",
+			  "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/textLink", "extension": [{"url": "htmlid", "valueString": "n2"}, {"url": "data", "valueUri": "#n2"}]}]}}`,
+			CheckNarrative, "", `htmlid "n2" is not the id`},
+		{"textLink htmlid in the narrative, stated before it", nil, "",
+			`{"resourceType": "Patient", "text": {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/textLink", "extension": [{"url": "htmlid", "valueString": "n1"}, {"url": "data", "valueUri": "#n1"}]}],
+			  "status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><span id='n1'>x</span></div>"}, "name": [{"id": "n1", "text": "x"}]}`,
+			"", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

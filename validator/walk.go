@@ -516,6 +516,10 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			if nodeIdx >= 0 {
 				w.checkIdentifier(w.tree(), nodeIdx)
 			}
+		case "Narrative":
+			if nodeIdx >= 0 {
+				w.checkTextLinks(w.tree(), nodeIdx)
+			}
 		}
 	}
 	if e != nil && e.path == "Bundle.entry" {
