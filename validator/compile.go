@@ -188,6 +188,7 @@ type schema struct {
 	pcache        profileCache
 	qcache        sync.Map            // Questionnaire URL -> *questionnaireDef
 	mcache        sync.Map            // Measure URL -> *measureDef
+	displays      displayIndex        // code system displays, from the expansions (display.go)
 	globals       map[string][]string // resource type -> ImplementationGuide.global profiles
 }
 

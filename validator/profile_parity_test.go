@@ -101,6 +101,18 @@ func TestProfileParityRules(t *testing.T) {
 			`{"resourceType": "Patient", "text": {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/textLink", "extension": [{"url": "htmlid", "valueString": "n1"}, {"url": "data", "valueUri": "#n1"}]}],
 			  "status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><span id='n1'>x</span></div>"}, "name": [{"id": "n1", "text": "x"}]}`,
 			"", "", ""},
+		{"Coding with its code system's display, case and spacing aside", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "http://hl7.org/fhir/administrative-gender", "code": "female", "display": " FEMALE "}]}}`, "", "", ""},
+		{"Coding with a wrong display", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "http://hl7.org/fhir/administrative-gender", "code": "female", "display": "Male"}]}}`,
+			CheckCodeSystem, "", `Wrong Display Name "Male"`},
+		{"Coding with a version is not checked for display", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "http://hl7.org/fhir/administrative-gender", "version": "4.0.1", "code": "female", "display": "Male"}]}}`, "", "", ""},
+		{"Coding answer of a QuestionnaireResponse with a wrong display", map[string]string{"q.json": `{"resourceType": "Questionnaire", "url": "http://example.org/Questionnaire/q", "status": "active",
+			  "item": [{"linkId": "q1", "type": "choice", "answerValueSet": "http://hl7.org/fhir/ValueSet/item-type"}]}`}, "",
+			`{"resourceType": "QuestionnaireResponse", ` + div + `, "questionnaire": "http://example.org/Questionnaire/q", "status": "completed",
+			  "item": [{"linkId": "q1", "answer": [{"valueCoding": {"system": "http://hl7.org/fhir/item-type", "code": "string", "display": "Australia"}}]}]}`,
+			CheckCodeSystem, "", `Wrong Display Name "Australia"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

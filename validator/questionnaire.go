@@ -313,8 +313,6 @@ func (w *walker) qrOption(s *sink, t *tree, v int32, vt string, it *qItem) int {
 			if vs := w.sc.valueSets[it.valueSet]; vs != nil && vs.complete {
 				if !w.inValueSet(t, v, vs) {
 					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The code is not in the options value set %s specified by the questionnaire", it.valueSet)
-				} else {
-					checkCodingDisplay(s, t, v, vs)
 				}
 			}
 		}
@@ -546,39 +544,4 @@ func (sc *schema) codeInValueSet(url, system, code string) (in, known bool) {
 		}
 	}
 	return false, true
-}
-
-// checkCodingDisplay compares the display of the Coding at node v, when it has one, with the
-// display the value set's expansion gives its code (from the code system): a different display
-// is an error, as the HL7 Java validator reports a wrong display name. Case and runs of
-// whitespace are not significant.
-func checkCodingDisplay(s *sink, t *tree, v int32, vs *valueSet) {
-	if vs.src == nil {
-		return
-	}
-	d := t.firstChild(v, "display")
-	if d < 0 || t.nodes[d].kind != valString {
-		return
-	}
-	sys, code := "", ""
-	if x := t.firstChild(v, "system"); x >= 0 && t.nodes[x].kind == valString {
-		sys = t.str(x)
-	}
-	if x := t.firstChild(v, "code"); x >= 0 && t.nodes[x].kind == valString {
-		code = t.str(x)
-	}
-	for _, c := range vs.src.Codes {
-		if c.Code != code || vs.src.Systems[c.System] != sys {
-			continue
-		}
-		if c.Display == "" || sameDisplay(c.Display, t.str(d)) {
-			return
-		}
-		s.add(SeverityError, CheckQuestionnaire, t, d, "", "Wrong Display Name '%s' for %s#%s: the code system's display is '%s'", t.str(d), sys, code, c.Display)
-		return
-	}
-}
-
-func sameDisplay(a, b string) bool {
-	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }

@@ -533,6 +533,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			w.checkCodedBinding(&start, nodeIdx, e, t)
 			if t.name == "Coding" {
 				w.checkCodeSystem(nodeIdx)
+				w.checkDisplay(nodeIdx)
 			}
 		case "Attachment":
 			w.checkAttachment(nodeIdx)
