@@ -189,6 +189,7 @@ type schema struct {
 	qcache        sync.Map            // Questionnaire URL -> *questionnaireDef
 	mcache        sync.Map            // Measure URL -> *measureDef
 	displays      displayIndex        // code system displays, from the expansions (display.go)
+	csURLs        codeSystemIndex     // URLs used as code systems (codingsystem.go)
 	globals       map[string][]string // resource type -> ImplementationGuide.global profiles
 }
 

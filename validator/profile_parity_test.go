@@ -113,6 +113,12 @@ func TestProfileParityRules(t *testing.T) {
 			`{"resourceType": "QuestionnaireResponse", ` + div + `, "questionnaire": "http://example.org/Questionnaire/q", "status": "completed",
 			  "item": [{"linkId": "q1", "answer": [{"valueCoding": {"system": "http://hl7.org/fhir/item-type", "code": "string", "display": "Australia"}}]}]}`,
 			CheckCodeSystem, "", `Wrong Display Name "Australia"`},
+		{"Coding.system that is a local name", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "Location1", "code": "x"}]}}`, CheckCodeSystem, "", "must be an absolute reference"},
+		{"Coding.system that is a value set", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "http://hl7.org/fhir/ValueSet/measure-type", "code": "process"}]}}`, CheckCodeSystem, "", "is a value set, not a code system"},
+		{"Coding.system that is a URN", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "urn:oid:1.2.3", "code": "x"}]}}`, "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

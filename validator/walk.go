@@ -534,6 +534,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			if t.name == "Coding" {
 				w.checkCodeSystem(nodeIdx)
 				w.checkDisplay(nodeIdx)
+				w.checkCodingSystem(nodeIdx)
 			}
 		case "Attachment":
 			w.checkAttachment(nodeIdx)
