@@ -32,7 +32,9 @@ type qItem struct {
 	unitOptions []map[string]any
 	// unitValueSet is the item's questionnaire-unitValueSet: a quantity answer's unit must be in it.
 	unitValueSet string
-	items        []*qItem
+	// refTypes are the item's questionnaire-referenceResource types (the extension repeats).
+	refTypes []string
+	items    []*qItem
 }
 
 type questionnaireDef struct {
@@ -100,6 +102,10 @@ func readQItems(v any) []*qItem {
 			case "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption":
 				if c, ok := em["valueCoding"].(map[string]any); ok {
 					it.unitOptions = append(it.unitOptions, c)
+				}
+			case "http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource":
+				if c, ok := em["valueCode"].(string); ok {
+					it.refTypes = append(it.refTypes, c)
 				}
 			case "http://hl7.org/fhir/StructureDefinition/questionnaire-unitValueSet":
 				it.unitValueSet, _ = em["valueCanonical"].(string)
@@ -467,10 +473,10 @@ func (w *walker) qrConstraints(s *sink, t *tree, v int32, vt string, it *qItem) 
 		}
 		w.qrQuantityUnit(s, t, v, it)
 	case "Reference":
-		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource"]; ok {
+		if len(it.refTypes) > 0 {
 			if r := t.firstChild(v, "reference"); r >= 0 && t.nodes[r].kind == valString {
-				if typ, ok := referenceType(t.str(r)); ok && typ != jsonScalar(mv) {
-					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The reference is to a %s, but the questionnaire allows %s", typ, jsonScalar(mv))
+				if typ, ok := referenceType(t.str(r)); ok && !refTypeAllowed(w.sc, typ, it.refTypes) {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The reference is to a %s, but the questionnaire allows %s", typ, strings.Join(it.refTypes, ", "))
 				}
 			}
 		}
@@ -544,4 +550,16 @@ func (sc *schema) codeInValueSet(url, system, code string) (in, known bool) {
 		}
 	}
 	return false, true
+}
+
+// refTypeAllowed reports whether a referenced resource type is one of the allowed types (or a
+// specialisation of one, such as any type when Resource is allowed).
+func refTypeAllowed(sc *schema, typ string, allowed []string) bool {
+	rt := sc.types[typ]
+	for _, a := range allowed {
+		if a == typ || (rt != nil && rt.isA(a)) {
+			return true
+		}
+	}
+	return false
 }

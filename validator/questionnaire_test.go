@@ -36,6 +36,9 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 	  {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption", "valueCoding": {` + ucum + `, "code": "km"}},
 	  {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption", "valueCoding": {` + ucum + `, "code": "m"}}]`
 	unitVS := `"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-unitValueSet", "valueCanonical": "%s"}]`
+	refTypes := `"extension": [
+	  {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource", "valueCode": "Patient"},
+	  {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource", "valueCode": "Practitioner"}]`
 	cases := []struct {
 		name, qItem, rItem, want string
 	}{
@@ -55,6 +58,10 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, "is not in the unit value set"},
 		{"unit from a system the unit value set does not draw on", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://hl7.org/fhir/ValueSet/jurisdiction", 1) + `}`,
 			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, "is not in the unit value set"},
+		{"reference to one of several allowed resource types", `{"linkId": "q1", "type": "reference", ` + refTypes + `}`,
+			`{"linkId": "q1", "answer": [{"valueReference": {"reference": "Practitioner/1"}}]}`, ""},
+		{"reference to a resource type not allowed", `{"linkId": "q1", "type": "reference", ` + refTypes + `}`,
+			`{"linkId": "q1", "answer": [{"valueReference": {"reference": "Organization/1"}}]}`, "The reference is to a Organization, but the questionnaire allows Patient, Practitioner"},
 		{"unit value set not loaded: not checked", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://example.org/ValueSet/none", 1) + `}`,
 			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, ""},
 	}
