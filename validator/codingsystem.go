@@ -1,7 +1,7 @@
 package validator
 
 import (
-	"strings"
+	"bytes"
 	"sync"
 )
 
@@ -15,7 +15,7 @@ type codeSystemIndex struct {
 	m    map[string]bool
 }
 
-func (sc *schema) isCodeSystemURL(url string) bool {
+func (sc *schema) isCodeSystemURL(url []byte) bool {
 	sc.csURLs.once.Do(func() {
 		m := map[string]bool{}
 		for i := range sc.defs.ValueSets {
@@ -32,12 +32,12 @@ func (sc *schema) isCodeSystemURL(url string) bool {
 		}
 		sc.csURLs.m = m
 	})
-	return sc.csURLs.m[url]
+	return sc.csURLs.m[string(url)] // no allocation for the look-up
 }
 
 // absoluteURI reports whether s starts with a URI scheme ("http:", "urn:", "mailto:").
-func absoluteURI(s string) bool {
-	i := strings.IndexByte(s, ':')
+func absoluteURI(s []byte) bool {
+	i := bytes.IndexByte(s, ':')
 	if i <= 0 {
 		return false
 	}
@@ -60,13 +60,13 @@ func (w *walker) checkCodingSystem(n int32) {
 	if s < 0 || tr.nodes[s].kind != valString {
 		return
 	}
-	sys := tr.str(s)
+	sys := tr.bytes(s)
 	nd := &tr.nodes[s]
 	switch {
 	case !absoluteURI(sys):
 		w.report(SeverityError, CheckCodeSystem, int(nd.line), int(nd.col), w.expr()+".system",
 			"Coding.system must be an absolute reference, not a local reference (%q)", sys)
-	case w.sc.valueSets[sys] != nil && !w.sc.isCodeSystemURL(sys):
+	case w.sc.valueSets[string(sys)] != nil && !w.sc.isCodeSystemURL(sys):
 		w.report(SeverityError, CheckCodeSystem, int(nd.line), int(nd.col), w.expr()+".system",
 			"the Coding's system %s is a value set, not a code system", sys)
 	}

@@ -18,7 +18,7 @@ type displayIndex struct {
 	m    map[string]map[string]string
 }
 
-func (sc *schema) display(system, code string) (string, bool) {
+func (sc *schema) display(system, code []byte) (string, bool) {
 	sc.displays.once.Do(func() {
 		m := map[string]map[string]string{}
 		for i := range sc.defs.ValueSets {
@@ -39,7 +39,7 @@ func (sc *schema) display(system, code string) (string, bool) {
 		}
 		sc.displays.m = m
 	})
-	d, ok := sc.displays.m[system][code]
+	d, ok := sc.displays.m[string(system)][string(code)] // no allocation for the look-up
 	return d, ok
 }
 
@@ -58,7 +58,7 @@ func (w *walker) checkDisplay(n int32) {
 	if v := tr.findChild(n, "version", -1); v >= 0 {
 		return // another version of the code system may display the code otherwise
 	}
-	want, ok := w.sc.display(tr.str(s), tr.str(c))
+	want, ok := w.sc.display(tr.bytes(s), tr.bytes(c))
 	if !ok || sameDisplay(want, tr.str(d)) {
 		return
 	}
@@ -67,5 +67,8 @@ func (w *walker) checkDisplay(n int32) {
 }
 
 func sameDisplay(a, b string) bool {
+	if a == b {
+		return true
+	}
 	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
