@@ -796,9 +796,12 @@ func (w *walker) slice(s *sink, t *tree, parent int32, pc *pElem, items []int32)
 			}
 		}
 		k := assigned[i]
-		if k >= 0 && len(sl.Discriminators) > 0 {
+		if k >= 0 && len(sl.Discriminators) > 0 && !hasProfileDiscriminator(sl) {
 			// The discriminators must tell the slices apart: an item that two slices both
 			// match is an error (the HL7 Java validator's "matches more than one slice").
+			// Not for profile discriminators: a resource in a tree of its own, or tried
+			// against a profile that is not loaded, is matched by its type alone, so two
+			// slices for profiles of one type would both seem to match it.
 			for k2 := k + 1; k2 < len(pc.slices); k2++ {
 				if w.inSlice(t, it, pc.slices[k2], sl) {
 					s.add(SeverityError, CheckSlicing, t, it, "", "this element matches more than one slice of %s: %s, %s", pc.e.Path, pc.slices[k].e.SliceName, pc.slices[k2].e.SliceName)
@@ -835,6 +838,15 @@ func (w *walker) slice(s *sink, t *tree, parent int32, pc *pElem, items []int32)
 			w.validateElement(s, t, it, pc.slices[k], false)
 		}
 	}
+}
+
+func hasProfileDiscriminator(sl *model.Slicing) bool {
+	for _, d := range sl.Discriminators {
+		if d.Type == "profile" {
+			return true
+		}
+	}
+	return false
 }
 
 // inSlice decides whether item matches slice sp by the discriminators.

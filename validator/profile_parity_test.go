@@ -20,6 +20,15 @@ func TestProfileParityRules(t *testing.T) {
 		    {"id": "Bundle.entry:patient", "path": "Bundle.entry", "sliceName": "patient", "min": 1, "max": "1"},
 		    {"id": "Bundle.entry:patient.resource", "path": "Bundle.entry.resource", "type": [{"code": "Patient", "profile": ["` + profileURL + `"]}]}]}}`
 	}
+	twoObservationSlices := map[string]string{"b.json": `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/obs-slices", "name": "ObsSlices",
+		  "status": "active", "kind": "resource", "abstract": false, "type": "Bundle", "derivation": "constraint",
+		  "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Bundle",
+		  "differential": {"element": [
+		    {"id": "Bundle.entry", "path": "Bundle.entry", "slicing": {"discriminator": [{"type": "profile", "path": "resource"}], "rules": "open"}},
+		    {"id": "Bundle.entry:hr", "path": "Bundle.entry", "sliceName": "hr", "min": 0, "max": "1"},
+		    {"id": "Bundle.entry:hr.resource", "path": "Bundle.entry.resource", "type": [{"code": "Observation", "profile": ["http://hl7.org/fhir/StructureDefinition/heartrate"]}]},
+		    {"id": "Bundle.entry:bp", "path": "Bundle.entry", "sliceName": "bp", "min": 0, "max": "1"},
+		    {"id": "Bundle.entry:bp.resource", "path": "Bundle.entry.resource", "type": [{"code": "Observation", "profile": ["http://hl7.org/fhir/StructureDefinition/bp"]}]}]}}`}
 	bundleOf := func(res string) string {
 		return `{"resourceType": "Bundle", "type": "collection", "entry": [{"fullUrl": "urn:uuid:b7b795c0-9343-41b4-910b-361c93d5497c", "resource": ` + res + `}]}`
 	}
@@ -119,6 +128,8 @@ func TestProfileParityRules(t *testing.T) {
 			`{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "http://hl7.org/fhir/ValueSet/measure-type", "code": "process"}]}}`, CheckCodeSystem, "", "is a value set, not a code system"},
 		{"Coding.system that is a URN", nil, "",
 			`{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "urn:oid:1.2.3", "code": "x"}]}}`, "", "", ""},
+		{"entries matched by type alone are not said to match two profile slices", twoObservationSlices, "http://example.org/StructureDefinition/obs-slices",
+			bundleOf(`{"resourceType": "Observation", ` + div + `, "status": "final", "code": {"text": "x"}}`), "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
