@@ -11,6 +11,7 @@ import (
 // optionally against a profile, and names the issue it must (or must not) raise.
 func TestProfileParityRules(t *testing.T) {
 	const div = `"text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"}`
+	const dar = `{"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}]}`
 	bundleProfile := func(profileURL string) string {
 		return `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/bundle-slices", "name": "BundleSlices",
 		  "status": "active", "kind": "resource", "abstract": false, "type": "Bundle", "derivation": "constraint",
@@ -130,6 +131,16 @@ func TestProfileParityRules(t *testing.T) {
 			`{"resourceType": "Patient", ` + div + `, "meta": {"tag": [{"system": "urn:oid:1.2.3", "code": "x"}]}}`, "", "", ""},
 		{"entries matched by type alone are not said to match two profile slices", twoObservationSlices, "http://example.org/StructureDefinition/obs-slices",
 			bundleOf(`{"resourceType": "Observation", ` + div + `, "status": "final", "code": {"text": "x"}}`), "", "", ""},
+		{"required code given only a data-absent-reason", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "_gender": ` + dar + `}`, CheckBinding, "", "no code provided, and a code is required"},
+		{"required code whose companion comes first", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "_gender": ` + dar + `, "gender": "unknown"}`, "", "", ""},
+		{"required code in a contained resource, value after the container's companion", nil, "",
+			`{"resourceType": "Observation", ` + div + `, "_status": ` + dar + `, "contained": [{"resourceType": "Patient", "id": "p", "gender": "male"}], "status": "final", "code": {"text": "x"}, "subject": {"reference": "#p"}}`, "", "", ""},
+		{"required code given by a cross-version extension", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "_gender": {"extension": [{"url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-Patient.gender", "valueCode": "other"}]}}`, "", "", ""},
+		{"element without a binding given only a data-absent-reason", nil, "",
+			`{"resourceType": "Patient", ` + div + `, "_birthDate": ` + dar + `}`, "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

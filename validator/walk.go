@@ -76,6 +76,8 @@ type walker struct {
 	resType, resID string
 	// matchetype: placeholders ("$instant$") are accepted in primitives (matchetype.go).
 	matchetype bool
+	// noCode: coded elements read with no value yet (nocode.go).
+	noCode []noCodeCandidate
 }
 
 var errCanceled = errors.New("validation canceled")
@@ -266,6 +268,7 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 	}
 	if parent == -1 { // top level; -2: a Bundle entry validated apart, its path already set
 		w.push(typeName, "", -1)
+		w.noCode = w.noCode[:0]
 	}
 	savedProfiles := w.profiles
 	w.profiles = nil
@@ -275,6 +278,9 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 		w.bundles = append(w.bundles, bctx)
 	}
 	err = w.object(*start, t.root, t, nodeIdx, true)
+	if nodeIdx >= 0 && w.tree().nodes[nodeIdx].parent < 0 {
+		w.checkNoCode(err == nil) // the resource owns its tree: every value has been read
+	}
 	if bctx != nil {
 		if jerr := w.collectEntryJobs(bctx); err == nil {
 			err = jerr
@@ -773,7 +779,9 @@ func (w *walker) companion(tok *jsontok.Token, ce *elemDef, ctr *typeRef, parent
 			tr.nodes[n].choiceType = ctr.code
 		}
 	}
-	return w.object(*tok, nil, ctr.t, n, false)
+	err := w.object(*tok, nil, ctr.t, n, false)
+	w.noteNoCode(n, ce)
+	return err
 }
 
 func jsonKindName(k byte) string {
