@@ -315,6 +315,12 @@ func (w *walker) qrItem(s *sink, t *tree, c int32, it *qItem) bool {
 // qrOption checks an answer against the item's options; it returns the option's index.
 func (w *walker) qrOption(s *sink, t *tree, v int32, vt string, it *qItem) int {
 	if len(it.options) == 0 {
+		if it.valueSet != "" && vt == "string" && it.typ != "open-choice" {
+			// A string answer to an item with a value set must be one of its codes.
+			if vs := w.sc.valueSets[it.valueSet]; vs != nil && vs.complete && !w.inValueSet(t, v, vs) {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The value '%s' is not in the list of allowed values (value set '%s')", t.str(v), it.valueSet)
+			}
+		}
 		if it.valueSet != "" && vt == "Coding" {
 			if vs := w.sc.valueSets[it.valueSet]; vs != nil && vs.complete {
 				if !w.inValueSet(t, v, vs) {

@@ -62,6 +62,12 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 			`{"linkId": "q1", "answer": [{"valueReference": {"reference": "Practitioner/1"}}]}`, ""},
 		{"reference to a resource type not allowed", `{"linkId": "q1", "type": "reference", ` + refTypes + `}`,
 			`{"linkId": "q1", "answer": [{"valueReference": {"reference": "Organization/1"}}]}`, "The reference is to a Organization, but the questionnaire allows Patient, Practitioner"},
+		{"string answer that is a code of the item's value set", `{"linkId": "q1", "type": "string", "answerValueSet": "http://hl7.org/fhir/ValueSet/administrative-gender"}`,
+			`{"linkId": "q1", "answer": [{"valueString": "female"}]}`, ""},
+		{"string answer that is not a code of the item's value set", `{"linkId": "q1", "type": "string", "answerValueSet": "http://hl7.org/fhir/ValueSet/administrative-gender"}`,
+			`{"linkId": "q1", "answer": [{"valueString": "Female person"}]}`, "is not in the list of allowed values"},
+		{"open-choice string answer outside the value set", `{"linkId": "q1", "type": "open-choice", "answerValueSet": "http://hl7.org/fhir/ValueSet/administrative-gender"}`,
+			`{"linkId": "q1", "answer": [{"valueString": "Female person"}]}`, ""},
 		{"unit value set not loaded: not checked", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://example.org/ValueSet/none", 1) + `}`,
 			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, ""},
 	}
