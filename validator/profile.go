@@ -195,6 +195,10 @@ type sink struct {
 	trial  bool
 	errors int
 	ctx    string // the profile, for messages
+	// inner and prefix: issues on the tree of an inline resource kept apart (inner.go) are
+	// named by the path of its stub in the outer resource.
+	inner  *tree
+	prefix string
 }
 
 func (s *sink) add(sev Severity, check Check, t *tree, n int32, expr, format string, args ...any) {
@@ -206,6 +210,9 @@ func (s *sink) add(sev Severity, check Check, t *tree, n int32, expr, format str
 	}
 	if expr == "" {
 		expr = t.expression(n)
+	}
+	if s.inner != nil && t == s.inner && len(t.nodes) > 0 && t.nodes[0].typ != nil {
+		expr = s.prefix + strings.TrimPrefix(expr, t.nodes[0].typ.name)
 	}
 	msg := fmt.Sprintf(format, args...)
 	if s.ctx != "" {
@@ -342,6 +349,9 @@ func (t *tree) childrenNamed(i int32, name string, dst []int32) []int32 {
 func (w *walker) validateElement(s *sink, t *tree, n int32, pe *pElem, root bool) {
 	nd := &t.nodes[n]
 	if nd.stub {
+		if !root && nd.resource && nd.typ != nil {
+			w.nestedResourceProfiles(s, t, n, pe)
+		}
 		return
 	}
 	if !root {
@@ -381,8 +391,8 @@ func (w *walker) validateElement(s *sink, t *tree, n int32, pe *pElem, root bool
 	}
 	// Profiles on a resource held inline (Parameters.parameter.resource, a contained resource):
 	// the resource is validated against those of its type.
-	if !root && nd.resource && !nd.stub && nd.typ != nil {
-		w.nestedResourceProfiles(s, t, n, pe)
+	if !root && nd.resource && nd.typ != nil {
+		w.nestedResourceProfiles(s, t, n, pe) // a contained resource, in this tree
 	}
 	if !root && nd.typ != nil && nd.typ.name == "Extension" && w.hasExtensionDefinition(pe) {
 		return // its content is validated against its own definition, wherever it is
@@ -391,23 +401,59 @@ func (w *walker) validateElement(s *sink, t *tree, n int32, pe *pElem, root bool
 }
 
 // nestedResourceProfiles validates the inline resource at n against the profiles the profile
-// element pe gives for its type (type Resource, or the resource's own type, with profiles).
-// Each issue names the profile it comes from.
+// element pe gives for its type (type Resource, or the resource's own type, with profiles): it
+// must conform to at least one of them (ElementDefinition.type.profile). With one profile its
+// issues are reported, each naming the profile; with several, one error says it conforms to none.
+// When one of them is not loaded or cannot be used, nothing is checked.
 func (w *walker) nestedResourceProfiles(s *sink, t *tree, n int32, pe *pElem) {
 	nd := &t.nodes[n]
+	vt, vn := t, n // where the resource's content is
+	var prefix string
+	if nd.stub {
+		// The resource was read into a tree of its own, kept for this (inner.go).
+		it := w.innerTree(t, n)
+		if it == nil || len(it.nodes) == 0 || it.overflow {
+			return
+		}
+		vt, vn, prefix = it, 0, t.expression(n)
+	}
+	var candidates []string
 	for _, tr := range pe.e.Types {
 		if !nd.typ.isA(tr.Code) {
 			continue
 		}
 		for _, pu := range tr.Profiles {
 			dp := w.sc.profile(pu)
-			if dp == nil || dp.problem != "" || dp.root == nil || dp.isExt || !nd.typ.isA(dp.typ) {
+			if dp == nil || dp.problem != "" || dp.root == nil {
+				// A profile that is not loaded or cannot be used: the resource may conform to
+				// it, which cannot be checked, so none is held against it.
+				return
+			}
+			if dp.isExt || !nd.typ.isA(dp.typ) {
 				continue
 			}
-			sub := &sink{w: w, trial: s.trial, ctx: pu}
-			w.validateElement(sub, t, n, dp.root, true)
-			s.errors += sub.errors
+			candidates = append(candidates, pu)
 		}
+	}
+	validate := func(pu string, trial bool) int {
+		sub := &sink{w: w, trial: trial, ctx: pu}
+		if vt != t {
+			sub.inner, sub.prefix = vt, prefix
+		}
+		w.validateElement(sub, vt, vn, w.sc.profile(pu).root, true)
+		return sub.errors
+	}
+	switch len(candidates) {
+	case 0:
+	case 1:
+		s.errors += validate(candidates[0], s.trial)
+	default:
+		for _, pu := range candidates {
+			if validate(pu, true) == 0 {
+				return
+			}
+		}
+		s.add(SeverityError, CheckProfile, t, n, "", "the resource conforms to none of the profiles its element allows: %s", strings.Join(candidates, ", "))
 	}
 }
 

@@ -44,6 +44,23 @@ func TestProfileParityRules(t *testing.T) {
 		  "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
 		  "differential": {"element": [{"id": "Patient.name", "path": "Patient.name", "min": 1}]}}`,
 	}
+	paramsProfile := func(profiles string) map[string]string {
+		return map[string]string{
+			"params.json": `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/params", "name": "Params",
+			  "status": "active", "kind": "resource", "abstract": false, "type": "Parameters", "derivation": "constraint",
+			  "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Parameters",
+			  "differential": {"element": [{"id": "Parameters.parameter.resource", "path": "Parameters.parameter.resource",
+			    "type": [{"code": "Resource", "profile": [` + profiles + `]}]}]}}`,
+			"named.json": containedProfiles["inner.json"],
+			"born.json": `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/born-patient", "name": "BornPatient",
+			  "status": "active", "kind": "resource", "abstract": false, "type": "Patient", "derivation": "constraint",
+			  "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+			  "differential": {"element": [{"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}]}}`,
+		}
+	}
+	paramsWith := func(patient string) string {
+		return `{"resourceType": "Parameters", "parameter": [{"name": "p", "resource": ` + patient + `}]}`
+	}
 	observationWith := func(patient string) string {
 		return `{"resourceType": "Observation", ` + div + `, "contained": [` + patient + `], "status": "final", "code": {"text": "x"}, "subject": {"reference": "#p"}}`
 	}
@@ -141,6 +158,14 @@ func TestProfileParityRules(t *testing.T) {
 			`{"resourceType": "Patient", ` + div + `, "_gender": {"extension": [{"url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-Patient.gender", "valueCode": "other"}]}}`, "", "", ""},
 		{"element without a binding given only a data-absent-reason", nil, "",
 			`{"resourceType": "Patient", ` + div + `, "_birthDate": ` + dar + `}`, "", "", ""},
+		{"resource in a Parameters against the profile its element gives", paramsProfile(`"http://example.org/StructureDefinition/named-patient"`),
+			"http://example.org/StructureDefinition/params", paramsWith(`{"resourceType": "Patient", "id": "p"}`), CheckCardinality, "", "Patient.name: minimum required = 1"},
+		{"resource in a Parameters meeting one of two profiles", paramsProfile(`"http://example.org/StructureDefinition/named-patient", "http://example.org/StructureDefinition/born-patient"`),
+			"http://example.org/StructureDefinition/params", paramsWith(`{"resourceType": "Patient", "id": "p", "birthDate": "2000-01-01"}`), "", "", ""},
+		{"resource in a Parameters meeting neither of two profiles", paramsProfile(`"http://example.org/StructureDefinition/named-patient", "http://example.org/StructureDefinition/born-patient"`),
+			"http://example.org/StructureDefinition/params", paramsWith(`{"resourceType": "Patient", "id": "p"}`), CheckProfile, "", "conforms to none of the profiles"},
+		{"resource in a Parameters where one of the profiles is not loaded", paramsProfile(`"http://example.org/StructureDefinition/named-patient", "http://example.org/StructureDefinition/not-loaded"`),
+			"http://example.org/StructureDefinition/params", paramsWith(`{"resourceType": "Patient", "id": "p"}`), "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

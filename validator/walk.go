@@ -78,6 +78,8 @@ type walker struct {
 	matchetype bool
 	// noCode: coded elements read with no value yet (nocode.go).
 	noCode []noCodeCandidate
+	// inner: trees of inline resources kept for the outer resource's profiles (inner.go).
+	inner map[innerKey]*tree
 }
 
 var errCanceled = errors.New("validation canceled")
@@ -248,10 +250,12 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 		return nil, "", w.skip(start)
 	}
 	var nodeIdx int32
+	stubIdx := int32(-1)
 	if own {
 		if parent >= 0 { // a stub in the outer tree stands for this resource
 			outer := w.tree()
 			stub := outer.add(parent, name, e, t, index, start.Line, start.Col)
+			stubIdx = stub
 			if stub >= 0 {
 				outer.nodes[stub].resource = true
 				outer.nodes[stub].stub = true
@@ -269,6 +273,9 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 	if parent == -1 { // top level; -2: a Bundle entry validated apart, its path already set
 		w.push(typeName, "", -1)
 		w.noCode = w.noCode[:0]
+		if len(w.inner) > 0 {
+			w.releaseAllInner()
+		}
 	}
 	savedProfiles := w.profiles
 	w.profiles = nil
@@ -308,6 +315,9 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 		}
 	}
 	w.profiles = savedProfiles
+	if nodeIdx >= 0 && len(w.inner) > 0 && w.tree().nodes[nodeIdx].parent < 0 {
+		w.releaseInner(w.tree())
+	}
 	if parent == -1 {
 		w.pop()
 	}
@@ -327,7 +337,11 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 				w.summariseEntry(w.tree(), w.expr())
 			}
 		}
-		w.dropTree()
+		if err == nil && stubIdx >= 0 && (e == nil || e.path != "Bundle.entry.resource") {
+			w.keepInner(stubIdx) // for the outer resource's profiles (inner.go)
+		} else {
+			w.dropTree()
+		}
 	}
 	return t, id, err
 }
