@@ -248,6 +248,7 @@ func (v *Validator) validateBatch(ctx context.Context, w *walker, b *lineBatch) 
 type entryJob struct {
 	data      []byte
 	line, col int       // where the resource's '{' is in the input
+	offset    int64     // and its byte offset
 	prefix    []pathSeg // Bundle.entry[i].resource
 	elem      *elemDef
 	done      chan struct{}
@@ -316,7 +317,10 @@ func (w *walker) handOff(start *jsontok.Token, parent int32, name string, e *ele
 		outer.truncated = true
 	}
 	w.tr.Mark()
-	if err := w.tr.Skip(jsontok.BeginObject); err != nil {
+	// The worker parses these bytes in full, so here the end of the resource is only found
+	// (bracket matching), which keeps this goroutine, the one every entry passes through,
+	// from tokenizing each entry a second time.
+	if err := w.tr.SkimContainer(); err != nil {
 		w.tr.Unmark()
 		return true, err
 	}
@@ -328,7 +332,7 @@ func (w *walker) handOff(start *jsontok.Token, parent int32, name string, e *ele
 	if w.par == nil {
 		w.par = w.parStart()
 	}
-	j := &entryJob{data: data, line: start.Line, col: start.Col, prefix: append([]pathSeg(nil), w.path...), elem: e, done: make(chan struct{})}
+	j := &entryJob{data: data, line: start.Line, col: start.Col, offset: start.Offset, prefix: append([]pathSeg(nil), w.path...), elem: e, done: make(chan struct{})}
 	select {
 	case w.par.tokens <- struct{}{}:
 	case <-w.ctx.Done():
@@ -362,13 +366,6 @@ func (v *Validator) validateEntryJob(w *walker, j *entryJob) {
 		_, _, err = w.resource(&tok, -2, "resource", j.elem, -1, true)
 	}
 	w.bundles = w.bundles[:0]
-	if err != nil {
-		var se *jsontok.SyntaxError
-		if errors.As(err, &se) {
-			err = fmt.Errorf("entry resource at line %d: %w", j.line, err)
-		}
-		j.err = err
-	}
 	shift := func(line, col int) (int, int) {
 		if line == 1 {
 			col += j.col - 1
@@ -377,6 +374,16 @@ func (v *Validator) validateEntryJob(w *walker, j *entryJob) {
 			line += j.line - 1
 		}
 		return line, col
+	}
+	if err != nil {
+		// The entry's bytes were only skimmed by the reader of the document, so a syntax error
+		// inside them is found here; it is placed in the document.
+		var se *jsontok.SyntaxError
+		if errors.As(err, &se) {
+			line, col := shift(se.Line, se.Col)
+			err = &jsontok.SyntaxError{Msg: se.Msg, Line: line, Col: col, Offset: se.Offset + j.offset}
+		}
+		j.err = err
 	}
 	j.issues = append([]Issue(nil), w.issues...)
 	for i := range j.issues {
@@ -403,13 +410,15 @@ func (w *walker) collectEntryJobs(b *bundleCtx) error {
 	var firstErr error
 	for _, j := range b.jobs {
 		<-j.done
-		if j.err != nil && firstErr == nil {
+		if firstErr == nil {
+			// Entries after one that cannot be read are not reached by a sequential reader
+			// either: their issues are left out.
+			for _, is := range j.issues {
+				w.issues = appendIssue(w, is)
+			}
+			w.dropped += j.dropped
 			firstErr = j.err
 		}
-		for _, is := range j.issues {
-			w.issues = appendIssue(w, is)
-		}
-		w.dropped += j.dropped
 		j.issues = nil
 	}
 	if firstErr != nil {
