@@ -290,6 +290,9 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 		if t.name == "CapabilityStatement" && nodeIdx >= 0 {
 			w.checkCapabilitySearchParams(nodeIdx)
 		}
+		if t.name == "StructureDefinition" && nodeIdx >= 0 {
+			w.checkStructureDefinition(nodeIdx)
+		}
 	}
 	w.profiles = savedProfiles
 	if parent == -1 {
