@@ -1,9 +1,11 @@
 package validator
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/nhs-jigsaw/jigsaw/validator/internal/fhirpath"
+	"github.com/nhs-jigsaw/jigsaw/validator/internal/fhirpkg"
 )
 
 // Checks of a StructureDefinition being validated, beyond its element rules and sdf-*
@@ -12,6 +14,70 @@ import (
 // checkStructureDefinition runs the StructureDefinition checks on the resource at node n.
 func (w *walker) checkStructureDefinition(n int32) {
 	w.checkConstraintTypes(n)
+	w.checkDifferential(n)
+}
+
+// checkDifferential generates the snapshot of a constraint profile from its differential, as
+// the Java validator does, and reports why it cannot be generated (an element the base does not
+// have, a path that does not match its id, a choice renamed after a type it does not have).
+func (w *walker) checkDifferential(n int32) {
+	tr := w.tree()
+	if tr.overflow || tr.truncated || childString(tr, n, "derivation") != "constraint" || tr.findChild(n, "differential", -1) < 0 {
+		return
+	}
+	sd, ok := treeJSON(tr, n).(map[string]any)
+	if !ok {
+		return
+	}
+	if problem := fhirpkg.DifferentialProblem(w.sc.defs, sd); problem != "" {
+		w.report(SeverityError, CheckStructureDef, int(tr.nodes[n].line), int(tr.nodes[n].col), w.nodeExpr(n),
+			"error generating the snapshot from the differential: %s", problem)
+	}
+}
+
+// treeJSON rebuilds the JSON value of node n as encoding/json decodes it (objects, arrays,
+// strings, float64 numbers, booleans); primitive extensions ("_name") are left out.
+func treeJSON(tr *tree, n int32) any {
+	nd := &tr.nodes[n]
+	switch nd.kind {
+	case valString:
+		return tr.str(n)
+	case valNumber:
+		f, err := strconv.ParseFloat(tr.str(n), 64)
+		if err != nil {
+			return nil
+		}
+		return f
+	case valTrue:
+		return true
+	case valFalse:
+		return false
+	}
+	if nd.typ != nil && nd.typ.kind == kindPrimitive {
+		return nil // extensions of a primitive without a value
+	}
+	obj := map[string]any{}
+	if nd.resource && nd.typ != nil {
+		obj["resourceType"] = nd.typ.name
+	}
+	for c := nd.first; c >= 0; c = tr.nodes[c].next {
+		cn := &tr.nodes[c]
+		v := treeJSON(tr, c)
+		if v == nil {
+			continue
+		}
+		key := cn.name
+		if cn.choiceType != "" {
+			key += upperFirst(cn.choiceType)
+		}
+		if cn.index >= 0 {
+			arr, _ := obj[key].([]any)
+			obj[key] = append(arr, v)
+		} else {
+			obj[key] = v
+		}
+	}
+	return obj
 }
 
 // checkConstraintTypes type-checks the FHIRPath expression of every constraint the
@@ -68,7 +134,7 @@ func (w *walker) checkConstraintTypes(n int32) {
 				continue // outside the supported subset: nothing is proved
 			}
 			if err := e.CheckTypes(ti, focus); err != nil {
-				w.report(SeverityError, CheckInvariant, int(tr.nodes[c].line), int(tr.nodes[c].col), w.nodeExpr(c),
+				w.report(SeverityError, CheckStructureDef, int(tr.nodes[c].line), int(tr.nodes[c].col), w.nodeExpr(c),
 					"error in constraint '%s' with expression '%s': %v", key, expr, err)
 			}
 		}

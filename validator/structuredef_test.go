@@ -84,7 +84,7 @@ func TestStructureDefinitionConstraintTypes(t *testing.T) {
 				t.Fatalf("want one constraint error with %q, got %+v (all: %+v)", tc.wantMsg, got, issues)
 			}
 			is := got[0]
-			if !strings.Contains(is.Message, tc.wantMsg) || is.Severity != SeverityError || is.Check != CheckInvariant {
+			if !strings.Contains(is.Message, tc.wantMsg) || is.Severity != SeverityError || is.Check != CheckStructureDef {
 				t.Errorf("got %+v, want an error with %q", is, tc.wantMsg)
 			}
 			if !strings.HasPrefix(is.Expression, "StructureDefinition.snapshot.element[") || !strings.HasSuffix(is.Expression, ".constraint[0]") || is.Line == 0 {
@@ -163,6 +163,61 @@ func TestCoreConstraintsTypeCheck(t *testing.T) {
 				t.Errorf("only %d constraints checked", checked)
 			}
 			t.Logf("%d constraints checked", checked)
+		})
+	}
+}
+
+// TestStructureDefinitionDifferential: a constraint profile's snapshot is generated from its
+// differential while it is validated, and why it cannot be is an error on the
+// StructureDefinition (as the Java validator's "Error generating Snapshot").
+func TestStructureDefinitionDifferential(t *testing.T) {
+	profile := func(derivation, snapshot string, elements ...string) string {
+		snap := ""
+		if snapshot != "" {
+			snap = `, "snapshot": {"element": [` + snapshot + `]}`
+		}
+		return `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/obs", "name": "Obs", "status": "draft",
+		  "kind": "resource", "abstract": false, "type": "Observation", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+		  "derivation": "` + derivation + `", "differential": {"element": [` + strings.Join(elements, ", ") + `]}` + snap + `}`
+	}
+	tests := []struct {
+		name string
+		doc  string
+		want string // substring of the error; "" means none
+	}{
+		{"valid differential", profile("constraint", "", `{"id": "Observation.status", "path": "Observation.status", "fixedCode": "final"}`,
+			`{"id": "Observation.valueQuantity", "path": "Observation.valueQuantity", "min": 1}`,
+			`{"id": "Observation.component:a", "path": "Observation.component", "sliceName": "a", "max": "1"}`), ""},
+		{"renamed choice naming no type", profile("constraint", "", `{"id": "Observation.valueQuantity", "path": "Observation.valueBla"}`),
+			"the path must be 'Observation.value[x]' not 'Observation.valueBla' when the type list is not constrained"},
+		{"element the base does not have", profile("constraint", "", `{"id": "Observation.colour", "path": "Observation.colour", "min": 1}`),
+			"element Observation.colour is not in the base definition"},
+		{"checked with a snapshot too", profile("constraint", `{"id": "Observation", "path": "Observation", "min": 0, "max": "*", "definition": "d"}`,
+			`{"id": "Observation.valueQuantity", "path": "Observation.valueBla"}`), "when the type list is not constrained"},
+		{"a specialization is not generated", profile("specialization", "", `{"id": "Observation.colour", "path": "Observation.colour"}`), ""},
+	}
+	v, err := New(R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []Issue
+			for _, is := range v.ValidateResource(context.Background(), []byte(tc.doc)) {
+				if is.Check == CheckStructureDef {
+					got = append(got, is)
+				}
+			}
+			if tc.want == "" {
+				if len(got) > 0 {
+					t.Errorf("unexpected: %+v", got)
+				}
+				return
+			}
+			if len(got) != 1 || !strings.Contains(got[0].Message, tc.want) || got[0].Severity != SeverityError ||
+				got[0].Expression != "StructureDefinition" || got[0].Line != 1 {
+				t.Errorf("got %+v, want one error on StructureDefinition with %q", got, tc.want)
+			}
 		})
 	}
 }
