@@ -123,6 +123,18 @@ func (m *treeModel) Value(n int32) (fhirpath.Item, bool) {
 	return fhirpath.Item{}, false
 }
 
+// nodePresence answers the questions of an invariant's guard about one node of a tree.
+type nodePresence struct {
+	t *tree
+	n int32
+}
+
+func (p *nodePresence) HasAny(names []string) bool { return p.t.hasAnyChild(p.n, names) }
+
+func (p *nodePresence) Exists(path []string) (exists, known bool) {
+	return p.t.pathExists(p.n, path)
+}
+
 // checkForKey files some invariants under the check they belong to.
 func checkForKey(key string) Check {
 	switch key {
@@ -154,17 +166,18 @@ func (w *walker) evaluate(t *tree) {
 			continue
 		}
 		k := 0
+		pr := nodePresence{t: t, n: int32(i)}
 		run := func(cs []*constraint) {
 			for _, c := range cs {
 				if c.compiled == nil {
 					continue
 				}
-				if names, ok := c.compiled.FocusNames(); ok && !t.hasAnyChild(int32(i), names) {
-					// The expression only reads children the node does not have: its value was
-					// worked out once, when the definitions were loaded.
-					if v, known := c.compiled.EmptyResult(); !known || v {
-						continue
-					}
+				// Most invariants are decided by which children the node lacks ("x.empty() or
+				// ...", "x.exists() implies ..."); the value of each operand on a node without
+				// them was worked out once, when the definitions were loaded.
+				switch c.compiled.Decide(&pr) {
+				case fhirpath.True, fhirpath.Empty:
+					continue
 				}
 				dup := false
 				for j := 0; j < k; j++ {
@@ -239,7 +252,7 @@ const xhtmlNamespace = "http://www.w3.org/1999/xhtml"
 
 // checkNarrative applies txt-1 (well-formed XHTML, a div root in the XHTML namespace, only the
 // allowed elements and attributes, no scripts or event handlers) and txt-2 (some content).
-func (w *walker) checkNarrative(tok jsontok.Token) {
+func (w *walker) checkNarrative(tok *jsontok.Token) {
 	if narrativeFastOK(tok.Value) {
 		return
 	}

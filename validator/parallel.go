@@ -300,7 +300,7 @@ func (p *entryPool) close() {
 // handOff gives the entry resource whose '{' was just read to a worker. It returns false (and
 // nothing consumed) when the resource is better validated here: an unknown or abstract
 // resourceType, reported the usual way.
-func (w *walker) handOff(start jsontok.Token, parent int32, name string, e *elemDef, index int32) (bool, error) {
+func (w *walker) handOff(start *jsontok.Token, parent int32, name string, e *elemDef, index int32) (bool, error) {
 	typeName, err := w.findResourceType()
 	if err != nil {
 		return false, err
@@ -359,7 +359,7 @@ func (v *Validator) validateEntryJob(w *walker, j *entryJob) {
 	w.pending = pendingEntry{}
 	tok, err := w.tr.Next()
 	if err == nil {
-		_, _, err = w.resource(tok, -2, "resource", j.elem, -1, true)
+		_, _, err = w.resource(&tok, -2, "resource", j.elem, -1, true)
 	}
 	w.bundles = w.bundles[:0]
 	if err != nil {

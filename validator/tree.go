@@ -180,3 +180,30 @@ func (t *tree) hasAnyChild(i int32, names []string) bool {
 	}
 	return false
 }
+
+// pathExists reports whether a path of element names leads from node i to any node; known is
+// false when the way passes through a resource held in another tree.
+func (t *tree) pathExists(i int32, path []string) (exists, known bool) {
+	if len(path) == 0 {
+		return true, true
+	}
+	known = true
+	for c := t.nodes[i].first; c >= 0; c = t.nodes[c].next {
+		if t.nodes[c].name != path[0] {
+			continue
+		}
+		if len(path) == 1 {
+			return true, true
+		}
+		if t.nodes[c].stub {
+			known = false
+			continue
+		}
+		if e, k := t.pathExists(c, path[1:]); e && k {
+			return true, true
+		} else if !k {
+			known = false
+		}
+	}
+	return false, known
+}

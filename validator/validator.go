@@ -557,7 +557,7 @@ func (v *Validator) docValues(w *walker, tr *jsontok.Reader, index, lineOffset i
 				err = tr.Skip(tok.Kind)
 			} else {
 				var t *typeDef
-				t, res.ID, err = w.resource(tok, -1, "", nil, -1, true)
+				t, res.ID, err = w.resource(&tok, -1, "", nil, -1, true)
 				if t != nil {
 					res.ResourceType = t.name
 				}

@@ -91,7 +91,7 @@ func (w *walker) report(sev Severity, check Check, line, col int, expr, format s
 		Message: msg, Line: line, Column: col})
 }
 
-func (w *walker) errorAt(check Check, tok jsontok.Token, format string, args ...any) {
+func (w *walker) errorAt(check Check, tok *jsontok.Token, format string, args ...any) {
 	w.report(SeverityError, check, tok.Line, tok.Col, w.expr(), format, args...)
 }
 
@@ -163,29 +163,33 @@ func (w *walker) state(n int) *objState {
 	return s
 }
 
-func (w *walker) next() (jsontok.Token, error) {
+// next reads the next token into tok, checking now and then for cancellation.
+func (w *walker) next(tok *jsontok.Token) error {
 	w.ops++
 	if w.ops&0xfff == 0 {
 		if err := w.ctx.Err(); err != nil {
-			return jsontok.Token{}, errCanceled
+			*tok = jsontok.Token{}
+			return errCanceled
 		}
 	}
-	return w.tr.Next()
+	return w.tr.NextInto(tok)
 }
 
 // skip consumes the value starting with tok.
-func (w *walker) skip(tok jsontok.Token) error { return w.tr.Skip(tok.Kind) }
+func (w *walker) skip(tok *jsontok.Token) error { return w.tr.Skip(tok.Kind) }
 
 // findResourceType looks ahead in the object just opened for its resourceType, then rewinds.
 func (w *walker) findResourceType() (string, error) {
 	w.tr.Mark()
 	defer w.tr.Unmark()
-	tok, err := w.next()
+	var tok jsontok.Token
+	err := w.next(&tok)
 	if err != nil {
 		return "", err
 	}
 	if tok.Kind == jsontok.Key && string(tok.Value) == "resourceType" {
-		v, err := w.next()
+		var v jsontok.Token
+		err := w.next(&v)
 		if err != nil {
 			return "", err
 		}
@@ -198,7 +202,8 @@ func (w *walker) findResourceType() (string, error) {
 	// Not first: scan the members at this level.
 	for tok.Kind == jsontok.Key {
 		isRT := string(tok.Value) == "resourceType"
-		v, err := w.next()
+		var v jsontok.Token
+		err := w.next(&v)
 		if err != nil {
 			return "", err
 		}
@@ -207,10 +212,10 @@ func (w *walker) findResourceType() (string, error) {
 			w.tr.Rewind()
 			return rt, nil
 		}
-		if err := w.skip(v); err != nil {
+		if err := w.skip(&v); err != nil {
 			return "", err
 		}
-		if tok, err = w.next(); err != nil {
+		if err = w.next(&tok); err != nil {
 			return "", err
 		}
 	}
@@ -220,7 +225,7 @@ func (w *walker) findResourceType() (string, error) {
 
 // resource validates a resource object whose '{' was just read. parent is the tree node of
 // the element holding it (-1 at top level). own says the resource gets a tree of its own.
-func (w *walker) resource(start jsontok.Token, parent int32, name string, e *elemDef, index int32, own bool) (rt *typeDef, id string, err error) {
+func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *elemDef, index int32, own bool) (rt *typeDef, id string, err error) {
 	typeName, err := w.findResourceType()
 	if err != nil {
 		return nil, "", err
@@ -267,7 +272,7 @@ func (w *walker) resource(start jsontok.Token, parent int32, name string, e *ele
 		bctx = &bundleCtx{tree: w.tree(), node: nodeIdx, top: parent == -1}
 		w.bundles = append(w.bundles, bctx)
 	}
-	err = w.object(start, t.root, t, nodeIdx, true)
+	err = w.object(*start, t.root, t, nodeIdx, true)
 	if bctx != nil {
 		if jerr := w.collectEntryJobs(bctx); err == nil {
 			err = jerr
@@ -333,7 +338,8 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 	defer func() { w.depth-- }()
 	st := w.state(len(cs.list))
 	for {
-		tok, err := w.next()
+		var tok jsontok.Token
+		err := w.next(&tok)
 		if err != nil {
 			return err
 		}
@@ -342,11 +348,12 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 		}
 		key := tok.Value
 		if isResource && string(key) == "resourceType" {
-			v, err := w.next()
+			var v jsontok.Token
+			err := w.next(&v)
 			if err != nil {
 				return err
 			}
-			if err := w.skip(v); err != nil {
+			if err := w.skip(&v); err != nil {
 				return err
 			}
 			continue
@@ -360,14 +367,15 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 		ref, ok := cs.byName[string(lookup)]
 		if !ok {
 			name := string(key)
-			v, err := w.next()
+			var v jsontok.Token
+			err := w.next(&v)
 			if err != nil {
 				return err
 			}
 			w.push(name, "", -1)
 			w.report(SeverityError, CheckUnknown, tok.Line, tok.Col, w.expr(), "unknown property %q", name)
 			w.pop()
-			if err := w.skip(v); err != nil {
+			if err := w.skip(&v); err != nil {
 				return err
 			}
 			continue
@@ -400,14 +408,15 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			flag = flagCompanion
 			if !prim || ce.attribute {
 				name := string(key)
-				v, err := w.next()
+				var v jsontok.Token
+				err := w.next(&v)
 				if err != nil {
 					return err
 				}
 				w.push(name, "", -1)
 				w.report(SeverityError, CheckCompanion, tok.Line, tok.Col, w.expr(), "%q is not a primitive element, so %q is not allowed", string(lookup), name)
 				w.pop()
-				if err := w.skip(v); err != nil {
+				if err := w.skip(&v); err != nil {
 					return err
 				}
 				continue
@@ -419,7 +428,8 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			w.pop()
 		}
 		st.flags[ref.ord] |= flag
-		v, err := w.next()
+		var v jsontok.Token
+		err = w.next(&v)
 		if err != nil {
 			return err
 		}
@@ -429,16 +439,16 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 				w.push(ce.name, choice, -1)
 				w.report(SeverityError, CheckJSONType, v.Line, v.Col, w.expr(), "%s allows one value, but an array was given", string(key))
 				w.pop()
-				if err := w.skip(v); err != nil {
+				if err := w.skip(&v); err != nil {
 					return err
 				}
 				continue
 			}
 			w.push(ce.name, choice, -1)
 			if companion {
-				err = w.companion(v, ce, ctr, nodeIdx, -1)
+				err = w.companion(&v, ce, ctr, nodeIdx, -1)
 			} else {
-				err = w.value(v, ce, ctr, nodeIdx, -1, st.flags[ref.ord]&flagCompanion != 0)
+				err = w.value(&v, ce, ctr, nodeIdx, -1, st.flags[ref.ord]&flagCompanion != 0)
 			}
 			w.pop()
 			if err != nil {
@@ -450,9 +460,9 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 				w.push(ce.name, choice, -1)
 				w.report(SeverityError, CheckJSONType, v.Line, v.Col, w.expr(), "%s repeats, so its value must be an array", string(key))
 				if companion {
-					err = w.companion(v, ce, ctr, nodeIdx, 0)
+					err = w.companion(&v, ce, ctr, nodeIdx, 0)
 				} else {
-					err = w.value(v, ce, ctr, nodeIdx, 0, st.flags[ref.ord]&flagCompanion != 0)
+					err = w.value(&v, ce, ctr, nodeIdx, 0, st.flags[ref.ord]&flagCompanion != 0)
 				}
 				w.pop()
 				if err != nil {
@@ -460,7 +470,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 				}
 				n = 1
 			} else {
-				n, err = w.array(v, ce, ctr, nodeIdx, st, ref.ord, companion, prim, st.flags[ref.ord]&flagCompanion != 0)
+				n, err = w.array(&v, ce, ctr, nodeIdx, st, ref.ord, companion, prim, st.flags[ref.ord]&flagCompanion != 0)
 				if err != nil {
 					return err
 				}
@@ -488,15 +498,15 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 	}
 	if !isResource && st.nonID == 0 {
 		if st.props == 0 {
-			w.errorAt(CheckEmpty, start, "empty object: an element must have a value or children (ele-1)")
+			w.errorAt(CheckEmpty, &start, "empty object: an element must have a value or children (ele-1)")
 		} else {
-			w.errorAt(CheckEmpty, start, "an element with only an id has no content (ele-1)")
+			w.errorAt(CheckEmpty, &start, "an element with only an id has no content (ele-1)")
 		}
 	}
 	if t != nil && !isResource {
 		switch t.name {
 		case "Extension":
-			w.checkExtension(start, cs, st)
+			w.checkExtension(&start, cs, st)
 			if nodeIdx >= 0 {
 				w.checkExtensionDefinition(w.tree(), nodeIdx)
 			}
@@ -514,7 +524,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 		case "Reference":
 			w.checkReference(nodeIdx, e)
 		case "Coding", "CodeableConcept", "Quantity":
-			w.checkCodedBinding(start, nodeIdx, e, t)
+			w.checkCodedBinding(&start, nodeIdx, e, t)
 			if t.name == "Coding" {
 				w.checkCodeSystem(nodeIdx)
 			}
@@ -528,7 +538,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 var emptyChildren = &childSet{byName: map[string]childRef{}}
 
 // array validates the items of a repeating element.
-func (w *walker) array(open jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, st *objState, ord int32, companion, prim, joined bool) (int32, error) {
+func (w *walker) array(open *jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, st *objState, ord int32, companion, prim, joined bool) (int32, error) {
 	var pa *primArray
 	if prim {
 		for i := range st.prims {
@@ -543,7 +553,8 @@ func (w *walker) array(open jsontok.Token, ce *elemDef, ctr *typeRef, parent int
 	}
 	var i int32
 	for {
-		tok, err := w.next()
+		var tok jsontok.Token
+		err := w.next(&tok)
 		if err != nil {
 			return i, err
 		}
@@ -559,7 +570,7 @@ func (w *walker) array(open jsontok.Token, ce *elemDef, ctr *typeRef, parent int
 				}
 			} else {
 				w.push(ce.name, "", i)
-				w.errorAt(CheckJSONType, tok, "null is only allowed in an array of primitives paired with its \"_%s\" array", ce.name)
+				w.errorAt(CheckJSONType, &tok, "null is only allowed in an array of primitives paired with its \"_%s\" array", ce.name)
 				w.pop()
 			}
 			i++
@@ -567,9 +578,9 @@ func (w *walker) array(open jsontok.Token, ce *elemDef, ctr *typeRef, parent int
 		}
 		w.push(ce.name, "", i)
 		if companion {
-			err = w.companion(tok, ce, ctr, parent, i)
+			err = w.companion(&tok, ce, ctr, parent, i)
 		} else {
-			err = w.value(tok, ce, ctr, parent, i, joined)
+			err = w.value(&tok, ce, ctr, parent, i, joined)
 		}
 		w.pop()
 		if err != nil {
@@ -626,7 +637,7 @@ func (w *walker) checkPrimArray(cs *childSet, pa *primArray) {
 }
 
 // value validates one value of element ce with type ctr.
-func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, index int32, joined bool) error {
+func (w *walker) value(tok *jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, index int32, joined bool) error {
 	var t *typeDef
 	if ctr != nil {
 		t = ctr.t
@@ -644,7 +655,7 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 			return w.skip(tok)
 		}
 		n := tr.add(parent, name, ce, t, index, tok.Line, tok.Col)
-		return w.object(tok, ce, t, n, false)
+		return w.object(*tok, ce, t, n, false)
 	}
 	if t == nil {
 		// A type this validator does not know: check the JSON shape loosely and move on.
@@ -673,7 +684,7 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 		if n >= 0 && choice != "" {
 			tr.nodes[n].choiceType = choice
 		}
-		return w.object(tok, ce, t, n, false)
+		return w.object(*tok, ce, t, n, false)
 	}
 	// Primitive value.
 	var kind valueKind
@@ -741,7 +752,7 @@ func (w *walker) value(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int3
 }
 
 // companion validates the "_name" object of a primitive: an id and extensions.
-func (w *walker) companion(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, index int32) error {
+func (w *walker) companion(tok *jsontok.Token, ce *elemDef, ctr *typeRef, parent int32, index int32) error {
 	if tok.Kind != jsontok.BeginObject {
 		w.errorAt(CheckCompanion, tok, "the \"_%s\" form must be an object with id and/or extension, found %s", ce.name, tok.Kind)
 		return w.skip(tok)
@@ -754,7 +765,7 @@ func (w *walker) companion(tok jsontok.Token, ce *elemDef, ctr *typeRef, parent 
 			tr.nodes[n].choiceType = ctr.code
 		}
 	}
-	return w.object(tok, nil, ctr.t, n, false)
+	return w.object(*tok, nil, ctr.t, n, false)
 }
 
 func jsonKindName(k byte) string {
@@ -775,7 +786,7 @@ func quoteValue(v []byte) string {
 }
 
 // checkCode checks a code against a required binding.
-func (w *walker) checkCode(tok jsontok.Token, ce *elemDef, code []byte) {
+func (w *walker) checkCode(tok *jsontok.Token, ce *elemDef, code []byte) {
 	b := ce.binding
 	if b.strength != "required" || b.vs == nil || !b.vs.complete {
 		return
@@ -786,7 +797,7 @@ func (w *walker) checkCode(tok jsontok.Token, ce *elemDef, code []byte) {
 }
 
 // checkCodedBinding checks a Coding, CodeableConcept or Quantity against a required binding.
-func (w *walker) checkCodedBinding(start jsontok.Token, n int32, e *elemDef, t *typeDef) {
+func (w *walker) checkCodedBinding(start *jsontok.Token, n int32, e *elemDef, t *typeDef) {
 	if e == nil || e.binding == nil || e.binding.strength != "required" || e.binding.vs == nil || !e.binding.vs.complete {
 		return
 	}
@@ -837,7 +848,7 @@ func (w *walker) checkCodedBinding(start jsontok.Token, n int32, e *elemDef, t *
 }
 
 // checkExtension applies the extension rules: a url, and a value or nested extensions, not both.
-func (w *walker) checkExtension(start jsontok.Token, cs *childSet, st *objState) {
+func (w *walker) checkExtension(start *jsontok.Token, cs *childSet, st *objState) {
 	hasValue, hasExt := false, false
 	for ord, ce := range cs.list {
 		if st.counts[ord] == 0 {

@@ -179,12 +179,9 @@ const (
 
 // Expr is a parsed FHIRPath expression.
 type Expr struct {
-	src        string
-	root       *ast
-	focusNames []string
-	focusOK    bool
-	emptyValue bool
-	emptyKnown bool
+	src   string
+	root  *ast
+	guard *guard // operand-level shortcut for and/or/implies, nil when none applies
 }
 
 // String returns the source text.
@@ -527,31 +524,206 @@ func prepareLiterals(a *ast) {
 	prepareLiterals(a.right)
 }
 
-// FocusNames returns the names of the elements the expression reads from its focus, when its
-// result is decided by them alone: if the focus has none of them, the result is EmptyResult.
-// ok is false when the expression also looks at the focus itself, its descendants, the
-// resource or other context, so no shortcut applies.
-func (e *Expr) FocusNames() (names []string, ok bool) {
-	return e.focusNames, e.focusOK
+func (e *Expr) analyse() { e.guard = buildGuard(e.root) }
+
+// guard is an expression's boolean skeleton (and, or, implies, down to operands that cannot
+// be split), with what decides each operand without evaluating it: the existence of one path
+// ("x.exists()", "x.y.empty().not()"), the absence of the member names it reads (its value on a
+// focus without them was worked out when it was parsed), or nothing at all ("htmlChecks()",
+// checked natively). Most invariants are of the form "x.empty() or ...", "x.exists() implies
+// ...": on most nodes the presence or absence of a few children decides them.
+type guard struct {
+	op          string // "and", "or", "implies"; "" for an operand
+	left, right *guard
+
+	constant Truth3 // the operand's value whatever the data; NeedsEvaluation when none
+
+	path []string // "x.y.exists()": the value is whether the path exists, negated when !exists
+	when bool     // the operand's value when the path exists
+
+	names  []string // the member names the operand reads from the focus
+	absent Truth3   // its value when the focus has none of them
 }
 
-// EmptyResult is the expression's value on a focus that has none of FocusNames: true, false,
-// or unknown (known false).
-func (e *Expr) EmptyResult() (value, known bool) { return e.emptyValue, e.emptyKnown }
+// Truth3 is a boolean expression's value as far as it is known.
+type Truth3 uint8
 
-func (e *Expr) analyse() {
+// The values of Truth3: NeedsEvaluation when the shortcut cannot tell; Empty is FHIRPath's
+// empty collection, which the boolean operators treat as unknown.
+const (
+	NeedsEvaluation Truth3 = iota
+	True
+	False
+	Empty
+)
+
+// Presence answers, for one focus node, the questions a guard asks.
+type Presence interface {
+	// HasAny reports whether the focus has a child with one of the names.
+	HasAny(names []string) bool
+	// Exists reports whether the path of member names leads to any node from the focus; known
+	// is false when the answer lies in data the model does not hold.
+	Exists(path []string) (exists, known bool)
+}
+
+func truth3(b bool) Truth3 {
+	if b {
+		return True
+	}
+	return False
+}
+
+func buildGuard(a *ast) *guard {
+	if a.kind == nBinary && (a.op == "and" || a.op == "or" || a.op == "implies") {
+		l, r := buildGuard(a.left), buildGuard(a.right)
+		if l == nil && r == nil {
+			return nil
+		}
+		if l == nil {
+			l = &guard{}
+		}
+		if r == nil {
+			r = &guard{}
+		}
+		return &guard{op: a.op, left: l, right: r}
+	}
+	if a.kind == nFunc && (a.name == "htmlChecks" || a.name == "htmlchecks") && len(a.args) == 0 {
+		return &guard{constant: True} // the narrative is checked natively
+	}
+	if path, when, ok := existencePath(a); ok {
+		return &guard{path: path, when: when}
+	}
 	names := map[string]bool{}
-	if !rootNames(e.root, names) {
-		return
+	if !rootNames(a, names) || len(names) == 0 {
+		return nil
 	}
+	g := &guard{}
 	for n := range names {
-		e.focusNames = append(e.focusNames, n)
+		g.names = append(g.names, n)
 	}
-	sortStrings(e.focusNames)
-	e.focusOK = true
-	res, err := Eval(e, emptyModel{}, 0)
-	if err == nil {
-		e.emptyValue, e.emptyKnown = Truth(res)
+	sortStrings(g.names)
+	res, err := Eval(&Expr{root: a}, emptyModel{}, 0)
+	if err != nil {
+		return nil
+	}
+	switch v, ok := Truth(res); {
+	case !ok && len(res) == 0:
+		g.absent = Empty
+	case !ok:
+		return nil // not a boolean: no shortcut
+	default:
+		g.absent = truth3(v)
+	}
+	return g
+}
+
+// existencePath recognises "a.b.exists()", "a.b.empty()" and either followed by "not()", where
+// a, b are element names: the value is the existence of the path (when), or its negation.
+func existencePath(a *ast) (path []string, when, ok bool) {
+	negate := false
+	if a.kind == nChain && a.right.kind == nFunc && a.right.name == "not" && len(a.right.args) == 0 {
+		negate, a = true, a.left
+	}
+	if a.kind != nChain || a.right.kind != nFunc || len(a.right.args) != 0 {
+		return nil, false, false
+	}
+	switch a.right.name {
+	case "exists":
+		when = true
+	case "empty":
+		when = false
+	default:
+		return nil, false, false
+	}
+	var walk func(x *ast) bool
+	walk = func(x *ast) bool {
+		switch x.kind {
+		case nMember:
+			if x.name == "" || (x.name[0] >= 'A' && x.name[0] <= 'Z') {
+				return false // a type name: the focus itself
+			}
+			path = append(path, x.name)
+			return true
+		case nChain:
+			return walk(x.left) && x.right.kind == nMember && walk(x.right)
+		}
+		return false
+	}
+	if !walk(a.left) {
+		return nil, false, false
+	}
+	return path, when != negate, true
+}
+
+// Decide works out the expression's value from which children the focus has, without
+// evaluating it. The result is NeedsEvaluation when that is not enough.
+func (e *Expr) Decide(p Presence) Truth3 {
+	if e.guard == nil {
+		return NeedsEvaluation
+	}
+	return e.guard.decide(p)
+}
+
+func (g *guard) decide(p Presence) Truth3 {
+	if g.op == "" {
+		switch {
+		case g.constant != NeedsEvaluation:
+			return g.constant
+		case g.path != nil:
+			exists, known := p.Exists(g.path)
+			if !known {
+				return NeedsEvaluation
+			}
+			return truth3(exists == g.when)
+		case g.names != nil && !p.HasAny(g.names):
+			return g.absent
+		}
+		return NeedsEvaluation
+	}
+	l := g.left.decide(p)
+	switch g.op {
+	case "or":
+		if l == True {
+			return True
+		}
+		r := g.right.decide(p)
+		switch {
+		case r == True:
+			return True
+		case l == NeedsEvaluation || r == NeedsEvaluation:
+			return NeedsEvaluation
+		case l == False && r == False:
+			return False
+		}
+		return Empty
+	case "and":
+		if l == False {
+			return False
+		}
+		r := g.right.decide(p)
+		switch {
+		case r == False:
+			return False
+		case l == NeedsEvaluation || r == NeedsEvaluation:
+			return NeedsEvaluation
+		case l == True && r == True:
+			return True
+		}
+		return Empty
+	default: // implies
+		if l == False {
+			return True
+		}
+		r := g.right.decide(p)
+		switch {
+		case r == True:
+			return True
+		case l == NeedsEvaluation || r == NeedsEvaluation:
+			return NeedsEvaluation
+		case l == True && r == False:
+			return False
+		}
+		return Empty
 	}
 }
 

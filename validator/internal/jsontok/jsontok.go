@@ -5,6 +5,7 @@
 package jsontok
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -315,92 +316,112 @@ func (r *Reader) skipComment() error {
 // Next returns the next token. At the end of input it returns a token of Kind EOF; a truncated
 // document is a *SyntaxError.
 func (r *Reader) Next() (Token, error) {
-	if err := r.skipSpace(); err != nil {
-		return Token{}, err
-	}
-	off := r.base + int64(r.pos)
-	tok := Token{Line: r.line, Col: int(off-r.lineStart) + 1, Offset: off}
-	if r.pos >= r.end {
-		switch {
-		case r.state == stTopDone || (r.state == stValue && len(r.stack) == 0 && r.multi):
-			tok.Kind = EOF
-			return tok, nil
-		case r.state == stValue && len(r.stack) == 0 && r.values == 0:
-			return tok, r.errAt(off, "empty input: expected a JSON value")
-		default:
-			return tok, r.errAt(off, "unexpected end of input")
+	var tok Token
+	err := r.NextInto(&tok)
+	return tok, err
+}
+
+// NextInto reads the next token into tok; it is Next without copying the token through return
+// values, which is most of a tokenizer's time when it is called once per token.
+func (r *Reader) NextInto(tok *Token) error {
+	for {
+		if err := r.skipSpace(); err != nil {
+			*tok = Token{}
+			return err
 		}
-	}
-	c := r.buf[r.pos]
-	switch r.state {
-	case stTopDone:
-		if !r.multi {
-			return tok, r.errAt(off, "unexpected %s after the end of the JSON value", describeByte(c))
-		}
-		if r.lineSep && r.line == r.valueLine {
-			return tok, r.errAt(off, "NDJSON: a second value starts on the line of the previous one")
-		}
-		r.state = stValue
-		return r.value(tok, c)
-	case stValue, stArrayFirst:
-		if c == ']' && r.state == stArrayFirst {
-			return r.closeContainer(tok, 'a')
-		}
-		return r.value(tok, c)
-	case stObjectFirst, stObjectKey:
-		if c == '}' && r.state == stObjectFirst {
-			return r.closeContainer(tok, 'o')
-		}
-		if c != '"' {
-			if c == '}' {
-				return tok, r.errAt(off, "trailing comma before '}'")
+		off := r.base + int64(r.pos)
+		tok.Kind, tok.Value = EOF, nil
+		tok.Line, tok.Col, tok.Offset = r.line, int(off-r.lineStart)+1, off
+		if r.pos >= r.end {
+			switch {
+			case r.state == stTopDone || (r.state == stValue && len(r.stack) == 0 && r.multi):
+				return nil
+			case r.state == stValue && len(r.stack) == 0 && r.values == 0:
+				return r.errAt(off, "empty input: expected a JSON value")
+			default:
+				return r.errAt(off, "unexpected end of input")
 			}
-			return tok, r.errAt(off, "expected a quoted member name, found %s", describeByte(c))
 		}
-		v, err := r.readString()
-		if err != nil {
-			return tok, err
-		}
-		// The ':' is consumed by the next call, so that refilling the buffer cannot move the
-		// bytes tok.Value points to before the caller has used them.
-		tok.Kind, tok.Value = Key, v
-		r.state = stColon
-		return tok, nil
-	case stColon:
-		if c != ':' {
-			return tok, r.errAt(off, "expected ':' after member name, found %s", describeByte(c))
-		}
-		r.pos++
-		r.state = stValue
-		return r.Next()
-	case stObjectNext:
-		switch c {
-		case ',':
-			r.pos++
-			r.state = stObjectKey
-			return r.Next()
-		case '}':
-			return r.closeContainer(tok, 'o')
-		}
-		return tok, r.errAt(off, "expected ',' or '}' in object, found %s", describeByte(c))
-	case stArrayNext:
-		switch c {
-		case ',':
-			r.pos++
-			if err := r.skipSpace(); err != nil {
-				return tok, err
+		c := r.buf[r.pos]
+		switch r.state {
+		case stTopDone:
+			if !r.multi {
+				return r.errAt(off, "unexpected %s after the end of the JSON value", describeByte(c))
 			}
-			if r.pos < r.end && r.buf[r.pos] == ']' {
-				return tok, r.errAt(r.base+int64(r.pos), "trailing comma before ']'")
+			if r.lineSep && r.line == r.valueLine {
+				return r.errAt(off, "NDJSON: a second value starts on the line of the previous one")
 			}
 			r.state = stValue
-			return r.Next()
-		case ']':
-			return r.closeContainer(tok, 'a')
+			return r.value(tok, c)
+		case stValue, stArrayFirst:
+			if c == ']' && r.state == stArrayFirst {
+				r.closeContainer(tok, 'a')
+				return nil
+			}
+			return r.value(tok, c)
+		case stObjectFirst, stObjectKey:
+			if c == '}' && r.state == stObjectFirst {
+				r.closeContainer(tok, 'o')
+				return nil
+			}
+			if c != '"' {
+				if c == '}' {
+					return r.errAt(off, "trailing comma before '}'")
+				}
+				return r.errAt(off, "expected a quoted member name, found %s", describeByte(c))
+			}
+			v, err := r.readString()
+			if err != nil {
+				return err
+			}
+			tok.Kind, tok.Value = Key, v
+			r.state = stColon
+			// Take the ':' now when it is already in the buffer (compact JSON, the usual case),
+			// saving a call per member. Otherwise the next call consumes it, so that refilling
+			// the buffer cannot move the bytes tok.Value points to before the caller used them.
+			if r.pos < r.end && r.buf[r.pos] == ':' {
+				r.pos++
+				r.state = stValue
+			}
+			return nil
+		case stColon:
+			if c != ':' {
+				return r.errAt(off, "expected ':' after member name, found %s", describeByte(c))
+			}
+			r.pos++
+			r.state = stValue
+		case stObjectNext:
+			switch c {
+			case ',':
+				r.pos++
+				r.state = stObjectKey
+				continue
+			case '}':
+				r.closeContainer(tok, 'o')
+				return nil
+			}
+			return r.errAt(off, "expected ',' or '}' in object, found %s", describeByte(c))
+		case stArrayNext:
+			switch c {
+			case ',':
+				r.pos++
+				if err := r.skipSpace(); err != nil {
+					return err
+				}
+				if r.pos < r.end && r.buf[r.pos] == ']' {
+					return r.errAt(r.base+int64(r.pos), "trailing comma before ']'")
+				}
+				r.state = stValue
+				continue
+			case ']':
+				r.closeContainer(tok, 'a')
+				return nil
+			}
+			return r.errAt(off, "expected ',' or ']' in array, found %s", describeByte(c))
+		default:
+			return r.errAt(off, "internal tokenizer state %d", r.state)
 		}
-		return tok, r.errAt(off, "expected ',' or ']' in array, found %s", describeByte(c))
 	}
-	return tok, r.errAt(off, "internal tokenizer state %d", r.state)
 }
 
 func describeByte(c byte) string {
@@ -410,7 +431,7 @@ func describeByte(c byte) string {
 	return fmt.Sprintf("byte 0x%02x", c)
 }
 
-func (r *Reader) closeContainer(tok Token, want byte) (Token, error) {
+func (r *Reader) closeContainer(tok *Token, want byte) {
 	r.pos++
 	r.stack = r.stack[:len(r.stack)-1]
 	if want == 'o' {
@@ -419,7 +440,6 @@ func (r *Reader) closeContainer(tok Token, want byte) (Token, error) {
 		tok.Kind = EndArray
 	}
 	r.afterValue()
-	return tok, nil
 }
 
 // afterValue moves the state machine past a complete value.
@@ -437,11 +457,11 @@ func (r *Reader) afterValue() {
 	}
 }
 
-func (r *Reader) value(tok Token, c byte) (Token, error) {
+func (r *Reader) value(tok *Token, c byte) error {
 	switch c {
 	case '{', '[':
 		if len(r.stack) >= MaxDepth {
-			return tok, r.errAt(tok.Offset, "nesting deeper than %d levels", MaxDepth)
+			return r.errAt(tok.Offset, "nesting deeper than %d levels", MaxDepth)
 		}
 		r.pos++
 		if c == '{' {
@@ -453,41 +473,41 @@ func (r *Reader) value(tok Token, c byte) (Token, error) {
 			r.state = stArrayFirst
 			tok.Kind = BeginArray
 		}
-		return tok, nil
+		return nil
 	case '"':
 		v, err := r.readString()
 		if err != nil {
-			return tok, err
+			return err
 		}
 		tok.Kind, tok.Value = String, v
 	case 't':
 		if err := r.literal("true"); err != nil {
-			return tok, err
+			return err
 		}
 		tok.Kind = True
 	case 'f':
 		if err := r.literal("false"); err != nil {
-			return tok, err
+			return err
 		}
 		tok.Kind = False
 	case 'n':
 		if err := r.literal("null"); err != nil {
-			return tok, err
+			return err
 		}
 		tok.Kind = Null
 	default:
 		if c == '-' || (c >= '0' && c <= '9') {
 			v, err := r.readNumber()
 			if err != nil {
-				return tok, err
+				return err
 			}
 			tok.Kind, tok.Value = Number, v
 		} else {
-			return tok, r.errAt(tok.Offset, "expected a value, found %s", describeByte(c))
+			return r.errAt(tok.Offset, "expected a value, found %s", describeByte(c))
 		}
 	}
 	r.afterValue()
-	return tok, nil
+	return nil
 }
 
 func (r *Reader) literal(word string) error {
@@ -600,6 +620,20 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// special8 reports whether any of eight bytes needs care in a string: a quote, a backslash, a
+// control character or a non-ASCII byte. Eight bytes are tested at once (a zero byte shows as
+// a borrow into its top bit), since plain ASCII text is most of a FHIR resource.
+func special8(x uint64) bool {
+	q := x ^ (lsb * '"')
+	b := x ^ (lsb * '\\')
+	return ((q-lsb)&^q|(b-lsb)&^b|(x-lsb*0x20)&^x|x)&msb != 0
+}
+
 // readString reads a quoted string starting at pos (which holds '"') and returns its unescaped
 // bytes.
 func (r *Reader) readString() ([]byte, error) {
@@ -607,6 +641,9 @@ func (r *Reader) readString() ([]byte, error) {
 	i := open + 1
 	escaped := false
 	for {
+		for i+8 <= r.end && !special8(binary.LittleEndian.Uint64(r.buf[i:])) {
+			i += 8
+		}
 		for i < r.end && plain[r.buf[i]] {
 			i++
 		}
@@ -755,9 +792,9 @@ func (r *Reader) Skip(first Kind) error {
 		return nil
 	}
 	depth := len(r.stack) - 1
+	var t Token
 	for len(r.stack) > depth {
-		t, err := r.Next()
-		if err != nil {
+		if err := r.NextInto(&t); err != nil {
 			return err
 		}
 		if t.Kind == EOF {

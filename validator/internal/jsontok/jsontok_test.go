@@ -2,6 +2,7 @@ package jsontok
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -184,5 +185,25 @@ func TestReadError(t *testing.T) {
 	_, err := render(r)
 	if !errors.Is(err, boom) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestSpecial8 checks the eight-bytes-at-once string scan against the byte table: every byte
+// value at every position, among plain neighbours of several kinds.
+func TestSpecial8(t *testing.T) {
+	for _, fill := range []byte{'a', ' ', '~', '!', '#', '[', '0'} {
+		for b := 0; b < 256; b++ {
+			for pos := 0; pos < 8; pos++ {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[pos] = byte(b)
+				got := special8(binary.LittleEndian.Uint64(w[:]))
+				if want := !plain[b]; got != want {
+					t.Fatalf("byte 0x%02x at %d among %q: special8=%v, want %v", b, pos, fill, got, want)
+				}
+			}
+		}
 	}
 }
