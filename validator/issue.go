@@ -45,6 +45,7 @@ const (
 	// CheckStructureDef: a StructureDefinition whose constraints do not type-check or whose
 	// differential gives no snapshot.
 	CheckStructureDef Check = "structure-definition"
+	CheckSignature    Check = "signature" // a Bundle's digital signature that does not verify
 )
 
 // CheckSystem is the code system URI of the Check codes in OperationOutcome output.
@@ -78,6 +79,7 @@ var issueType = map[Check]string{
 	CheckIdentifier:    "value",
 	CheckQuestionnaire: "structure",
 	CheckStructureDef:  "invalid",
+	CheckSignature:     "invalid",
 }
 
 // Issue is one finding, shaped like an OperationOutcome issue.
