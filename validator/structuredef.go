@@ -14,7 +14,59 @@ import (
 // checkStructureDefinition runs the StructureDefinition checks on the resource at node n.
 func (w *walker) checkStructureDefinition(n int32) {
 	w.checkConstraintTypes(n)
+	w.checkDiscriminators(n)
 	w.checkDifferential(n)
+}
+
+// checkDiscriminators type-checks the path of every slicing discriminator, in the differential
+// and the snapshot, against the types the sliced element states (an element stating no type is
+// not checked, as in Java): a name the types do not have ("type" on an Extension) is an error.
+func (w *walker) checkDiscriminators(n int32) {
+	tr := w.tree()
+	if childString(tr, n, "kind") == "logical" {
+		return
+	}
+	sdType := childString(tr, n, "type")
+	if sdType == "" || w.sc.types[sdType] == nil {
+		return
+	}
+	ti := schemaTypes{w.sc}
+	for list := tr.nodes[n].first; list >= 0; list = tr.nodes[list].next {
+		if tr.nodes[list].name != "differential" && tr.nodes[list].name != "snapshot" {
+			continue
+		}
+		var elems []int32
+		for c := tr.nodes[list].first; c >= 0; c = tr.nodes[c].next {
+			if tr.nodes[c].name == "element" {
+				elems = append(elems, c)
+			}
+		}
+		for i, el := range elems {
+			sl := tr.findChild(el, "slicing", -1)
+			path := childString(tr, el, "path")
+			if sl < 0 || path == "" || (strings.Contains(path, ".") && ti.element(path) == nil) {
+				continue
+			}
+			focus := constraintFocus(tr, elems, i, path, sdType)
+			if len(focus) == 0 {
+				continue
+			}
+			for d := tr.nodes[sl].first; d >= 0; d = tr.nodes[d].next {
+				if tr.nodes[d].name != "discriminator" {
+					continue
+				}
+				dp := childString(tr, d, "path")
+				e, err := fhirpath.Parse(dp)
+				if dp == "" || err != nil {
+					continue
+				}
+				if err := e.CheckTypes(ti, focus); err != nil {
+					w.report(SeverityError, CheckStructureDef, int(tr.nodes[d].line), int(tr.nodes[d].col), w.nodeExpr(d),
+						"the discriminator path '%s' does not appear to be valid for the element that is being sliced '%s': %v", dp, path, err)
+				}
+			}
+		}
+	}
 }
 
 // checkDifferential generates the snapshot of a constraint profile from its differential, as
@@ -150,15 +202,14 @@ func constraintFocus(tr *tree, elems []int32, i int, path, sdType string) []stri
 			codes = append(codes, childString(tr, c, "code"))
 		}
 	}
-	hasChildren := i+1 < len(elems) && strings.HasPrefix(childString(tr, elems[i+1], "path"), path+".")
-	return elementFocus(path, childString(tr, el, "contentReference"), codes, hasChildren, sdType)
+	return elementFocus(path, childString(tr, el, "contentReference"), codes, sdType)
 }
 
 // elementFocus returns the types of an element of a snapshot, as the context of its
 // constraints: the StructureDefinition's type at the root, the element's path for a backbone
-// element with children (its own definition), the target of a content reference, or the
-// element's types. nil means the context is not known.
-func elementFocus(path, contentRef string, codes []string, hasChildren bool, sdType string) []string {
+// element (its own definition, as the Java validator takes it), the target of a content
+// reference, or the element's types. nil means the context is not known.
+func elementFocus(path, contentRef string, codes []string, sdType string) []string {
 	if !strings.Contains(path, ".") {
 		return []string{sdType}
 	}
@@ -175,7 +226,7 @@ func elementFocus(path, contentRef string, codes []string, hasChildren bool, sdT
 			return nil
 		case strings.HasPrefix(code, "http://hl7.org/fhirpath/System."):
 			focus = append(focus, "System."+strings.TrimPrefix(code, "http://hl7.org/fhirpath/System."))
-		case (code == "BackboneElement" || code == "Element") && hasChildren:
+		case code == "BackboneElement" || code == "Element":
 			focus = append(focus, path)
 		default:
 			focus = append(focus, code)

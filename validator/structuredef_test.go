@@ -123,17 +123,16 @@ func TestCoreConstraintsTypeCheck(t *testing.T) {
 				if s.Differential || s.Kind == "logical" || sc.types[s.Type] == nil {
 					continue
 				}
-				for i, e := range s.Elements {
+				for _, e := range s.Elements {
 					var codes []string
 					for _, tr := range e.Types {
 						codes = append(codes, tr.Code)
 					}
-					hasChildren := i+1 < len(s.Elements) && strings.HasPrefix(s.Elements[i+1].Path, e.Path+".")
 					cr := e.ContentRef
 					if cr != "" {
 						cr = "#" + cr
 					}
-					focus := elementFocus(e.Path, cr, codes, hasChildren, s.Type)
+					focus := elementFocus(e.Path, cr, codes, s.Type)
 					for _, ci := range e.Constraints {
 						c := sc.defs.Constraints[ci]
 						if c.Expression == "" || (c.Source != "" && c.Source != s.URL) || len(focus) == 0 {
@@ -217,6 +216,61 @@ func TestStructureDefinitionDifferential(t *testing.T) {
 			if len(got) != 1 || !strings.Contains(got[0].Message, tc.want) || got[0].Severity != SeverityError ||
 				got[0].Expression != "StructureDefinition" || got[0].Line != 1 {
 				t.Errorf("got %+v, want one error on StructureDefinition with %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestStructureDefinitionDiscriminators: a slicing discriminator's path must name elements of
+// the sliced element's types.
+func TestStructureDefinitionDiscriminators(t *testing.T) {
+	sd := func(elem string) string {
+		return `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/obs", "name": "Obs", "status": "draft",
+		  "kind": "resource", "abstract": false, "type": "Observation", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+		  "derivation": "constraint", "differential": {"element": [` + elem + `]}}`
+	}
+	slicing := func(path, typ, discPath string) string {
+		ty := ""
+		if typ != "" {
+			ty = `, "type": [{"code": "` + typ + `"}]`
+		}
+		return `{"id": "` + path + `", "path": "` + path + `"` + ty + `, "slicing": {"discriminator": [{"type": "value", "path": "` + discPath + `"}], "rules": "open"}}`
+	}
+	tests := []struct {
+		name string
+		elem string
+		want string // substring of the error; "" means none
+	}{
+		{"extension sliced by url", slicing("Observation.extension", "Extension", "url"), ""},
+		{"extension sliced by a name it does not have", slicing("Observation.extension", "Extension", "type"),
+			"the discriminator path 'type' does not appear to be valid for the element that is being sliced 'Observation.extension'"},
+		{"no type stated: not checked", slicing("Observation.extension", "", "type"), ""},
+		{"backbone element by a path of its own", slicing("Observation.component", "BackboneElement", "code.coding.code"), ""},
+		{"backbone element by a name it does not have", slicing("Observation.component", "BackboneElement", "status"), "the name 'status' is not valid"},
+		{"$this", slicing("Observation.category", "CodeableConcept", "$this"), ""},
+		{"resolve() is not typed", slicing("Observation.hasMember", "Reference", "resolve().code"), ""},
+	}
+	v, err := New(R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []Issue
+			for _, is := range v.ValidateResource(context.Background(), []byte(sd(tc.elem))) {
+				if is.Check == CheckStructureDef {
+					got = append(got, is)
+				}
+			}
+			if tc.want == "" {
+				if len(got) > 0 {
+					t.Errorf("unexpected: %+v", got)
+				}
+				return
+			}
+			if len(got) != 1 || !strings.Contains(got[0].Message, tc.want) ||
+				got[0].Expression != "StructureDefinition.differential.element[0].slicing.discriminator[0]" {
+				t.Errorf("got %+v, want one error on the discriminator with %q", got, tc.want)
 			}
 		})
 	}
