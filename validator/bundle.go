@@ -1,6 +1,7 @@
 package validator
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -320,6 +321,9 @@ func (w *walker) checkBundle(n int32, b *bundleCtx) {
 			}
 		}
 	}
+	if !b.overflow && typ != "history" {
+		w.checkUniqueFullURLs(b, bl, bc, prefix)
+	}
 	if typ == "searchset" {
 		w.checkSearchSet(n, b, prefix)
 	}
@@ -332,6 +336,46 @@ func (w *walker) checkBundle(n int32, b *bundleCtx) {
 	default:
 		w.checkURNReferences(b)
 	}
+}
+
+// checkUniqueFullURLs applies bdl-7: outside history Bundles, no two entries may have the same
+// fullUrl unless their resources have different meta.versionId. It is the invariant's FHIRPath,
+// entry.where(fullUrl.exists()).select(fullUrl & iif(resource.meta.versionId.exists(),
+// resource.meta.versionId, ”)).isDistinct(), worked out from the entry summaries.
+func (w *walker) checkUniqueFullURLs(b *bundleCtx, line, col int, prefix string) {
+	c := w.sc.uniqueFullURL
+	if c == nil || len(b.entries) < 2 {
+		return
+	}
+	seen := make(map[string]struct{}, len(b.entries))
+	for _, e := range b.entries {
+		if !e.hasFullUrl {
+			continue
+		}
+		key := e.fullUrl + "\x00" + e.vers
+		if _, dup := seen[key]; !dup {
+			seen[key] = struct{}{}
+			continue
+		}
+		sev := SeverityError
+		if c.severity == "warning" {
+			sev = SeverityWarning
+		}
+		w.issues = appendIssue(w, Issue{Severity: sev, Code: issueType[CheckInvariant], Check: CheckInvariant, Key: c.key,
+			Expression: prefix, Message: fmt.Sprintf("%s: %s (fullUrl %q appears more than once, first at %s)", c.key, c.human, e.fullUrl, w.firstEntryWith(b, e.fullUrl, e.vers)),
+			Line: line, Column: col})
+		return // the invariant fails once for the Bundle
+	}
+}
+
+// firstEntryWith names the first entry with a fullUrl and version.
+func (w *walker) firstEntryWith(b *bundleCtx, fullURL, vers string) string {
+	for _, e := range b.entries {
+		if e.hasFullUrl && e.fullUrl == fullURL && e.vers == vers {
+			return e.expr
+		}
+	}
+	return ""
 }
 
 // checkBundleLinks: a searchset or history may have each paging link once; other Bundles may

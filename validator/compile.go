@@ -69,12 +69,93 @@ type childSet struct {
 	byName   map[string]childRef
 	list     []*elemDef
 	required []int32
+	// slots is byName again as an open-addressing table looked up with the property name's
+	// bytes: finding each member's definition is the validator's commonest step, and this is
+	// faster than a Go map with a string key built from the bytes.
+	slots []childSlot
+}
+
+type childSlot struct {
+	name string
+	ref  childRef
+}
+
+// add files a property name (a choice's names one by one) under its definition.
+func (cs *childSet) add(name string, ref childRef) {
+	if e := ref.e; e != nil {
+		if int(ref.t) < len(e.types) {
+			ref.ctr = &e.types[ref.t]
+			ref.prim = ref.ctr.t != nil && ref.ctr.t.kind == kindPrimitive
+			if e.choice {
+				ref.choice = upperFirst(ref.ctr.code)
+			}
+		}
+		ref.isID = e.name == "id"
+	}
+	if cs.byName == nil {
+		cs.byName = map[string]childRef{}
+	}
+	cs.byName[name] = ref
+	if 2*len(cs.byName) > len(cs.slots) {
+		n := 8
+		for n < 4*len(cs.byName) {
+			n *= 2
+		}
+		cs.slots = make([]childSlot, n)
+		for k, r := range cs.byName {
+			cs.insert(k, r)
+		}
+		return
+	}
+	cs.insert(name, ref)
+}
+
+func (cs *childSet) insert(name string, ref childRef) {
+	mask := uint32(len(cs.slots) - 1)
+	for h := nameHash(name) & mask; ; h = (h + 1) & mask {
+		if s := &cs.slots[h]; s.name == "" || s.name == name {
+			s.name, s.ref = name, ref
+			return
+		}
+	}
+}
+
+// find looks a property name up; key is only read.
+func (cs *childSet) find(key []byte) (childRef, bool) {
+	if len(cs.slots) == 0 || len(key) == 0 {
+		return childRef{}, false
+	}
+	mask := uint32(len(cs.slots) - 1)
+	for h := nameHash(key) & mask; ; h = (h + 1) & mask {
+		s := &cs.slots[h]
+		if s.name == "" {
+			return childRef{}, false
+		}
+		if s.name == string(key) {
+			return s.ref, true
+		}
+	}
+}
+
+// nameHash is FNV-1a: property names are short, so a simple byte loop is enough.
+func nameHash[T string | []byte](b T) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(b); i++ {
+		h ^= uint32(b[i])
+		h *= 16777619
+	}
+	return h
 }
 
 type childRef struct {
 	ord int32 // position in childSet.list
 	e   *elemDef
 	t   int32 // index into e.types (the choice made by the property name)
+	// Worked out when the definitions are compiled, since every property read needs them:
+	ctr    *typeRef // &e.types[t], nil when the element has no types
+	choice string   // the type suffix of a choice ("Quantity" in valueQuantity)
+	prim   bool     // the type is a primitive
+	isID   bool     // the element is "id"
 }
 
 type binding struct {
@@ -106,18 +187,20 @@ type constraint struct {
 
 // schema is everything compiled from one set of definitions.
 type schema struct {
-	defs         *model.Definitions
-	fhirVersion  string
-	types        map[string]*typeDef
-	byURL        map[string]*typeDef
-	profiles     map[string]*model.Structure // constraint profiles and extension definitions by URL
-	valueSets    map[string]*valueSet
-	constraints  []*constraint
-	codeSystems  map[string]map[string]struct{} // complete FHIR-defined code systems: URL -> codes
-	searchParams map[string]searchParam         // core SearchParameters by URL
-	pcache       profileCache
-	qcache       sync.Map            // Questionnaire URL -> *questionnaireDef
-	globals      map[string][]string // resource type -> ImplementationGuide.global profiles
+	// uniqueFullURL is bdl-7, applied by the Bundle checks rather than by FHIRPath.
+	uniqueFullURL *constraint
+	defs          *model.Definitions
+	fhirVersion   string
+	types         map[string]*typeDef
+	byURL         map[string]*typeDef
+	profiles      map[string]*model.Structure // constraint profiles and extension definitions by URL
+	valueSets     map[string]*valueSet
+	constraints   []*constraint
+	codeSystems   map[string]map[string]struct{} // complete FHIR-defined code systems: URL -> codes
+	searchParams  map[string]searchParam         // core SearchParameters by URL
+	pcache        profileCache
+	qcache        sync.Map            // Questionnaire URL -> *questionnaireDef
+	globals       map[string][]string // resource type -> ImplementationGuide.global profiles
 }
 
 // searchParam is what the checks need of a core SearchParameter.
@@ -236,7 +319,7 @@ func compileSchema(d *model.Definitions) (*schema, error) {
 				}
 				ord := int32(len(cs.list))
 				cs.list = append(cs.list, e)
-				cs.byName[e.name] = childRef{ord: ord, e: e}
+				cs.add(e.name, childRef{ord: ord, e: e})
 			}
 		}
 		t.companion = cs
@@ -292,6 +375,12 @@ func (sc *schema) compileElements(t *typeDef, s *model.Structure) error {
 			if c.key == "ele-1" || c.key == "ext-1" {
 				continue // checked natively, element by element, as the empty and extension checks
 			}
+			if c.key == "bdl-7" && me.Path == "Bundle" {
+				// Checked natively from the entry summaries (bundle.go): the entries' resources
+				// live in trees of their own, where FHIRPath over the Bundle cannot see them.
+				sc.uniqueFullURL = c
+				continue
+			}
 			e.constraints = append(e.constraints, c)
 		}
 		if _, dup := byPath[me.Path]; dup {
@@ -321,10 +410,10 @@ func (sc *schema) compileElements(t *typeDef, s *model.Structure) error {
 		}
 		if e.choice {
 			for ti, tr := range e.types {
-				cs.byName[e.name+upperFirst(tr.code)] = childRef{ord: ord, e: e, t: int32(ti)}
+				cs.add(e.name+upperFirst(tr.code), childRef{ord: ord, e: e, t: int32(ti)})
 			}
 		} else {
-			cs.byName[e.name] = childRef{ord: ord, e: e}
+			cs.add(e.name, childRef{ord: ord, e: e})
 		}
 		if t.kind == kindResource && parentPath == t.name && e.name == "id" {
 			e.resourceID = true

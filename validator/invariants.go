@@ -135,6 +135,39 @@ func (p *nodePresence) Exists(path []string) (exists, known bool) {
 	return p.t.pathExists(p.n, path)
 }
 
+func (p *nodePresence) StringTest(name, fn, arg string) fhirpath.Truth3 {
+	found := int32(-1)
+	for c := p.t.nodes[p.n].first; c >= 0; c = p.t.nodes[c].next {
+		if p.t.nodes[c].name != name {
+			continue
+		}
+		if found >= 0 {
+			return fhirpath.NeedsEvaluation // several values: evaluation reports the error
+		}
+		found = c
+	}
+	switch {
+	case found < 0:
+		return fhirpath.Empty
+	case p.t.nodes[found].kind != valString:
+		return fhirpath.NeedsEvaluation
+	}
+	v := p.t.bytes(found)
+	var ok bool
+	switch fn {
+	case "startsWith":
+		ok = bytes.HasPrefix(v, []byte(arg))
+	case "endsWith":
+		ok = bytes.HasSuffix(v, []byte(arg))
+	default:
+		ok = bytes.Contains(v, []byte(arg))
+	}
+	if ok {
+		return fhirpath.True
+	}
+	return fhirpath.False
+}
+
 // checkForKey files some invariants under the check they belong to.
 func checkForKey(key string) Check {
 	switch key {
@@ -160,13 +193,13 @@ func (w *walker) evaluate(t *tree) {
 	m := &treeModel{t: t}
 	defer w.eval.Trim()
 	var seen [16]string
-	for i := range t.nodes {
+	for _, i := range t.constrained {
 		n := &t.nodes[i]
 		if n.stub {
 			continue
 		}
 		k := 0
-		pr := nodePresence{t: t, n: int32(i)}
+		pr := nodePresence{t: t, n: i}
 		run := func(cs []*constraint) {
 			for _, c := range cs {
 				if c.compiled == nil {
@@ -192,7 +225,7 @@ func (w *walker) evaluate(t *tree) {
 					seen[k] = c.key
 					k++
 				}
-				res, err := w.eval.Eval(c.compiled, m, int32(i))
+				res, err := w.eval.Eval(c.compiled, m, i)
 				if err != nil {
 					continue // unknown: depends on data not held, or a type error in the data
 				}
@@ -205,7 +238,7 @@ func (w *walker) evaluate(t *tree) {
 						sev = SeverityWarning
 					}
 					w.issues = appendIssue(w, Issue{Severity: sev, Code: issueType[checkForKey(c.key)], Check: checkForKey(c.key), Key: c.key,
-						Expression: t.expression(int32(i)), Message: c.key + ": " + c.human, Line: int(n.line), Column: int(n.col)})
+						Expression: t.expression(i), Message: c.key + ": " + c.human, Line: int(n.line), Column: int(n.col)})
 				}
 			}
 		}

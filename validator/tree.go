@@ -10,6 +10,9 @@ type tree struct {
 	arena     []byte
 	overflow  bool // more than maxTreeNodes: invariants are not evaluated
 	truncated bool // some node stands for a resource held in another tree
+	// constrained lists, in order, the nodes whose element or type has invariants: most
+	// nodes (strings, codes, dates) have none, and evaluation visits only these.
+	constrained []int32
 }
 
 // maxTreeNodes bounds one resource's tree (each node is about 100 bytes). Real resources are far
@@ -48,6 +51,7 @@ type node struct {
 func (t *tree) reset() {
 	t.nodes = t.nodes[:0]
 	t.arena = t.arena[:0]
+	t.constrained = t.constrained[:0]
 	t.overflow = false
 	t.truncated = false
 }
@@ -71,6 +75,9 @@ func (t *tree) add(parent int32, name string, e *elemDef, typ *typeDef, index in
 	}
 	t.nodes = append(t.nodes, node{name: name, elem: e, typ: typ, parent: parent, first: -1, last: -1, next: -1,
 		index: index, line: int32(line), col: int32(col)})
+	if (e != nil && len(e.constraints) > 0) || (typ != nil && typ.root != nil && typ.root != e && len(typ.root.constraints) > 0) {
+		t.constrained = append(t.constrained, i)
+	}
 	if parent >= 0 {
 		p := &t.nodes[parent]
 		p.nchild++

@@ -369,7 +369,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 		if companion {
 			lookup = key[1:]
 		}
-		ref, ok := cs.byName[string(lookup)]
+		ref, ok := cs.find(lookup)
 		if !ok {
 			name := string(key)
 			var v jsontok.Token
@@ -385,18 +385,14 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			}
 			continue
 		}
-		ce := ref.e
-		if ce.name != "id" {
+		ce, ctr := ref.e, ref.ctr
+		if !ref.isID {
 			st.nonID++
-		}
-		var ctr *typeRef
-		if int(ref.t) < len(ce.types) {
-			ctr = &ce.types[ref.t]
 		}
 		choice := ""
 		sameVariant := true
 		if ce.choice && ctr != nil {
-			choice = upperFirst(ctr.code)
+			choice = ref.choice
 			if v := st.variant[ref.ord]; v != 0 && v != int16(ref.t)+1 {
 				sameVariant = false
 				first := ce.types[v-1].code
@@ -407,7 +403,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			}
 			st.variant[ref.ord] = int16(ref.t) + 1
 		}
-		prim := ctr != nil && ctr.t != nil && ctr.t.kind == kindPrimitive
+		prim := ref.prim
 		flag := flagValue
 		if companion {
 			flag = flagCompanion

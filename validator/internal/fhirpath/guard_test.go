@@ -1,6 +1,10 @@
 package fhirpath
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 // jsonPresence answers a guard's questions about the root of a jsonModel.
 type jsonPresence struct{ m *jsonModel }
@@ -32,6 +36,29 @@ func (p jsonPresence) Exists(path []string) (bool, bool) {
 	return len(level) > 0, true
 }
 
+func (p jsonPresence) StringTest(name, fn, arg string) Truth3 {
+	var found []int32
+	for _, c := range p.m.children[0] {
+		if p.m.name[c] == name {
+			found = append(found, c)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return Empty
+	case len(found) > 1 || !p.m.hasValue[found[0]] || p.m.value[found[0]].Kind != KString:
+		return NeedsEvaluation
+	}
+	v := p.m.value[found[0]].S
+	switch fn {
+	case "startsWith":
+		return truth3(strings.HasPrefix(v, arg))
+	case "endsWith":
+		return truth3(strings.HasSuffix(v, arg))
+	}
+	return truth3(strings.Contains(v, arg))
+}
+
 // TestDecideByAbsence checks the shortcut against full evaluation: on every document, whenever
 // the presence of children decides an expression, evaluating it gives the same answer; and the
 // shortcut does decide the common shapes.
@@ -55,6 +82,10 @@ func TestDecideByAbsence(t *testing.T) {
 		"code.empty() or system.exists()",
 		"htmlChecks()",
 		"reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)",
+		"reference.startsWith('#')",
+		"reference.startsWith('#').not() and contained.empty()",
+		"fullUrl.contains('/_history/').not()",
+		"reference.endsWith('/1')",
 	}
 	docs := []string{
 		`{}`,
@@ -87,6 +118,11 @@ func TestDecideByAbsence(t *testing.T) {
 		`{"code":"c"}`,
 		`{"reference":"Patient/1"}`,
 		`{"reference":"#c"}`,
+		`{"reference":"#c","contained":[{"id":"c"}]}`,
+		`{"reference":["#a","#b"]}`,
+		`{"reference":1}`,
+		`{"fullUrl":"http://x/Patient/1/_history/2"}`,
+		`{"fullUrl":"http://x/Patient/1"}`,
 	}
 	decided := 0
 	for _, src := range exprs {
@@ -140,6 +176,9 @@ func TestDecideByAbsence(t *testing.T) {
 		{"text.div.exists()", `{"text":{"div":"<div/>"}}`, True},
 		{"htmlChecks()", `{}`, True},
 		{"reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)", `{"reference":"#c"}`, NeedsEvaluation},
+		{"reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)", `{"reference":"Patient/1"}`, True},
+		{"reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)", `{}`, NeedsEvaluation},
+		{"reference.startsWith('#')", `{"reference":["#a","#b"]}`, NeedsEvaluation},
 	} {
 		e, _ := Parse(tc.src)
 		m := newJSONModel(t, tc.doc)
@@ -147,4 +186,62 @@ func TestDecideByAbsence(t *testing.T) {
 			t.Errorf("%s on %s: got %v, want %v", tc.src, tc.doc, got, tc.want)
 		}
 	}
+}
+
+// TestInvariantCache checks that caching the subexpressions that do not depend on the focus
+// changes no result: each expression is evaluated with its cache slots and again without them.
+func TestInvariantCache(t *testing.T) {
+	doc := `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET"},"fullUrl":"a"},{"fullUrl":"b"},{"request":{"method":"POST"},"fullUrl":"a"}],
+		"item":[{"code":"x","answer":[{"v":1},{"v":2}]},{"code":"batch","answer":[{"v":3}]}]}`
+	for _, tc := range []struct {
+		src       string
+		wantSlots bool
+	}{
+		{"entry.all(request.exists() = (%resource.type = 'batch' or %resource.type = 'transaction'))", true},
+		{"entry.where(fullUrl = %resource.entry.first().fullUrl).count()", true},
+		{"item.where(code = %resource.type).count()", true},
+		{"item.all(code = 'x')", false},
+		{"item.select(answer.v.count() + %resource.entry.count())", true},
+		{"entry.select(fullUrl & %resource.type)", true},
+		{"item.where(answer.where(v > 1).exists()).code", false},
+		{"entry.all($this.fullUrl.exists())", false},
+		{"item.select($index)", false},
+	} {
+		e, err := Parse(tc.src)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.src, err)
+		}
+		if (e.slots > 0) != tc.wantSlots {
+			t.Errorf("%s: %d cache slots, want some: %v", tc.src, e.slots, tc.wantSlots)
+		}
+		m := newJSONModel(t, doc)
+		var ev Evaluator
+		got, err1 := ev.Eval(e, m, 0)
+		gotS := render(got)
+		var clearSlots func(a *ast)
+		clearSlots = func(a *ast) {
+			if a == nil {
+				return
+			}
+			a.slot = 0
+			for _, x := range a.args {
+				clearSlots(x)
+			}
+			clearSlots(a.left)
+			clearSlots(a.right)
+		}
+		clearSlots(e.root)
+		want, err2 := Eval(e, m, 0)
+		if gotS != render(want) || (err1 == nil) != (err2 == nil) {
+			t.Errorf("%s: cached %s (%v), uncached %s (%v)", tc.src, gotS, err1, render(want), err2)
+		}
+	}
+}
+
+func render(items []Item) string {
+	var b strings.Builder
+	for _, it := range items {
+		fmt.Fprintf(&b, "[%d %d %q %v %v]", it.Node, it.Kind, it.S, it.F, it.B)
+	}
+	return b.String()
 }
