@@ -42,6 +42,10 @@ const (
 	CheckProfileType   Check = "profile-type"        // a type the profile does not allow
 	CheckIdentifier    Check = "identifier"          // a national identifier that fails its check (NHS number)
 	CheckQuestionnaire Check = "questionnaire"       // a QuestionnaireResponse against its Questionnaire
+	// CheckStructureDef: a StructureDefinition whose constraints do not type-check or whose
+	// differential gives no snapshot.
+	CheckStructureDef Check = "structure-definition"
+	CheckSignature    Check = "signature" // a Bundle's digital signature that does not verify
 )
 
 // CheckSystem is the code system URI of the Check codes in OperationOutcome output.
@@ -74,6 +78,8 @@ var issueType = map[Check]string{
 	CheckProfileType:   "structure",
 	CheckIdentifier:    "value",
 	CheckQuestionnaire: "structure",
+	CheckStructureDef:  "invalid",
+	CheckSignature:     "invalid",
 }
 
 // Issue is one finding, shaped like an OperationOutcome issue.

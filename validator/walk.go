@@ -74,6 +74,8 @@ type walker struct {
 	extraProfiles []string
 	// the top-level resource
 	resType, resID string
+	// raw keeps the input's first bytes, to verify a top-level Bundle's signature (nil: not kept)
+	raw *rawCapture
 }
 
 var errCanceled = errors.New("validation canceled")
@@ -294,6 +296,12 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 		}
 		if t.name == "CapabilityStatement" && nodeIdx >= 0 {
 			w.checkCapabilitySearchParams(nodeIdx)
+		}
+		if t.name == "StructureDefinition" && nodeIdx >= 0 {
+			w.checkStructureDefinition(nodeIdx)
+		}
+		if t.name == "Bundle" && parent == -1 && nodeIdx >= 0 {
+			w.checkSignature(nodeIdx, start.Offset)
 		}
 	}
 	w.profiles = savedProfiles
