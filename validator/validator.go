@@ -66,6 +66,8 @@ type config struct {
 	profiles []string
 	workers  int
 	comments bool
+	// matchetype: placeholders ("$instant$") are accepted in primitives (WithMatchetype).
+	matchetype bool
 }
 
 // WithComments accepts JavaScript-style comments in the JSON (the HL7 Java validator's
@@ -211,7 +213,8 @@ func New(version Version, opts ...Option) (*Validator, error) {
 	}
 	v := &Validator{version: version, sc: sc, workers: cfg.workers, comments: cfg.comments}
 	profiles := cfg.profiles
-	v.pool.New = func() any { return &walker{sc: sc, extraProfiles: profiles} }
+	matchetype := cfg.matchetype
+	v.pool.New = func() any { return &walker{sc: sc, extraProfiles: profiles, matchetype: matchetype} }
 	return v, nil
 }
 

@@ -76,6 +76,8 @@ type walker struct {
 	resType, resID string
 	// raw keeps the input's first bytes, to verify a top-level Bundle's signature (nil: not kept)
 	raw *rawCapture
+	// matchetype: placeholders ("$instant$") are accepted in primitives (matchetype.go).
+	matchetype bool
 }
 
 var errCanceled = errors.New("validation canceled")
@@ -290,6 +292,9 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 		}
 		if typeName == "QuestionnaireResponse" {
 			w.checkQuestionnaireResponse(nodeIdx)
+		}
+		if typeName == "MeasureReport" {
+			w.checkMeasureReport(nodeIdx)
 		}
 		if t.name == "SearchParameter" && nodeIdx >= 0 {
 			w.checkSearchParameter(nodeIdx)
@@ -515,6 +520,10 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			if nodeIdx >= 0 {
 				w.checkIdentifier(w.tree(), nodeIdx)
 			}
+		case "Narrative":
+			if nodeIdx >= 0 {
+				w.checkTextLinks(w.tree(), nodeIdx)
+			}
 		}
 	}
 	if e != nil && e.path == "Bundle.entry" {
@@ -716,7 +725,7 @@ func (w *walker) value(tok *jsontok.Token, ce *elemDef, ctr *typeRef, parent int
 		w.errorAt(CheckJSONType, tok, "%s is a %s and must be a JSON %s, found %s", ce.path, t.name, jsonKindName(want), tok.Kind)
 	} else if kind == valString && len(tok.Value) == 0 {
 		w.errorAt(CheckEmpty, tok, "empty string: leave the property out instead (ele-1)")
-	} else {
+	} else if !(w.matchetype && kind == valString && matchetypeValue(tok.Value)) {
 		check := t.check
 		typeName := t.name
 		if ce.resourceID {
@@ -906,6 +915,11 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 	if !ok {
 		if strings.Contains(ref, "?") {
 			return // a conditional reference, meaningful in transactions
+		}
+		if strings.ContainsAny(ref, " \t\r\n") {
+			// A literal reference is a URL, which cannot hold whitespace: an error, as in Java.
+			w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference %q is not a valid reference: a URL cannot contain whitespace", ref)
+			return
 		}
 		w.report(SeverityWarning, CheckReference, line, col, w.expr()+".reference", "reference %q is not of the form Type/id, an absolute URL ending in Type/id, urn:uuid or #id", ref)
 		return
