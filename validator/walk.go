@@ -891,7 +891,8 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 	ref := tr.str(c)
 	node := &tr.nodes[c]
 	line, col := int(node.line), int(node.col)
-	if typ, ok := referenceType(ref); ok && !w.checkReferenceType(n, e, typ) {
+	typ, typed := referenceType(ref)
+	if typed && !w.checkReferenceType(n, e, typ) {
 		return
 	}
 	if strings.HasPrefix(ref, "#") {
@@ -911,8 +912,7 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 		}
 		return
 	}
-	typ, ok := referenceType(ref)
-	if !ok {
+	if !typed {
 		if strings.Contains(ref, "?") {
 			return // a conditional reference, meaningful in transactions
 		}
@@ -924,34 +924,41 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 		w.report(SeverityWarning, CheckReference, line, col, w.expr()+".reference", "reference %q is not of the form Type/id, an absolute URL ending in Type/id, urn:uuid or #id", ref)
 		return
 	}
-	if w.sc.types[typ] == nil || w.sc.types[typ].kind != kindResource {
+	rt := w.sc.types[typ]
+	if rt == nil || rt.kind != kindResource {
 		w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference %q names %q, which is not a resource type", ref, typ)
 		return
 	}
-	var targets []string
+	if referenceAllowed(e, rt) {
+		return
+	}
+	targets, _ := allowedTargets(e)
+	w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference to %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
+}
+
+// referenceAllowed reports whether element e may refer to a resource of type rt: it has a
+// Reference type allowing any resource, or one of its target types is rt or an ancestor.
+func referenceAllowed(e *elemDef, rt *typeDef) bool {
+	if e == nil {
+		return true
+	}
 	constrained := false
-	if e != nil {
-		for _, tr := range e.types {
-			if tr.code == "Reference" {
-				if tr.targets == nil {
-					constrained = false
-					targets = nil
-					break
-				}
-				constrained = true
-				targets = append(targets, tr.targets...)
-			}
+	for i := range e.types {
+		tr := &e.types[i]
+		if tr.code != "Reference" {
+			continue
 		}
-	}
-	if constrained {
-		rt := w.sc.types[typ]
-		for _, a := range targets {
+		if tr.targets == nil {
+			return true
+		}
+		constrained = true
+		for _, a := range tr.targets {
 			if rt.isA(a) {
-				return
+				return true
 			}
 		}
-		w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference to %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
 	}
+	return !constrained
 }
 
 // referenceType extracts the resource type from a relative or absolute literal reference.
