@@ -325,9 +325,12 @@ func (r *Reader) Next() (Token, error) {
 // values, which is most of a tokenizer's time when it is called once per token.
 func (r *Reader) NextInto(tok *Token) error {
 	for {
-		if err := r.skipSpace(); err != nil {
-			*tok = Token{}
-			return err
+		// Compact JSON has no whitespace between tokens: look before calling.
+		if r.pos >= r.end || r.buf[r.pos] <= ' ' || (r.buf[r.pos] == '/' && r.comments) {
+			if err := r.skipSpace(); err != nil {
+				*tok = Token{}
+				return err
+			}
 		}
 		off := r.base + int64(r.pos)
 		tok.Kind, tok.Value = EOF, nil
