@@ -251,24 +251,54 @@ type entryJob struct {
 	offset    int64     // and its byte offset
 	prefix    []pathSeg // Bundle.entry[i].resource
 	elem      *elemDef
-	done      chan struct{}
+	batch     *entryBatch
 	issues    []Issue
 	dropped   int
 	summary   pendingEntry
 	err       error
 }
 
+// entryBatch is consecutive entry resources handed to a worker together: entries are often
+// small, and one hand-off per entry would cost as much as validating it.
+type entryBatch struct {
+	jobs []*entryJob
+	size int
+	done chan struct{}
+}
+
+// entryBatchBytes is the size a batch of entry resources is filled to before it is handed off.
+const entryBatchBytes = 64 << 10
+
 // entryPool runs the workers of one input document.
 type entryPool struct {
 	v      *Validator
 	ctx    context.Context
-	jobs   chan *entryJob
+	jobs   chan *entryBatch
 	tokens chan struct{}
+	open   *entryBatch // being filled
 	wg     sync.WaitGroup
 }
 
+// dispatch hands the batch being filled to the workers, waiting while 2 × workers batches are
+// in flight, so that memory stays bounded.
+func (p *entryPool) dispatch() error {
+	b := p.open
+	if b == nil {
+		return nil
+	}
+	p.open = nil
+	select {
+	case p.tokens <- struct{}{}:
+	case <-p.ctx.Done():
+		close(b.done) // its jobs are never run; the caller stops on the cancellation
+		return errCanceled
+	}
+	p.jobs <- b
+	return nil
+}
+
 func (v *Validator) newEntryPool(ctx context.Context, n int) *entryPool {
-	p := &entryPool{v: v, ctx: ctx, jobs: make(chan *entryJob, 2*n), tokens: make(chan struct{}, 2*n)}
+	p := &entryPool{v: v, ctx: ctx, jobs: make(chan *entryBatch, 2*n), tokens: make(chan struct{}, 2*n)}
 	for i := 0; i < n; i++ {
 		p.wg.Add(1)
 		go func() {
@@ -283,9 +313,11 @@ func (v *Validator) newEntryPool(ctx context.Context, n int) *entryPool {
 			w.ctx = ctx
 			w.onTree = nil
 			w.par, w.parStart = nil, nil
-			for j := range p.jobs {
-				v.validateEntryJob(w, j)
-				close(j.done)
+			for b := range p.jobs {
+				for _, j := range b.jobs {
+					v.validateEntryJob(w, j)
+				}
+				close(b.done)
 				<-p.tokens
 			}
 		}()
@@ -294,6 +326,10 @@ func (v *Validator) newEntryPool(ctx context.Context, n int) *entryPool {
 }
 
 func (p *entryPool) close() {
+	if p.open != nil { // only after an error: the Bundle's end dispatches what it filled
+		close(p.open.done)
+		p.open = nil
+	}
 	close(p.jobs)
 	p.wg.Wait()
 }
@@ -332,13 +368,18 @@ func (w *walker) handOff(start *jsontok.Token, parent int32, name string, e *ele
 	if w.par == nil {
 		w.par = w.parStart()
 	}
-	j := &entryJob{data: data, line: start.Line, col: start.Col, offset: start.Offset, prefix: append([]pathSeg(nil), w.path...), elem: e, done: make(chan struct{})}
-	select {
-	case w.par.tokens <- struct{}{}:
-	case <-w.ctx.Done():
-		return true, errCanceled
+	p := w.par
+	if p.open == nil {
+		p.open = &entryBatch{done: make(chan struct{})}
 	}
-	w.par.jobs <- j
+	j := &entryJob{data: data, line: start.Line, col: start.Col, offset: start.Offset, prefix: append([]pathSeg(nil), w.path...), elem: e, batch: p.open}
+	p.open.jobs = append(p.open.jobs, j)
+	p.open.size += len(data)
+	if p.open.size >= entryBatchBytes {
+		if err := p.dispatch(); err != nil {
+			return true, err
+		}
+	}
 	b := w.bundles[len(w.bundles)-1]
 	b.jobs = append(b.jobs, j)
 	w.pending = pendingEntry{set: true, typ: t.name, job: len(b.jobs)}
@@ -407,9 +448,12 @@ func (w *walker) collectEntryJobs(b *bundleCtx) error {
 	if len(b.jobs) == 0 {
 		return nil
 	}
+	if err := w.par.dispatch(); err != nil {
+		return err
+	}
 	var firstErr error
 	for _, j := range b.jobs {
-		<-j.done
+		<-j.batch.done
 		if firstErr == nil {
 			// Entries after one that cannot be read are not reached by a sequential reader
 			// either: their issues are left out.
