@@ -28,6 +28,8 @@ type bundleCtx struct {
 	entries  []bundleEntry
 	overflow bool
 	jobs     []*entryJob // entries handed to workers, in order
+	// entriesAt is the path of the entry element, rendered once (see entriesPath)
+	entriesAt string
 }
 
 // resolvesAll reports whether the Bundle's references are all resolved (documents and
@@ -46,7 +48,10 @@ func (b *bundleCtx) resolvesAll() bool {
 
 // bundleEntry summarises one Bundle entry.
 type bundleEntry struct {
-	expr          string // Bundle.entry[i]
+	// where: "Bundle.entry" (shared by the Bundle's entries) and i, so that the path
+	// Bundle.entry[i] is only rendered for an entry that has something to report.
+	at            string
+	index         int32
 	line, col     int
 	fullUrl       string
 	hasFullUrl    bool
@@ -168,13 +173,13 @@ func (w *walker) checkEntry(n int32) {
 		return
 	}
 	tr := w.tree()
-	entry := bundleEntry{expr: w.expr(), line: int(tr.nodes[n].line), col: int(tr.nodes[n].col),
+	entry := bundleEntry{at: w.entriesPath(), index: w.path[len(w.path)-1].index, line: int(tr.nodes[n].line), col: int(tr.nodes[n].col),
 		hasResource: p.set, typ: p.typ, id: p.id, vers: p.vers, refs: p.refs, relative: p.relative, job: p.job}
 	if c := tr.findChild(n, "fullUrl", -1); c >= 0 && tr.nodes[c].kind == valString {
 		entry.fullUrl, entry.hasFullUrl = tr.str(c), true
 		entry.fullLine, entry.fullCol = int(tr.nodes[c].line), int(tr.nodes[c].col)
 		if !isAbsoluteURL(entry.fullUrl) {
-			w.report(SeverityError, CheckBundle, entry.fullLine, entry.fullCol, entry.expr+".fullUrl",
+			w.report(SeverityError, CheckBundle, entry.fullLine, entry.fullCol, entry.expr()+".fullUrl",
 				"the fullUrl must be an absolute URL (not %q)", entry.fullUrl)
 		} else if p.job == 0 {
 			w.checkFullURL(&entry)
@@ -192,7 +197,7 @@ func (w *walker) checkEntry(n int32) {
 	if len(b.entries) >= maxBundleEntries {
 		if !b.overflow {
 			b.overflow = true
-			w.report(SeverityInformation, CheckLimit, entry.line, entry.col, entry.expr,
+			w.report(SeverityInformation, CheckLimit, entry.line, entry.col, entry.expr(),
 				"the Bundle has more than %d entries: references between its entries are not checked", maxBundleEntries)
 		}
 		b.entries = b.entries[:0]
@@ -209,6 +214,28 @@ func (w *walker) checkEntry(n int32) {
 	b.entries = append(b.entries, entry)
 }
 
+// expr renders the entry's path, Bundle.entry[i].
+func (e *bundleEntry) expr() string { return e.at + string(appendIndex(nil, e.index)) }
+
+// entriesPath is the path of the Bundle's entry element (Bundle.entry, or deeper for a Bundle
+// inside another), rendered once per Bundle; the walker is at an entry.
+func (w *walker) entriesPath() string {
+	last := w.path[len(w.path)-1]
+	render := func() string {
+		w.path[len(w.path)-1].index = -1
+		defer func() { w.path[len(w.path)-1] = last }()
+		return w.expr()
+	}
+	if len(w.bundles) == 0 {
+		return render()
+	}
+	b := w.bundles[len(w.bundles)-1]
+	if b.entriesAt == "" {
+		b.entriesAt = render()
+	}
+	return b.entriesAt
+}
+
 // checkFullURL: a RESTful fullUrl names the resource, so its type and id must agree.
 func (w *walker) checkFullURL(e *bundleEntry) {
 	if !e.hasFullUrl || !e.hasResource || e.typ == "" || !isAbsoluteURL(e.fullUrl) {
@@ -218,10 +245,10 @@ func (w *walker) checkFullURL(e *bundleEntry) {
 		return
 	}
 	if e.id == "" {
-		w.report(SeverityError, CheckBundle, e.fullLine, e.fullCol, e.expr+".fullUrl",
+		w.report(SeverityError, CheckBundle, e.fullLine, e.fullCol, e.expr()+".fullUrl",
 			"the fullUrl %q is a RESTful URL, but the resource has no id", e.fullUrl)
 	} else if !strings.HasSuffix(e.fullUrl, "/"+e.typ+"/"+e.id) {
-		w.report(SeverityError, CheckBundle, e.fullLine, e.fullCol, e.expr+".fullUrl",
+		w.report(SeverityError, CheckBundle, e.fullLine, e.fullCol, e.expr()+".fullUrl",
 			"the fullUrl %q does not end with the resource's type and id %s/%s", e.fullUrl, e.typ, e.id)
 	}
 }
@@ -307,12 +334,12 @@ func (w *walker) checkBundle(n int32, b *bundleCtx) {
 			switch {
 			case e.hasFullUrl:
 			case !optional:
-				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr,
+				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr(),
 					"a Bundle entry must have a fullUrl, except in transactions and batches")
 			case len(e.relative) > 0:
 				// Relative references are resolved against the entry's fullUrl, so even in a
 				// transaction an entry that has them needs one.
-				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr,
+				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr(),
 					"the entry has relative references but no fullUrl to resolve them against")
 				for _, r := range e.relative {
 					w.report(SeverityError, CheckBundle, r.line, r.col, r.expr,
@@ -372,7 +399,7 @@ func (w *walker) checkUniqueFullURLs(b *bundleCtx, line, col int, prefix string)
 func (w *walker) firstEntryWith(b *bundleCtx, fullURL, vers string) string {
 	for _, e := range b.entries {
 		if e.hasFullUrl && e.fullUrl == fullURL && e.vers == vers {
-			return e.expr
+			return e.expr()
 		}
 	}
 	return ""
@@ -445,7 +472,7 @@ func (w *walker) checkSearchSet(n int32, b *bundleCtx, prefix string) {
 		if !e.hasResource {
 			continue
 		}
-		expr := e.expr + ".resource"
+		expr := e.expr() + ".resource"
 		switch e.searchMode {
 		case "match", "include":
 			if e.id == "" {
@@ -536,7 +563,7 @@ func (w *walker) resolveBundle(b *bundleCtx, typ string) {
 	}
 	first := &b.entries[0]
 	if first.typ != want {
-		w.report(SeverityError, CheckBundle, first.line, first.col, first.expr+".resource",
+		w.report(SeverityError, CheckBundle, first.line, first.col, first.expr()+".resource",
 			"the first entry of a %s Bundle must be a %s, not a %s", typ, want, first.typ)
 		return
 	}
@@ -585,7 +612,7 @@ func (w *walker) resolveBundle(b *bundleCtx, typ string) {
 				if reached[t] {
 					e := &b.entries[i]
 					if e.typ != "Provenance" {
-						w.report(SeverityWarning, CheckBundle, e.line, e.col, e.expr,
+						w.report(SeverityWarning, CheckBundle, e.line, e.col, e.expr(),
 							"entry %q is reached only by a reference from it to the document, not from the Composition", e.fullUrl)
 					}
 					visit(i)
@@ -598,7 +625,7 @@ func (w *walker) resolveBundle(b *bundleCtx, typ string) {
 	for i := range b.entries {
 		e := &b.entries[i]
 		if !reached[i] && e.hasResource {
-			w.report(SeverityError, CheckBundle, e.line, e.col, e.expr,
+			w.report(SeverityError, CheckBundle, e.line, e.col, e.expr(),
 				"entry %q cannot be reached by following references from the Composition", e.fullUrl)
 		}
 	}
