@@ -2,6 +2,7 @@ package validator
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 )
 
@@ -25,7 +26,7 @@ type bundleCtx struct {
 	tree     *tree // the tree holding the Bundle's skeleton, and its node there
 	node     int32
 	top      bool // the top-level resource of the input
-	entries  []bundleEntry
+	entries  entryList
 	overflow bool
 	jobs     []*entryJob // entries handed to workers, in order
 	// entriesAt is the path of the entry element, rendered once (see entriesPath)
@@ -44,6 +45,41 @@ func (b *bundleCtx) resolvesAll() bool {
 	}
 	typ := b.tree.str(c)
 	return typ == "document" || typ == "message"
+}
+
+// entryList holds a Bundle's entry summaries in fixed-size chunks: a Bundle may have a hundred
+// thousand entries, and growing one slice would copy them all, again and again.
+type entryList struct {
+	chunks [][]bundleEntry
+	n      int
+}
+
+const entryChunk = 1024
+
+func (l *entryList) Len() int { return l.n }
+
+func (l *entryList) At(i int) *bundleEntry { return &l.chunks[i/entryChunk][i%entryChunk] }
+
+func (l *entryList) Append(e bundleEntry) {
+	if l.n%entryChunk == 0 {
+		l.chunks = append(l.chunks, make([]bundleEntry, 0, entryChunk))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, e)
+	l.n++
+}
+
+func (l *entryList) Reset() { l.chunks, l.n = nil, 0 }
+
+// All yields the entries in order.
+func (l *entryList) All() iter.Seq2[int, *bundleEntry] {
+	return func(yield func(int, *bundleEntry) bool) {
+		for i := range l.n {
+			if !yield(i, l.At(i)) {
+				return
+			}
+		}
+	}
 }
 
 // bundleEntry summarises one Bundle entry.
@@ -194,24 +230,19 @@ func (w *walker) checkEntry(n int32) {
 		return
 	}
 	b := w.bundles[len(w.bundles)-1]
-	if len(b.entries) >= maxBundleEntries {
+	if b.entries.Len() >= maxBundleEntries {
 		if !b.overflow {
 			b.overflow = true
 			w.report(SeverityInformation, CheckLimit, entry.line, entry.col, entry.expr(),
 				"the Bundle has more than %d entries: references between its entries are not checked", maxBundleEntries)
 		}
-		b.entries = b.entries[:0]
+		b.entries.Reset()
 		return
 	}
 	if b.overflow {
 		return
 	}
-	if len(b.entries) == cap(b.entries) && cap(b.entries) >= 256 {
-		grown := make([]bundleEntry, len(b.entries), 2*cap(b.entries))
-		copy(grown, b.entries)
-		b.entries = grown
-	}
-	b.entries = append(b.entries, entry)
+	b.entries.Append(entry)
 }
 
 // expr renders the entry's path, Bundle.entry[i].
@@ -330,7 +361,7 @@ func (w *walker) checkBundle(n int32, b *bundleCtx) {
 	}
 	optional := typ == "transaction" || typ == "transaction-response" || typ == "batch" || typ == "batch-response"
 	if !b.overflow {
-		for _, e := range b.entries {
+		for _, e := range b.entries.All() {
 			switch {
 			case e.hasFullUrl:
 			case !optional:
@@ -371,11 +402,11 @@ func (w *walker) checkBundle(n int32, b *bundleCtx) {
 // resource.meta.versionId, ”)).isDistinct(), worked out from the entry summaries.
 func (w *walker) checkUniqueFullURLs(b *bundleCtx, line, col int, prefix string) {
 	c := w.sc.uniqueFullURL
-	if c == nil || len(b.entries) < 2 {
+	if c == nil || b.entries.Len() < 2 {
 		return
 	}
-	seen := make(map[string]struct{}, len(b.entries))
-	for _, e := range b.entries {
+	seen := make(map[string]struct{}, b.entries.Len())
+	for _, e := range b.entries.All() {
 		if !e.hasFullUrl {
 			continue
 		}
@@ -397,7 +428,7 @@ func (w *walker) checkUniqueFullURLs(b *bundleCtx, line, col int, prefix string)
 
 // firstEntryWith names the first entry with a fullUrl and version.
 func (w *walker) firstEntryWith(b *bundleCtx, fullURL, vers string) string {
-	for _, e := range b.entries {
+	for _, e := range b.entries.All() {
 		if e.hasFullUrl && e.fullUrl == fullURL && e.vers == vers {
 			return e.expr()
 		}
@@ -447,10 +478,10 @@ func (w *walker) checkBundleLinks(n int32, typ, prefix string) {
 // checkSearchSet: when every entry states its search mode, matches and includes need ids,
 // matches are of the type searched for, and outcomes are OperationOutcomes.
 func (w *walker) checkSearchSet(n int32, b *bundleCtx, prefix string) {
-	if b.overflow || len(b.entries) == 0 {
+	if b.overflow || b.entries.Len() == 0 {
 		return
 	}
-	for _, e := range b.entries {
+	for _, e := range b.entries.All() {
 		if e.searchMode == "" {
 			return
 		}
@@ -468,7 +499,7 @@ func (w *walker) checkSearchSet(n int32, b *bundleCtx, prefix string) {
 			break
 		}
 	}
-	for _, e := range b.entries {
+	for _, e := range b.entries.All() {
 		if !e.hasResource {
 			continue
 		}
@@ -531,8 +562,8 @@ func resolveRef(b *bundleCtx, ref, src string, restful func(string) (string, str
 			target = base + target
 		} else {
 			var out []int
-			for i := range b.entries {
-				e := &b.entries[i]
+			for i := range b.entries.Len() {
+				e := b.entries.At(i)
 				if _, _, ok := restful(e.fullUrl); ok && strings.HasSuffix(e.fullUrl, "/"+target) && (version == "" || e.vers == version) {
 					out = append(out, i)
 				}
@@ -541,8 +572,8 @@ func resolveRef(b *bundleCtx, ref, src string, restful func(string) (string, str
 		}
 	}
 	var out []int
-	for i := range b.entries {
-		e := &b.entries[i]
+	for i := range b.entries.Len() {
+		e := b.entries.At(i)
 		if e.hasFullUrl && e.fullUrl == target && (version == "" || e.vers == version) {
 			out = append(out, i)
 		}
@@ -554,22 +585,22 @@ func resolveRef(b *bundleCtx, ref, src string, restful func(string) (string, str
 // (MessageHeader's) own references must be found, no reference may match several entries, and
 // in a document every entry must be reachable from the Composition.
 func (w *walker) resolveBundle(b *bundleCtx, typ string) {
-	if len(b.entries) == 0 || !b.entries[0].hasResource {
+	if b.entries.Len() == 0 || !b.entries.At(0).hasResource {
 		return
 	}
 	want := "Composition"
 	if typ == "message" {
 		want = "MessageHeader"
 	}
-	first := &b.entries[0]
+	first := b.entries.At(0)
 	if first.typ != want {
 		w.report(SeverityError, CheckBundle, first.line, first.col, first.expr()+".resource",
 			"the first entry of a %s Bundle must be a %s, not a %s", typ, want, first.typ)
 		return
 	}
-	targets := make([][]int, len(b.entries))
-	for i := range b.entries {
-		e := &b.entries[i]
+	targets := make([][]int, b.entries.Len())
+	for i := range b.entries.Len() {
+		e := b.entries.At(i)
 		for _, r := range e.refs {
 			m := resolveRef(b, r.ref, e.fullUrl, w.restfulURL)
 			switch {
@@ -590,7 +621,7 @@ func (w *walker) resolveBundle(b *bundleCtx, typ string) {
 	}
 	// Reachability: forwards from the Composition, then backwards (an entry pointing at a
 	// reached one is reached too; only Provenance is expected to do that).
-	reached := make([]bool, len(b.entries))
+	reached := make([]bool, b.entries.Len())
 	var visit func(i int)
 	visit = func(i int) {
 		if reached[i] {
@@ -604,13 +635,13 @@ func (w *walker) resolveBundle(b *bundleCtx, typ string) {
 	visit(0)
 	for again := true; again; {
 		again = false
-		for i := range b.entries {
-			if reached[i] || !b.entries[i].hasResource {
+		for i := range b.entries.Len() {
+			if reached[i] || !b.entries.At(i).hasResource {
 				continue
 			}
 			for _, t := range targets[i] {
 				if reached[t] {
-					e := &b.entries[i]
+					e := b.entries.At(i)
 					if e.typ != "Provenance" {
 						w.report(SeverityWarning, CheckBundle, e.line, e.col, e.expr(),
 							"entry %q is reached only by a reference from it to the document, not from the Composition", e.fullUrl)
@@ -622,8 +653,8 @@ func (w *walker) resolveBundle(b *bundleCtx, typ string) {
 			}
 		}
 	}
-	for i := range b.entries {
-		e := &b.entries[i]
+	for i := range b.entries.Len() {
+		e := b.entries.At(i)
 		if !reached[i] && e.hasResource {
 			w.report(SeverityError, CheckBundle, e.line, e.col, e.expr(),
 				"entry %q cannot be reached by following references from the Composition", e.fullUrl)
@@ -635,16 +666,16 @@ func (w *walker) resolveBundle(b *bundleCtx, typ string) {
 // its fullUrl.
 func (w *walker) checkURNReferences(b *bundleCtx) {
 	var urls map[string]bool
-	for i := range b.entries {
-		for _, r := range b.entries[i].refs {
+	for i := range b.entries.Len() {
+		for _, r := range b.entries.At(i).refs {
 			if !strings.HasPrefix(r.ref, "urn:uuid:") && !strings.HasPrefix(r.ref, "urn:oid:") {
 				continue
 			}
 			if urls == nil {
-				urls = make(map[string]bool, len(b.entries))
-				for j := range b.entries {
-					if b.entries[j].hasFullUrl {
-						urls[b.entries[j].fullUrl] = true
+				urls = make(map[string]bool, b.entries.Len())
+				for j := range b.entries.Len() {
+					if b.entries.At(j).hasFullUrl {
+						urls[b.entries.At(j).fullUrl] = true
 					}
 				}
 			}

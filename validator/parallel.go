@@ -471,8 +471,8 @@ func (w *walker) collectEntryJobs(b *bundleCtx) error {
 		}
 		return firstErr
 	}
-	for i := range b.entries {
-		e := &b.entries[i]
+	for i := range b.entries.Len() {
+		e := b.entries.At(i)
 		if e.job == 0 {
 			continue
 		}
