@@ -807,10 +807,18 @@ func (r *Reader) Skip(first Kind) error {
 	return nil
 }
 
+// skimClass marks the bytes the skim stops at outside strings.
+var skimClass = func() (t [256]bool) {
+	for _, c := range []byte{'"', '{', '[', '}', ']', '\n'} {
+		t[c] = true
+	}
+	return t
+}()
+
 // SkimContainer consumes the rest of the object or array whose opening bracket was just read,
-// finding its end by matching brackets outside strings, at close to memory speed. The grammar
-// inside is not checked: the caller validates those bytes itself (a Bundle entry handed to a
-// worker as it stands), and a document broken inside them is reported from there.
+// finding its end by matching brackets outside strings, several times faster than tokenizing.
+// The grammar inside is not checked: the caller validates those bytes itself (a Bundle entry
+// handed to a worker as it stands), and a document broken inside them is reported from there.
 func (r *Reader) SkimContainer() error {
 	if len(r.stack) == 0 {
 		return r.errAt(r.base+int64(r.pos), "internal: no open container to skim")
@@ -822,6 +830,9 @@ func (r *Reader) SkimContainer() error {
 			if inString {
 				for r.pos+8 <= r.end && !special8(binary.LittleEndian.Uint64(r.buf[r.pos:])) {
 					r.pos += 8
+				}
+				for r.pos < r.end && plain[r.buf[r.pos]] {
+					r.pos++
 				}
 				if r.pos >= r.end {
 					break
@@ -840,6 +851,12 @@ func (r *Reader) SkimContainer() error {
 				}
 				r.pos++
 				continue
+			}
+			for r.pos < r.end && !skimClass[r.buf[r.pos]] {
+				r.pos++
+			}
+			if r.pos >= r.end {
+				break
 			}
 			switch r.buf[r.pos] {
 			case '"':
