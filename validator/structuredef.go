@@ -13,9 +13,93 @@ import (
 
 // checkStructureDefinition runs the StructureDefinition checks on the resource at node n.
 func (w *walker) checkStructureDefinition(n int32) {
+	w.checkDerivation(n)
 	w.checkConstraintTypes(n)
 	w.checkDiscriminators(n)
 	w.checkDifferential(n)
+}
+
+// checkDerivation checks the StructureDefinition against its base definition and its own type,
+// as the Java validator does: a constraint keeps its base's type and kind (unless the base is
+// abstract), a specialization defines another type, every element's path starts with the type,
+// and an extension defined on Extension fixes Extension.url to its own URL.
+func (w *walker) checkDerivation(n int32) {
+	tr := w.tree()
+	line, col := int(tr.nodes[n].line), int(tr.nodes[n].col)
+	at := w.nodeExpr(n)
+	url := childString(tr, n, "url")
+	typ := childString(tr, n, "type")
+	kind := childString(tr, n, "kind")
+	derivation := childString(tr, n, "derivation")
+	baseURL := canonicalPart(childString(tr, n, "baseDefinition"))
+	if baseType, baseKind, baseAbstract, ok := w.baseStructure(baseURL); ok && typ != "" {
+		switch derivation {
+		case "constraint":
+			if typ != baseType {
+				w.report(SeverityError, CheckStructureDef, line, col, at,
+					"the type %s must be the same as the type %s of the base structure %s that is being constrained", typ, baseType, baseURL)
+			}
+			if !baseAbstract && kind != "" && baseKind != "" && kind != baseKind {
+				w.report(SeverityError, CheckStructureDef, line, col, at,
+					"the kind %s must be the same as the kind %s of the base structure %s (base type %s)", kind, baseKind, baseURL, baseType)
+			}
+		case "specialization":
+			if typ == baseType {
+				w.report(SeverityError, CheckStructureDef, line, col, at,
+					"the type %s must not be the same as the type of the base structure %s that is being specialised", typ, baseURL)
+			}
+		}
+	}
+	if typ != "" && !strings.ContainsAny(typ, ":/") {
+		for list := tr.nodes[n].first; list >= 0; list = tr.nodes[list].next {
+			if tr.nodes[list].name != "differential" && tr.nodes[list].name != "snapshot" {
+				continue
+			}
+			for el := tr.nodes[list].first; el >= 0; el = tr.nodes[el].next {
+				if tr.nodes[el].name != "element" {
+					continue
+				}
+				if p := childString(tr, el, "path"); p != "" && p != typ && !strings.HasPrefix(p, typ+".") {
+					w.report(SeverityError, CheckStructureDef, int(tr.nodes[el].line), int(tr.nodes[el].col), w.nodeExpr(el),
+						"the path %s must start with the type of the structure, %s", p, typ)
+				}
+			}
+		}
+	}
+	if typ == "Extension" && baseURL == "http://hl7.org/fhir/StructureDefinition/Extension" && url != "" {
+		if diff := tr.findChild(n, "differential", -1); diff >= 0 {
+			fixed, found := "", false
+			for el := tr.nodes[diff].first; el >= 0; el = tr.nodes[el].next {
+				if tr.nodes[el].name != "element" || childString(tr, el, "path") != "Extension.url" {
+					continue
+				}
+				for c := tr.nodes[el].first; c >= 0; c = tr.nodes[c].next {
+					if tr.nodes[c].name == "fixed" && tr.nodes[c].kind == valString {
+						fixed, found = tr.str(c), true
+					}
+				}
+			}
+			switch {
+			case !found:
+				w.report(SeverityError, CheckStructureDef, line, col, at, "the value of Extension.url is not fixed to the extension's URL %s", url)
+			case fixed != url:
+				w.report(SeverityError, CheckStructureDef, line, col, at,
+					"the fixed value of Extension.url, %s, is not the extension's canonical URL %s", fixed, url)
+			}
+		}
+	}
+}
+
+// baseStructure finds a StructureDefinition's base definition among the loaded definitions.
+func (w *walker) baseStructure(url string) (typ, kind string, abstract, ok bool) {
+	if t := w.sc.byURL[url]; t != nil {
+		kinds := map[typeKind]string{kindPrimitive: "primitive-type", kindComplex: "complex-type", kindResource: "resource", kindLogical: "logical"}
+		return t.name, kinds[t.kind], t.abstract, true
+	}
+	if s := w.sc.profiles[url]; s != nil {
+		return s.Type, s.Kind, s.Abstract, true
+	}
+	return "", "", false, false
 }
 
 // checkDiscriminators type-checks the path of every slicing discriminator, in the differential
