@@ -14,6 +14,7 @@ import (
 // checkStructureDefinition runs the StructureDefinition checks on the resource at node n.
 func (w *walker) checkStructureDefinition(n int32) {
 	w.checkDerivation(n)
+	w.checkInvariantKeys(n)
 	w.checkConstraintTypes(n)
 	w.checkDiscriminators(n)
 	w.checkDifferential(n)
@@ -88,6 +89,89 @@ func (w *walker) checkDerivation(n int32) {
 			}
 		}
 	}
+}
+
+// checkInvariantKeys checks the keys of the constraints, as the Java validator does: in a
+// snapshot, one key has one expression (ele-1 excepted); in a differential, a constraint is the
+// profile's own (no source, or the profile's URL, optionally with |version) and, in a
+// constraint profile, its key is not one the base types use for another expression.
+func (w *walker) checkInvariantKeys(n int32) {
+	tr := w.tree()
+	url := childString(tr, n, "url")
+	version := childString(tr, n, "version")
+	derivation := childString(tr, n, "derivation")
+	var baseKeys map[string]string
+	for list := tr.nodes[n].first; list >= 0; list = tr.nodes[list].next {
+		snapshot := tr.nodes[list].name == "snapshot"
+		if !snapshot && tr.nodes[list].name != "differential" {
+			continue
+		}
+		seen := map[string]string{}
+		for el := tr.nodes[list].first; el >= 0; el = tr.nodes[el].next {
+			if tr.nodes[el].name != "element" {
+				continue
+			}
+			for c := tr.nodes[el].first; c >= 0; c = tr.nodes[c].next {
+				if tr.nodes[c].name != "constraint" {
+					continue
+				}
+				key, expr, source := childString(tr, c, "key"), childString(tr, c, "expression"), childString(tr, c, "source")
+				if key == "" || expr == "" {
+					continue
+				}
+				report := func(format string, args ...any) {
+					w.report(SeverityError, CheckStructureDef, int(tr.nodes[c].line), int(tr.nodes[c].col), w.nodeExpr(c), format, args...)
+				}
+				if snapshot {
+					if prev, ok := seen[key]; ok && prev != expr && key != "ele-1" {
+						report("the constraint key %s has the expression '%s', but '%s' elsewhere in the snapshot", key, expr, prev)
+					} else if !ok {
+						seen[key] = expr
+					}
+					continue
+				}
+				if source != "" && source != url && (version == "" || source != url+"|"+version) {
+					report("the constraint %s in the differential has the source %s, which is not this profile (%s)", key, source, url)
+					continue
+				}
+				if baseKeys == nil {
+					baseKeys = w.baseConstraintKeys()
+				}
+				if prev, ok := baseKeys[key]; ok && prev != "" && prev != expr && derivation == "constraint" {
+					report("the constraint key %s is already used, with the expression '%s', by the base definitions", key, prev)
+				} else if prev, ok := seen[key]; ok && prev != expr {
+					report("the constraint key %s is already used in this differential with the expression '%s'", key, prev)
+				} else {
+					seen[key] = expr
+				}
+			}
+		}
+	}
+}
+
+// baseConstraintKeys maps the constraint keys of the base types (not profiles) to their
+// expressions; "" for a key the base types use with several expressions (inv-1 in Task and
+// TestReport), which no profile can be said to reuse.
+func (w *walker) baseConstraintKeys() map[string]string {
+	keys := map[string]string{}
+	d := w.sc.defs
+	for i := range d.Structures {
+		s := &d.Structures[i]
+		if s.Derivation == "constraint" || s.Differential || w.sc.byURL[s.URL] == nil {
+			continue
+		}
+		for _, e := range s.Elements {
+			for _, ci := range e.Constraints {
+				c := d.Constraints[ci]
+				if prev, ok := keys[c.Key]; !ok {
+					keys[c.Key] = c.Expression
+				} else if prev != c.Expression {
+					keys[c.Key] = ""
+				}
+			}
+		}
+	}
+	return keys
 }
 
 // baseStructure finds a StructureDefinition's base definition among the loaded definitions.

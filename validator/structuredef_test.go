@@ -340,3 +340,63 @@ func TestStructureDefinitionDerivation(t *testing.T) {
 		})
 	}
 }
+
+// TestStructureDefinitionInvariantKeys: constraint keys in differentials and snapshots.
+func TestStructureDefinitionInvariantKeys(t *testing.T) {
+	const url = "http://example.org/StructureDefinition/pat"
+	constraint := func(key, expr, source string) string {
+		src := ""
+		if source != "" {
+			src = `, "source": "` + source + `"`
+		}
+		return `{"key": "` + key + `", "severity": "error", "human": "h", "expression": "` + expr + `"` + src + `}`
+	}
+	sd := func(list string, constraints ...string) string {
+		return `{"resourceType": "StructureDefinition", "url": "` + url + `", "version": "1.0", "name": "Pat", "status": "draft",
+		  "kind": "resource", "abstract": false, "type": "Patient", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+		  "derivation": "constraint", "` + list + `": {"element": [{"id": "Patient", "path": "Patient", "min": 0, "max": "*", "definition": "d",
+		  "constraint": [` + strings.Join(constraints, ", ") + `]}]}}`
+	}
+	const pat1 = "name.exists() or telecom.exists() or address.exists() or organization.exists()"
+	tests := []struct {
+		name string
+		doc  string
+		want string // substring of the error; "" means none
+	}{
+		{"own constraint", sd("differential", constraint("pat-x", "name.exists()", "")), ""},
+		{"own url as source", sd("differential", constraint("pat-x", "name.exists()", url)), ""},
+		{"own url and version as source", sd("differential", constraint("pat-x", "name.exists()", url+"|1.0")), ""},
+		{"another structure's constraint in the differential", sd("differential", constraint("pat-x", "name.exists()", "http://example.org/other")),
+			"has the source http://example.org/other, which is not this profile"},
+		{"a base key with another expression", sd("differential", constraint("pat-1", "name.exists()", "")), "the constraint key pat-1 is already used"},
+		{"a base key with its expression", sd("differential", constraint("pat-1", pat1, "")), ""},
+		{"a key the base types use with several expressions", sd("differential", constraint("inv-1", "name.exists()", "")), ""},
+		{"one key twice in a differential", sd("differential", constraint("pat-x", "name.exists()", ""), constraint("pat-x", "gender.exists()", "")),
+			"already used in this differential"},
+		{"one key with two expressions in a snapshot", sd("snapshot", constraint("pat-x", "name.exists()", ""), constraint("pat-x", "gender.exists()", "")),
+			"elsewhere in the snapshot"},
+	}
+	v, err := New(R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []Issue
+			for _, is := range v.ValidateResource(context.Background(), []byte(tc.doc)) {
+				if is.Check == CheckStructureDef && strings.Contains(is.Message, "constraint") {
+					got = append(got, is)
+				}
+			}
+			if tc.want == "" {
+				if len(got) > 0 {
+					t.Errorf("unexpected: %+v", got)
+				}
+				return
+			}
+			if len(got) != 1 || !strings.Contains(got[0].Message, tc.want) || !strings.HasSuffix(got[0].Expression, "].constraint[0]") && !strings.HasSuffix(got[0].Expression, "].constraint[1]") {
+				t.Errorf("got %+v, want one error on the constraint with %q", got, tc.want)
+			}
+		})
+	}
+}
