@@ -153,6 +153,11 @@ func (w *walker) checkInvariantKeys(n int32) {
 // expressions; "" for a key the base types use with several expressions (inv-1 in Task and
 // TestReport), which no profile can be said to reuse.
 func (w *walker) baseConstraintKeys() map[string]string {
+	w.sc.baseKeysOnce.Do(func() { w.sc.baseKeys = w.buildBaseConstraintKeys() })
+	return w.sc.baseKeys
+}
+
+func (w *walker) buildBaseConstraintKeys() map[string]string {
 	keys := map[string]string{}
 	d := w.sc.defs
 	for i := range d.Structures {
@@ -245,6 +250,11 @@ func (w *walker) checkDifferential(n int32) {
 	if tr.overflow || tr.truncated || childString(tr, n, "derivation") != "constraint" || tr.findChild(n, "differential", -1) < 0 {
 		return
 	}
+	if k := countElements(tr, tr.findChild(n, "differential", -1)); k > maxDifferentialElements {
+		w.report(SeverityInformation, CheckStructureDef, int(tr.nodes[n].line), int(tr.nodes[n].col), w.nodeExpr(n),
+			"the snapshot was not generated from the differential: %d elements, more than %d", k, maxDifferentialElements)
+		return
+	}
 	sd, ok := treeJSON(tr, n).(map[string]any)
 	if !ok {
 		return
@@ -253,6 +263,24 @@ func (w *walker) checkDifferential(n int32) {
 		w.report(SeverityError, CheckStructureDef, int(tr.nodes[n].line), int(tr.nodes[n].col), w.nodeExpr(n),
 			"error generating the snapshot from the differential: %s", problem)
 	}
+}
+
+// maxDifferentialElements bounds the differentials whose snapshot is generated while a
+// StructureDefinition is validated (the generation is quadratic in the worst case); real
+// profiles have a few hundred elements at most.
+const maxDifferentialElements = 1000
+
+func countElements(tr *tree, list int32) int {
+	k := 0
+	if list < 0 {
+		return 0
+	}
+	for c := tr.nodes[list].first; c >= 0; c = tr.nodes[c].next {
+		if tr.nodes[c].name == "element" {
+			k++
+		}
+	}
+	return k
 }
 
 // treeJSON rebuilds the JSON value of node n as encoding/json decodes it (objects, arrays,

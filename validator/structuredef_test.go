@@ -276,6 +276,34 @@ func TestStructureDefinitionDiscriminators(t *testing.T) {
 	}
 }
 
+// TestStructureDefinitionDifferentialLimit: a differential too large to generate in bounded
+// time is reported as not generated, not as an error.
+func TestStructureDefinitionDifferentialLimit(t *testing.T) {
+	elems := make([]string, maxDifferentialElements+1)
+	for i := range elems {
+		elems[i] = `{"id": "Observation.valueBla", "path": "Observation.valueBla"}`
+	}
+	doc := `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/obs", "name": "Obs", "status": "draft",
+	  "kind": "resource", "abstract": false, "type": "Observation", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+	  "derivation": "constraint", "differential": {"element": [` + strings.Join(elems, ", ") + `]}}`
+	v, err := New(R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, is := range v.ValidateResource(context.Background(), []byte(doc)) {
+		if is.Check == CheckStructureDef && strings.Contains(is.Message, "snapshot") {
+			if is.Severity != SeverityInformation || !strings.Contains(is.Message, "not generated") {
+				t.Errorf("unexpected: %+v", is)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no issue says the snapshot was not generated")
+	}
+}
+
 // TestStructureDefinitionDerivation: a StructureDefinition against its base definition and type.
 func TestStructureDefinitionDerivation(t *testing.T) {
 	sd := func(url, kind, typ, base, derivation, elems string) string {
