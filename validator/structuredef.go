@@ -533,5 +533,17 @@ func (s schemaTypes) ChildTypes(t, name string) (types []string, found, known bo
 		}
 		return types, true, true
 	}
+	// A choice named after one of its types (valueQuantity) is not FHIRPath, but older
+	// invariants use it and the Java checker accepts it: its type is that type.
+	for _, c := range cs.list {
+		if !c.choice || !strings.HasPrefix(name, c.name) || len(name) == len(c.name) {
+			continue
+		}
+		for _, tr := range c.types {
+			if strings.EqualFold(tr.code, name[len(c.name):]) {
+				return []string{tr.code}, true, true
+			}
+		}
+	}
 	return nil, false, true
 }

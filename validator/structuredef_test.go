@@ -59,6 +59,9 @@ func TestStructureDefinitionConstraintTypes(t *testing.T) {
 		{"constraint with its own url as source", sdWithConstraint("Patient", "resource", "Patient", "", "x-1", "status.exists()", "http://example.org/StructureDefinition/x"),
 			"the name 'status' is not valid"},
 		{"logical model is not checked", sdWithConstraint("Patient", "logical", "Patient", "", "x-1", "status.exists()", ""), ""},
+		{"renamed choice accepted", sdWithConstraint("Observation", "resource", "Observation", "", "x-1", "valueQuantity.unit.exists() or value.exists()", ""), ""},
+		{"renamed choice of a type it does not have", sdWithConstraint("Observation", "resource", "Observation", "", "x-1", "valueBla.exists()", ""),
+			"the name 'valueBla' is not valid"},
 		{"unknown type is not checked", sdWithConstraint("MyThing", "resource", "MyThing", "", "x-1", "status.exists()", ""), ""},
 	}
 	v, err := New(R4)
