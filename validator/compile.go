@@ -173,6 +173,8 @@ type valueSet struct {
 	systems  map[string]struct{}
 	// includeSystems: the code systems of an incomplete value set
 	includeSystems []string
+	// src is the expansion it was compiled from (displays, looked up when needed).
+	src *model.ValueSet
 }
 
 type constraint struct {
@@ -200,6 +202,7 @@ type schema struct {
 	searchParams  map[string]searchParam         // core SearchParameters by URL
 	pcache        profileCache
 	qcache        sync.Map            // Questionnaire URL -> *questionnaireDef
+	mcache        sync.Map            // Measure URL -> *measureDef
 	globals       map[string][]string // resource type -> ImplementationGuide.global profiles
 	// baseKeys: constraint key -> expression over the base types, built on first use
 	// (StructureDefinition checks)
@@ -230,7 +233,7 @@ func compileSchema(d *model.Definitions) (*schema, error) {
 	}
 	for i := range d.ValueSets {
 		mv := &d.ValueSets[i]
-		vs := &valueSet{url: mv.URL, complete: mv.Complete, reason: mv.Reason, includeSystems: mv.IncludeSystems,
+		vs := &valueSet{url: mv.URL, complete: mv.Complete, reason: mv.Reason, includeSystems: mv.IncludeSystems, src: mv,
 			codes: map[string]struct{}{}, coded: map[string]struct{}{}, systems: map[string]struct{}{}}
 		for _, c := range mv.Codes {
 			sys := mv.Systems[c.System]

@@ -46,6 +46,7 @@ const (
 	// differential gives no snapshot.
 	CheckStructureDef Check = "structure-definition"
 	CheckSignature    Check = "signature" // a Bundle's digital signature that does not verify
+	CheckMeasure      Check = "measure"   // a MeasureReport against its Measure
 )
 
 // CheckSystem is the code system URI of the Check codes in OperationOutcome output.
@@ -80,6 +81,7 @@ var issueType = map[Check]string{
 	CheckQuestionnaire: "structure",
 	CheckStructureDef:  "invalid",
 	CheckSignature:     "invalid",
+	CheckMeasure:       "business-rule",
 }
 
 // Issue is one finding, shaped like an OperationOutcome issue.

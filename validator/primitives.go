@@ -1,6 +1,7 @@
 package validator
 
 import (
+	"bytes"
 	"regexp"
 	"strconv"
 	"strings"
@@ -220,6 +221,14 @@ func checkID(v []byte) string {
 }
 
 func checkURI(v []byte) string {
+	// A URI naming a UUID or an OID must name a valid one (lower-case hexadecimal for a UUID),
+	// as the HL7 Java validator requires of uri, url and canonical values.
+	if bytes.HasPrefix(v, []byte("urn:uuid:")) {
+		return checkUUID(v)
+	}
+	if bytes.HasPrefix(v, []byte("urn:oid:")) {
+		return checkOID(v)
+	}
 	for _, c := range v {
 		if isSpace(c) {
 			return "a URI must not contain whitespace"

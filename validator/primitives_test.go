@@ -38,6 +38,13 @@ func TestPrimitiveCheckersAgainstSpecRegex(t *testing.T) {
 		"uri a\x01b": true, "url a\x01b": true, "canonical a\x01b": true, "code a\x01b": true,
 		"positiveInt 2147483648": true, "unsignedInt 2147483648": true,
 	}
+	// A uri, url or canonical naming a UUID or an OID must name a valid one (Java's rule; the
+	// regex accepts any URI).
+	for _, ty := range []string{"uri", "url", "canonical"} {
+		for _, v := range []string{"urn:oid:3.1", "urn:oid:1.02", "urn:uuid:6F7A1C3E-1111-4A5B-9C0D-000000000001"} {
+			stricter[ty+" "+v] = true
+		}
+	}
 	n := 0
 	for _, s := range d.Structures {
 		if s.Kind != "primitive-type" || s.Regex == "" {

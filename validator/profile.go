@@ -379,10 +379,36 @@ func (w *walker) validateElement(s *sink, t *tree, n int32, pe *pElem, root bool
 			}
 		}
 	}
+	// Profiles on a resource held inline (Parameters.parameter.resource, a contained resource):
+	// the resource is validated against those of its type.
+	if !root && nd.resource && !nd.stub && nd.typ != nil {
+		w.nestedResourceProfiles(s, t, n, pe)
+	}
 	if !root && nd.typ != nil && nd.typ.name == "Extension" && w.hasExtensionDefinition(pe) {
 		return // its content is validated against its own definition, wherever it is
 	}
 	w.validateChildren(s, t, n, pe)
+}
+
+// nestedResourceProfiles validates the inline resource at n against the profiles the profile
+// element pe gives for its type (type Resource, or the resource's own type, with profiles).
+// Each issue names the profile it comes from.
+func (w *walker) nestedResourceProfiles(s *sink, t *tree, n int32, pe *pElem) {
+	nd := &t.nodes[n]
+	for _, tr := range pe.e.Types {
+		if !nd.typ.isA(tr.Code) {
+			continue
+		}
+		for _, pu := range tr.Profiles {
+			dp := w.sc.profile(pu)
+			if dp == nil || dp.problem != "" || dp.root == nil || dp.isExt || !nd.typ.isA(dp.typ) {
+				continue
+			}
+			sub := &sink{w: w, trial: s.trial, ctx: pu}
+			w.validateElement(sub, t, n, dp.root, true)
+			s.errors += sub.errors
+		}
+	}
 }
 
 // hasExtensionDefinition reports whether an element of type Extension names a known extension
@@ -770,6 +796,16 @@ func (w *walker) slice(s *sink, t *tree, parent int32, pc *pElem, items []int32)
 			}
 		}
 		k := assigned[i]
+		if k >= 0 && len(sl.Discriminators) > 0 {
+			// The discriminators must tell the slices apart: an item that two slices both
+			// match is an error (the HL7 Java validator's "matches more than one slice").
+			for k2 := k + 1; k2 < len(pc.slices); k2++ {
+				if w.inSlice(t, it, pc.slices[k2], sl) {
+					s.add(SeverityError, CheckSlicing, t, it, "", "this element matches more than one slice of %s: %s, %s", pc.e.Path, pc.slices[k].e.SliceName, pc.slices[k2].e.SliceName)
+					break
+				}
+			}
+		}
 		switch {
 		case k < 0:
 			switch sl.Rules {
@@ -902,10 +938,17 @@ func (w *walker) discriminate(t *tree, item int32, sp *pElem, sl *model.Slicing,
 			for _, tr := range def.e.Types {
 				for _, pu := range append(append([]string(nil), tr.Profiles...), tr.TargetProfiles...) {
 					p := w.sc.profile(pu)
+					nd := &t.nodes[x]
 					if p == nil || p.problem != "" {
+						// A profile this validator does not have (or cannot use): the item
+						// cannot be tried against it, so a resource of the type the slice names
+						// is taken to match, as a Bundle entry is below, rather than counted
+						// out of the slice for a check that was never made.
+						if (nd.resource || nd.stub) && nd.typ != nil && tr.Code != "" && tr.Code != "Resource" && tr.Code != "DomainResource" && nd.typ.isA(tr.Code) {
+							return true
+						}
 						continue
 					}
-					nd := &t.nodes[x]
 					if nd.typ == nil || !nd.typ.isA(p.typ) {
 						continue
 					}
@@ -1116,6 +1159,7 @@ func (w *walker) checkExtensionDefinition(t *tree, n int32) {
 	if i := strings.IndexByte(url, '|'); i >= 0 {
 		url = url[:i]
 	}
+	w.checkMatchetypeDeclaration(t, n, url)
 	p := w.sc.profile(url)
 	nd := &t.nodes[n]
 	if p == nil || !p.isExt {
@@ -1124,12 +1168,14 @@ func (w *walker) checkExtensionDefinition(t *tree, n int32) {
 		// extensions newer than the core package (hl7.fhir.uv.extensions, the tools extensions,
 		// cross-version extensions), which the Java validator loads itself, are warned about.
 		sev := SeverityError
-		if hl7ExtensionPack(url) {
-			sev = SeverityWarning
-		}
 		msg := "the extension %s could not be found so is not allowed here (load its package with --package)"
-		if sev == SeverityWarning {
+		switch {
+		case hl7ExtensionPack(url):
+			sev = SeverityWarning
 			msg = "the extension %s is not in the packages loaded, so it was not checked (HL7 publishes it outside the core package)"
+		case exampleExtension(url):
+			sev = SeverityWarning
+			msg = "the extension %s is an example (its domain is reserved for examples), so it has no definition to check it against"
 		}
 		w.report(sev, CheckExtension, int(t.nodes[u].line), int(t.nodes[u].col), t.expression(n), msg, url)
 		return
@@ -1274,6 +1320,25 @@ func hl7ExtensionPack(url string) bool {
 	if i := strings.Index(rest, "/StructureDefinition/extension-"); i > 0 {
 		v := rest[:i]
 		return len(v) >= 3 && v[0] >= '1' && v[0] <= '9' && v[1] == '.'
+	}
+	return false
+}
+
+// exampleExtension reports whether an extension url is in a domain reserved for examples
+// (example.org, RFC 2606) or used so by HL7 (acme.com, nema.org): such an extension has no
+// published definition, and the HL7 Java validator accepts it unchecked.
+func exampleExtension(url string) bool {
+	rest, ok := strings.CutPrefix(url, "http://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(url, "https://"); !ok {
+			return false
+		}
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	for _, d := range []string{"example.org", "acme.com", "nema.org"} {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
 	}
 	return false
 }

@@ -27,7 +27,12 @@ type qItem struct {
 	valueSet  string
 	enabled   bool // has enableWhen: may be disabled
 	exts      map[string]any
-	items     []*qItem
+	// unitOptions are the item's questionnaire-unitOption codings (system, code, display): a
+	// quantity answer's unit must be one of them.
+	unitOptions []map[string]any
+	// unitValueSet is the item's questionnaire-unitValueSet: a quantity answer's unit must be in it.
+	unitValueSet string
+	items        []*qItem
 }
 
 type questionnaireDef struct {
@@ -89,6 +94,19 @@ func readQItems(v any) []*qItem {
 			for k, v := range em {
 				if strings.HasPrefix(k, "value") {
 					it.exts[u] = v
+				}
+			}
+			switch u {
+			case "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption":
+				if c, ok := em["valueCoding"].(map[string]any); ok {
+					it.unitOptions = append(it.unitOptions, c)
+				}
+			case "http://hl7.org/fhir/StructureDefinition/questionnaire-unitValueSet":
+				it.unitValueSet, _ = em["valueCanonical"].(string)
+				if it.unitValueSet == "" {
+					if r, ok := em["valueReference"].(map[string]any); ok { // STU3
+						it.unitValueSet, _ = r["reference"].(string)
+					}
 				}
 			}
 		}
@@ -213,6 +231,14 @@ func (w *walker) qrItem(s *sink, t *tree, c int32, it *qItem) bool {
 		}
 		w.qrItems(s, t, c, it.items)
 		return hasItems
+	case "question":
+		// "question" is the abstract parent of the answerable item types (item-type code
+		// system): an item that does not say which kind of answer it takes cannot be answered.
+		if len(answers) > 0 {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Items of type question should not have answers (the type is abstract: the item must state a concrete type such as string or choice)")
+		}
+		w.qrItems(s, t, c, it.items)
+		return hasItems || len(answers) > 0
 	}
 	if hasItems {
 		s.add(SeverityError, CheckQuestionnaire, t, c, "", "Items not of type group should not have items outside answers (use answer.item not .item)")
@@ -284,8 +310,12 @@ func (w *walker) qrItem(s *sink, t *tree, c int32, it *qItem) bool {
 func (w *walker) qrOption(s *sink, t *tree, v int32, vt string, it *qItem) int {
 	if len(it.options) == 0 {
 		if it.valueSet != "" && vt == "Coding" {
-			if vs := w.sc.valueSets[it.valueSet]; vs != nil && vs.complete && !w.inValueSet(t, v, vs) {
-				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The code is not in the options value set %s specified by the questionnaire", it.valueSet)
+			if vs := w.sc.valueSets[it.valueSet]; vs != nil && vs.complete {
+				if !w.inValueSet(t, v, vs) {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The code is not in the options value set %s specified by the questionnaire", it.valueSet)
+				} else {
+					checkCodingDisplay(s, t, v, vs)
+				}
 			}
 		}
 		return -1
@@ -437,6 +467,7 @@ func (w *walker) qrConstraints(s *sink, t *tree, v int32, vt string, it *qItem) 
 				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The quantity %s is outside the allowed %s of %s", val, strings.TrimSuffix(k, "Quantity"), jsonScalar(mq["value"]))
 			}
 		}
+		w.qrQuantityUnit(s, t, v, it)
 	case "Reference":
 		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource"]; ok {
 			if r := t.firstChild(v, "reference"); r >= 0 && t.nodes[r].kind == valString {
@@ -446,4 +477,108 @@ func (w *walker) qrConstraints(s *sink, t *tree, v int32, vt string, it *qItem) 
 			}
 		}
 	}
+}
+
+// qrQuantityUnit checks a quantity answer's unit against the item's unitOption codings and its
+// unitValueSet: the answer's system and code must be one of the options, and in the value set.
+// A value set that cannot be enumerated here refuses only units from code systems it does not
+// draw on.
+func (w *walker) qrQuantityUnit(s *sink, t *tree, v int32, it *qItem) {
+	if len(it.unitOptions) == 0 && it.unitValueSet == "" {
+		return
+	}
+	sys, code := "", ""
+	if x := t.firstChild(v, "system"); x >= 0 && t.nodes[x].kind == valString {
+		sys = t.str(x)
+	}
+	if x := t.firstChild(v, "code"); x >= 0 && t.nodes[x].kind == valString {
+		code = t.str(x)
+	}
+	unit := sys + "#" + code
+	if len(it.unitOptions) > 0 {
+		ok := false
+		var allowed []string
+		for _, o := range it.unitOptions {
+			os, _ := o["system"].(string)
+			oc, _ := o["code"].(string)
+			allowed = append(allowed, os+"#"+oc)
+			if code != "" && os == sys && oc == code {
+				ok = true
+			}
+		}
+		if !ok {
+			s.add(SeverityError, CheckQuestionnaire, t, v, "", "The unit %s is not one of the units the questionnaire allows (%s)", unit, strings.Join(allowed, ", "))
+		}
+	}
+	if it.unitValueSet != "" {
+		in, known := w.sc.codeInValueSet(it.unitValueSet, sys, code)
+		if known && !in {
+			s.add(SeverityError, CheckQuestionnaire, t, v, "", "The unit %s is not in the unit value set %s", unit, it.unitValueSet)
+		}
+	}
+}
+
+// codeInValueSet says whether system|code is in the value set with this canonical URL, and
+// whether that could be decided from the loaded packages: a complete expansion decides; an
+// incomplete one decides only that a code from a system it does not draw on is not in it, as
+// is a missing code.
+func (sc *schema) codeInValueSet(url, system, code string) (in, known bool) {
+	if i := strings.IndexByte(url, '|'); i >= 0 {
+		url = url[:i]
+	}
+	vs := sc.valueSets[url]
+	if vs == nil {
+		return false, false
+	}
+	if code == "" {
+		return false, true
+	}
+	if vs.complete {
+		_, in = vs.coded[system+"|"+code]
+		return in, true
+	}
+	if len(vs.includeSystems) == 0 {
+		return false, false
+	}
+	for _, s := range vs.includeSystems {
+		if s == system {
+			return false, false
+		}
+	}
+	return false, true
+}
+
+// checkCodingDisplay compares the display of the Coding at node v, when it has one, with the
+// display the value set's expansion gives its code (from the code system): a different display
+// is an error, as the HL7 Java validator reports a wrong display name. Case and runs of
+// whitespace are not significant.
+func checkCodingDisplay(s *sink, t *tree, v int32, vs *valueSet) {
+	if vs.src == nil {
+		return
+	}
+	d := t.firstChild(v, "display")
+	if d < 0 || t.nodes[d].kind != valString {
+		return
+	}
+	sys, code := "", ""
+	if x := t.firstChild(v, "system"); x >= 0 && t.nodes[x].kind == valString {
+		sys = t.str(x)
+	}
+	if x := t.firstChild(v, "code"); x >= 0 && t.nodes[x].kind == valString {
+		code = t.str(x)
+	}
+	for _, c := range vs.src.Codes {
+		if c.Code != code || vs.src.Systems[c.System] != sys {
+			continue
+		}
+		if c.Display == "" || sameDisplay(c.Display, t.str(d)) {
+			return
+		}
+		s.add(SeverityError, CheckQuestionnaire, t, d, "", "Wrong Display Name '%s' for %s#%s: the code system's display is '%s'", t.str(d), sys, code, c.Display)
+		return
+	}
+}
+
+func sameDisplay(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }

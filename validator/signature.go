@@ -28,21 +28,35 @@ import (
 const maxSignedBytes = 4 << 20
 
 // rawCapture keeps the first bytes of the input (up to maxSignedBytes), so that a signed
-// Bundle can be canonicalised when it ends.
+// Bundle can be canonicalised when it ends. The bytes are kept in fixed-size chunks and joined
+// only when a signature is verified: most documents carry none, and growing one buffer would
+// copy the first megabytes of every document several times over.
 type rawCapture struct {
-	buf  []byte
-	over bool
+	chunks [][]byte
+	size   int
+	over   bool
 }
+
+const rawChunk = 256 << 10
 
 func (c *rawCapture) write(p []byte) {
 	if c.over {
 		return
 	}
-	if len(c.buf)+len(p) > maxSignedBytes {
-		c.over, c.buf = true, nil
+	if c.size+len(p) > maxSignedBytes {
+		c.over, c.chunks = true, nil
 		return
 	}
-	c.buf = append(c.buf, p...)
+	c.size += len(p)
+	for len(p) > 0 {
+		if n := len(c.chunks); n == 0 || len(c.chunks[n-1]) == cap(c.chunks[n-1]) {
+			c.chunks = append(c.chunks, make([]byte, 0, rawChunk))
+		}
+		last := &c.chunks[len(c.chunks)-1]
+		k := min(len(p), cap(*last)-len(*last))
+		*last = append(*last, p[:k]...)
+		p = p[k:]
+	}
 }
 
 // document returns the JSON value starting at byte offset off of the input (offsets as the
@@ -51,7 +65,11 @@ func (c *rawCapture) document(off int64) ([]byte, bool) {
 	if c == nil || c.over {
 		return nil, false
 	}
-	b := bytes.TrimPrefix(c.buf, []byte{0xEF, 0xBB, 0xBF})
+	all := make([]byte, 0, c.size)
+	for _, ch := range c.chunks {
+		all = append(all, ch...)
+	}
+	b := bytes.TrimPrefix(all, []byte{0xEF, 0xBB, 0xBF})
 	if off < 0 || off >= int64(len(b)) {
 		return nil, false
 	}

@@ -192,3 +192,25 @@ func TestCanonicalBundle(t *testing.T) {
 		}
 	}
 }
+
+// TestRawCapture checks the chunked capture of a document's first bytes: the bytes come back
+// whole across chunk boundaries, from any offset, and nothing is kept past the limit.
+func TestRawCapture(t *testing.T) {
+	var want []byte
+	c := &rawCapture{}
+	for i := 0; len(want) < 3*rawChunk+17; i++ {
+		p := bytes.Repeat([]byte{byte('a' + i%26)}, 1+(i*7919)%40000)
+		c.write(p)
+		want = append(want, p...)
+	}
+	for _, off := range []int64{0, 1, rawChunk - 1, rawChunk, 2*rawChunk + 5} {
+		got, ok := c.document(off)
+		if !ok || !bytes.Equal(got, want[off:]) {
+			t.Fatalf("offset %d: ok=%v, %d bytes, want %d", off, ok, len(got), len(want)-int(off))
+		}
+	}
+	c.write(make([]byte, maxSignedBytes))
+	if _, ok := c.document(0); ok || c.chunks != nil {
+		t.Fatal("bytes kept past the limit")
+	}
+}

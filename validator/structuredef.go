@@ -431,15 +431,6 @@ func elementFocus(path, contentRef string, codes []string, sdType string) []stri
 	return focus
 }
 
-// childString returns the string value of n's single child name, or "".
-func childString(tr *tree, n int32, name string) string {
-	c := tr.findChild(n, name, -1)
-	if c < 0 || tr.nodes[c].kind != valString {
-		return ""
-	}
-	return tr.str(c)
-}
-
 // nodeExpr is the location of node c of the current resource's tree, from the walker's path.
 func (w *walker) nodeExpr(c int32) string {
 	rel := w.tree().expression(c)

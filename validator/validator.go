@@ -10,6 +10,7 @@ package validator
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -18,7 +19,7 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +67,8 @@ type config struct {
 	profiles []string
 	workers  int
 	comments bool
+	// matchetype: placeholders ("$instant$") are accepted in primitives (WithMatchetype).
+	matchetype bool
 }
 
 // WithComments accepts JavaScript-style comments in the JSON (the HL7 Java validator's
@@ -211,7 +214,8 @@ func New(version Version, opts ...Option) (*Validator, error) {
 	}
 	v := &Validator{version: version, sc: sc, workers: cfg.workers, comments: cfg.comments}
 	profiles := cfg.profiles
-	v.pool.New = func() any { return &walker{sc: sc, extraProfiles: profiles} }
+	matchetype := cfg.matchetype
+	v.pool.New = func() any { return &walker{sc: sc, extraProfiles: profiles, matchetype: matchetype} }
 	return v, nil
 }
 
@@ -611,11 +615,14 @@ func (v *Validator) docValues(w *walker, tr *jsontok.Reader, index, lineOffset i
 }
 
 func sortIssues(is []Issue) {
-	sort.SliceStable(is, func(i, j int) bool {
-		if is[i].Line != is[j].Line {
-			return is[i].Line < is[j].Line
+	if len(is) < 2 {
+		return
+	}
+	slices.SortStableFunc(is, func(a, b Issue) int {
+		if a.Line != b.Line {
+			return cmp.Compare(a.Line, b.Line)
 		}
-		return is[i].Column < is[j].Column
+		return cmp.Compare(a.Column, b.Column)
 	})
 }
 

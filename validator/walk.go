@@ -76,6 +76,8 @@ type walker struct {
 	resType, resID string
 	// raw keeps the input's first bytes, to verify a top-level Bundle's signature (nil: not kept)
 	raw *rawCapture
+	// matchetype: placeholders ("$instant$") are accepted in primitives (matchetype.go).
+	matchetype bool
 }
 
 var errCanceled = errors.New("validation canceled")
@@ -290,6 +292,9 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 		}
 		if typeName == "QuestionnaireResponse" {
 			w.checkQuestionnaireResponse(nodeIdx)
+		}
+		if typeName == "MeasureReport" {
+			w.checkMeasureReport(nodeIdx)
 		}
 		if t.name == "SearchParameter" && nodeIdx >= 0 {
 			w.checkSearchParameter(nodeIdx)
@@ -515,6 +520,10 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			if nodeIdx >= 0 {
 				w.checkIdentifier(w.tree(), nodeIdx)
 			}
+		case "Narrative":
+			if nodeIdx >= 0 {
+				w.checkTextLinks(w.tree(), nodeIdx)
+			}
 		}
 	}
 	if e != nil && e.path == "Bundle.entry" {
@@ -716,7 +725,7 @@ func (w *walker) value(tok *jsontok.Token, ce *elemDef, ctr *typeRef, parent int
 		w.errorAt(CheckJSONType, tok, "%s is a %s and must be a JSON %s, found %s", ce.path, t.name, jsonKindName(want), tok.Kind)
 	} else if kind == valString && len(tok.Value) == 0 {
 		w.errorAt(CheckEmpty, tok, "empty string: leave the property out instead (ele-1)")
-	} else {
+	} else if !(w.matchetype && kind == valString && matchetypeValue(tok.Value)) {
 		check := t.check
 		typeName := t.name
 		if ce.resourceID {
@@ -882,7 +891,8 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 	ref := tr.str(c)
 	node := &tr.nodes[c]
 	line, col := int(node.line), int(node.col)
-	if typ, ok := referenceType(ref); ok && !w.checkReferenceType(n, e, typ) {
+	typ, typed := referenceType(ref)
+	if typed && !w.checkReferenceType(n, e, typ) {
 		return
 	}
 	if strings.HasPrefix(ref, "#") {
@@ -902,42 +912,53 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 		}
 		return
 	}
-	typ, ok := referenceType(ref)
-	if !ok {
+	if !typed {
 		if strings.Contains(ref, "?") {
 			return // a conditional reference, meaningful in transactions
+		}
+		if strings.ContainsAny(ref, " \t\r\n") {
+			// A literal reference is a URL, which cannot hold whitespace: an error, as in Java.
+			w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference %q is not a valid reference: a URL cannot contain whitespace", ref)
+			return
 		}
 		w.report(SeverityWarning, CheckReference, line, col, w.expr()+".reference", "reference %q is not of the form Type/id, an absolute URL ending in Type/id, urn:uuid or #id", ref)
 		return
 	}
-	if w.sc.types[typ] == nil || w.sc.types[typ].kind != kindResource {
+	rt := w.sc.types[typ]
+	if rt == nil || rt.kind != kindResource {
 		w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference %q names %q, which is not a resource type", ref, typ)
 		return
 	}
-	var targets []string
+	if referenceAllowed(e, rt) {
+		return
+	}
+	targets, _ := allowedTargets(e)
+	w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference to %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
+}
+
+// referenceAllowed reports whether element e may refer to a resource of type rt: it has a
+// Reference type allowing any resource, or one of its target types is rt or an ancestor.
+func referenceAllowed(e *elemDef, rt *typeDef) bool {
+	if e == nil {
+		return true
+	}
 	constrained := false
-	if e != nil {
-		for _, tr := range e.types {
-			if tr.code == "Reference" {
-				if tr.targets == nil {
-					constrained = false
-					targets = nil
-					break
-				}
-				constrained = true
-				targets = append(targets, tr.targets...)
-			}
+	for i := range e.types {
+		tr := &e.types[i]
+		if tr.code != "Reference" {
+			continue
 		}
-	}
-	if constrained {
-		rt := w.sc.types[typ]
-		for _, a := range targets {
+		if tr.targets == nil {
+			return true
+		}
+		constrained = true
+		for _, a := range tr.targets {
 			if rt.isA(a) {
-				return
+				return true
 			}
 		}
-		w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference to %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
 	}
+	return !constrained
 }
 
 // referenceType extracts the resource type from a relative or absolute literal reference.

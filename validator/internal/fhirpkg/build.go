@@ -85,6 +85,12 @@ func (b *Builder) Add(p *Package) error {
 					b.defs.Questionnaires = append(b.defs.Questionnaires, model.RawResource{URL: u, JSON: string(raw)})
 				}
 			}
+		case "Measure":
+			if u := str(r.JSON, "url"); u != "" {
+				if raw, err := json.Marshal(r.JSON); err == nil {
+					b.defs.Measures = append(b.defs.Measures, model.RawResource{URL: u, JSON: string(raw)})
+				}
+			}
 		case "ImplementationGuide":
 			for _, g := range list(r.JSON["global"]) {
 				if gm, ok := g.(map[string]any); ok && str(gm, "type") != "" && str(gm, "profile") != "" {

@@ -26,6 +26,9 @@ type Definitions struct {
 	// Questionnaires are kept whole (JSON) from packages given at run time, to validate
 	// QuestionnaireResponses against them; the embedded definitions hold none.
 	Questionnaires []RawResource
+	// Measures are kept whole (JSON) from packages given at run time, to validate
+	// MeasureReports against them; the embedded definitions hold none.
+	Measures []RawResource
 	// GlobalProfiles are ImplementationGuide.global declarations: every resource of Type is
 	// validated against Profile.
 	GlobalProfiles []GlobalProfile

@@ -23,6 +23,11 @@ func caseOptions(tc *testCase) []validator.Option {
 	if v, ok := tc.raw["allow-comments"]; ok && string(v) == "true" {
 		opts = append(opts, validator.WithComments())
 	}
+	// "matchetype": true validates the case in Java's matchetype mode (the object form names a
+	// pattern to compare the case with, which Jigsaw does not do).
+	if v, ok := tc.raw["matchetype"]; ok && string(v) == "true" {
+		opts = append(opts, validator.WithMatchetype())
+	}
 	return opts
 }
 
@@ -40,7 +45,7 @@ func (r *runner) validator(version validator.Version, supporting []string, profi
 	opts := caseOptions(tc)
 	note := ""
 	files := dedupe(supporting)
-	key := string(version) + "|" + strings.Join(files, ",") + "|" + profileFile + "|" + strings.Join(optionNames(tc), ",")
+	key := string(version) + "|" + strings.Join(files, ",") + "|" + profileFile + "|" + strings.Join(optionNames(tc), ",") + "|" + string(tc.raw["matchetype"])
 	if profileFile != "" {
 		url := strings.TrimPrefix(profileFile, "cases/")
 		if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {

@@ -1,0 +1,83 @@
+package validator
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// validatorWithFiles returns an R4 validator with loose definition files (Questionnaires,
+// profiles, value sets) loaded as packages.
+func validatorWithFiles(t *testing.T, files map[string]string, opts ...Option) *Validator {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		opts = append(opts, WithPackage(p))
+	}
+	v, err := New(R4, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestQuestionnaireResponseRules checks a QuestionnaireResponse against its Questionnaire:
+// each row gives the Questionnaire's item, the response's item, and the error expected (""
+// when none).
+func TestQuestionnaireResponseRules(t *testing.T) {
+	const ucum = `"system": "http://unitsofmeasure.org"`
+	unitOptions := `"extension": [
+	  {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption", "valueCoding": {` + ucum + `, "code": "km"}},
+	  {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption", "valueCoding": {` + ucum + `, "code": "m"}}]`
+	unitVS := `"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-unitValueSet", "valueCanonical": "%s"}]`
+	cases := []struct {
+		name, qItem, rItem, want string
+	}{
+		{"answer to an abstract question item", `{"linkId": "q1", "type": "question"}`,
+			`{"linkId": "q1", "answer": [{"valueString": "x"}]}`, "Items of type question should not have answers"},
+		{"abstract question item left unanswered", `{"linkId": "q1", "type": "question"}`,
+			`{"linkId": "q1"}`, ""},
+		{"unit among the unit options", `{"linkId": "q1", "type": "quantity", ` + unitOptions + `}`,
+			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, ""},
+		{"unit not among the unit options", `{"linkId": "q1", "type": "quantity", ` + unitOptions + `}`,
+			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "kg"}}]}`, "is not one of the units the questionnaire allows"},
+		{"unit without a code, with unit options", `{"linkId": "q1", "type": "quantity", ` + unitOptions + `}`,
+			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, "unit": "km"}}]}`, "is not one of the units the questionnaire allows"},
+		{"unit in a complete unit value set", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://hl7.org/fhir/ValueSet/age-units", 1) + `}`,
+			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "a"}}]}`, ""},
+		{"unit not in a complete unit value set", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://hl7.org/fhir/ValueSet/age-units", 1) + `}`,
+			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, "is not in the unit value set"},
+		{"unit from a system the unit value set does not draw on", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://hl7.org/fhir/ValueSet/jurisdiction", 1) + `}`,
+			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, "is not in the unit value set"},
+		{"coding answer with the code system's display", `{"linkId": "q1", "type": "choice", "answerValueSet": "http://hl7.org/fhir/ValueSet/item-type"}`,
+			`{"linkId": "q1", "answer": [{"valueCoding": {"system": "http://hl7.org/fhir/item-type", "code": "string", "display": "string"}}]}`, ""},
+		{"coding answer with a wrong display", `{"linkId": "q1", "type": "choice", "answerValueSet": "http://hl7.org/fhir/ValueSet/item-type"}`,
+			`{"linkId": "q1", "answer": [{"valueCoding": {"system": "http://hl7.org/fhir/item-type", "code": "string", "display": "Australia"}}]}`, "Wrong Display Name 'Australia'"},
+		{"unit value set not loaded: not checked", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://example.org/ValueSet/none", 1) + `}`,
+			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q := `{"resourceType": "Questionnaire", "url": "http://example.org/Questionnaire/q", "status": "active", "item": [` + c.qItem + `]}`
+			v := validatorWithFiles(t, map[string]string{"q.json": q})
+			qr := `{"resourceType": "QuestionnaireResponse", "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
+			  "questionnaire": "http://example.org/Questionnaire/q", "status": "completed", "item": [` + c.rItem + `]}`
+			got := errorsOnly(v.ValidateResource(context.Background(), []byte(qr)))
+			if c.want == "" {
+				if len(got) > 0 {
+					t.Fatalf("want no error, got %s", describe(got))
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Check != CheckQuestionnaire || !strings.Contains(got[0].Message, c.want) {
+				t.Fatalf("want one questionnaire error %q, got %s", c.want, describe(got))
+			}
+		})
+	}
+}
