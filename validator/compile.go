@@ -204,6 +204,10 @@ type schema struct {
 	qcache        sync.Map            // Questionnaire URL -> *questionnaireDef
 	mcache        sync.Map            // Measure URL -> *measureDef
 	globals       map[string][]string // resource type -> ImplementationGuide.global profiles
+	// baseKeys: constraint key -> expression over the base types, built on first use
+	// (StructureDefinition checks)
+	baseKeysOnce sync.Once
+	baseKeys     map[string]string
 }
 
 // searchParam is what the checks need of a core SearchParameter.

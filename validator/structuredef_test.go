@@ -59,6 +59,9 @@ func TestStructureDefinitionConstraintTypes(t *testing.T) {
 		{"constraint with its own url as source", sdWithConstraint("Patient", "resource", "Patient", "", "x-1", "status.exists()", "http://example.org/StructureDefinition/x"),
 			"the name 'status' is not valid"},
 		{"logical model is not checked", sdWithConstraint("Patient", "logical", "Patient", "", "x-1", "status.exists()", ""), ""},
+		{"renamed choice accepted", sdWithConstraint("Observation", "resource", "Observation", "", "x-1", "valueQuantity.unit.exists() or value.exists()", ""), ""},
+		{"renamed choice of a type it does not have", sdWithConstraint("Observation", "resource", "Observation", "", "x-1", "valueBla.exists()", ""),
+			"the name 'valueBla' is not valid"},
 		{"unknown type is not checked", sdWithConstraint("MyThing", "resource", "MyThing", "", "x-1", "status.exists()", ""), ""},
 	}
 	v, err := New(R4)
@@ -203,7 +206,7 @@ func TestStructureDefinitionDifferential(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []Issue
 			for _, is := range v.ValidateResource(context.Background(), []byte(tc.doc)) {
-				if is.Check == CheckStructureDef {
+				if is.Check == CheckStructureDef && strings.Contains(is.Message, "generating the snapshot") {
 					got = append(got, is)
 				}
 			}
@@ -271,6 +274,159 @@ func TestStructureDefinitionDiscriminators(t *testing.T) {
 			if len(got) != 1 || !strings.Contains(got[0].Message, tc.want) ||
 				got[0].Expression != "StructureDefinition.differential.element[0].slicing.discriminator[0]" {
 				t.Errorf("got %+v, want one error on the discriminator with %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestStructureDefinitionDifferentialLimit: a differential too large to generate in bounded
+// time is reported as not generated, not as an error.
+func TestStructureDefinitionDifferentialLimit(t *testing.T) {
+	elems := make([]string, maxDifferentialElements+1)
+	for i := range elems {
+		elems[i] = `{"id": "Observation.valueBla", "path": "Observation.valueBla"}`
+	}
+	doc := `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/obs", "name": "Obs", "status": "draft",
+	  "kind": "resource", "abstract": false, "type": "Observation", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+	  "derivation": "constraint", "differential": {"element": [` + strings.Join(elems, ", ") + `]}}`
+	v, err := New(R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, is := range v.ValidateResource(context.Background(), []byte(doc)) {
+		if is.Check == CheckStructureDef && strings.Contains(is.Message, "snapshot") {
+			if is.Severity != SeverityInformation || !strings.Contains(is.Message, "not generated") {
+				t.Errorf("unexpected: %+v", is)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no issue says the snapshot was not generated")
+	}
+}
+
+// TestStructureDefinitionDerivation: a StructureDefinition against its base definition and type.
+func TestStructureDefinitionDerivation(t *testing.T) {
+	sd := func(url, kind, typ, base, derivation, elems string) string {
+		return `{"resourceType": "StructureDefinition", "url": "` + url + `", "name": "X", "status": "draft",
+		  "kind": "` + kind + `", "abstract": false, "type": "` + typ + `", "baseDefinition": "` + base + `",
+		  "derivation": "` + derivation + `", "differential": {"element": [` + elems + `]}}`
+	}
+	const (
+		core   = "http://hl7.org/fhir/StructureDefinition/"
+		extURL = "http://example.org/StructureDefinition/ext"
+	)
+	root := func(p string) string { return `{"id": "` + p + `", "path": "` + p + `"}` }
+	extURLElem := func(fixed string) string {
+		return `{"id": "Extension.url", "path": "Extension.url", "fixedUri": "` + fixed + `"}`
+	}
+	tests := []struct {
+		name string
+		doc  string
+		want string // substring of the error; "" means none
+	}{
+		{"profile", sd("http://example.org/p", "resource", "Patient", core+"Patient", "constraint", root("Patient")), ""},
+		{"profile of another type", sd("http://example.org/p", "resource", "Observation", core+"Patient", "constraint", root("Observation")),
+			"the type Observation must be the same as the type Patient of the base structure"},
+		{"profile of another kind", sd("http://example.org/p", "complex-type", "Patient", core+"Patient", "constraint", root("Patient")),
+			"the kind complex-type must be the same as the kind resource"},
+		{"specialization of its own base type", sd(core+"Patient", "resource", "Patient", core+"Patient", "specialization", root("Patient")),
+			"must not be the same as the type of the base structure"},
+		{"path outside the type", sd("http://example.org/p", "resource", "Patient", core+"Patient", "constraint", root("Patient")+`, {"id": "Person.name", "path": "Person.name"}`),
+			"the path Person.name must start with the type of the structure, Patient"},
+		{"extension with its url fixed", sd(extURL, "complex-type", "Extension", core+"Extension", "constraint", root("Extension")+", "+extURLElem(extURL)), ""},
+		{"extension with another url fixed", sd(extURL, "complex-type", "Extension", core+"Extension", "constraint", root("Extension")+", "+extURLElem("http://example.org/other")),
+			"the fixed value of Extension.url, http://example.org/other, is not the extension's canonical URL"},
+		{"extension without its url fixed", sd(extURL, "complex-type", "Extension", core+"Extension", "constraint", root("Extension")),
+			"the value of Extension.url is not fixed"},
+		{"unknown base: not checked", sd("http://example.org/p", "resource", "Observation", "http://example.org/unknown", "constraint", root("Observation")), ""},
+	}
+	v, err := New(R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []Issue
+			for _, is := range v.ValidateResource(context.Background(), []byte(tc.doc)) {
+				if is.Check == CheckStructureDef {
+					got = append(got, is)
+				}
+			}
+			if tc.want == "" {
+				if len(got) > 0 {
+					t.Errorf("unexpected: %+v", got)
+				}
+				return
+			}
+			found := false
+			for _, is := range got {
+				found = found || strings.Contains(is.Message, tc.want) && is.Severity == SeverityError
+			}
+			if !found {
+				t.Errorf("got %+v, want an error with %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestStructureDefinitionInvariantKeys: constraint keys in differentials and snapshots.
+func TestStructureDefinitionInvariantKeys(t *testing.T) {
+	const url = "http://example.org/StructureDefinition/pat"
+	constraint := func(key, expr, source string) string {
+		src := ""
+		if source != "" {
+			src = `, "source": "` + source + `"`
+		}
+		return `{"key": "` + key + `", "severity": "error", "human": "h", "expression": "` + expr + `"` + src + `}`
+	}
+	sd := func(list string, constraints ...string) string {
+		return `{"resourceType": "StructureDefinition", "url": "` + url + `", "version": "1.0", "name": "Pat", "status": "draft",
+		  "kind": "resource", "abstract": false, "type": "Patient", "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+		  "derivation": "constraint", "` + list + `": {"element": [{"id": "Patient", "path": "Patient", "min": 0, "max": "*", "definition": "d",
+		  "constraint": [` + strings.Join(constraints, ", ") + `]}]}}`
+	}
+	const pat1 = "name.exists() or telecom.exists() or address.exists() or organization.exists()"
+	tests := []struct {
+		name string
+		doc  string
+		want string // substring of the error; "" means none
+	}{
+		{"own constraint", sd("differential", constraint("pat-x", "name.exists()", "")), ""},
+		{"own url as source", sd("differential", constraint("pat-x", "name.exists()", url)), ""},
+		{"own url and version as source", sd("differential", constraint("pat-x", "name.exists()", url+"|1.0")), ""},
+		{"another structure's constraint in the differential", sd("differential", constraint("pat-x", "name.exists()", "http://example.org/other")),
+			"has the source http://example.org/other, which is not this profile"},
+		{"a base key with another expression", sd("differential", constraint("pat-1", "name.exists()", "")), "the constraint key pat-1 is already used"},
+		{"a base key with its expression", sd("differential", constraint("pat-1", pat1, "")), ""},
+		{"a key the base types use with several expressions", sd("differential", constraint("inv-1", "name.exists()", "")), ""},
+		{"one key twice in a differential", sd("differential", constraint("pat-x", "name.exists()", ""), constraint("pat-x", "gender.exists()", "")),
+			"already used in this differential"},
+		{"one key with two expressions in a snapshot", sd("snapshot", constraint("pat-x", "name.exists()", ""), constraint("pat-x", "gender.exists()", "")),
+			"elsewhere in the snapshot"},
+	}
+	v, err := New(R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []Issue
+			for _, is := range v.ValidateResource(context.Background(), []byte(tc.doc)) {
+				if is.Check == CheckStructureDef && strings.Contains(is.Message, "constraint") {
+					got = append(got, is)
+				}
+			}
+			if tc.want == "" {
+				if len(got) > 0 {
+					t.Errorf("unexpected: %+v", got)
+				}
+				return
+			}
+			if len(got) != 1 || !strings.Contains(got[0].Message, tc.want) || !strings.HasSuffix(got[0].Expression, "].constraint[0]") && !strings.HasSuffix(got[0].Expression, "].constraint[1]") {
+				t.Errorf("got %+v, want one error on the constraint with %q", got, tc.want)
 			}
 		})
 	}

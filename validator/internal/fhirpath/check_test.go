@@ -89,3 +89,28 @@ func TestCheckTypes(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCheckTypes parses arbitrary expressions (a StructureDefinition's constraints and
+// discriminators are outside input) and type-checks those that parse: never a panic.
+func FuzzCheckTypes(f *testing.F) {
+	types := mapTypes{
+		"Bundle":       {"type": {"code"}, "entry": {"Bundle.entry"}},
+		"Bundle.entry": {"fullUrl": {"uri"}, "resource": {"Resource"}},
+		"uri":          {"value": {"System.String"}},
+	}
+	for _, s := range []string{
+		"entry.where(fullUrl).select(fullUrl&resource.meta.versionId).isDistinct()",
+		"kind != 'logical' implies snapshot.element.first().type.empty()",
+		"(entry.fullUrl | type).value.exists() and iif(type.exists(), entry, $this).bogus[0].exists()",
+		"entry.resource.ofType(Patient).name.where($this.given.exists()).all(%resource.x)",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		e, err := Parse(src)
+		if err != nil {
+			return
+		}
+		_ = e.CheckTypes(types, []string{"Bundle"})
+	})
+}

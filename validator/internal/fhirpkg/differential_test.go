@@ -60,3 +60,33 @@ func TestDifferentialProblem(t *testing.T) {
 		t.Error("DifferentialProblem changed the definitions it was given")
 	}
 }
+
+// FuzzDifferentialProblem generates snapshots from differentials whose element ids, paths and
+// slice names are fuzzed (a StructureDefinition being validated is outside input): never a
+// panic.
+func FuzzDifferentialProblem(f *testing.F) {
+	base := &model.Definitions{FHIRVersion: "4.0.1", Structures: []model.Structure{
+		{URL: "http://hl7.org/fhir/StructureDefinition/Quantity", Type: "Quantity", Kind: "complex-type", Elements: []model.Element{
+			{ID: "Quantity", Path: "Quantity", Max: -1},
+			{ID: "Quantity.unit", Path: "Quantity.unit", Max: 1, Types: []model.TypeRef{{Code: "string"}}},
+		}},
+		{URL: "http://hl7.org/fhir/StructureDefinition/Observation", Type: "Observation", Kind: "resource", Elements: []model.Element{
+			{ID: "Observation", Path: "Observation", Max: -1},
+			{ID: "Observation.component", Path: "Observation.component", Max: -1, Types: []model.TypeRef{{Code: "BackboneElement"}}},
+			{ID: "Observation.component.value[x]", Path: "Observation.component.value[x]", Max: 1, Types: []model.TypeRef{{Code: "Quantity"}, {Code: "string"}}},
+			{ID: "Observation.value[x]", Path: "Observation.value[x]", Max: 1, Types: []model.TypeRef{{Code: "Quantity"}, {Code: "string"}}},
+		}},
+	}}
+	f.Add("Observation.valueQuantity", "Observation.valueBla", "", "Observation.component:a.valueQuantity.unit", "Observation.component.value[x].unit", "a")
+	f.Add("Observation.value[x]:valueQuantity.unit", "Observation.value[x].unit", "valueQuantity", ":", ".", "/")
+	f.Add("Observation.component:a/b/c", "Observation.component", "a/b/c", "..", "Observation..x", "")
+	f.Fuzz(func(t *testing.T, id1, path1, slice1, id2, path2, slice2 string) {
+		elem := func(id, path, slice string) map[string]any {
+			return map[string]any{"id": id, "path": path, "sliceName": slice, "min": float64(1)}
+		}
+		sd := map[string]any{"url": "http://example.org/p", "type": "Observation", "kind": "resource", "derivation": "constraint",
+			"baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+			"differential":   map[string]any{"element": []any{elem(id1, path1, slice1), elem(id2, path2, slice2)}}}
+		DifferentialProblem(base, sd)
+	})
+}
