@@ -2,6 +2,7 @@ package validator
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 )
 
@@ -25,9 +26,11 @@ type bundleCtx struct {
 	tree     *tree // the tree holding the Bundle's skeleton, and its node there
 	node     int32
 	top      bool // the top-level resource of the input
-	entries  []bundleEntry
+	entries  entryList
 	overflow bool
 	jobs     []*entryJob // entries handed to workers, in order
+	// entriesAt is the path of the entry element, rendered once (see entriesPath)
+	entriesAt string
 }
 
 // resolvesAll reports whether the Bundle's references are all resolved (documents and
@@ -44,9 +47,47 @@ func (b *bundleCtx) resolvesAll() bool {
 	return typ == "document" || typ == "message"
 }
 
+// entryList holds a Bundle's entry summaries in fixed-size chunks: a Bundle may have a hundred
+// thousand entries, and growing one slice would copy them all, again and again.
+type entryList struct {
+	chunks [][]bundleEntry
+	n      int
+}
+
+const entryChunk = 1024
+
+func (l *entryList) Len() int { return l.n }
+
+func (l *entryList) At(i int) *bundleEntry { return &l.chunks[i/entryChunk][i%entryChunk] }
+
+func (l *entryList) Append(e bundleEntry) {
+	if l.n%entryChunk == 0 {
+		l.chunks = append(l.chunks, make([]bundleEntry, 0, entryChunk))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, e)
+	l.n++
+}
+
+func (l *entryList) Reset() { l.chunks, l.n = nil, 0 }
+
+// All yields the entries in order.
+func (l *entryList) All() iter.Seq2[int, *bundleEntry] {
+	return func(yield func(int, *bundleEntry) bool) {
+		for i := range l.n {
+			if !yield(i, l.At(i)) {
+				return
+			}
+		}
+	}
+}
+
 // bundleEntry summarises one Bundle entry.
 type bundleEntry struct {
-	expr          string // Bundle.entry[i]
+	// where: "Bundle.entry" (shared by the Bundle's entries) and i, so that the path
+	// Bundle.entry[i] is only rendered for an entry that has something to report.
+	at            string
+	index         int32
 	line, col     int
 	fullUrl       string
 	hasFullUrl    bool
@@ -168,13 +209,13 @@ func (w *walker) checkEntry(n int32) {
 		return
 	}
 	tr := w.tree()
-	entry := bundleEntry{expr: w.expr(), line: int(tr.nodes[n].line), col: int(tr.nodes[n].col),
+	entry := bundleEntry{at: w.entriesPath(), index: w.path[len(w.path)-1].index, line: int(tr.nodes[n].line), col: int(tr.nodes[n].col),
 		hasResource: p.set, typ: p.typ, id: p.id, vers: p.vers, refs: p.refs, relative: p.relative, job: p.job}
 	if c := tr.findChild(n, "fullUrl", -1); c >= 0 && tr.nodes[c].kind == valString {
 		entry.fullUrl, entry.hasFullUrl = tr.str(c), true
 		entry.fullLine, entry.fullCol = int(tr.nodes[c].line), int(tr.nodes[c].col)
 		if !isAbsoluteURL(entry.fullUrl) {
-			w.report(SeverityError, CheckBundle, entry.fullLine, entry.fullCol, entry.expr+".fullUrl",
+			w.report(SeverityError, CheckBundle, entry.fullLine, entry.fullCol, entry.expr()+".fullUrl",
 				"the fullUrl must be an absolute URL (not %q)", entry.fullUrl)
 		} else if p.job == 0 {
 			w.checkFullURL(&entry)
@@ -189,24 +230,41 @@ func (w *walker) checkEntry(n int32) {
 		return
 	}
 	b := w.bundles[len(w.bundles)-1]
-	if len(b.entries) >= maxBundleEntries {
+	if b.entries.Len() >= maxBundleEntries {
 		if !b.overflow {
 			b.overflow = true
-			w.report(SeverityInformation, CheckLimit, entry.line, entry.col, entry.expr,
+			w.report(SeverityInformation, CheckLimit, entry.line, entry.col, entry.expr(),
 				"the Bundle has more than %d entries: references between its entries are not checked", maxBundleEntries)
 		}
-		b.entries = b.entries[:0]
+		b.entries.Reset()
 		return
 	}
 	if b.overflow {
 		return
 	}
-	if len(b.entries) == cap(b.entries) && cap(b.entries) >= 256 {
-		grown := make([]bundleEntry, len(b.entries), 2*cap(b.entries))
-		copy(grown, b.entries)
-		b.entries = grown
+	b.entries.Append(entry)
+}
+
+// expr renders the entry's path, Bundle.entry[i].
+func (e *bundleEntry) expr() string { return e.at + string(appendIndex(nil, e.index)) }
+
+// entriesPath is the path of the Bundle's entry element (Bundle.entry, or deeper for a Bundle
+// inside another), rendered once per Bundle; the walker is at an entry.
+func (w *walker) entriesPath() string {
+	last := w.path[len(w.path)-1]
+	render := func() string {
+		w.path[len(w.path)-1].index = -1
+		defer func() { w.path[len(w.path)-1] = last }()
+		return w.expr()
 	}
-	b.entries = append(b.entries, entry)
+	if len(w.bundles) == 0 {
+		return render()
+	}
+	b := w.bundles[len(w.bundles)-1]
+	if b.entriesAt == "" {
+		b.entriesAt = render()
+	}
+	return b.entriesAt
 }
 
 // checkFullURL: a RESTful fullUrl names the resource, so its type and id must agree.
@@ -218,10 +276,10 @@ func (w *walker) checkFullURL(e *bundleEntry) {
 		return
 	}
 	if e.id == "" {
-		w.report(SeverityError, CheckBundle, e.fullLine, e.fullCol, e.expr+".fullUrl",
+		w.report(SeverityError, CheckBundle, e.fullLine, e.fullCol, e.expr()+".fullUrl",
 			"the fullUrl %q is a RESTful URL, but the resource has no id", e.fullUrl)
 	} else if !strings.HasSuffix(e.fullUrl, "/"+e.typ+"/"+e.id) {
-		w.report(SeverityError, CheckBundle, e.fullLine, e.fullCol, e.expr+".fullUrl",
+		w.report(SeverityError, CheckBundle, e.fullLine, e.fullCol, e.expr()+".fullUrl",
 			"the fullUrl %q does not end with the resource's type and id %s/%s", e.fullUrl, e.typ, e.id)
 	}
 }
@@ -303,16 +361,16 @@ func (w *walker) checkBundle(n int32, b *bundleCtx) {
 	}
 	optional := typ == "transaction" || typ == "transaction-response" || typ == "batch" || typ == "batch-response"
 	if !b.overflow {
-		for _, e := range b.entries {
+		for _, e := range b.entries.All() {
 			switch {
 			case e.hasFullUrl:
 			case !optional:
-				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr,
+				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr(),
 					"a Bundle entry must have a fullUrl, except in transactions and batches")
 			case len(e.relative) > 0:
 				// Relative references are resolved against the entry's fullUrl, so even in a
 				// transaction an entry that has them needs one.
-				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr,
+				w.report(SeverityError, CheckBundle, e.line, e.col, e.expr(),
 					"the entry has relative references but no fullUrl to resolve them against")
 				for _, r := range e.relative {
 					w.report(SeverityError, CheckBundle, r.line, r.col, r.expr,
@@ -344,11 +402,11 @@ func (w *walker) checkBundle(n int32, b *bundleCtx) {
 // resource.meta.versionId, ”)).isDistinct(), worked out from the entry summaries.
 func (w *walker) checkUniqueFullURLs(b *bundleCtx, line, col int, prefix string) {
 	c := w.sc.uniqueFullURL
-	if c == nil || len(b.entries) < 2 {
+	if c == nil || b.entries.Len() < 2 {
 		return
 	}
-	seen := make(map[string]struct{}, len(b.entries))
-	for _, e := range b.entries {
+	seen := make(map[string]struct{}, b.entries.Len())
+	for _, e := range b.entries.All() {
 		if !e.hasFullUrl {
 			continue
 		}
@@ -370,9 +428,9 @@ func (w *walker) checkUniqueFullURLs(b *bundleCtx, line, col int, prefix string)
 
 // firstEntryWith names the first entry with a fullUrl and version.
 func (w *walker) firstEntryWith(b *bundleCtx, fullURL, vers string) string {
-	for _, e := range b.entries {
+	for _, e := range b.entries.All() {
 		if e.hasFullUrl && e.fullUrl == fullURL && e.vers == vers {
-			return e.expr
+			return e.expr()
 		}
 	}
 	return ""
@@ -420,10 +478,10 @@ func (w *walker) checkBundleLinks(n int32, typ, prefix string) {
 // checkSearchSet: when every entry states its search mode, matches and includes need ids,
 // matches are of the type searched for, and outcomes are OperationOutcomes.
 func (w *walker) checkSearchSet(n int32, b *bundleCtx, prefix string) {
-	if b.overflow || len(b.entries) == 0 {
+	if b.overflow || b.entries.Len() == 0 {
 		return
 	}
-	for _, e := range b.entries {
+	for _, e := range b.entries.All() {
 		if e.searchMode == "" {
 			return
 		}
@@ -441,11 +499,11 @@ func (w *walker) checkSearchSet(n int32, b *bundleCtx, prefix string) {
 			break
 		}
 	}
-	for _, e := range b.entries {
+	for _, e := range b.entries.All() {
 		if !e.hasResource {
 			continue
 		}
-		expr := e.expr + ".resource"
+		expr := e.expr() + ".resource"
 		switch e.searchMode {
 		case "match", "include":
 			if e.id == "" {
@@ -504,8 +562,8 @@ func resolveRef(b *bundleCtx, ref, src string, restful func(string) (string, str
 			target = base + target
 		} else {
 			var out []int
-			for i := range b.entries {
-				e := &b.entries[i]
+			for i := range b.entries.Len() {
+				e := b.entries.At(i)
 				if _, _, ok := restful(e.fullUrl); ok && strings.HasSuffix(e.fullUrl, "/"+target) && (version == "" || e.vers == version) {
 					out = append(out, i)
 				}
@@ -514,8 +572,8 @@ func resolveRef(b *bundleCtx, ref, src string, restful func(string) (string, str
 		}
 	}
 	var out []int
-	for i := range b.entries {
-		e := &b.entries[i]
+	for i := range b.entries.Len() {
+		e := b.entries.At(i)
 		if e.hasFullUrl && e.fullUrl == target && (version == "" || e.vers == version) {
 			out = append(out, i)
 		}
@@ -527,22 +585,22 @@ func resolveRef(b *bundleCtx, ref, src string, restful func(string) (string, str
 // (MessageHeader's) own references must be found, no reference may match several entries, and
 // in a document every entry must be reachable from the Composition.
 func (w *walker) resolveBundle(b *bundleCtx, typ string) {
-	if len(b.entries) == 0 || !b.entries[0].hasResource {
+	if b.entries.Len() == 0 || !b.entries.At(0).hasResource {
 		return
 	}
 	want := "Composition"
 	if typ == "message" {
 		want = "MessageHeader"
 	}
-	first := &b.entries[0]
+	first := b.entries.At(0)
 	if first.typ != want {
-		w.report(SeverityError, CheckBundle, first.line, first.col, first.expr+".resource",
+		w.report(SeverityError, CheckBundle, first.line, first.col, first.expr()+".resource",
 			"the first entry of a %s Bundle must be a %s, not a %s", typ, want, first.typ)
 		return
 	}
-	targets := make([][]int, len(b.entries))
-	for i := range b.entries {
-		e := &b.entries[i]
+	targets := make([][]int, b.entries.Len())
+	for i := range b.entries.Len() {
+		e := b.entries.At(i)
 		for _, r := range e.refs {
 			m := resolveRef(b, r.ref, e.fullUrl, w.restfulURL)
 			switch {
@@ -563,7 +621,7 @@ func (w *walker) resolveBundle(b *bundleCtx, typ string) {
 	}
 	// Reachability: forwards from the Composition, then backwards (an entry pointing at a
 	// reached one is reached too; only Provenance is expected to do that).
-	reached := make([]bool, len(b.entries))
+	reached := make([]bool, b.entries.Len())
 	var visit func(i int)
 	visit = func(i int) {
 		if reached[i] {
@@ -577,15 +635,15 @@ func (w *walker) resolveBundle(b *bundleCtx, typ string) {
 	visit(0)
 	for again := true; again; {
 		again = false
-		for i := range b.entries {
-			if reached[i] || !b.entries[i].hasResource {
+		for i := range b.entries.Len() {
+			if reached[i] || !b.entries.At(i).hasResource {
 				continue
 			}
 			for _, t := range targets[i] {
 				if reached[t] {
-					e := &b.entries[i]
+					e := b.entries.At(i)
 					if e.typ != "Provenance" {
-						w.report(SeverityWarning, CheckBundle, e.line, e.col, e.expr,
+						w.report(SeverityWarning, CheckBundle, e.line, e.col, e.expr(),
 							"entry %q is reached only by a reference from it to the document, not from the Composition", e.fullUrl)
 					}
 					visit(i)
@@ -595,10 +653,10 @@ func (w *walker) resolveBundle(b *bundleCtx, typ string) {
 			}
 		}
 	}
-	for i := range b.entries {
-		e := &b.entries[i]
+	for i := range b.entries.Len() {
+		e := b.entries.At(i)
 		if !reached[i] && e.hasResource {
-			w.report(SeverityError, CheckBundle, e.line, e.col, e.expr,
+			w.report(SeverityError, CheckBundle, e.line, e.col, e.expr(),
 				"entry %q cannot be reached by following references from the Composition", e.fullUrl)
 		}
 	}
@@ -608,16 +666,16 @@ func (w *walker) resolveBundle(b *bundleCtx, typ string) {
 // its fullUrl.
 func (w *walker) checkURNReferences(b *bundleCtx) {
 	var urls map[string]bool
-	for i := range b.entries {
-		for _, r := range b.entries[i].refs {
+	for i := range b.entries.Len() {
+		for _, r := range b.entries.At(i).refs {
 			if !strings.HasPrefix(r.ref, "urn:uuid:") && !strings.HasPrefix(r.ref, "urn:oid:") {
 				continue
 			}
 			if urls == nil {
-				urls = make(map[string]bool, len(b.entries))
-				for j := range b.entries {
-					if b.entries[j].hasFullUrl {
-						urls[b.entries[j].fullUrl] = true
+				urls = make(map[string]bool, b.entries.Len())
+				for j := range b.entries.Len() {
+					if b.entries.At(j).hasFullUrl {
+						urls[b.entries.At(j).fullUrl] = true
 					}
 				}
 			}

@@ -82,6 +82,16 @@ type childSlot struct {
 
 // add files a property name (a choice's names one by one) under its definition.
 func (cs *childSet) add(name string, ref childRef) {
+	if e := ref.e; e != nil {
+		if int(ref.t) < len(e.types) {
+			ref.ctr = &e.types[ref.t]
+			ref.prim = ref.ctr.t != nil && ref.ctr.t.kind == kindPrimitive
+			if e.choice {
+				ref.choice = upperFirst(ref.ctr.code)
+			}
+		}
+		ref.isID = e.name == "id"
+	}
 	if cs.byName == nil {
 		cs.byName = map[string]childRef{}
 	}
@@ -141,6 +151,11 @@ type childRef struct {
 	ord int32 // position in childSet.list
 	e   *elemDef
 	t   int32 // index into e.types (the choice made by the property name)
+	// Worked out when the definitions are compiled, since every property read needs them:
+	ctr    *typeRef // &e.types[t], nil when the element has no types
+	choice string   // the type suffix of a choice ("Quantity" in valueQuantity)
+	prim   bool     // the type is a primitive
+	isID   bool     // the element is "id"
 }
 
 type binding struct {
@@ -191,6 +206,10 @@ type schema struct {
 	displays      displayIndex        // code system displays, from the expansions (display.go)
 	csURLs        codeSystemIndex     // URLs used as code systems (codingsystem.go)
 	globals       map[string][]string // resource type -> ImplementationGuide.global profiles
+	// baseKeys: constraint key -> expression over the base types, built on first use
+	// (StructureDefinition checks)
+	baseKeysOnce sync.Once
+	baseKeys     map[string]string
 }
 
 // searchParam is what the checks need of a core SearchParameter.

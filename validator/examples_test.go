@@ -39,6 +39,12 @@ var knownExampleErrors = map[string]string{
 	"StructureDefinition/Definition sdf-4":       "core package: logical model without baseDefinition",
 	"StructureDefinition/Definition cardinality": "STU3 core package: StructureDefinition.type missing",
 	"StructureDefinition/Definition sdf-8":       "STU3 core package: follows from the missing type",
+	// Constraints the core packages publish with FHIRPath errors, which the HL7 Java validator
+	// reports too when it validates these StructureDefinitions: R4 cid-0 reads
+	// ChargeItemDefinition.name, which R4 does not define; STU3 bdl-7 filters with
+	// where(fullUrl), a uri where a boolean is needed (R4 corrected it to fullUrl.exists()).
+	"StructureDefinition/ChargeItemDefinition structure-definition": "R4 core package: cid-0 names an element ChargeItemDefinition does not have",
+	"StructureDefinition/Bundle structure-definition":               "STU3 core package: bdl-7 criterion where(fullUrl) is not a boolean",
 	// UK Core 2.0.0's ConditionEpisode extension example gives both valueCode and
 	// valueCodeableConcept in one extension.
 	"Condition/Extension-UKCore-ConditionEpisode-Example choice-type": "UK Core example with two value[x] forms",

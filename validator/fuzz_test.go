@@ -16,6 +16,15 @@ func FuzzValidate(f *testing.F) {
 		`{"resourceType":"Patient","name":[{"given":["a",null],"_given":[null,{"id":"x"}]}]}` + "\n" + `{"resourceType":"Observation"}`,
 		`{"x":1,"resourceType":"Observation","valueQuantity":{"value":1e3},"effectivePeriod":{"start":"2020","end":"2019-12-31T10:00:00Z"}}`,
 		`{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><a href=\"x\">&amp;</a></div>"}}`,
+		// StructureDefinition checks: constraints type-checked, snapshot from the differential
+		`{"resourceType":"StructureDefinition","url":"http://x/sd","name":"X","status":"draft","kind":"resource","abstract":false,"type":"Observation",` +
+			`"baseDefinition":"http://hl7.org/fhir/StructureDefinition/Observation","derivation":"constraint",` +
+			`"differential":{"element":[{"id":"Observation.valueQuantity","path":"Observation.valueBla"},{"id":"Observation.component:a.code","path":"Observation.component.code",` +
+			`"slicing":{"discriminator":[{"type":"value","path":"coding.where(system).code"}]}}]},` +
+			`"snapshot":{"element":[{"id":"Observation","path":"Observation","constraint":[{"key":"x-1","severity":"error","human":"h","expression":"component.where(code).exists() and bogus.exists()"}]}]}}`,
+		// a signed Bundle (the JWS does not verify)
+		`{"resourceType":"Bundle","type":"collection","signature":{"sigFormat":"application/jose","targetFormat":"application/fhir+json;canonicalization=http://hl7.org/fhir/canonicalization/json#document",` +
+			`"data":"ZXlKaGJHY2lPaUpTVXpJMU5pSXNJbmcxWXlJNld5Sk5TVWxDSWwxOS4uYzJsbg=="}}`,
 	} {
 		f.Add([]byte(s))
 	}

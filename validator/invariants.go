@@ -135,7 +135,7 @@ func (p *nodePresence) Exists(path []string) (exists, known bool) {
 	return p.t.pathExists(p.n, path)
 }
 
-func (p *nodePresence) StartsWith(name, prefix string) fhirpath.Truth3 {
+func (p *nodePresence) StringTest(name, fn, arg string) fhirpath.Truth3 {
 	found := int32(-1)
 	for c := p.t.nodes[p.n].first; c >= 0; c = p.t.nodes[c].next {
 		if p.t.nodes[c].name != name {
@@ -152,7 +152,17 @@ func (p *nodePresence) StartsWith(name, prefix string) fhirpath.Truth3 {
 	case p.t.nodes[found].kind != valString:
 		return fhirpath.NeedsEvaluation
 	}
-	if bytes.HasPrefix(p.t.bytes(found), []byte(prefix)) {
+	v := p.t.bytes(found)
+	var ok bool
+	switch fn {
+	case "startsWith":
+		ok = bytes.HasPrefix(v, []byte(arg))
+	case "endsWith":
+		ok = bytes.HasSuffix(v, []byte(arg))
+	default:
+		ok = bytes.Contains(v, []byte(arg))
+	}
+	if ok {
 		return fhirpath.True
 	}
 	return fhirpath.False

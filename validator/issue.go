@@ -42,7 +42,11 @@ const (
 	CheckProfileType   Check = "profile-type"        // a type the profile does not allow
 	CheckIdentifier    Check = "identifier"          // a national identifier that fails its check (NHS number)
 	CheckQuestionnaire Check = "questionnaire"       // a QuestionnaireResponse against its Questionnaire
-	CheckMeasure       Check = "measure"             // a MeasureReport against its Measure
+	// CheckStructureDef: a StructureDefinition whose constraints do not type-check or whose
+	// differential gives no snapshot.
+	CheckStructureDef Check = "structure-definition"
+	CheckSignature    Check = "signature" // a Bundle's digital signature that does not verify
+	CheckMeasure      Check = "measure"   // a MeasureReport against its Measure
 )
 
 // CheckSystem is the code system URI of the Check codes in OperationOutcome output.
@@ -75,6 +79,8 @@ var issueType = map[Check]string{
 	CheckProfileType:   "structure",
 	CheckIdentifier:    "value",
 	CheckQuestionnaire: "structure",
+	CheckStructureDef:  "invalid",
+	CheckSignature:     "invalid",
 	CheckMeasure:       "business-rule",
 }
 

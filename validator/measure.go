@@ -136,6 +136,7 @@ func codesMatch(report, def []codingKey) bool {
 	return false
 }
 
+// childString returns the string value of n's first child name, or "".
 func childString(t *tree, n int32, name string) string {
 	if x := t.firstChild(n, name); x >= 0 && t.nodes[x].kind == valString {
 		return t.str(x)

@@ -248,26 +248,57 @@ func (v *Validator) validateBatch(ctx context.Context, w *walker, b *lineBatch) 
 type entryJob struct {
 	data      []byte
 	line, col int       // where the resource's '{' is in the input
+	offset    int64     // and its byte offset
 	prefix    []pathSeg // Bundle.entry[i].resource
 	elem      *elemDef
-	done      chan struct{}
+	batch     *entryBatch
 	issues    []Issue
 	dropped   int
 	summary   pendingEntry
 	err       error
 }
 
+// entryBatch is consecutive entry resources handed to a worker together: entries are often
+// small, and one hand-off per entry would cost as much as validating it.
+type entryBatch struct {
+	jobs []*entryJob
+	size int
+	done chan struct{}
+}
+
+// entryBatchBytes is the size a batch of entry resources is filled to before it is handed off.
+const entryBatchBytes = 64 << 10
+
 // entryPool runs the workers of one input document.
 type entryPool struct {
 	v      *Validator
 	ctx    context.Context
-	jobs   chan *entryJob
+	jobs   chan *entryBatch
 	tokens chan struct{}
+	open   *entryBatch // being filled
 	wg     sync.WaitGroup
 }
 
+// dispatch hands the batch being filled to the workers, waiting while 2 × workers batches are
+// in flight, so that memory stays bounded.
+func (p *entryPool) dispatch() error {
+	b := p.open
+	if b == nil {
+		return nil
+	}
+	p.open = nil
+	select {
+	case p.tokens <- struct{}{}:
+	case <-p.ctx.Done():
+		close(b.done) // its jobs are never run; the caller stops on the cancellation
+		return errCanceled
+	}
+	p.jobs <- b
+	return nil
+}
+
 func (v *Validator) newEntryPool(ctx context.Context, n int) *entryPool {
-	p := &entryPool{v: v, ctx: ctx, jobs: make(chan *entryJob, 2*n), tokens: make(chan struct{}, 2*n)}
+	p := &entryPool{v: v, ctx: ctx, jobs: make(chan *entryBatch, 2*n), tokens: make(chan struct{}, 2*n)}
 	for i := 0; i < n; i++ {
 		p.wg.Add(1)
 		go func() {
@@ -282,9 +313,11 @@ func (v *Validator) newEntryPool(ctx context.Context, n int) *entryPool {
 			w.ctx = ctx
 			w.onTree = nil
 			w.par, w.parStart = nil, nil
-			for j := range p.jobs {
-				v.validateEntryJob(w, j)
-				close(j.done)
+			for b := range p.jobs {
+				for _, j := range b.jobs {
+					v.validateEntryJob(w, j)
+				}
+				close(b.done)
 				<-p.tokens
 			}
 		}()
@@ -293,6 +326,10 @@ func (v *Validator) newEntryPool(ctx context.Context, n int) *entryPool {
 }
 
 func (p *entryPool) close() {
+	if p.open != nil { // only after an error: the Bundle's end dispatches what it filled
+		close(p.open.done)
+		p.open = nil
+	}
 	close(p.jobs)
 	p.wg.Wait()
 }
@@ -316,7 +353,10 @@ func (w *walker) handOff(start *jsontok.Token, parent int32, name string, e *ele
 		outer.truncated = true
 	}
 	w.tr.Mark()
-	if err := w.tr.Skip(jsontok.BeginObject); err != nil {
+	// The worker parses these bytes in full, so here the end of the resource is only found
+	// (bracket matching), which keeps this goroutine, the one every entry passes through,
+	// from tokenizing each entry a second time.
+	if err := w.tr.SkimContainer(); err != nil {
 		w.tr.Unmark()
 		return true, err
 	}
@@ -328,13 +368,18 @@ func (w *walker) handOff(start *jsontok.Token, parent int32, name string, e *ele
 	if w.par == nil {
 		w.par = w.parStart()
 	}
-	j := &entryJob{data: data, line: start.Line, col: start.Col, prefix: append([]pathSeg(nil), w.path...), elem: e, done: make(chan struct{})}
-	select {
-	case w.par.tokens <- struct{}{}:
-	case <-w.ctx.Done():
-		return true, errCanceled
+	p := w.par
+	if p.open == nil {
+		p.open = &entryBatch{done: make(chan struct{})}
 	}
-	w.par.jobs <- j
+	j := &entryJob{data: data, line: start.Line, col: start.Col, offset: start.Offset, prefix: append([]pathSeg(nil), w.path...), elem: e, batch: p.open}
+	p.open.jobs = append(p.open.jobs, j)
+	p.open.size += len(data)
+	if p.open.size >= entryBatchBytes {
+		if err := p.dispatch(); err != nil {
+			return true, err
+		}
+	}
 	b := w.bundles[len(w.bundles)-1]
 	b.jobs = append(b.jobs, j)
 	w.pending = pendingEntry{set: true, typ: t.name, job: len(b.jobs)}
@@ -362,13 +407,6 @@ func (v *Validator) validateEntryJob(w *walker, j *entryJob) {
 		_, _, err = w.resource(&tok, -2, "resource", j.elem, -1, true)
 	}
 	w.bundles = w.bundles[:0]
-	if err != nil {
-		var se *jsontok.SyntaxError
-		if errors.As(err, &se) {
-			err = fmt.Errorf("entry resource at line %d: %w", j.line, err)
-		}
-		j.err = err
-	}
 	shift := func(line, col int) (int, int) {
 		if line == 1 {
 			col += j.col - 1
@@ -377,6 +415,16 @@ func (v *Validator) validateEntryJob(w *walker, j *entryJob) {
 			line += j.line - 1
 		}
 		return line, col
+	}
+	if err != nil {
+		// The entry's bytes were only skimmed by the reader of the document, so a syntax error
+		// inside them is found here; it is placed in the document.
+		var se *jsontok.SyntaxError
+		if errors.As(err, &se) {
+			line, col := shift(se.Line, se.Col)
+			err = &jsontok.SyntaxError{Msg: se.Msg, Line: line, Col: col, Offset: se.Offset + j.offset}
+		}
+		j.err = err
 	}
 	j.issues = append([]Issue(nil), w.issues...)
 	for i := range j.issues {
@@ -400,16 +448,21 @@ func (w *walker) collectEntryJobs(b *bundleCtx) error {
 	if len(b.jobs) == 0 {
 		return nil
 	}
+	if err := w.par.dispatch(); err != nil {
+		return err
+	}
 	var firstErr error
 	for _, j := range b.jobs {
-		<-j.done
-		if j.err != nil && firstErr == nil {
+		<-j.batch.done
+		if firstErr == nil {
+			// Entries after one that cannot be read are not reached by a sequential reader
+			// either: their issues are left out.
+			for _, is := range j.issues {
+				w.issues = appendIssue(w, is)
+			}
+			w.dropped += j.dropped
 			firstErr = j.err
 		}
-		for _, is := range j.issues {
-			w.issues = appendIssue(w, is)
-		}
-		w.dropped += j.dropped
 		j.issues = nil
 	}
 	if firstErr != nil {
@@ -418,8 +471,8 @@ func (w *walker) collectEntryJobs(b *bundleCtx) error {
 		}
 		return firstErr
 	}
-	for i := range b.entries {
-		e := &b.entries[i]
+	for i := range b.entries.Len() {
+		e := b.entries.At(i)
 		if e.job == 0 {
 			continue
 		}

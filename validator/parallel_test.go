@@ -109,7 +109,14 @@ func TestParallelBundleMatchesSequential(t *testing.T) {
 	    {"fullUrl": "http://x.org/fhir/Patient/p", "resource": {"resourceType": "Patient", "id": "q", ` + div + `, "gender": "femail"}},
 	    {"fullUrl": "http://x.org/fhir/Patient/z", "resource": {"resourceType": "Patient", "id": "z", ` + div + `}},
 	    {"fullUrl": "http://x.org/fhir/Thing/1", "resource": {"resourceType": "Thing"}}]}`
-	for name, data := range map[string][]byte{"collection": big.Bytes(), "document": []byte(doc)} {
+	// Entry resources are only skimmed by the document's reader: a syntax error inside one is
+	// found by the worker and must be placed and reported as the sequential reader does.
+	broken := `{"resourceType":"Bundle","type":"collection","entry":[
+	  {"fullUrl":"urn:uuid:6f7a1c3e-1111-4a5b-9c0d-000000000001","resource":{"resourceType":"Patient","gender":"femail"}},
+	  {"fullUrl":"urn:uuid:6f7a1c3e-1111-4a5b-9c0d-000000000002","resource":{"resourceType":"Patient",
+	     "name":[{"given":["A" "B"]}]}},
+	  {"fullUrl":"urn:uuid:6f7a1c3e-1111-4a5b-9c0d-000000000003","resource":{"resourceType":"Patient","gender":"mail"}}]}`
+	for name, data := range map[string][]byte{"collection": big.Bytes(), "document": []byte(doc), "broken entry": []byte(broken)} {
 		t.Run(name, func(t *testing.T) {
 			var results [][]Issue
 			for _, n := range []int{1, 3} {

@@ -10,6 +10,7 @@ package validator
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -18,7 +19,7 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -349,7 +350,9 @@ func (v *Validator) stream(ctx context.Context, r io.Reader, fn func(Result) err
 func (v *Validator) streamWith(ctx context.Context, w *walker, r io.Reader, fn func(Result) error, onTree func(*tree)) (Summary, error) {
 	w.ctx = ctx
 	w.onTree = onTree
-	cr := &countingReader{r: r}
+	// The input's first bytes are kept to verify a signed Bundle (JSON documents, not NDJSON).
+	cr := &countingReader{r: r, keep: &rawCapture{}}
+	defer func() { w.raw = nil }()
 	br := bufio.NewReaderSize(cr, 64<<10)
 	var sum Summary
 	emit := func(res Result) error {
@@ -366,6 +369,7 @@ func (v *Validator) streamWith(ctx context.Context, w *walker, r io.Reader, fn f
 		return sum, err
 	}
 	if ndjson {
+		cr.keep = nil
 		// Small inputs (a response body on one line) are not worth the goroutines.
 		if n := v.workerCount(); n > 1 && onTree == nil && !smallInput(br) {
 			err = v.streamLinesParallel(ctx, br, emit, n)
@@ -373,6 +377,7 @@ func (v *Validator) streamWith(ctx context.Context, w *walker, r io.Reader, fn f
 			err = v.streamLines(ctx, w, br, emit)
 		}
 	} else {
+		w.raw = cr.keep
 		tr := jsontok.NewReader(br)
 		tr.SetMulti(false)
 		tr.SetComments(v.comments)
@@ -410,13 +415,17 @@ func (v *Validator) workerCount() int {
 }
 
 type countingReader struct {
-	r io.Reader
-	n int64
+	r    io.Reader
+	n    int64
+	keep *rawCapture // when set, the bytes read are kept (up to its limit)
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if c.keep != nil && n > 0 {
+		c.keep.write(p[:n])
+	}
 	return n, err
 }
 
@@ -606,11 +615,14 @@ func (v *Validator) docValues(w *walker, tr *jsontok.Reader, index, lineOffset i
 }
 
 func sortIssues(is []Issue) {
-	sort.SliceStable(is, func(i, j int) bool {
-		if is[i].Line != is[j].Line {
-			return is[i].Line < is[j].Line
+	if len(is) < 2 {
+		return
+	}
+	slices.SortStableFunc(is, func(a, b Issue) int {
+		if a.Line != b.Line {
+			return cmp.Compare(a.Line, b.Line)
 		}
-		return is[i].Column < is[j].Column
+		return cmp.Compare(a.Column, b.Column)
 	})
 }
 

@@ -74,6 +74,8 @@ type walker struct {
 	extraProfiles []string
 	// the top-level resource
 	resType, resID string
+	// raw keeps the input's first bytes, to verify a top-level Bundle's signature (nil: not kept)
+	raw *rawCapture
 	// matchetype: placeholders ("$instant$") are accepted in primitives (matchetype.go).
 	matchetype bool
 	// noCode: coded elements read with no value yet (nocode.go).
@@ -313,6 +315,12 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 		if t.name == "CapabilityStatement" && nodeIdx >= 0 {
 			w.checkCapabilitySearchParams(nodeIdx)
 		}
+		if t.name == "StructureDefinition" && nodeIdx >= 0 {
+			w.checkStructureDefinition(nodeIdx)
+		}
+		if t.name == "Bundle" && parent == -1 && nodeIdx >= 0 {
+			w.checkSignature(nodeIdx, start.Offset)
+		}
 	}
 	w.profiles = savedProfiles
 	if nodeIdx >= 0 && len(w.inner) > 0 && w.tree().nodes[nodeIdx].parent < 0 {
@@ -402,18 +410,14 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			}
 			continue
 		}
-		ce := ref.e
-		if ce.name != "id" {
+		ce, ctr := ref.e, ref.ctr
+		if !ref.isID {
 			st.nonID++
-		}
-		var ctr *typeRef
-		if int(ref.t) < len(ce.types) {
-			ctr = &ce.types[ref.t]
 		}
 		choice := ""
 		sameVariant := true
 		if ce.choice && ctr != nil {
-			choice = upperFirst(ctr.code)
+			choice = ref.choice
 			if v := st.variant[ref.ord]; v != 0 && v != int16(ref.t)+1 {
 				sameVariant = false
 				first := ce.types[v-1].code
@@ -424,7 +428,7 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			}
 			st.variant[ref.ord] = int16(ref.t) + 1
 		}
-		prim := ctr != nil && ctr.t != nil && ctr.t.kind == kindPrimitive
+		prim := ref.prim
 		flag := flagValue
 		if companion {
 			flag = flagCompanion
@@ -911,7 +915,8 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 	ref := tr.str(c)
 	node := &tr.nodes[c]
 	line, col := int(node.line), int(node.col)
-	if typ, ok := referenceType(ref); ok && !w.checkReferenceType(n, e, typ) {
+	typ, typed := referenceType(ref)
+	if typed && !w.checkReferenceType(n, e, typ) {
 		return
 	}
 	if strings.HasPrefix(ref, "#") {
@@ -931,8 +936,7 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 		}
 		return
 	}
-	typ, ok := referenceType(ref)
-	if !ok {
+	if !typed {
 		if strings.Contains(ref, "?") {
 			return // a conditional reference, meaningful in transactions
 		}
@@ -944,34 +948,41 @@ func (w *walker) checkReference(n int32, e *elemDef) {
 		w.report(SeverityWarning, CheckReference, line, col, w.expr()+".reference", "reference %q is not of the form Type/id, an absolute URL ending in Type/id, urn:uuid or #id", ref)
 		return
 	}
-	if w.sc.types[typ] == nil || w.sc.types[typ].kind != kindResource {
+	rt := w.sc.types[typ]
+	if rt == nil || rt.kind != kindResource {
 		w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference %q names %q, which is not a resource type", ref, typ)
 		return
 	}
-	var targets []string
+	if referenceAllowed(e, rt) {
+		return
+	}
+	targets, _ := allowedTargets(e)
+	w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference to %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
+}
+
+// referenceAllowed reports whether element e may refer to a resource of type rt: it has a
+// Reference type allowing any resource, or one of its target types is rt or an ancestor.
+func referenceAllowed(e *elemDef, rt *typeDef) bool {
+	if e == nil {
+		return true
+	}
 	constrained := false
-	if e != nil {
-		for _, tr := range e.types {
-			if tr.code == "Reference" {
-				if tr.targets == nil {
-					constrained = false
-					targets = nil
-					break
-				}
-				constrained = true
-				targets = append(targets, tr.targets...)
-			}
+	for i := range e.types {
+		tr := &e.types[i]
+		if tr.code != "Reference" {
+			continue
 		}
-	}
-	if constrained {
-		rt := w.sc.types[typ]
-		for _, a := range targets {
+		if tr.targets == nil {
+			return true
+		}
+		constrained = true
+		for _, a := range tr.targets {
 			if rt.isA(a) {
-				return
+				return true
 			}
 		}
-		w.report(SeverityError, CheckReference, line, col, w.expr()+".reference", "reference to %s is not allowed here; allowed: %s", typ, strings.Join(targets, ", "))
 	}
+	return !constrained
 }
 
 // referenceType extracts the resource type from a relative or absolute literal reference.

@@ -76,7 +76,9 @@ type evalError struct{ msg string }
 func (e *evalError) Error() string { return e.msg }
 
 type env struct {
-	arena      []Item // backing store for small collections, reset per evaluation
+	arena      []Item   // backing store for small collections, reset per evaluation
+	cache      [][]Item // values of the expression's invariant subexpressions (ast.slot)
+	cached     []bool
 	m          Model
 	context    int32
 	resource   int32
@@ -100,7 +102,12 @@ type Evaluator struct{ en env }
 
 // Eval is like the package-level Eval.
 func (ev *Evaluator) Eval(e *Expr, m Model, ctx int32) (result []Item, err error) {
-	ev.en = env{arena: ev.en.arena[:0], m: m, context: ctx, resource: m.ResourceOf(ctx)}
+	cache, cached := ev.en.cache, ev.en.cached
+	if len(cache) < e.slots {
+		cache, cached = make([][]Item, e.slots), make([]bool, e.slots)
+	}
+	clear(cached)
+	ev.en = env{arena: ev.en.arena[:0], cache: cache, cached: cached, m: m, context: ctx, resource: m.ResourceOf(ctx)}
 	en := &ev.en
 	defer func() {
 		if r := recover(); r != nil {
@@ -144,6 +151,18 @@ func Truth(items []Item) (value, ok bool) {
 func fail(msg string) { panic(&evalError{msg}) }
 
 func (en *env) eval(a *ast, input []Item, this Item, index int) []Item {
+	if a.slot == 0 || int(a.slot) > len(en.cached) {
+		return en.evalNode(a, input, this, index)
+	}
+	if i := a.slot - 1; en.cached[i] {
+		return en.cache[i]
+	}
+	out := en.evalNode(a, input, this, index)
+	en.cache[a.slot-1], en.cached[a.slot-1] = out, true
+	return out
+}
+
+func (en *env) evalNode(a *ast, input []Item, this Item, index int) []Item {
 	switch a.kind {
 	case nLiteral:
 		return a.litItems[:1:1]

@@ -1,6 +1,7 @@
 package fhirpath
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -35,7 +36,7 @@ func (p jsonPresence) Exists(path []string) (bool, bool) {
 	return len(level) > 0, true
 }
 
-func (p jsonPresence) StartsWith(name, prefix string) Truth3 {
+func (p jsonPresence) StringTest(name, fn, arg string) Truth3 {
 	var found []int32
 	for _, c := range p.m.children[0] {
 		if p.m.name[c] == name {
@@ -48,7 +49,14 @@ func (p jsonPresence) StartsWith(name, prefix string) Truth3 {
 	case len(found) > 1 || !p.m.hasValue[found[0]] || p.m.value[found[0]].Kind != KString:
 		return NeedsEvaluation
 	}
-	return truth3(strings.HasPrefix(p.m.value[found[0]].S, prefix))
+	v := p.m.value[found[0]].S
+	switch fn {
+	case "startsWith":
+		return truth3(strings.HasPrefix(v, arg))
+	case "endsWith":
+		return truth3(strings.HasSuffix(v, arg))
+	}
+	return truth3(strings.Contains(v, arg))
 }
 
 // TestDecideByAbsence checks the shortcut against full evaluation: on every document, whenever
@@ -76,6 +84,8 @@ func TestDecideByAbsence(t *testing.T) {
 		"reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)",
 		"reference.startsWith('#')",
 		"reference.startsWith('#').not() and contained.empty()",
+		"fullUrl.contains('/_history/').not()",
+		"reference.endsWith('/1')",
 	}
 	docs := []string{
 		`{}`,
@@ -111,6 +121,8 @@ func TestDecideByAbsence(t *testing.T) {
 		`{"reference":"#c","contained":[{"id":"c"}]}`,
 		`{"reference":["#a","#b"]}`,
 		`{"reference":1}`,
+		`{"fullUrl":"http://x/Patient/1/_history/2"}`,
+		`{"fullUrl":"http://x/Patient/1"}`,
 	}
 	decided := 0
 	for _, src := range exprs {
@@ -174,4 +186,62 @@ func TestDecideByAbsence(t *testing.T) {
 			t.Errorf("%s on %s: got %v, want %v", tc.src, tc.doc, got, tc.want)
 		}
 	}
+}
+
+// TestInvariantCache checks that caching the subexpressions that do not depend on the focus
+// changes no result: each expression is evaluated with its cache slots and again without them.
+func TestInvariantCache(t *testing.T) {
+	doc := `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET"},"fullUrl":"a"},{"fullUrl":"b"},{"request":{"method":"POST"},"fullUrl":"a"}],
+		"item":[{"code":"x","answer":[{"v":1},{"v":2}]},{"code":"batch","answer":[{"v":3}]}]}`
+	for _, tc := range []struct {
+		src       string
+		wantSlots bool
+	}{
+		{"entry.all(request.exists() = (%resource.type = 'batch' or %resource.type = 'transaction'))", true},
+		{"entry.where(fullUrl = %resource.entry.first().fullUrl).count()", true},
+		{"item.where(code = %resource.type).count()", true},
+		{"item.all(code = 'x')", false},
+		{"item.select(answer.v.count() + %resource.entry.count())", true},
+		{"entry.select(fullUrl & %resource.type)", true},
+		{"item.where(answer.where(v > 1).exists()).code", false},
+		{"entry.all($this.fullUrl.exists())", false},
+		{"item.select($index)", false},
+	} {
+		e, err := Parse(tc.src)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.src, err)
+		}
+		if (e.slots > 0) != tc.wantSlots {
+			t.Errorf("%s: %d cache slots, want some: %v", tc.src, e.slots, tc.wantSlots)
+		}
+		m := newJSONModel(t, doc)
+		var ev Evaluator
+		got, err1 := ev.Eval(e, m, 0)
+		gotS := render(got)
+		var clearSlots func(a *ast)
+		clearSlots = func(a *ast) {
+			if a == nil {
+				return
+			}
+			a.slot = 0
+			for _, x := range a.args {
+				clearSlots(x)
+			}
+			clearSlots(a.left)
+			clearSlots(a.right)
+		}
+		clearSlots(e.root)
+		want, err2 := Eval(e, m, 0)
+		if gotS != render(want) || (err1 == nil) != (err2 == nil) {
+			t.Errorf("%s: cached %s (%v), uncached %s (%v)", tc.src, gotS, err1, render(want), err2)
+		}
+	}
+}
+
+func render(items []Item) string {
+	var b strings.Builder
+	for _, it := range items {
+		fmt.Fprintf(&b, "[%d %d %q %v %v]", it.Node, it.Kind, it.S, it.F, it.B)
+	}
+	return b.String()
 }

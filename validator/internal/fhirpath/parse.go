@@ -92,6 +92,9 @@ func lex(src string) ([]token, error) {
 			if j < 0 {
 				return nil, fmt.Errorf("unterminated delimited identifier at %d", i)
 			}
+			if j == 0 {
+				return nil, fmt.Errorf("empty delimited identifier at %d", i)
+			}
 			out = append(out, token{tIdent, src[i+1 : i+1+j], i})
 			i += j + 2
 		case c == '@':
@@ -182,12 +185,17 @@ type Expr struct {
 	src   string
 	root  *ast
 	guard *guard // operand-level shortcut for and/or/implies, nil when none applies
+	slots int    // how many subexpressions are cached per evaluation
 }
 
 // String returns the source text.
 func (e *Expr) String() string { return e.src }
 
 type ast struct {
+	// slot is 1 + the index of this node's cached value within one evaluation, for a
+	// subexpression that does not depend on the focus ("%resource.type = 'batch'" inside
+	// "entry.all(...)"); 0 when not cached.
+	slot     int32
 	kind     nodeKind
 	name     string
 	op       string
@@ -524,7 +532,74 @@ func prepareLiterals(a *ast) {
 	prepareLiterals(a.right)
 }
 
-func (e *Expr) analyse() { e.guard = buildGuard(e.root) }
+func (e *Expr) analyse() {
+	e.guard = buildGuard(e.root)
+	markInvariant(e.root, false, &e.slots)
+}
+
+// markInvariant gives a cache slot to each largest subexpression whose value is the same
+// wherever it is evaluated within one evaluation: it reads only literals and %resource,
+// %rootResource, %context and the like, navigates from them, and calls functions whose
+// arguments are such too. Inside an iteration (where, all, select) such a subexpression would
+// otherwise be worked out again for every item. It reports whether a is invariant.
+func markInvariant(a *ast, parentInvariant bool, slots *int) bool {
+	if a == nil {
+		return true
+	}
+	inv := isInvariant(a)
+	for _, x := range a.args {
+		markInvariant(x, inv, slots)
+	}
+	markInvariant(a.left, inv, slots)
+	markInvariant(a.right, inv, slots)
+	if inv && !parentInvariant {
+		switch a.kind {
+		case nBinary, nChain, nUnary, nTypeOp, nIndex:
+			*slots++
+			a.slot = int32(*slots)
+		}
+	}
+	return inv
+}
+
+func isInvariant(a *ast) bool {
+	switch a.kind {
+	case nLiteral, nEmpty:
+		return true
+	case nVar:
+		switch a.name {
+		case "resource", "rootResource", "context", "ucum", "sct", "loinc":
+			return true
+		}
+		return false
+	case nBinary, nIndex:
+		return isInvariant(a.left) && isInvariant(a.right)
+	case nUnary, nTypeOp:
+		return isInvariant(a.left)
+	case nChain:
+		return isInvariant(a.left) && navigatesOnly(a.right)
+	}
+	return false // members and functions applied to the focus, $this, $index
+}
+
+// navigatesOnly reports whether a, applied to an invariant input, gives an invariant result: a
+// member, or a function whose arguments are invariant.
+func navigatesOnly(a *ast) bool {
+	switch a.kind {
+	case nMember:
+		return true
+	case nFunc:
+		for _, x := range a.args {
+			if !isInvariant(x) {
+				return false
+			}
+		}
+		return true
+	case nChain:
+		return navigatesOnly(a.left) && navigatesOnly(a.right)
+	}
+	return false
+}
 
 // guard is an expression's boolean skeleton (and, or, implies, down to operands that cannot
 // be split), with what decides each operand without evaluating it: the existence of one path
@@ -544,9 +619,10 @@ type guard struct {
 	names  []string // the member names the operand reads from the focus
 	absent Truth3   // its value when the focus has none of them
 
-	prefixOf string // "x.startsWith('p')": the child x's value starts with prefix
-	prefix   string
-	negate   bool // followed by not()
+	strOf  string // "x.startsWith('p')", "x.endsWith('p')", "x.contains('p')" on the child x's value
+	strFn  string
+	strArg string
+	negate bool // followed by not()
 }
 
 // Truth3 is a boolean expression's value as far as it is known.
@@ -568,9 +644,10 @@ type Presence interface {
 	// Exists reports whether the path of member names leads to any node from the focus; known
 	// is false when the answer lies in data the model does not hold.
 	Exists(path []string) (exists, known bool)
-	// StartsWith is "name.startsWith(prefix)" on the focus: Empty when it has no child of that
-	// name, True or False when it has one with a string value, NeedsEvaluation otherwise.
-	StartsWith(name, prefix string) Truth3
+	// StringTest is "name.fn(arg)" on the focus, fn one of startsWith, endsWith and contains:
+	// Empty when the focus has no child of that name, True or False when it has one with a
+	// string value, NeedsEvaluation otherwise.
+	StringTest(name, fn, arg string) Truth3
 }
 
 func truth3(b bool) Truth3 {
@@ -600,8 +677,8 @@ func buildGuard(a *ast) *guard {
 	if path, when, ok := existencePath(a); ok {
 		return &guard{path: path, when: when}
 	}
-	if name, prefix, negate, ok := startsWithChild(a); ok {
-		return &guard{prefixOf: name, prefix: prefix, negate: negate}
+	if name, fn, arg, negate, ok := stringTestOfChild(a); ok {
+		return &guard{strOf: name, strFn: fn, strArg: arg, negate: negate}
 	}
 	names := map[string]bool{}
 	if !rootNames(a, names) || len(names) == 0 {
@@ -665,21 +742,26 @@ func existencePath(a *ast) (path []string, when, ok bool) {
 	return path, when != negate, true
 }
 
-// startsWithChild recognises "x.startsWith('p')", optionally followed by "not()", with x an
-// element name and p a string literal.
-func startsWithChild(a *ast) (name, prefix string, negate, ok bool) {
+// stringTestOfChild recognises "x.startsWith('p')", "x.endsWith('p')" and "x.contains('p')",
+// optionally followed by "not()", with x an element name and p a string literal.
+func stringTestOfChild(a *ast) (name, fn, arg string, negate, ok bool) {
 	if a.kind == nChain && a.right.kind == nFunc && a.right.name == "not" && len(a.right.args) == 0 {
 		negate, a = true, a.left
 	}
-	if a.kind != nChain || a.left.kind != nMember || a.right.kind != nFunc || a.right.name != "startsWith" ||
-		len(a.right.args) != 1 || a.right.args[0].kind != nLiteral || a.right.args[0].lit.Kind != KString {
-		return "", "", false, false
+	if a.kind != nChain || a.left.kind != nMember || a.right.kind != nFunc || len(a.right.args) != 1 ||
+		a.right.args[0].kind != nLiteral || a.right.args[0].lit.Kind != KString {
+		return "", "", "", false, false
+	}
+	switch a.right.name {
+	case "startsWith", "endsWith", "contains":
+	default:
+		return "", "", "", false, false
 	}
 	name = a.left.name
 	if name == "" || (name[0] >= 'A' && name[0] <= 'Z') {
-		return "", "", false, false
+		return "", "", "", false, false
 	}
-	return name, a.right.args[0].lit.S, negate, true
+	return name, a.right.name, a.right.args[0].lit.S, negate, true
 }
 
 // Decide works out the expression's value from which children the focus has, without
@@ -704,8 +786,8 @@ func (g *guard) decide(p Presence) Truth3 {
 			return truth3(exists == g.when)
 		case g.names != nil && !p.HasAny(g.names):
 			return g.absent
-		case g.prefixOf != "":
-			v := p.StartsWith(g.prefixOf, g.prefix)
+		case g.strOf != "":
+			v := p.StringTest(g.strOf, g.strFn, g.strArg)
 			if g.negate && (v == True || v == False) {
 				v = truth3(v == False)
 			}

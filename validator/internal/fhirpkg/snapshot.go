@@ -84,6 +84,9 @@ func (b *Builder) applyDifferential(base, s *model.Structure) ([]model.Element, 
 		if err != nil {
 			return nil, err
 		}
+		if err := checkPath(d.Path, &sb.elems[i]); err != nil {
+			return nil, err
+		}
 		sb.merge(&sb.elems[i], d)
 	}
 	for i := range sb.elems {
@@ -96,6 +99,46 @@ func (b *Builder) applyDifferential(base, s *model.Structure) ([]model.Element, 
 		}
 	}
 	return sb.elems, nil
+}
+
+// checkPath checks the path a differential element states against the path of the element its
+// id found, as the HL7 snapshot generator does: they must be the same, except that the root
+// names the profiled type and a choice element (value[x]) may be renamed after one of its
+// types (valueQuantity). A renamed choice whose name is not one of the types
+// (Observation.valueBla) is an error.
+func checkPath(diffPath string, e *model.Element) error {
+	if diffPath == "" || diffPath == e.Path {
+		return nil
+	}
+	ds, es := strings.Split(diffPath, "."), strings.Split(e.Path, ".")
+	if len(ds) != len(es) {
+		return fmt.Errorf("element %s: the path %s does not match the base definition's %s", e.ID, diffPath, e.Path)
+	}
+	for k := 1; k < len(ds); k++ {
+		if ds[k] == es[k] {
+			continue
+		}
+		stem, choice := strings.CutSuffix(es[k], "[x]")
+		if !choice || !strings.HasPrefix(ds[k], stem) || len(ds[k]) == len(stem) {
+			return fmt.Errorf("element %s: the path %s does not match the base definition's %s", e.ID, diffPath, e.Path)
+		}
+		if k < len(ds)-1 {
+			continue // the choice element itself was checked when it was reached
+		}
+		typ := ds[k][len(stem):]
+		ok := false
+		for _, t := range e.Types {
+			if strings.EqualFold(t.Code, typ) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			want := strings.Join(append(append([]string(nil), ds[:k]...), es[k]), ".")
+			return fmt.Errorf("the path must be '%s' not '%s' when the type list is not constrained", want, diffPath)
+		}
+	}
+	return nil
 }
 
 func cloneElement(e model.Element) model.Element {
@@ -194,6 +237,13 @@ func (sb *snapshotBuilder) find(id, sliceName string) (int, error) {
 	}
 	if i := sb.index(id); i >= 0 {
 		return i, nil
+	}
+	if pid := sb.elems[pi].ID; pid != parentID {
+		// The child of a renamed choice (Observation.valueQuantity.unit) is the child of the
+		// choice element (Observation.value[x].unit).
+		if i := sb.index(pid + "." + last); i >= 0 {
+			return i, nil
+		}
 	}
 	// A renamed choice: valueQuantity stands for value[x] restricted to Quantity.
 	end := sb.childrenEnd(pi)

@@ -66,3 +66,26 @@ func BenchmarkJSONValid(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSkim measures the bracket-matching skim over the same lines, each one object.
+func BenchmarkSkim(b *testing.B) {
+	lines := benchLines(b)
+	var n int64
+	for _, l := range lines {
+		n += int64(len(l)) + 1
+	}
+	b.SetBytes(n)
+	r := NewReaderBytes(nil)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, l := range lines {
+			r.ResetBytes(l)
+			if t, err := r.Next(); err != nil || t.Kind != BeginObject {
+				b.Fatal(err)
+			}
+			if err := r.SkimContainer(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

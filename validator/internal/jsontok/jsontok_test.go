@@ -207,3 +207,48 @@ func TestSpecial8(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSkimContainer checks the bracket-matching skim against the full tokenizer: wherever the
+// tokenizer accepts the container a document starts with, skimming it ends where Skip ends, on the same line, in memory and through a one-byte
+// reader; on invalid input it may fail but never panics or hangs.
+func FuzzSkimContainer(f *testing.F) {
+	for _, s := range []string{
+		`{"a":[1,2,{"b":"}\"]"}],"c":"\u00e9\\"}`,
+		`[{"x":"a\\\\"},{"y":"[{"}]`,
+		"{\n\"a\": {\n\"b\": [1,\n2]\n},\n\"c\": 3}",
+		`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","name":[{"given":["A"]}]}}]}`,
+		`{"a":"\u005c"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, oneByte := range []bool{false, true} {
+			open := func() *Reader {
+				if oneByte {
+					return NewReader(iotest.OneByteReader(bytes.NewReader(data)))
+				}
+				return NewReaderBytes(data)
+			}
+			full, skim := open(), open()
+			a, errA := full.Next()
+			b, errB := skim.Next()
+			if errA != nil || errB != nil || (a.Kind != BeginObject && a.Kind != BeginArray) {
+				return
+			}
+			errA = full.Skip(a.Kind)
+			errB = skim.SkimContainer()
+			_ = b
+			if errA != nil {
+				continue // the skim does not check grammar; it must only terminate
+			}
+			if errB != nil {
+				t.Fatalf("Skip accepts the container, SkimContainer fails: %v", errB)
+			}
+			la, ca := full.Pos()
+			lb, cb := skim.Pos()
+			if la != lb || ca != cb || full.Depth() != skim.Depth() {
+				t.Fatalf("Skip ends at %d:%d depth %d, SkimContainer at %d:%d depth %d", la, ca, full.Depth(), lb, cb, skim.Depth())
+			}
+		}
+	})
+}
