@@ -46,6 +46,7 @@ type pElem struct {
 	fixed       any
 	pattern     any
 	binding     *binding
+	additional  []*binding // additional bindings whose purpose is required or extensible
 	constraints []*constraint
 	types       []string
 }
@@ -127,6 +128,13 @@ func (sc *schema) compileProfile(s *model.Structure) *profileDef {
 		}
 		if me.Binding != nil && me.Binding.ValueSet != "" {
 			pe.binding = &binding{strength: me.Binding.Strength, url: me.Binding.ValueSet, vs: sc.valueSets[me.Binding.ValueSet]}
+		}
+		if me.Binding != nil {
+			for _, ab := range me.Binding.Additional {
+				if ab.Purpose == "required" || ab.Purpose == "extensible" {
+					pe.additional = append(pe.additional, &binding{strength: ab.Purpose, url: ab.ValueSet, vs: sc.valueSets[ab.ValueSet]})
+				}
+			}
 		}
 		for _, ci := range me.Constraints {
 			if int(ci) < len(sc.constraints) {
@@ -364,6 +372,12 @@ func (w *walker) validateElement(s *sink, t *tree, n int32, pe *pElem, root bool
 		}
 		if pe.binding != nil {
 			w.checkProfileBinding(s, t, n, pe)
+		}
+		for _, ab := range pe.additional {
+			// An additional binding is checked as a binding of its purpose's strength.
+			alt := *pe
+			alt.binding = ab
+			w.checkProfileBinding(s, t, n, &alt)
 		}
 		if pe.e.MinValue != "" || pe.e.MaxValue != "" {
 			checkMinMax(s, t, n, pe.e)

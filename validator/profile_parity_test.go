@@ -58,6 +58,22 @@ func TestProfileParityRules(t *testing.T) {
 			  "differential": {"element": [{"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1}]}}`,
 		}
 	}
+	additional := func(purpose string) map[string]string {
+		return map[string]string{
+			"p.json": `{"resourceType": "StructureDefinition", "url": "http://example.org/StructureDefinition/obs-additional", "name": "ObsAdditional",
+			  "status": "active", "kind": "resource", "abstract": false, "type": "Observation", "derivation": "constraint",
+			  "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+			  "differential": {"element": [{"id": "Observation.code", "path": "Observation.code",
+			    "binding": {"strength": "example", "valueSet": "http://hl7.org/fhir/ValueSet/observation-codes", "extension": [
+			      {"url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.binding.additional", "extension": [
+			        {"url": "purpose", "valueCode": "` + purpose + `"}, {"url": "valueSet", "valueCanonical": "http://example.org/ValueSet/colours"}]}]}}]}}`,
+			"vs.json": `{"resourceType": "ValueSet", "url": "http://example.org/ValueSet/colours", "status": "active",
+			  "compose": {"include": [{"system": "http://example.org/CodeSystem/colours", "concept": [{"code": "red"}, {"code": "blue"}]}]}}`,
+		}
+	}
+	obsCode := func(code string) string {
+		return `{"resourceType": "Observation", ` + div + `, "status": "final", "code": {"coding": [{"system": "http://example.org/CodeSystem/colours", "code": "` + code + `"}]}}`
+	}
 	paramsWith := func(patient string) string {
 		return `{"resourceType": "Parameters", "parameter": [{"name": "p", "resource": ` + patient + `}]}`
 	}
@@ -166,6 +182,12 @@ func TestProfileParityRules(t *testing.T) {
 			"http://example.org/StructureDefinition/params", paramsWith(`{"resourceType": "Patient", "id": "p"}`), CheckProfile, "", "conforms to none of the profiles"},
 		{"resource in a Parameters where one of the profiles is not loaded", paramsProfile(`"http://example.org/StructureDefinition/named-patient", "http://example.org/StructureDefinition/not-loaded"`),
 			"http://example.org/StructureDefinition/params", paramsWith(`{"resourceType": "Patient", "id": "p"}`), "", "", ""},
+		{"code in a required additional binding", additional("required"), "http://example.org/StructureDefinition/obs-additional", obsCode("red"), "", "", ""},
+		{"code outside a required additional binding", additional("required"), "http://example.org/StructureDefinition/obs-additional", obsCode("green"),
+			CheckBinding, "", "is not in the value set http://example.org/ValueSet/colours"},
+		{"code outside an extensible additional binding", additional("extensible"), "http://example.org/StructureDefinition/obs-additional", obsCode("green"),
+			CheckBinding, SeverityWarning, "is not in the value set http://example.org/ValueSet/colours"},
+		{"code outside a preferred additional binding", additional("preferred"), "http://example.org/StructureDefinition/obs-additional", obsCode("green"), "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
