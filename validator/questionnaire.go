@@ -463,8 +463,18 @@ func (w *walker) qrConstraints(s *sink, t *tree, v int32, vt string, it *qItem) 
 			if x := t.firstChild(v, "code"); x >= 0 {
 				code = t.str(x)
 			}
-			if sys == "" || code == "" || mq["system"] != sys || mq["code"] != code {
-				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The quantity cannot be compared to the allowed %s (different or missing units: units are not converted)", strings.TrimSuffix(k, "Quantity"))
+			mcode, _ := mq["code"].(string)
+			// Units of one dimension that UCUM relates by a factor (m and km) are converted.
+			factor, comparable := 1.0, sys != "" && code != "" && mq["system"] == sys && mcode == code
+			if !comparable && sys == "http://unitsofmeasure.org" && mq["system"] == sys {
+				su, ok1 := ucumScale[code]
+				sm, ok2 := ucumScale[mcode]
+				if ok1 && ok2 && su.base == sm.base {
+					factor, comparable = su.factor/sm.factor, true
+				}
+			}
+			if !comparable {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The quantity cannot be compared to the allowed %s (different or missing units that are not convertible)", strings.TrimSuffix(k, "Quantity"))
 				continue
 			}
 			val := ""
@@ -472,6 +482,7 @@ func (w *walker) qrConstraints(s *sink, t *tree, v int32, vt string, it *qItem) 
 				val = t.str(x)
 			}
 			a, err1 := strconv.ParseFloat(val, 64)
+			a *= factor // in the units of the limit
 			b, err2 := strconv.ParseFloat(jsonScalar(mq["value"]), 64)
 			if err1 == nil && err2 == nil && ((k == "minQuantity" && a < b) || (k == "maxQuantity" && a > b)) {
 				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The quantity %s is outside the allowed %s of %s", val, strings.TrimSuffix(k, "Quantity"), jsonScalar(mq["value"]))

@@ -39,6 +39,9 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 	refTypes := `"extension": [
 	  {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource", "valueCode": "Patient"},
 	  {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource", "valueCode": "Practitioner"}]`
+	limits := `"extension": [
+	  {"url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-minQuantity", "valueQuantity": {"value": 5, ` + ucum + `, "code": "km"}},
+	  {"url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-maxQuantity", "valueQuantity": {"value": 10, ` + ucum + `, "code": "km"}}]`
 	cases := []struct {
 		name, qItem, rItem, want string
 	}{
@@ -68,6 +71,13 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 			`{"linkId": "q1", "answer": [{"valueString": "Female person"}]}`, "is not in the list of allowed values"},
 		{"open-choice string answer outside the value set", `{"linkId": "q1", "type": "open-choice", "answerValueSet": "http://hl7.org/fhir/ValueSet/administrative-gender"}`,
 			`{"linkId": "q1", "answer": [{"valueString": "Female person"}]}`, ""},
+		{"quantity within limits given in other units", `{"linkId": "q1", "type": "quantity", ` + limits + `}`,
+			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 7000, ` + ucum + `, "code": "m"}}]}`, ""},
+		{"quantity below a limit given in other units", `{"linkId": "q1", "type": "quantity", ` + limits + `}`,
+			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 4000, ` + ucum + `, "code": "m"}}]}`, "outside the allowed min"},
+		{"quantity in units that cannot be converted", `{"linkId": "q1", "type": "quantity", "extension": [
+			  {"url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-maxQuantity", "valueQuantity": {"value": 10, ` + ucum + `, "code": "km"}}]}`,
+			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 5, ` + ucum + `, "code": "kg"}}]}`, "cannot be compared"},
 		{"unit value set not loaded: not checked", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://example.org/ValueSet/none", 1) + `}`,
 			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, ""},
 	}
