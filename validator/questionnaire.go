@@ -212,10 +212,16 @@ func (w *walker) qrItems(s *sink, t *tree, parent int32, items []*qItem) {
 		if !it.required || it.enabled || answered[it.linkID] {
 			continue
 		}
+		// A response still in progress may leave required items unanswered: a warning, as
+		// in the Java validator.
+		sev := SeverityError
+		if responseInProgress(t, parent) {
+			sev = SeverityWarning
+		}
 		if it.typ == "group" {
-			s.add(SeverityError, CheckQuestionnaire, t, parent, "", "No sub-items found for required group '%s'", it.linkID)
+			s.add(sev, CheckQuestionnaire, t, parent, "", "No sub-items found for required group '%s'", it.linkID)
 		} else if it.typ != "display" {
-			s.add(SeverityError, CheckQuestionnaire, t, parent, "", "No response answer found for required item '%s'", it.linkID)
+			s.add(sev, CheckQuestionnaire, t, parent, "", "No response answer found for required item '%s'", it.linkID)
 		}
 	}
 }
@@ -576,6 +582,18 @@ func refTypeAllowed(sc *schema, typ string, allowed []string) bool {
 	for _, a := range allowed {
 		if a == typ || (rt != nil && rt.isA(a)) {
 			return true
+		}
+	}
+	return false
+}
+
+// responseInProgress reports whether the QuestionnaireResponse holding node n has the status
+// in-progress.
+func responseInProgress(t *tree, n int32) bool {
+	for x := n; x >= 0; x = t.nodes[x].parent {
+		if t.nodes[x].resource {
+			st := t.firstChild(x, "status")
+			return st >= 0 && t.nodes[st].kind == valString && t.str(st) == "in-progress"
 		}
 	}
 	return false

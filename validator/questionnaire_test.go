@@ -78,6 +78,10 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 		{"quantity in units that cannot be converted", `{"linkId": "q1", "type": "quantity", "extension": [
 			  {"url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-maxQuantity", "valueQuantity": {"value": 10, ` + ucum + `, "code": "km"}}]}`,
 			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 5, ` + ucum + `, "code": "kg"}}]}`, "cannot be compared"},
+		{"required item left unanswered", `{"linkId": "q1", "type": "string", "required": true}, {"linkId": "q2", "type": "string"}`,
+			`{"linkId": "q2", "answer": [{"valueString": "x"}]}`, "No response answer found for required item 'q1'"},
+		{"required item left unanswered while in progress (a warning)", `{"linkId": "q1", "type": "string", "required": true}, {"linkId": "q2", "type": "string"}`,
+			`{"linkId": "q2", "answer": [{"valueString": "x"}]}`, ""},
 		{"unit value set not loaded: not checked", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://example.org/ValueSet/none", 1) + `}`,
 			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, ""},
 	}
@@ -85,8 +89,12 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			q := `{"resourceType": "Questionnaire", "url": "http://example.org/Questionnaire/q", "status": "active", "item": [` + c.qItem + `]}`
 			v := validatorWithFiles(t, map[string]string{"q.json": q})
+			status := "completed"
+			if strings.Contains(c.name, "while in progress") {
+				status = "in-progress"
+			}
 			qr := `{"resourceType": "QuestionnaireResponse", "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
-			  "questionnaire": "http://example.org/Questionnaire/q", "status": "completed", "item": [` + c.rItem + `]}`
+			  "questionnaire": "http://example.org/Questionnaire/q", "status": "` + status + `", "item": [` + c.rItem + `]}`
 			got := errorsOnly(v.ValidateResource(context.Background(), []byte(qr)))
 			if c.want == "" {
 				if len(got) > 0 {
