@@ -17,6 +17,7 @@ import (
 
 type qItem struct {
 	linkID    string
+	text      string // the item's text, which a response item's text must repeat
 	typ       string
 	required  bool
 	repeats   bool
@@ -75,6 +76,7 @@ func readQItems(v any) []*qItem {
 		}
 		it := &qItem{exts: map[string]any{}, exclusive: map[int]bool{}}
 		it.linkID, _ = m["linkId"].(string)
+		it.text, _ = m["text"].(string)
 		it.typ, _ = m["type"].(string)
 		it.required, _ = m["required"].(bool)
 		it.repeats, _ = m["repeats"].(bool)
@@ -228,6 +230,9 @@ func (w *walker) qrItems(s *sink, t *tree, parent int32, items []*qItem) {
 
 // qrItem validates one response item; it reports whether the item has content.
 func (w *walker) qrItem(s *sink, t *tree, c int32, it *qItem) bool {
+	if x := t.firstChild(c, "text"); x >= 0 && t.nodes[x].kind == valString && t.str(x) != it.text {
+		s.add(SeverityError, CheckQuestionnaire, t, x, "", "If text exists, it must match the questionnaire definition for linkId %s", it.linkID)
+	}
 	var answers []int32
 	answers = t.childrenNamed(c, "answer", answers)
 	hasItems := t.firstChild(c, "item") >= 0

@@ -82,6 +82,10 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 			`{"linkId": "q2", "answer": [{"valueString": "x"}]}`, "No response answer found for required item 'q1'"},
 		{"required item left unanswered while in progress (a warning)", `{"linkId": "q1", "type": "string", "required": true}, {"linkId": "q2", "type": "string"}`,
 			`{"linkId": "q2", "answer": [{"valueString": "x"}]}`, ""},
+		{"response item repeating the item's text", `{"linkId": "q1", "type": "string", "text": "Your name?"}`,
+			`{"linkId": "q1", "text": "Your name?", "answer": [{"valueString": "x"}]}`, ""},
+		{"response item with other text", `{"linkId": "q1", "type": "string", "text": "Your name?"}`,
+			`{"linkId": "q1", "text": "Name", "answer": [{"valueString": "x"}]}`, "If text exists, it must match the questionnaire definition for linkId q1"},
 		{"unit value set not loaded: not checked", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://example.org/ValueSet/none", 1) + `}`,
 			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, ""},
 	}
