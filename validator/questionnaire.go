@@ -188,9 +188,13 @@ func (w *walker) checkQuestionnaireResponse(n int32) {
 
 func (w *walker) qrItems(s *sink, t *tree, parent int32, items []*qItem) {
 	byLink := map[string]*qItem{}
-	for _, it := range items {
+	order := map[string]int{}
+	for i, it := range items {
 		byLink[it.linkID] = it
+		order[it.linkID] = i
 	}
+	lastIndex := -1
+	seen := map[string]int{}
 	answered := map[string]bool{}
 	for c := t.nodes[parent].first; c >= 0; c = t.nodes[c].next {
 		if t.nodes[c].name != "item" {
@@ -206,6 +210,16 @@ func (w *walker) qrItems(s *sink, t *tree, parent int32, items []*qItem) {
 			s.add(SeverityError, CheckQuestionnaire, t, c, "", "LinkId '%s' not found in questionnaire", link)
 			continue
 		}
+		// Items follow the Questionnaire's order, and an item that does not repeat is answered
+		// in one response item (Java's item order and "only one response item" rules).
+		if k := order[link]; k < lastIndex {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Structural Error: items are out of order (item '%s' comes after an item the questionnaire puts later)", link)
+		} else {
+			lastIndex = k
+		}
+		if seen[link]++; seen[link] == 2 && !it.repeats {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Only one response item with linkId '%s' is allowed, as the item does not repeat", link)
+		}
 		if w.qrItem(s, t, c, it) {
 			answered[link] = true
 		}
@@ -214,10 +228,10 @@ func (w *walker) qrItems(s *sink, t *tree, parent int32, items []*qItem) {
 		if !it.required || it.enabled || answered[it.linkID] {
 			continue
 		}
-		// A response still in progress may leave required items unanswered: a warning, as
+		// A response not yet completed may leave required items unanswered: a warning, as
 		// in the Java validator.
 		sev := SeverityError
-		if responseInProgress(t, parent) {
+		if responseNotCompleted(t, parent) {
 			sev = SeverityWarning
 		}
 		if it.typ == "group" {
@@ -592,13 +606,17 @@ func refTypeAllowed(sc *schema, typ string, allowed []string) bool {
 	return false
 }
 
-// responseInProgress reports whether the QuestionnaireResponse holding node n has the status
-// in-progress.
-func responseInProgress(t *tree, n int32) bool {
+// responseNotCompleted reports whether the QuestionnaireResponse holding node n has a status
+// other than completed or amended (in-progress, stopped, entered-in-error).
+func responseNotCompleted(t *tree, n int32) bool {
 	for x := n; x >= 0; x = t.nodes[x].parent {
 		if t.nodes[x].resource {
 			st := t.firstChild(x, "status")
-			return st >= 0 && t.nodes[st].kind == valString && t.str(st) == "in-progress"
+			if st < 0 || t.nodes[st].kind != valString {
+				return true
+			}
+			v := t.str(st)
+			return v != "completed" && v != "amended"
 		}
 	}
 	return false
