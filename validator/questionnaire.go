@@ -35,6 +35,9 @@ type qItem struct {
 	unitValueSet string
 	// refTypes are the item's questionnaire-referenceResource types (the extension repeats).
 	refTypes []string
+	// mimeTypes are the item's mimeType extensions (repeating): an attachment's contentType
+	// must start with one of them.
+	mimeTypes []string
 	items    []*qItem
 }
 
@@ -104,6 +107,10 @@ func readQItems(v any) []*qItem {
 			case "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption":
 				if c, ok := em["valueCoding"].(map[string]any); ok {
 					it.unitOptions = append(it.unitOptions, c)
+				}
+			case "http://hl7.org/fhir/StructureDefinition/mimeType":
+				if c, ok := em["valueCode"].(string); ok {
+					it.mimeTypes = append(it.mimeTypes, c)
 				}
 			case "http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource":
 				if c, ok := em["valueCode"].(string); ok {
@@ -461,16 +468,30 @@ func (w *walker) qrConstraints(s *sink, t *tree, v int32, vt string, it *qItem) 
 	}
 	switch vt {
 	case "Attachment":
-		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/mimeType"]; ok {
-			if ct := t.firstChild(v, "contentType"); ct >= 0 && t.nodes[ct].kind == valString && t.str(ct) != jsonScalar(mv) {
-				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The mime type %s is not valid for this answer (allowed = %s)", t.str(ct), jsonScalar(mv))
+		if len(it.mimeTypes) > 0 {
+			// As Java: the contentType is required, and must start with one of the types.
+			ct := t.firstChild(v, "contentType")
+			switch {
+			case ct < 0 || t.nodes[ct].kind != valString:
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The attachment has no contentType, but the questionnaire allows only %s", strings.Join(it.mimeTypes, ", "))
+			default:
+				ok := false
+				for _, m := range it.mimeTypes {
+					if strings.HasPrefix(t.str(ct), m) {
+						ok = true
+					}
+				}
+				if !ok {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The mime type %s is not valid for this answer (allowed = %s)", t.str(ct), strings.Join(it.mimeTypes, ", "))
+				}
 			}
 		}
 		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/maxSize"]; ok {
 			max, _ := strconv.ParseFloat(jsonScalar(mv), 64)
-			if d := t.firstChild(v, "data"); d >= 0 && t.nodes[d].kind == valString {
-				if size := float64(len(t.str(d)) * 3 / 4); max > 0 && size > max {
-					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The attachment is too large (allowed = %v, found = %v)", max, size)
+			if d := t.firstChild(v, "data"); d >= 0 && t.nodes[d].kind == valString && max > 0 {
+				// The decoded size must be below the limit (Java: size < maxSize).
+				if size := float64(base64DecodedLen(t.str(d))); size >= max {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The attachment is too large (allowed = below %v bytes, found = %v)", max, size)
 				}
 			}
 		}
@@ -620,4 +641,17 @@ func responseNotCompleted(t *tree, n int32) bool {
 		}
 	}
 	return false
+}
+
+// base64DecodedLen is the number of bytes base64 text decodes to (whitespace ignored).
+func base64DecodedLen(s string) int {
+	n := 0 // data characters: each carries 6 bits
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '=', ' ', '\t', '\r', '\n':
+		default:
+			n++
+		}
+	}
+	return n * 6 / 8
 }

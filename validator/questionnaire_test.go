@@ -42,6 +42,10 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 	limits := `"extension": [
 	  {"url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-minQuantity", "valueQuantity": {"value": 5, ` + ucum + `, "code": "km"}},
 	  {"url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-maxQuantity", "valueQuantity": {"value": 10, ` + ucum + `, "code": "km"}}]`
+	mimeTypes := `"extension": [
+	  {"url": "http://hl7.org/fhir/StructureDefinition/mimeType", "valueCode": "image/jpeg"},
+	  {"url": "http://hl7.org/fhir/StructureDefinition/mimeType", "valueCode": "image/png"}]`
+	maxSize := `"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/maxSize", "valueDecimal": 5}]`
 	cases := []struct {
 		name, qItem, rItem, want string
 	}{
@@ -95,6 +99,16 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 			"Only one response item with linkId 'q1'"},
 		{"a repeating group in two response items", `{"linkId": "q1", "type": "group", "repeats": true, "item": [{"linkId": "q1.1", "type": "string"}]}`,
 			`{"linkId": "q1", "item": [{"linkId": "q1.1", "answer": [{"valueString": "x"}]}]}, {"linkId": "q1", "item": [{"linkId": "q1.1", "answer": [{"valueString": "y"}]}]}`, ""},
+		{"attachment whose type starts with an allowed mime type", `{"linkId": "q1", "type": "attachment", ` + mimeTypes + `}`,
+			`{"linkId": "q1", "answer": [{"valueAttachment": {"contentType": "image/png; charset=x", "data": "aGVsbG8="}}]}`, ""},
+		{"attachment of a type not allowed", `{"linkId": "q1", "type": "attachment", ` + mimeTypes + `}`,
+			`{"linkId": "q1", "answer": [{"valueAttachment": {"contentType": "text/plain", "data": "aGVsbG8="}}]}`, "The mime type text/plain is not valid"},
+		{"attachment without a type where types are limited", `{"linkId": "q1", "type": "attachment", ` + mimeTypes + `}`,
+			`{"linkId": "q1", "answer": [{"valueAttachment": {"url": "http://example.org/a"}}]}`, "has no contentType"},
+		{"attachment below the size limit", `{"linkId": "q1", "type": "attachment", ` + maxSize + `}`,
+			`{"linkId": "q1", "answer": [{"valueAttachment": {"contentType": "text/plain", "data": "aGVsbA=="}}]}`, ""},
+		{"attachment at the size limit", `{"linkId": "q1", "type": "attachment", ` + maxSize + `}`,
+			`{"linkId": "q1", "answer": [{"valueAttachment": {"contentType": "text/plain", "data": "aGVsbG8="}}]}`, "too large"},
 		{"unit value set not loaded: not checked", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://example.org/ValueSet/none", 1) + `}`,
 			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, ""},
 	}
