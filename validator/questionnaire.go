@@ -27,6 +27,9 @@ type qItem struct {
 	exclusive map[int]bool
 	valueSet  string
 	enabled   bool // has enableWhen: may be disabled
+	// enableWhen and enableBehavior (R4), evaluated by enablewhen.go.
+	enableWhen     []enableCond
+	enableBehavior string
 	exts      map[string]any
 	// unitOptions are the item's questionnaire-unitOption codings (system, code, display): a
 	// quantity answer's unit must be one of them.
@@ -95,6 +98,7 @@ func readQItems(v any) []*qItem {
 			it.valueSet, _ = ref["reference"].(string)
 		}
 		_, it.enabled = m["enableWhen"]
+		it.enableWhen, it.enableBehavior = readEnableWhen(m)
 		for _, e := range anyList(m["extension"]) {
 			em, _ := e.(map[string]any)
 			u, _ := em["url"].(string)
@@ -224,6 +228,10 @@ func (w *walker) qrItems(s *sink, t *tree, parent int32, items []*qItem) {
 		} else {
 			lastIndex = k
 		}
+		if len(it.enableWhen) > 0 && (t.firstChild(c, "answer") >= 0 || t.firstChild(c, "item") >= 0) &&
+			w.itemEnabled(t, responseRoot(t, c), it) == triNo {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Item has answer, even though it is not enabled (item id = '%s')", link)
+		}
 		if seen[link]++; seen[link] == 2 && !it.repeats {
 			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Only one response item with linkId '%s' is allowed, as the item does not repeat", link)
 		}
@@ -232,8 +240,11 @@ func (w *walker) qrItems(s *sink, t *tree, parent int32, items []*qItem) {
 		}
 	}
 	for _, it := range items {
-		if !it.required || it.enabled || answered[it.linkID] {
+		if !it.required || answered[it.linkID] {
 			continue
+		}
+		if it.enabled && (len(it.enableWhen) == 0 || w.itemEnabled(t, responseRoot(t, parent), it) != triYes) {
+			continue // disabled, or not decided here: not required
 		}
 		// A response not yet completed may leave required items unanswered: a warning, as
 		// in the Java validator.
@@ -654,4 +665,14 @@ func base64DecodedLen(s string) int {
 		}
 	}
 	return n * 6 / 8
+}
+
+// responseRoot is the resource node (the QuestionnaireResponse) holding node n.
+func responseRoot(t *tree, n int32) int32 {
+	for x := n; x >= 0; x = t.nodes[x].parent {
+		if t.nodes[x].resource {
+			return x
+		}
+	}
+	return 0
 }

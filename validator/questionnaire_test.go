@@ -46,6 +46,10 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 	  {"url": "http://hl7.org/fhir/StructureDefinition/mimeType", "valueCode": "image/jpeg"},
 	  {"url": "http://hl7.org/fhir/StructureDefinition/mimeType", "valueCode": "image/png"}]`
 	maxSize := `"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/maxSize", "valueDecimal": 5}]`
+	enableQ := `{"linkId": "q1", "type": "boolean"}, {"linkId": "q2", "type": "string", "required": true,
+	  "enableWhen": [{"question": "q1", "operator": "=", "answerBoolean": true}]}`
+	enableAny := `{"linkId": "q1", "type": "integer"}, {"linkId": "q2", "type": "string", "required": true, "enableBehavior": "any",
+	  "enableWhen": [{"question": "q1", "operator": ">", "answerInteger": 5}, {"question": "q3", "operator": "exists", "answerBoolean": true}]}`
 	cases := []struct {
 		name, qItem, rItem, want string
 	}{
@@ -109,6 +113,14 @@ func TestQuestionnaireResponseRules(t *testing.T) {
 			`{"linkId": "q1", "answer": [{"valueAttachment": {"contentType": "text/plain", "data": "aGVsbA=="}}]}`, ""},
 		{"attachment at the size limit", `{"linkId": "q1", "type": "attachment", ` + maxSize + `}`,
 			`{"linkId": "q1", "answer": [{"valueAttachment": {"contentType": "text/plain", "data": "aGVsbG8="}}]}`, "too large"},
+		{"enabled required item left unanswered", enableQ,
+			`{"linkId": "q1", "answer": [{"valueBoolean": true}]}`, "No response answer found for required item 'q2'"},
+		{"disabled required item left unanswered", enableQ, `{"linkId": "q1", "answer": [{"valueBoolean": false}]}`, ""},
+		{"disabled item answered", enableQ,
+			`{"linkId": "q1", "answer": [{"valueBoolean": false}]}, {"linkId": "q2", "answer": [{"valueString": "x"}]}`, "even though it is not enabled (item id = 'q2')"},
+		{"enabled by any condition: a number above the limit", enableAny,
+			`{"linkId": "q1", "answer": [{"valueInteger": 7}]}`, "No response answer found for required item 'q2'"},
+		{"enabled by no condition", enableAny, `{"linkId": "q1", "answer": [{"valueInteger": 3}]}`, ""},
 		{"unit value set not loaded: not checked", `{"linkId": "q1", "type": "quantity", ` + strings.Replace(unitVS, "%s", "http://example.org/ValueSet/none", 1) + `}`,
 			`{"linkId": "q1", "answer": [{"valueQuantity": {"value": 1, ` + ucum + `, "code": "km"}}]}`, ""},
 	}
