@@ -30,7 +30,7 @@ type qItem struct {
 	// enableWhen and enableBehavior (R4), evaluated by enablewhen.go.
 	enableWhen     []enableCond
 	enableBehavior string
-	exts      map[string]any
+	exts           map[string]any
 	// unitOptions are the item's questionnaire-unitOption codings (system, code, display): a
 	// quantity answer's unit must be one of them.
 	unitOptions []map[string]any
@@ -41,7 +41,7 @@ type qItem struct {
 	// mimeTypes are the item's mimeType extensions (repeating): an attachment's contentType
 	// must start with one of them.
 	mimeTypes []string
-	items    []*qItem
+	items     []*qItem
 }
 
 type questionnaireDef struct {
