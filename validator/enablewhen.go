@@ -50,17 +50,17 @@ func (w *walker) itemEnabled(t *tree, qr int32, it *qItem) tri {
 	if len(it.enableWhen) == 0 {
 		return triYes
 	}
-	any := it.enableBehavior == "any"
+	anyOf := it.enableBehavior == "any"
 	result := triYes
-	if any {
+	if anyOf {
 		result = triNo
 	}
 	for _, c := range it.enableWhen {
 		v := evalEnableCond(t, qr, c)
 		switch {
-		case any && v == triYes:
+		case anyOf && v == triYes:
 			return triYes
-		case !any && v == triNo:
+		case !anyOf && v == triNo:
 			return triNo
 		case v == triUnknown:
 			result = triUnknown
