@@ -449,7 +449,7 @@ func (v *Validator) validateEntryJob(w *walker, j *entryJob) {
 		j.summary.relative[i].line, j.summary.relative[i].col = shift(j.summary.relative[i].line, j.summary.relative[i].col)
 	}
 	w.pending = pendingEntry{}
-	j.data = nil
+	j.data, j.prefix = nil, nil
 }
 
 // collectEntryJobs waits for the entries of a Bundle that workers validated, in order, and
