@@ -25,19 +25,7 @@ const manyChildren = 32
 func (m *treeModel) Children(n int32, name string, dst []fhirpath.Item) []fhirpath.Item {
 	nd := &m.t.nodes[n]
 	if nd.nchild >= manyChildren {
-		idx, ok := m.index[n]
-		if !ok {
-			if m.index == nil {
-				m.index = map[int32]map[string][]fhirpath.Item{}
-			}
-			idx = map[string][]fhirpath.Item{}
-			for c := nd.first; c >= 0; c = m.t.nodes[c].next {
-				cn := m.t.nodes[c].name
-				idx[cn] = append(idx[cn], fhirpath.Item{Node: c})
-			}
-			m.index[n] = idx
-		}
-		return append(dst, idx[name]...)
+		return append(dst, m.indexOf(n)[name]...)
 	}
 	for c := nd.first; c >= 0; c = m.t.nodes[c].next {
 		if m.t.nodes[c].name == name {
@@ -45,6 +33,32 @@ func (m *treeModel) Children(n int32, name string, dst []fhirpath.Item) []fhirpa
 		}
 	}
 	return dst
+}
+
+// indexOf returns node n's children by name, indexing them on first use.
+func (m *treeModel) indexOf(n int32) map[string][]fhirpath.Item {
+	idx, ok := m.index[n]
+	if !ok {
+		if m.index == nil {
+			m.index = map[int32]map[string][]fhirpath.Item{}
+		}
+		idx = map[string][]fhirpath.Item{}
+		for c := m.t.nodes[n].first; c >= 0; c = m.t.nodes[c].next {
+			cn := m.t.nodes[c].name
+			idx[cn] = append(idx[cn], fhirpath.Item{Node: c})
+		}
+		m.index[n] = idx
+	}
+	return idx
+}
+
+// SharedChildren gives the children by name of a node with many of them, from the index
+// Children builds, without copying them.
+func (m *treeModel) SharedChildren(n int32, name string) ([]fhirpath.Item, bool) {
+	if m.t.nodes[n].nchild < manyChildren {
+		return nil, false
+	}
+	return m.indexOf(n)[name], true
 }
 
 func (m *treeModel) AllChildren(n int32, dst []fhirpath.Item) []fhirpath.Item {
