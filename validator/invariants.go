@@ -219,9 +219,9 @@ func (w *walker) evaluate(t *tree) {
 				if c.compiled == nil {
 					continue
 				}
-				// Most invariants are decided by which children the node lacks ("x.empty() or
-				// ...", "x.exists() implies ..."); the value of each operand on a node without
-				// them was worked out once, when the definitions were loaded.
+				// Most invariants are decided by which children the node has or lacks
+				// ("x.empty() or ...", "x.exists() implies ...") or by one child's value
+				// (ref-1): see fhirpath.Expr.Decide. Only the rest are evaluated.
 				switch c.compiled.Decide(&pr) {
 				case fhirpath.True, fhirpath.Empty:
 					continue
