@@ -204,8 +204,14 @@ func (w *walker) evaluate(t *tree) {
 			"the resource has more than %d elements: invariants were not evaluated", maxTreeNodes)
 		return
 	}
-	m := &treeModel{t: t}
+	// The model and the presence answers are the walker's, reused: this runs for every
+	// resource, and for every node with invariants.
+	m := &w.model
+	*m = treeModel{t: t}
+	defer func() { *m = treeModel{} }()
 	defer w.eval.Trim()
+	pr := &w.presence
+	pr.t = t
 	var seen [16]string
 	for _, i := range t.constrained {
 		n := &t.nodes[i]
@@ -213,7 +219,7 @@ func (w *walker) evaluate(t *tree) {
 			continue
 		}
 		k := 0
-		pr := nodePresence{t: t, n: i}
+		pr.n = i
 		run := func(cs []*constraint) {
 			for _, c := range cs {
 				if c.compiled == nil {
@@ -222,7 +228,7 @@ func (w *walker) evaluate(t *tree) {
 				// Most invariants are decided by which children the node has or lacks
 				// ("x.empty() or ...", "x.exists() implies ...") or by one child's value
 				// (ref-1): see fhirpath.Expr.Decide. Only the rest are evaluated.
-				switch c.compiled.Decide(&pr) {
+				switch c.compiled.Decide(pr) {
 				case fhirpath.True, fhirpath.Empty:
 					continue
 				}

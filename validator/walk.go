@@ -63,6 +63,8 @@ type walker struct {
 	profiles []string
 	ops      int
 	eval     fhirpath.Evaluator
+	model    treeModel    // reused by evaluate
+	presence nodePresence // reused by evaluate
 	lineRdr  *jsontok.Reader
 	onTree   func(*tree)  // called with each finished resource tree (terminology analysis)
 	bundles  []*bundleCtx // the Bundles being read, innermost last
