@@ -60,7 +60,7 @@ func TestChildSetProbes(t *testing.T) {
 			mask := uint32(len(cs.table) - 1)
 			for i, k := range cs.keys {
 				n := 1
-				for h := nameHash(k) & mask; int(cs.table[h]) != i+1; h = (h + 1) & mask {
+				for h := nameHash(cs.heads[i], len(k), k[len(k)-1]) & mask; int(cs.table[h]) != i+1; h = (h + 1) & mask {
 					n++
 				}
 				ref, ok := cs.find([]byte(k))

@@ -1,6 +1,7 @@
 package validator
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -75,6 +76,7 @@ type childSet struct {
 	// commonest step, and this is several times faster than a Go map with a string key built
 	// from the bytes.
 	keys  []string
+	heads []uint64 // each key's first eight bytes (namePrefix)
 	refs  []childRef
 	table []uint16 // 1 + index into keys and refs; 0: empty
 }
@@ -101,6 +103,7 @@ func (cs *childSet) add(name string, ref childRef) {
 	}
 	cs.byName[name] = ref
 	cs.keys = append(cs.keys, name)
+	cs.heads = append(cs.heads, namePrefix([]byte(name)))
 	cs.refs = append(cs.refs, ref)
 	if 2*len(cs.keys) <= len(cs.table) {
 		cs.insert(len(cs.keys) - 1)
@@ -118,7 +121,8 @@ func (cs *childSet) add(name string, ref childRef) {
 
 func (cs *childSet) insert(i int) {
 	mask := uint32(len(cs.table) - 1)
-	for h := nameHash(cs.keys[i]) & mask; ; h = (h + 1) & mask {
+	k := cs.keys[i]
+	for h := nameHash(cs.heads[i], len(k), k[len(k)-1]) & mask; ; h = (h + 1) & mask {
 		if e := cs.table[h]; e == 0 || int(e) == i+1 {
 			cs.table[h] = uint16(i + 1)
 			return
@@ -131,26 +135,42 @@ func (cs *childSet) find(key []byte) (*childRef, bool) {
 	if len(cs.table) == 0 || len(key) == 0 {
 		return nil, false
 	}
+	head := namePrefix(key)
 	mask := uint32(len(cs.table) - 1)
-	for h := nameHash(key) & mask; ; h = (h + 1) & mask {
+	for h := nameHash(head, len(key), key[len(key)-1]) & mask; ; h = (h + 1) & mask {
 		e := cs.table[h]
 		if e == 0 {
 			return nil, false
 		}
-		if cs.keys[e-1] == string(key) {
-			return &cs.refs[e-1], true
+		// The first eight bytes and the length settle most names (most are that short)
+		// without a byte-by-byte comparison.
+		if i := e - 1; cs.heads[i] == head && len(cs.keys[i]) == len(key) && (len(key) <= 8 || cs.keys[i][8:] == string(key[8:])) {
+			return &cs.refs[i], true
 		}
 	}
 }
 
-// nameHash mixes a property name's length and three of its bytes: enough to tell the
-// names of one element apart (choice names differ in length or in their last letters), at a
-// fraction of the cost of hashing every byte. The name is not empty.
-func nameHash[T string | []byte](b T) uint32 {
-	n := len(b)
-	h := uint32(n)*0x9E3779B1 ^ (uint32(b[0]) | uint32(b[n-1])<<8 | uint32(b[n/2])<<16 | uint32(b[(n-1)/3])<<24)
-	h *= 0x85EBCA6B
-	return h ^ h>>15
+// namePrefix packs a name's first eight bytes (zero-padded) into a word.
+func namePrefix(b []byte) uint64 {
+	if len(b) >= 8 {
+		return binary.LittleEndian.Uint64(b)
+	}
+	var w uint64
+	for i, c := range b {
+		w |= uint64(c) << (8 * i)
+	}
+	return w
+}
+
+// nameHash mixes a property name's first eight bytes, its length and its last byte: enough to
+// tell the names of one element apart (choice names differ in length or in their last
+// letters), without hashing every byte.
+func nameHash(head uint64, n int, last byte) uint32 {
+	h := head ^ uint64(n)<<56 ^ uint64(last)<<48
+	h ^= h >> 33 // murmur3's finaliser: every input bit reaches the low bits the table uses
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return uint32(h)
 }
 
 type childRef struct {
