@@ -263,6 +263,7 @@ type entryJob struct {
 type entryBatch struct {
 	jobs []*entryJob
 	size int
+	buf  []byte // holds the jobs' data that fits
 	done chan struct{}
 }
 
@@ -317,6 +318,7 @@ func (v *Validator) newEntryPool(ctx context.Context, n int) *entryPool {
 				for _, j := range b.jobs {
 					v.validateEntryJob(w, j)
 				}
+				b.buf = nil // the jobs are kept until the Bundle ends; their bytes are not
 				close(b.done)
 				<-p.tokens
 			}
@@ -360,18 +362,26 @@ func (w *walker) handOff(start *jsontok.Token, parent int32, name string, e *ele
 		w.tr.Unmark()
 		return true, err
 	}
-	raw := w.tr.MarkedBytes()
-	data := make([]byte, 1+len(raw))
-	data[0] = '{'
-	copy(data[1:], raw)
-	w.tr.Unmark()
 	if w.par == nil {
 		w.par = w.parStart()
 	}
 	p := w.par
 	if p.open == nil {
-		p.open = &entryBatch{done: make(chan struct{})}
+		p.open = &entryBatch{done: make(chan struct{}), buf: make([]byte, 0, entryBatchBytes+entryBatchBytes/4)}
 	}
+	// The resource's bytes go into the batch's buffer (one allocation per batch, not per
+	// entry), or into their own when they do not fit.
+	raw := w.tr.MarkedBytes()
+	var data []byte
+	if n := len(p.open.buf); n+1+len(raw) <= cap(p.open.buf) {
+		p.open.buf = append(append(p.open.buf, '{'), raw...)
+		data = p.open.buf[n:len(p.open.buf):len(p.open.buf)]
+	} else {
+		data = make([]byte, 1+len(raw))
+		data[0] = '{'
+		copy(data[1:], raw)
+	}
+	w.tr.Unmark()
 	j := &entryJob{data: data, line: start.Line, col: start.Col, offset: start.Offset, prefix: append([]pathSeg(nil), w.path...), elem: e, batch: p.open}
 	p.open.jobs = append(p.open.jobs, j)
 	p.open.size += len(data)
@@ -439,7 +449,7 @@ func (v *Validator) validateEntryJob(w *walker, j *entryJob) {
 		j.summary.relative[i].line, j.summary.relative[i].col = shift(j.summary.relative[i].line, j.summary.relative[i].col)
 	}
 	w.pending = pendingEntry{}
-	j.data = nil
+	j.data, j.prefix = nil, nil
 }
 
 // collectEntryJobs waits for the entries of a Bundle that workers validated, in order, and

@@ -63,6 +63,8 @@ type walker struct {
 	profiles []string
 	ops      int
 	eval     fhirpath.Evaluator
+	model    treeModel    // reused by evaluate
+	presence nodePresence // reused by evaluate
 	lineRdr  *jsontok.Reader
 	onTree   func(*tree)  // called with each finished resource tree (terminology analysis)
 	bundles  []*bundleCtx // the Bundles being read, innermost last
@@ -188,42 +190,50 @@ func (w *walker) skip(tok *jsontok.Token) error { return w.tr.Skip(tok.Kind) }
 
 // findResourceType looks ahead in the object just opened for its resourceType, then rewinds.
 func (w *walker) findResourceType() (string, error) {
+	return w.readResourceType(false)
+}
+
+// readResourceType is findResourceType that, with consume set, leaves a resourceType given
+// first (the usual place) read: the object's walk, which skips that member anyway, then goes
+// on from the next member instead of reading the first two tokens again.
+func (w *walker) readResourceType(consume bool) (string, error) {
 	w.tr.Mark()
 	defer w.tr.Unmark()
 	var tok jsontok.Token
-	err := w.next(&tok)
-	if err != nil {
+	if err := w.next(&tok); err != nil {
 		return "", err
 	}
 	if tok.Kind == jsontok.Key && string(tok.Value) == "resourceType" {
 		var v jsontok.Token
-		err := w.next(&v)
-		if err != nil {
+		if err := w.next(&v); err != nil {
 			return "", err
 		}
-		w.tr.Rewind()
 		if v.Kind != jsontok.String {
+			w.tr.Rewind()
 			return "", nil
 		}
-		return string(v.Value), nil
+		name := w.typeName(v.Value)
+		if !consume {
+			w.tr.Rewind()
+		}
+		return name, nil
 	}
 	// Not first: scan the members at this level.
 	for tok.Kind == jsontok.Key {
 		isRT := string(tok.Value) == "resourceType"
 		var v jsontok.Token
-		err := w.next(&v)
-		if err != nil {
+		if err := w.next(&v); err != nil {
 			return "", err
 		}
 		if isRT && v.Kind == jsontok.String {
-			rt := string(v.Value)
+			rt := w.typeName(v.Value)
 			w.tr.Rewind()
 			return rt, nil
 		}
 		if err := w.skip(&v); err != nil {
 			return "", err
 		}
-		if err = w.next(&tok); err != nil {
+		if err := w.next(&tok); err != nil {
 			return "", err
 		}
 	}
@@ -231,10 +241,18 @@ func (w *walker) findResourceType() (string, error) {
 	return "", nil
 }
 
+// typeName returns a resourceType's name, without allocating when it names a known type.
+func (w *walker) typeName(b []byte) string {
+	if t := w.sc.types[string(b)]; t != nil {
+		return t.name
+	}
+	return string(b)
+}
+
 // resource validates a resource object whose '{' was just read. parent is the tree node of
 // the element holding it (-1 at top level). own says the resource gets a tree of its own.
 func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *elemDef, index int32, own bool) (rt *typeDef, id string, err error) {
-	typeName, err := w.findResourceType()
+	typeName, err := w.readResourceType(true)
 	if err != nil {
 		return nil, "", err
 	}

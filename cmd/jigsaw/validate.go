@@ -174,10 +174,16 @@ func runValidate(ctx context.Context, opts validateOptions) error {
 // streams, so this only makes the garbage collector work harder before memory grows past it.
 const validationMemoryLimit = 160 << 20
 
-// setMemoryLimit applies validationMemoryLimit unless the user set GOMEMLIMIT.
+// setMemoryLimit applies validationMemoryLimit unless the user set GOMEMLIMIT, and, under that
+// limit, lets the heap grow to five times what is live before collecting (unless GOGC is set):
+// the live heap of a streaming validation is small, and with the default the collector would
+// run every few megabytes of input.
 func setMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(validationMemoryLimit)
+		if os.Getenv("GOGC") == "" {
+			debug.SetGCPercent(400)
+		}
 	}
 }
 
