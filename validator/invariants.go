@@ -42,7 +42,16 @@ func (m *treeModel) indexOf(n int32) map[string][]fhirpath.Item {
 		if m.index == nil {
 			m.index = map[int32]map[string][]fhirpath.Item{}
 		}
-		idx = map[string][]fhirpath.Item{}
+		// Counted first, so that each name's slice is made once at its size (a Bundle's
+		// entries are a hundred thousand items).
+		counts := map[string]int{}
+		for c := m.t.nodes[n].first; c >= 0; c = m.t.nodes[c].next {
+			counts[m.t.nodes[c].name]++
+		}
+		idx = make(map[string][]fhirpath.Item, len(counts))
+		for name, k := range counts {
+			idx[name] = make([]fhirpath.Item, 0, k)
+		}
 		for c := m.t.nodes[n].first; c >= 0; c = m.t.nodes[c].next {
 			cn := m.t.nodes[c].name
 			idx[cn] = append(idx[cn], fhirpath.Item{Node: c})
