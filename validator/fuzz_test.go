@@ -22,6 +22,10 @@ func FuzzValidate(f *testing.F) {
 			`"differential":{"element":[{"id":"Observation.valueQuantity","path":"Observation.valueBla"},{"id":"Observation.component:a.code","path":"Observation.component.code",` +
 			`"slicing":{"discriminator":[{"type":"value","path":"coding.where(system).code"}]}}]},` +
 			`"snapshot":{"element":[{"id":"Observation","path":"Observation","constraint":[{"key":"x-1","severity":"error","human":"h","expression":"component.where(code).exists() and bogus.exists()"}]}]}}`,
+		// inline resources kept for profiles, textLink ids, codes given only by extensions, displays
+		`{"resourceType":"Parameters","parameter":[{"name":"p","resource":{"resourceType":"Patient","_gender":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"unknown"}]}}}]}`,
+		`{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p id='a'>x</p></div>","extension":[{"url":"http://hl7.org/fhir/StructureDefinition/textLink","extension":[{"url":"htmlid","valueString":"b"}]}]},` +
+			`"meta":{"tag":[{"system":"http://hl7.org/fhir/administrative-gender","code":"male","display":"x"},{"system":"local","code":"y"}]}}`,
 		// a signed Bundle (the JWS does not verify)
 		`{"resourceType":"Bundle","type":"collection","signature":{"sigFormat":"application/jose","targetFormat":"application/fhir+json;canonicalization=http://hl7.org/fhir/canonicalization/json#document",` +
 			`"data":"ZXlKaGJHY2lPaUpTVXpJMU5pSXNJbmcxWXlJNld5Sk5TVWxDSWwxOS4uYzJsbg=="}}`,
