@@ -63,3 +63,45 @@ func TestUniqueFullURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestBundleInvariantsOverManyEntries checks the Bundle invariants that read every entry, on a
+// Bundle with enough entries for the tree model to index them (and share the index with
+// several expressions): a request in a collection fails bdl-3, a response bdl-4, wherever
+// the entry is.
+func TestBundleInvariantsOverManyEntries(t *testing.T) {
+	v, err := New(R4, WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		request, response int // entry given a request / a response; -1 none
+		want              []string
+	}{
+		{-1, -1, nil},
+		{0, -1, []string{"bdl-3"}},
+		{-1, 39, []string{"bdl-4"}},
+		{17, 3, []string{"bdl-3", "bdl-4"}},
+	} {
+		var entries []string
+		for i := 0; i < 40; i++ {
+			extra := ""
+			if i == tc.request {
+				extra += `,"request":{"method":"GET","url":"Basic"}`
+			}
+			if i == tc.response {
+				extra += `,"response":{"status":"200"}`
+			}
+			entries = append(entries, fmt.Sprintf(`{"fullUrl":"urn:uuid:6f7a1c3e-1111-4a5b-9c0d-%012d","resource":{"resourceType":"Basic","code":{"text":"x"}}%s}`, i, extra))
+		}
+		doc := `{"resourceType":"Bundle","type":"collection","entry":[` + strings.Join(entries, ",") + `]}`
+		var got []string
+		for _, is := range v.ValidateResource(context.Background(), []byte(doc)) {
+			if is.Key != "" && strings.HasPrefix(is.Key, "bdl-") {
+				got = append(got, is.Key)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("request at %d, response at %d: got %v, want %v", tc.request, tc.response, got, tc.want)
+		}
+	}
+}

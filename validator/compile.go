@@ -1,7 +1,9 @@
 package validator
 
 import (
+	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -71,15 +73,14 @@ type childSet struct {
 	byName   map[string]childRef
 	list     []*elemDef
 	required []int32
-	// slots is byName again as an open-addressing table looked up with the property name's
-	// bytes: finding each member's definition is the validator's commonest step, and this is
-	// faster than a Go map with a string key built from the bytes.
-	slots []childSlot
-}
-
-type childSlot struct {
-	name string
-	ref  childRef
+	// keys, refs and table hold byName again as a compact open-addressing table looked up
+	// with the property name's bytes: finding each member's definition is the validator's
+	// commonest step, and this is several times faster than a Go map with a string key built
+	// from the bytes.
+	keys  []string
+	heads []uint64 // each key's first eight bytes (namePrefix)
+	refs  []childRef
+	table []uint16 // 1 + index into keys and refs; 0: empty
 }
 
 // add files a property name (a choice's names one by one) under its definition.
@@ -97,56 +98,81 @@ func (cs *childSet) add(name string, ref childRef) {
 	if cs.byName == nil {
 		cs.byName = map[string]childRef{}
 	}
-	cs.byName[name] = ref
-	if 2*len(cs.byName) > len(cs.slots) {
-		n := 8
-		for n < 4*len(cs.byName) {
-			n *= 2
-		}
-		cs.slots = make([]childSlot, n)
-		for k, r := range cs.byName {
-			cs.insert(k, r)
-		}
+	if _, dup := cs.byName[name]; dup {
+		cs.byName[name] = ref
+		cs.refs[slices.Index(cs.keys, name)] = ref
 		return
 	}
-	cs.insert(name, ref)
+	cs.byName[name] = ref
+	cs.keys = append(cs.keys, name)
+	cs.heads = append(cs.heads, namePrefix([]byte(name)))
+	cs.refs = append(cs.refs, ref)
+	if 2*len(cs.keys) <= len(cs.table) {
+		cs.insert(len(cs.keys) - 1)
+		return
+	}
+	n := 8
+	for n < 4*len(cs.keys) {
+		n *= 2
+	}
+	cs.table = make([]uint16, n)
+	for i := range cs.keys {
+		cs.insert(i)
+	}
 }
 
-func (cs *childSet) insert(name string, ref childRef) {
-	mask := uint32(len(cs.slots) - 1)
-	for h := nameHash(name) & mask; ; h = (h + 1) & mask {
-		if s := &cs.slots[h]; s.name == "" || s.name == name {
-			s.name, s.ref = name, ref
+func (cs *childSet) insert(i int) {
+	mask := uint32(len(cs.table) - 1)
+	k := cs.keys[i]
+	for h := nameHash(cs.heads[i], len(k), k[len(k)-1]) & mask; ; h = (h + 1) & mask {
+		if e := cs.table[h]; e == 0 || int(e) == i+1 {
+			cs.table[h] = uint16(i + 1)
 			return
 		}
 	}
 }
 
-// find looks a property name up; key is only read.
-func (cs *childSet) find(key []byte) (childRef, bool) {
-	if len(cs.slots) == 0 || len(key) == 0 {
-		return childRef{}, false
+// find looks a property name up; key is only read. The definition returned is shared.
+func (cs *childSet) find(key []byte) (*childRef, bool) {
+	if len(cs.table) == 0 || len(key) == 0 {
+		return nil, false
 	}
-	mask := uint32(len(cs.slots) - 1)
-	for h := nameHash(key) & mask; ; h = (h + 1) & mask {
-		s := &cs.slots[h]
-		if s.name == "" {
-			return childRef{}, false
+	head := namePrefix(key)
+	mask := uint32(len(cs.table) - 1)
+	for h := nameHash(head, len(key), key[len(key)-1]) & mask; ; h = (h + 1) & mask {
+		e := cs.table[h]
+		if e == 0 {
+			return nil, false
 		}
-		if s.name == string(key) {
-			return s.ref, true
+		// The first eight bytes and the length settle most names (most are that short)
+		// without a byte-by-byte comparison.
+		if i := e - 1; cs.heads[i] == head && len(cs.keys[i]) == len(key) && (len(key) <= 8 || cs.keys[i][8:] == string(key[8:])) {
+			return &cs.refs[i], true
 		}
 	}
 }
 
-// nameHash is FNV-1a: property names are short, so a simple byte loop is enough.
-func nameHash[T string | []byte](b T) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(b); i++ {
-		h ^= uint32(b[i])
-		h *= 16777619
+// namePrefix packs a name's first eight bytes (zero-padded) into a word.
+func namePrefix(b []byte) uint64 {
+	if len(b) >= 8 {
+		return binary.LittleEndian.Uint64(b)
 	}
-	return h
+	var w uint64
+	for i, c := range b {
+		w |= uint64(c) << (8 * i)
+	}
+	return w
+}
+
+// nameHash mixes a property name's first eight bytes, its length and its last byte: enough to
+// tell the names of one element apart (choice names differ in length or in their last
+// letters), without hashing every byte.
+func nameHash(head uint64, n int, last byte) uint32 {
+	h := head ^ uint64(n)<<56 ^ uint64(last)<<48
+	h ^= h >> 33 // murmur3's finaliser: every input bit reaches the low bits the table uses
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return uint32(h)
 }
 
 type childRef struct {
@@ -205,6 +231,8 @@ type schema struct {
 	pcache        profileCache
 	qcache        sync.Map            // Questionnaire URL -> *questionnaireDef
 	mcache        sync.Map            // Measure URL -> *measureDef
+	displays      displayIndex        // code system displays, from the expansions (display.go)
+	csURLs        codeSystemIndex     // URLs used as code systems (codingsystem.go)
 	globals       map[string][]string // resource type -> ImplementationGuide.global profiles
 	// baseKeys: constraint key -> expression over the base types, built on first use
 	// (StructureDefinition checks)

@@ -25,19 +25,7 @@ const manyChildren = 32
 func (m *treeModel) Children(n int32, name string, dst []fhirpath.Item) []fhirpath.Item {
 	nd := &m.t.nodes[n]
 	if nd.nchild >= manyChildren {
-		idx, ok := m.index[n]
-		if !ok {
-			if m.index == nil {
-				m.index = map[int32]map[string][]fhirpath.Item{}
-			}
-			idx = map[string][]fhirpath.Item{}
-			for c := nd.first; c >= 0; c = m.t.nodes[c].next {
-				cn := m.t.nodes[c].name
-				idx[cn] = append(idx[cn], fhirpath.Item{Node: c})
-			}
-			m.index[n] = idx
-		}
-		return append(dst, idx[name]...)
+		return append(dst, m.indexOf(n)[name]...)
 	}
 	for c := nd.first; c >= 0; c = m.t.nodes[c].next {
 		if m.t.nodes[c].name == name {
@@ -45,6 +33,41 @@ func (m *treeModel) Children(n int32, name string, dst []fhirpath.Item) []fhirpa
 		}
 	}
 	return dst
+}
+
+// indexOf returns node n's children by name, indexing them on first use.
+func (m *treeModel) indexOf(n int32) map[string][]fhirpath.Item {
+	idx, ok := m.index[n]
+	if !ok {
+		if m.index == nil {
+			m.index = map[int32]map[string][]fhirpath.Item{}
+		}
+		// Counted first, so that each name's slice is made once at its size (a Bundle's
+		// entries are a hundred thousand items).
+		counts := map[string]int{}
+		for c := m.t.nodes[n].first; c >= 0; c = m.t.nodes[c].next {
+			counts[m.t.nodes[c].name]++
+		}
+		idx = make(map[string][]fhirpath.Item, len(counts))
+		for name, k := range counts {
+			idx[name] = make([]fhirpath.Item, 0, k)
+		}
+		for c := m.t.nodes[n].first; c >= 0; c = m.t.nodes[c].next {
+			cn := m.t.nodes[c].name
+			idx[cn] = append(idx[cn], fhirpath.Item{Node: c})
+		}
+		m.index[n] = idx
+	}
+	return idx
+}
+
+// SharedChildren gives the children by name of a node with many of them, from the index
+// Children builds, without copying them.
+func (m *treeModel) SharedChildren(n int32, name string) ([]fhirpath.Item, bool) {
+	if m.t.nodes[n].nchild < manyChildren {
+		return nil, false
+	}
+	return m.indexOf(n)[name], true
 }
 
 func (m *treeModel) AllChildren(n int32, dst []fhirpath.Item) []fhirpath.Item {
@@ -190,8 +213,14 @@ func (w *walker) evaluate(t *tree) {
 			"the resource has more than %d elements: invariants were not evaluated", maxTreeNodes)
 		return
 	}
-	m := &treeModel{t: t}
+	// The model and the presence answers are the walker's, reused: this runs for every
+	// resource, and for every node with invariants.
+	m := &w.model
+	*m = treeModel{t: t}
+	defer func() { *m = treeModel{} }()
 	defer w.eval.Trim()
+	pr := &w.presence
+	pr.t = t
 	var seen [16]string
 	for _, i := range t.constrained {
 		n := &t.nodes[i]
@@ -199,16 +228,16 @@ func (w *walker) evaluate(t *tree) {
 			continue
 		}
 		k := 0
-		pr := nodePresence{t: t, n: i}
+		pr.n = i
 		run := func(cs []*constraint) {
 			for _, c := range cs {
 				if c.compiled == nil {
 					continue
 				}
-				// Most invariants are decided by which children the node lacks ("x.empty() or
-				// ...", "x.exists() implies ..."); the value of each operand on a node without
-				// them was worked out once, when the definitions were loaded.
-				switch c.compiled.Decide(&pr) {
+				// Most invariants are decided by which children the node has or lacks
+				// ("x.empty() or ...", "x.exists() implies ...") or by one child's value
+				// (ref-1): see fhirpath.Expr.Decide. Only the rest are evaluated.
+				switch c.compiled.Decide(pr) {
 				case fhirpath.True, fhirpath.Empty:
 					continue
 				}

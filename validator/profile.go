@@ -46,6 +46,7 @@ type pElem struct {
 	fixed       any
 	pattern     any
 	binding     *binding
+	additional  []*binding // additional bindings whose purpose is required or extensible
 	constraints []*constraint
 	types       []string
 }
@@ -128,6 +129,13 @@ func (sc *schema) compileProfile(s *model.Structure) *profileDef {
 		if me.Binding != nil && me.Binding.ValueSet != "" {
 			pe.binding = &binding{strength: me.Binding.Strength, url: me.Binding.ValueSet, vs: sc.valueSets[me.Binding.ValueSet]}
 		}
+		if me.Binding != nil {
+			for _, ab := range me.Binding.Additional {
+				if ab.Purpose == "required" || ab.Purpose == "extensible" {
+					pe.additional = append(pe.additional, &binding{strength: ab.Purpose, url: ab.ValueSet, vs: sc.valueSets[ab.ValueSet]})
+				}
+			}
+		}
 		for _, ci := range me.Constraints {
 			if int(ci) < len(sc.constraints) {
 				c := sc.constraints[ci]
@@ -195,6 +203,10 @@ type sink struct {
 	trial  bool
 	errors int
 	ctx    string // the profile, for messages
+	// inner and prefix: issues on the tree of an inline resource kept apart (inner.go) are
+	// named by the path of its stub in the outer resource.
+	inner  *tree
+	prefix string
 }
 
 func (s *sink) add(sev Severity, check Check, t *tree, n int32, expr, format string, args ...any) {
@@ -206,6 +218,9 @@ func (s *sink) add(sev Severity, check Check, t *tree, n int32, expr, format str
 	}
 	if expr == "" {
 		expr = t.expression(n)
+	}
+	if s.inner != nil && t == s.inner && len(t.nodes) > 0 && t.nodes[0].typ != nil {
+		expr = s.prefix + strings.TrimPrefix(expr, t.nodes[0].typ.name)
 	}
 	msg := fmt.Sprintf(format, args...)
 	if s.ctx != "" {
@@ -342,6 +357,9 @@ func (t *tree) childrenNamed(i int32, name string, dst []int32) []int32 {
 func (w *walker) validateElement(s *sink, t *tree, n int32, pe *pElem, root bool) {
 	nd := &t.nodes[n]
 	if nd.stub {
+		if !root && nd.resource && nd.typ != nil {
+			w.nestedResourceProfiles(s, t, n, pe)
+		}
 		return
 	}
 	if !root {
@@ -354,6 +372,12 @@ func (w *walker) validateElement(s *sink, t *tree, n int32, pe *pElem, root bool
 		}
 		if pe.binding != nil {
 			w.checkProfileBinding(s, t, n, pe)
+		}
+		for _, ab := range pe.additional {
+			// An additional binding is checked as a binding of its purpose's strength.
+			alt := *pe
+			alt.binding = ab
+			w.checkProfileBinding(s, t, n, &alt)
 		}
 		if pe.e.MinValue != "" || pe.e.MaxValue != "" {
 			checkMinMax(s, t, n, pe.e)
@@ -381,8 +405,8 @@ func (w *walker) validateElement(s *sink, t *tree, n int32, pe *pElem, root bool
 	}
 	// Profiles on a resource held inline (Parameters.parameter.resource, a contained resource):
 	// the resource is validated against those of its type.
-	if !root && nd.resource && !nd.stub && nd.typ != nil {
-		w.nestedResourceProfiles(s, t, n, pe)
+	if !root && nd.resource && nd.typ != nil {
+		w.nestedResourceProfiles(s, t, n, pe) // a contained resource, in this tree
 	}
 	if !root && nd.typ != nil && nd.typ.name == "Extension" && w.hasExtensionDefinition(pe) {
 		return // its content is validated against its own definition, wherever it is
@@ -391,23 +415,59 @@ func (w *walker) validateElement(s *sink, t *tree, n int32, pe *pElem, root bool
 }
 
 // nestedResourceProfiles validates the inline resource at n against the profiles the profile
-// element pe gives for its type (type Resource, or the resource's own type, with profiles).
-// Each issue names the profile it comes from.
+// element pe gives for its type (type Resource, or the resource's own type, with profiles): it
+// must conform to at least one of them (ElementDefinition.type.profile). With one profile its
+// issues are reported, each naming the profile; with several, one error says it conforms to none.
+// When one of them is not loaded or cannot be used, nothing is checked.
 func (w *walker) nestedResourceProfiles(s *sink, t *tree, n int32, pe *pElem) {
 	nd := &t.nodes[n]
+	vt, vn := t, n // where the resource's content is
+	var prefix string
+	if nd.stub {
+		// The resource was read into a tree of its own, kept for this (inner.go).
+		it := w.innerTree(t, n)
+		if it == nil || len(it.nodes) == 0 || it.overflow {
+			return
+		}
+		vt, vn, prefix = it, 0, t.expression(n)
+	}
+	var candidates []string
 	for _, tr := range pe.e.Types {
 		if !nd.typ.isA(tr.Code) {
 			continue
 		}
 		for _, pu := range tr.Profiles {
 			dp := w.sc.profile(pu)
-			if dp == nil || dp.problem != "" || dp.root == nil || dp.isExt || !nd.typ.isA(dp.typ) {
+			if dp == nil || dp.problem != "" || dp.root == nil {
+				// A profile that is not loaded or cannot be used: the resource may conform to
+				// it, which cannot be checked, so none is held against it.
+				return
+			}
+			if dp.isExt || !nd.typ.isA(dp.typ) {
 				continue
 			}
-			sub := &sink{w: w, trial: s.trial, ctx: pu}
-			w.validateElement(sub, t, n, dp.root, true)
-			s.errors += sub.errors
+			candidates = append(candidates, pu)
 		}
+	}
+	validate := func(pu string, trial bool) int {
+		sub := &sink{w: w, trial: trial, ctx: pu}
+		if vt != t {
+			sub.inner, sub.prefix = vt, prefix
+		}
+		w.validateElement(sub, vt, vn, w.sc.profile(pu).root, true)
+		return sub.errors
+	}
+	switch len(candidates) {
+	case 0:
+	case 1:
+		s.errors += validate(candidates[0], s.trial)
+	default:
+		for _, pu := range candidates {
+			if validate(pu, true) == 0 {
+				return
+			}
+		}
+		s.add(SeverityError, CheckProfile, t, n, "", "the resource conforms to none of the profiles its element allows: %s", strings.Join(candidates, ", "))
 	}
 }
 
@@ -796,9 +856,12 @@ func (w *walker) slice(s *sink, t *tree, parent int32, pc *pElem, items []int32)
 			}
 		}
 		k := assigned[i]
-		if k >= 0 && len(sl.Discriminators) > 0 {
+		if k >= 0 && len(sl.Discriminators) > 0 && !hasProfileDiscriminator(sl) {
 			// The discriminators must tell the slices apart: an item that two slices both
 			// match is an error (the HL7 Java validator's "matches more than one slice").
+			// Not for profile discriminators: a resource in a tree of its own, or tried
+			// against a profile that is not loaded, is matched by its type alone, so two
+			// slices for profiles of one type would both seem to match it.
 			for k2 := k + 1; k2 < len(pc.slices); k2++ {
 				if w.inSlice(t, it, pc.slices[k2], sl) {
 					s.add(SeverityError, CheckSlicing, t, it, "", "this element matches more than one slice of %s: %s, %s", pc.e.Path, pc.slices[k].e.SliceName, pc.slices[k2].e.SliceName)
@@ -835,6 +898,15 @@ func (w *walker) slice(s *sink, t *tree, parent int32, pc *pElem, items []int32)
 			w.validateElement(s, t, it, pc.slices[k], false)
 		}
 	}
+}
+
+func hasProfileDiscriminator(sl *model.Slicing) bool {
+	for _, d := range sl.Discriminators {
+		if d.Type == "profile" {
+			return true
+		}
+	}
+	return false
 }
 
 // inSlice decides whether item matches slice sp by the discriminators.

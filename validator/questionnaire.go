@@ -17,6 +17,7 @@ import (
 
 type qItem struct {
 	linkID    string
+	text      string // the item's text, which a response item's text must repeat
 	typ       string
 	required  bool
 	repeats   bool
@@ -26,13 +27,21 @@ type qItem struct {
 	exclusive map[int]bool
 	valueSet  string
 	enabled   bool // has enableWhen: may be disabled
-	exts      map[string]any
+	// enableWhen and enableBehavior (R4), evaluated by enablewhen.go.
+	enableWhen     []enableCond
+	enableBehavior string
+	exts           map[string]any
 	// unitOptions are the item's questionnaire-unitOption codings (system, code, display): a
 	// quantity answer's unit must be one of them.
 	unitOptions []map[string]any
 	// unitValueSet is the item's questionnaire-unitValueSet: a quantity answer's unit must be in it.
 	unitValueSet string
-	items        []*qItem
+	// refTypes are the item's questionnaire-referenceResource types (the extension repeats).
+	refTypes []string
+	// mimeTypes are the item's mimeType extensions (repeating): an attachment's contentType
+	// must start with one of them.
+	mimeTypes []string
+	items     []*qItem
 }
 
 type questionnaireDef struct {
@@ -73,6 +82,7 @@ func readQItems(v any) []*qItem {
 		}
 		it := &qItem{exts: map[string]any{}, exclusive: map[int]bool{}}
 		it.linkID, _ = m["linkId"].(string)
+		it.text, _ = m["text"].(string)
 		it.typ, _ = m["type"].(string)
 		it.required, _ = m["required"].(bool)
 		it.repeats, _ = m["repeats"].(bool)
@@ -88,6 +98,7 @@ func readQItems(v any) []*qItem {
 			it.valueSet, _ = ref["reference"].(string)
 		}
 		_, it.enabled = m["enableWhen"]
+		it.enableWhen, it.enableBehavior = readEnableWhen(m)
 		for _, e := range anyList(m["extension"]) {
 			em, _ := e.(map[string]any)
 			u, _ := em["url"].(string)
@@ -100,6 +111,14 @@ func readQItems(v any) []*qItem {
 			case "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption":
 				if c, ok := em["valueCoding"].(map[string]any); ok {
 					it.unitOptions = append(it.unitOptions, c)
+				}
+			case "http://hl7.org/fhir/StructureDefinition/mimeType":
+				if c, ok := em["valueCode"].(string); ok {
+					it.mimeTypes = append(it.mimeTypes, c)
+				}
+			case "http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource":
+				if c, ok := em["valueCode"].(string); ok {
+					it.refTypes = append(it.refTypes, c)
 				}
 			case "http://hl7.org/fhir/StructureDefinition/questionnaire-unitValueSet":
 				it.unitValueSet, _ = em["valueCanonical"].(string)
@@ -180,9 +199,13 @@ func (w *walker) checkQuestionnaireResponse(n int32) {
 
 func (w *walker) qrItems(s *sink, t *tree, parent int32, items []*qItem) {
 	byLink := map[string]*qItem{}
-	for _, it := range items {
+	order := map[string]int{}
+	for i, it := range items {
 		byLink[it.linkID] = it
+		order[it.linkID] = i
 	}
+	lastIndex := -1
+	seen := map[string]int{}
 	answered := map[string]bool{}
 	for c := t.nodes[parent].first; c >= 0; c = t.nodes[c].next {
 		if t.nodes[c].name != "item" {
@@ -198,24 +221,50 @@ func (w *walker) qrItems(s *sink, t *tree, parent int32, items []*qItem) {
 			s.add(SeverityError, CheckQuestionnaire, t, c, "", "LinkId '%s' not found in questionnaire", link)
 			continue
 		}
+		// Items follow the Questionnaire's order, and an item that does not repeat is answered
+		// in one response item (Java's item order and "only one response item" rules).
+		if k := order[link]; k < lastIndex {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Structural Error: items are out of order (item '%s' comes after an item the questionnaire puts later)", link)
+		} else {
+			lastIndex = k
+		}
+		if len(it.enableWhen) > 0 && (t.firstChild(c, "answer") >= 0 || t.firstChild(c, "item") >= 0) &&
+			w.itemEnabled(t, responseRoot(t, c), it) == triNo {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Item has answer, even though it is not enabled (item id = '%s')", link)
+		}
+		if seen[link]++; seen[link] == 2 && !it.repeats {
+			s.add(SeverityError, CheckQuestionnaire, t, c, "", "Only one response item with linkId '%s' is allowed, as the item does not repeat", link)
+		}
 		if w.qrItem(s, t, c, it) {
 			answered[link] = true
 		}
 	}
 	for _, it := range items {
-		if !it.required || it.enabled || answered[it.linkID] {
+		if !it.required || answered[it.linkID] {
 			continue
 		}
+		if it.enabled && (len(it.enableWhen) == 0 || w.itemEnabled(t, responseRoot(t, parent), it) != triYes) {
+			continue // disabled, or not decided here: not required
+		}
+		// A response not yet completed may leave required items unanswered: a warning, as
+		// in the Java validator.
+		sev := SeverityError
+		if responseNotCompleted(t, parent) {
+			sev = SeverityWarning
+		}
 		if it.typ == "group" {
-			s.add(SeverityError, CheckQuestionnaire, t, parent, "", "No sub-items found for required group '%s'", it.linkID)
+			s.add(sev, CheckQuestionnaire, t, parent, "", "No sub-items found for required group '%s'", it.linkID)
 		} else if it.typ != "display" {
-			s.add(SeverityError, CheckQuestionnaire, t, parent, "", "No response answer found for required item '%s'", it.linkID)
+			s.add(sev, CheckQuestionnaire, t, parent, "", "No response answer found for required item '%s'", it.linkID)
 		}
 	}
 }
 
 // qrItem validates one response item; it reports whether the item has content.
 func (w *walker) qrItem(s *sink, t *tree, c int32, it *qItem) bool {
+	if x := t.firstChild(c, "text"); x >= 0 && t.nodes[x].kind == valString && t.str(x) != it.text {
+		s.add(SeverityError, CheckQuestionnaire, t, x, "", "If text exists, it must match the questionnaire definition for linkId %s", it.linkID)
+	}
 	var answers []int32
 	answers = t.childrenNamed(c, "answer", answers)
 	hasItems := t.firstChild(c, "item") >= 0
@@ -309,12 +358,16 @@ func (w *walker) qrItem(s *sink, t *tree, c int32, it *qItem) bool {
 // qrOption checks an answer against the item's options; it returns the option's index.
 func (w *walker) qrOption(s *sink, t *tree, v int32, vt string, it *qItem) int {
 	if len(it.options) == 0 {
+		if it.valueSet != "" && vt == "string" && it.typ != "open-choice" {
+			// A string answer to an item with a value set must be one of its codes.
+			if vs := w.sc.valueSets[it.valueSet]; vs != nil && vs.complete && !w.inValueSet(t, v, vs) {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The value '%s' is not in the list of allowed values (value set '%s')", t.str(v), it.valueSet)
+			}
+		}
 		if it.valueSet != "" && vt == "Coding" {
 			if vs := w.sc.valueSets[it.valueSet]; vs != nil && vs.complete {
 				if !w.inValueSet(t, v, vs) {
 					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The code is not in the options value set %s specified by the questionnaire", it.valueSet)
-				} else {
-					checkCodingDisplay(s, t, v, vs)
 				}
 			}
 		}
@@ -426,16 +479,30 @@ func (w *walker) qrConstraints(s *sink, t *tree, v int32, vt string, it *qItem) 
 	}
 	switch vt {
 	case "Attachment":
-		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/mimeType"]; ok {
-			if ct := t.firstChild(v, "contentType"); ct >= 0 && t.nodes[ct].kind == valString && t.str(ct) != jsonScalar(mv) {
-				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The mime type %s is not valid for this answer (allowed = %s)", t.str(ct), jsonScalar(mv))
+		if len(it.mimeTypes) > 0 {
+			// As Java: the contentType is required, and must start with one of the types.
+			ct := t.firstChild(v, "contentType")
+			switch {
+			case ct < 0 || t.nodes[ct].kind != valString:
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The attachment has no contentType, but the questionnaire allows only %s", strings.Join(it.mimeTypes, ", "))
+			default:
+				ok := false
+				for _, m := range it.mimeTypes {
+					if strings.HasPrefix(t.str(ct), m) {
+						ok = true
+					}
+				}
+				if !ok {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The mime type %s is not valid for this answer (allowed = %s)", t.str(ct), strings.Join(it.mimeTypes, ", "))
+				}
 			}
 		}
 		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/maxSize"]; ok {
 			max, _ := strconv.ParseFloat(jsonScalar(mv), 64)
-			if d := t.firstChild(v, "data"); d >= 0 && t.nodes[d].kind == valString {
-				if size := float64(len(t.str(d)) * 3 / 4); max > 0 && size > max {
-					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The attachment is too large (allowed = %v, found = %v)", max, size)
+			if d := t.firstChild(v, "data"); d >= 0 && t.nodes[d].kind == valString && max > 0 {
+				// The decoded size must be below the limit (Java: size < maxSize).
+				if size := float64(base64DecodedLen(t.str(d))); size >= max {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The attachment is too large (allowed = below %v bytes, found = %v)", max, size)
 				}
 			}
 		}
@@ -453,8 +520,18 @@ func (w *walker) qrConstraints(s *sink, t *tree, v int32, vt string, it *qItem) 
 			if x := t.firstChild(v, "code"); x >= 0 {
 				code = t.str(x)
 			}
-			if sys == "" || code == "" || mq["system"] != sys || mq["code"] != code {
-				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The quantity cannot be compared to the allowed %s (different or missing units: units are not converted)", strings.TrimSuffix(k, "Quantity"))
+			mcode, _ := mq["code"].(string)
+			// Units of one dimension that UCUM relates by a factor (m and km) are converted.
+			factor, comparable := 1.0, sys != "" && code != "" && mq["system"] == sys && mcode == code
+			if !comparable && sys == "http://unitsofmeasure.org" && mq["system"] == sys {
+				su, ok1 := ucumScale[code]
+				sm, ok2 := ucumScale[mcode]
+				if ok1 && ok2 && su.base == sm.base {
+					factor, comparable = su.factor/sm.factor, true
+				}
+			}
+			if !comparable {
+				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The quantity cannot be compared to the allowed %s (different or missing units that are not convertible)", strings.TrimSuffix(k, "Quantity"))
 				continue
 			}
 			val := ""
@@ -462,6 +539,7 @@ func (w *walker) qrConstraints(s *sink, t *tree, v int32, vt string, it *qItem) 
 				val = t.str(x)
 			}
 			a, err1 := strconv.ParseFloat(val, 64)
+			a *= factor // in the units of the limit
 			b, err2 := strconv.ParseFloat(jsonScalar(mq["value"]), 64)
 			if err1 == nil && err2 == nil && ((k == "minQuantity" && a < b) || (k == "maxQuantity" && a > b)) {
 				s.add(SeverityError, CheckQuestionnaire, t, v, "", "The quantity %s is outside the allowed %s of %s", val, strings.TrimSuffix(k, "Quantity"), jsonScalar(mq["value"]))
@@ -469,10 +547,10 @@ func (w *walker) qrConstraints(s *sink, t *tree, v int32, vt string, it *qItem) 
 		}
 		w.qrQuantityUnit(s, t, v, it)
 	case "Reference":
-		if mv, ok := it.exts["http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource"]; ok {
+		if len(it.refTypes) > 0 {
 			if r := t.firstChild(v, "reference"); r >= 0 && t.nodes[r].kind == valString {
-				if typ, ok := referenceType(t.str(r)); ok && typ != jsonScalar(mv) {
-					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The reference is to a %s, but the questionnaire allows %s", typ, jsonScalar(mv))
+				if typ, ok := referenceType(t.str(r)); ok && !refTypeAllowed(w.sc, typ, it.refTypes) {
+					s.add(SeverityError, CheckQuestionnaire, t, v, "", "The reference is to a %s, but the questionnaire allows %s", typ, strings.Join(it.refTypes, ", "))
 				}
 			}
 		}
@@ -548,37 +626,53 @@ func (sc *schema) codeInValueSet(url, system, code string) (in, known bool) {
 	return false, true
 }
 
-// checkCodingDisplay compares the display of the Coding at node v, when it has one, with the
-// display the value set's expansion gives its code (from the code system): a different display
-// is an error, as the HL7 Java validator reports a wrong display name. Case and runs of
-// whitespace are not significant.
-func checkCodingDisplay(s *sink, t *tree, v int32, vs *valueSet) {
-	if vs.src == nil {
-		return
-	}
-	d := t.firstChild(v, "display")
-	if d < 0 || t.nodes[d].kind != valString {
-		return
-	}
-	sys, code := "", ""
-	if x := t.firstChild(v, "system"); x >= 0 && t.nodes[x].kind == valString {
-		sys = t.str(x)
-	}
-	if x := t.firstChild(v, "code"); x >= 0 && t.nodes[x].kind == valString {
-		code = t.str(x)
-	}
-	for _, c := range vs.src.Codes {
-		if c.Code != code || vs.src.Systems[c.System] != sys {
-			continue
+// refTypeAllowed reports whether a referenced resource type is one of the allowed types (or a
+// specialisation of one, such as any type when Resource is allowed).
+func refTypeAllowed(sc *schema, typ string, allowed []string) bool {
+	rt := sc.types[typ]
+	for _, a := range allowed {
+		if a == typ || (rt != nil && rt.isA(a)) {
+			return true
 		}
-		if c.Display == "" || sameDisplay(c.Display, t.str(d)) {
-			return
-		}
-		s.add(SeverityError, CheckQuestionnaire, t, d, "", "Wrong Display Name '%s' for %s#%s: the code system's display is '%s'", t.str(d), sys, code, c.Display)
-		return
 	}
+	return false
 }
 
-func sameDisplay(a, b string) bool {
-	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+// responseNotCompleted reports whether the QuestionnaireResponse holding node n has a status
+// other than completed or amended (in-progress, stopped, entered-in-error).
+func responseNotCompleted(t *tree, n int32) bool {
+	for x := n; x >= 0; x = t.nodes[x].parent {
+		if t.nodes[x].resource {
+			st := t.firstChild(x, "status")
+			if st < 0 || t.nodes[st].kind != valString {
+				return true
+			}
+			v := t.str(st)
+			return v != "completed" && v != "amended"
+		}
+	}
+	return false
+}
+
+// base64DecodedLen is the number of bytes base64 text decodes to (whitespace ignored).
+func base64DecodedLen(s string) int {
+	n := 0 // data characters: each carries 6 bits
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '=', ' ', '\t', '\r', '\n':
+		default:
+			n++
+		}
+	}
+	return n * 6 / 8
+}
+
+// responseRoot is the resource node (the QuestionnaireResponse) holding node n.
+func responseRoot(t *tree, n int32) int32 {
+	for x := n; x >= 0; x = t.nodes[x].parent {
+		if t.nodes[x].resource {
+			return x
+		}
+	}
+	return 0
 }

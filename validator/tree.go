@@ -100,6 +100,12 @@ func (t *tree) setValue(i int32, kind valueKind, v []byte) {
 	if kind == valString || kind == valNumber {
 		n.valOff = int32(len(t.arena))
 		n.valLen = int32(len(v))
+		if len(t.arena)+len(v) > cap(t.arena) && cap(t.arena) >= 64<<10 {
+			// Double, as add does: append grows large slices by a quarter.
+			grown := make([]byte, len(t.arena), 2*cap(t.arena)+len(v))
+			copy(grown, t.arena)
+			t.arena = grown
+		}
 		t.arena = append(t.arena, v...)
 	}
 }

@@ -63,6 +63,8 @@ type walker struct {
 	profiles []string
 	ops      int
 	eval     fhirpath.Evaluator
+	model    treeModel    // reused by evaluate
+	presence nodePresence // reused by evaluate
 	lineRdr  *jsontok.Reader
 	onTree   func(*tree)  // called with each finished resource tree (terminology analysis)
 	bundles  []*bundleCtx // the Bundles being read, innermost last
@@ -80,6 +82,10 @@ type walker struct {
 	matchetype bool
 	// valueChecks are the optional checks of primitive values (valuechecks.go); 0 when none.
 	valueChecks uint8
+	// noCode: coded elements read with no value yet (nocode.go).
+	noCode []noCodeCandidate
+	// inner: trees of inline resources kept for the outer resource's profiles (inner.go).
+	inner map[innerKey]*tree
 }
 
 var errCanceled = errors.New("validation canceled")
@@ -186,42 +192,50 @@ func (w *walker) skip(tok *jsontok.Token) error { return w.tr.Skip(tok.Kind) }
 
 // findResourceType looks ahead in the object just opened for its resourceType, then rewinds.
 func (w *walker) findResourceType() (string, error) {
+	return w.readResourceType(false)
+}
+
+// readResourceType is findResourceType that, with consume set, leaves a resourceType given
+// first (the usual place) read: the object's walk, which skips that member anyway, then goes
+// on from the next member instead of reading the first two tokens again.
+func (w *walker) readResourceType(consume bool) (string, error) {
 	w.tr.Mark()
 	defer w.tr.Unmark()
 	var tok jsontok.Token
-	err := w.next(&tok)
-	if err != nil {
+	if err := w.next(&tok); err != nil {
 		return "", err
 	}
 	if tok.Kind == jsontok.Key && string(tok.Value) == "resourceType" {
 		var v jsontok.Token
-		err := w.next(&v)
-		if err != nil {
+		if err := w.next(&v); err != nil {
 			return "", err
 		}
-		w.tr.Rewind()
 		if v.Kind != jsontok.String {
+			w.tr.Rewind()
 			return "", nil
 		}
-		return string(v.Value), nil
+		name := w.typeName(v.Value)
+		if !consume {
+			w.tr.Rewind()
+		}
+		return name, nil
 	}
 	// Not first: scan the members at this level.
 	for tok.Kind == jsontok.Key {
 		isRT := string(tok.Value) == "resourceType"
 		var v jsontok.Token
-		err := w.next(&v)
-		if err != nil {
+		if err := w.next(&v); err != nil {
 			return "", err
 		}
 		if isRT && v.Kind == jsontok.String {
-			rt := string(v.Value)
+			rt := w.typeName(v.Value)
 			w.tr.Rewind()
 			return rt, nil
 		}
 		if err := w.skip(&v); err != nil {
 			return "", err
 		}
-		if err = w.next(&tok); err != nil {
+		if err := w.next(&tok); err != nil {
 			return "", err
 		}
 	}
@@ -229,10 +243,18 @@ func (w *walker) findResourceType() (string, error) {
 	return "", nil
 }
 
+// typeName returns a resourceType's name, without allocating when it names a known type.
+func (w *walker) typeName(b []byte) string {
+	if t := w.sc.types[string(b)]; t != nil {
+		return t.name
+	}
+	return string(b)
+}
+
 // resource validates a resource object whose '{' was just read. parent is the tree node of
 // the element holding it (-1 at top level). own says the resource gets a tree of its own.
 func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *elemDef, index int32, own bool) (rt *typeDef, id string, err error) {
-	typeName, err := w.findResourceType()
+	typeName, err := w.readResourceType(true)
 	if err != nil {
 		return nil, "", err
 	}
@@ -250,10 +272,12 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 		return nil, "", w.skip(start)
 	}
 	var nodeIdx int32
+	stubIdx := int32(-1)
 	if own {
 		if parent >= 0 { // a stub in the outer tree stands for this resource
 			outer := w.tree()
 			stub := outer.add(parent, name, e, t, index, start.Line, start.Col)
+			stubIdx = stub
 			if stub >= 0 {
 				outer.nodes[stub].resource = true
 				outer.nodes[stub].stub = true
@@ -270,6 +294,10 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 	}
 	if parent == -1 { // top level; -2: a Bundle entry validated apart, its path already set
 		w.push(typeName, "", -1)
+		w.noCode = w.noCode[:0]
+		if len(w.inner) > 0 {
+			w.releaseAllInner()
+		}
 	}
 	savedProfiles := w.profiles
 	w.profiles = nil
@@ -279,6 +307,9 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 		w.bundles = append(w.bundles, bctx)
 	}
 	err = w.object(*start, t.root, t, nodeIdx, true)
+	if nodeIdx >= 0 && w.tree().nodes[nodeIdx].parent < 0 {
+		w.checkNoCode(err == nil) // the resource owns its tree: every value has been read
+	}
 	if bctx != nil {
 		if jerr := w.collectEntryJobs(bctx); err == nil {
 			err = jerr
@@ -312,6 +343,9 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 		}
 	}
 	w.profiles = savedProfiles
+	if nodeIdx >= 0 && len(w.inner) > 0 && w.tree().nodes[nodeIdx].parent < 0 {
+		w.releaseInner(w.tree())
+	}
 	if parent == -1 {
 		w.pop()
 	}
@@ -331,7 +365,11 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 				w.summariseEntry(w.tree(), w.expr())
 			}
 		}
-		w.dropTree()
+		if err == nil && stubIdx >= 0 && (e == nil || e.path != "Bundle.entry.resource") {
+			w.keepInner(stubIdx) // for the outer resource's profiles (inner.go)
+		} else {
+			w.dropTree()
+		}
 	}
 	return t, id, err
 }
@@ -539,6 +577,8 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 			w.checkCodedBinding(&start, nodeIdx, e, t)
 			if t.name == "Coding" {
 				w.checkCodeSystem(nodeIdx)
+				w.checkDisplay(nodeIdx)
+				w.checkCodingSystem(nodeIdx)
 			}
 		case "Attachment":
 			w.checkAttachment(nodeIdx)
@@ -780,7 +820,9 @@ func (w *walker) companion(tok *jsontok.Token, ce *elemDef, ctr *typeRef, parent
 			tr.nodes[n].choiceType = ctr.code
 		}
 	}
-	return w.object(*tok, nil, ctr.t, n, false)
+	err := w.object(*tok, nil, ctr.t, n, false)
+	w.noteNoCode(n, ce)
+	return err
 }
 
 func jsonKindName(k byte) string {

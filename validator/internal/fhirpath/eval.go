@@ -68,6 +68,13 @@ type Model interface {
 	Root() int32
 }
 
+// SharedChildren is implemented by models that already hold some nodes' children by name (a
+// Bundle's entries): reading a member of one such node then costs no copy. The items returned
+// are read only.
+type SharedChildren interface {
+	SharedChildren(n int32, name string) (items []Item, ok bool)
+}
+
 // ErrIncomplete means the answer depends on data the model does not hold.
 var ErrIncomplete = errors.New("incomplete")
 
@@ -76,8 +83,9 @@ type evalError struct{ msg string }
 func (e *evalError) Error() string { return e.msg }
 
 type env struct {
-	arena      []Item   // backing store for small collections, reset per evaluation
-	cache      [][]Item // values of the expression's invariant subexpressions (ast.slot)
+	shared     SharedChildren // the model, when it implements SharedChildren
+	arena      []Item         // backing store for small collections, reset per evaluation
+	cache      [][]Item       // values of the expression's invariant subexpressions (ast.slot)
 	cached     []bool
 	m          Model
 	context    int32
@@ -107,7 +115,8 @@ func (ev *Evaluator) Eval(e *Expr, m Model, ctx int32) (result []Item, err error
 		cache, cached = make([][]Item, e.slots), make([]bool, e.slots)
 	}
 	clear(cached)
-	ev.en = env{arena: ev.en.arena[:0], cache: cache, cached: cached, m: m, context: ctx, resource: m.ResourceOf(ctx)}
+	shared, _ := m.(SharedChildren)
+	ev.en = env{shared: shared, arena: ev.en.arena[:0], cache: cache, cached: cached, m: m, context: ctx, resource: m.ResourceOf(ctx)}
 	en := &ev.en
 	defer func() {
 		if r := recover(); r != nil {
@@ -229,6 +238,11 @@ func (en *env) evalNode(a *ast, input []Item, this Item, index int) []Item {
 }
 
 func (en *env) member(input []Item, name string) []Item {
+	if en.shared != nil && len(input) == 1 && input[0].Node >= 0 && !(name[0] >= 'A' && name[0] <= 'Z') && !en.m.Stub(input[0].Node) {
+		if items, ok := en.shared.SharedChildren(input[0].Node, name); ok {
+			return items[:len(items):len(items)] // capped: an append copies
+		}
+	}
 	start := len(en.arena)
 	out := en.arena
 	for _, it := range input {

@@ -112,7 +112,15 @@ func (b *Builder) Definitions() *model.Definitions {
 	for _, s := range b.defs.Structures {
 		profile := s.Derivation == "constraint"
 		for _, e := range s.Elements {
-			if e.Binding == nil || e.Binding.ValueSet == "" {
+			if e.Binding == nil {
+				continue
+			}
+			for _, ab := range e.Binding.Additional {
+				if ab.Purpose == "required" || ab.Purpose == "extensible" {
+					urls = append(urls, ab.ValueSet)
+				}
+			}
+			if e.Binding.ValueSet == "" {
 				continue
 			}
 			// Base validation needs the required bindings; profiles need their extensible
@@ -401,7 +409,7 @@ func (b *Builder) element(m map[string]any, source string, primitive, differenti
 				vs = str(ref, "reference")
 			}
 		}
-		e.Binding = &model.Binding{Strength: str(bm, "strength"), ValueSet: stripVersion(vs)}
+		e.Binding = &model.Binding{Strength: str(bm, "strength"), ValueSet: stripVersion(vs), Additional: additionalBindings(bm)}
 	}
 	for _, cv := range list(m["constraint"]) {
 		cm, ok := cv.(map[string]any)
@@ -500,4 +508,40 @@ func elementID(path, sliceName string, slices map[string]string) string {
 		}
 	}
 	return id
+}
+
+// additionalBindings reads the additional bindings a binding carries as extensions (R5's
+// ElementDefinition.binding.additional, in R4 the cross-version extension, or the tools
+// extension additional-binding): each with its purpose and value set.
+func additionalBindings(bm map[string]any) []model.AdditionalBinding {
+	var out []model.AdditionalBinding
+	for _, x := range list(bm["extension"]) {
+		xm, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		switch str(xm, "url") {
+		case "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.binding.additional",
+			"http://hl7.org/fhir/tools/StructureDefinition/additional-binding":
+		default:
+			continue
+		}
+		var ab model.AdditionalBinding
+		for _, sub := range list(xm["extension"]) {
+			sm, ok := sub.(map[string]any)
+			if !ok {
+				continue
+			}
+			switch str(sm, "url") {
+			case "purpose":
+				ab.Purpose = str(sm, "valueCode")
+			case "valueSet":
+				ab.ValueSet = stripVersion(str(sm, "valueCanonical"))
+			}
+		}
+		if ab.Purpose != "" && ab.ValueSet != "" {
+			out = append(out, ab)
+		}
+	}
+	return out
 }

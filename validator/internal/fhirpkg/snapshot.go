@@ -407,6 +407,9 @@ func (sb *snapshotBuilder) merge(e *model.Element, d model.Element) {
 		if nb.ValueSet == "" && e.Binding != nil {
 			nb.ValueSet = e.Binding.ValueSet
 		}
+		if nb.Additional == nil && e.Binding != nil {
+			nb.Additional = e.Binding.Additional
+		}
 		if nb.Strength == "" && e.Binding != nil {
 			nb.Strength = e.Binding.Strength
 		}

@@ -112,6 +112,16 @@ type TypeRef struct {
 type Binding struct {
 	Strength string
 	ValueSet string // canonical URL without version
+	// Additional are R5 additional bindings, given in R4 and STU3 profiles by the cross-version
+	// extension ElementDefinition.binding.additional or the tools extension additional-binding.
+	Additional []AdditionalBinding
+}
+
+// AdditionalBinding is one additional binding: its purpose (required, extensible, maximum,
+// minimum, current, preferred, ui, starter, component) and value set.
+type AdditionalBinding struct {
+	Purpose  string
+	ValueSet string // canonical URL without version
 }
 
 // Slicing describes how a repeating element is sliced (profiles only).

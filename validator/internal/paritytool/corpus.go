@@ -44,6 +44,9 @@ type testCase struct {
 type profileCase struct {
 	Source string          `json:"source"`
 	Java   json.RawMessage `json:"java"` // a path to the outcome, or {"errorCount": n, "output": [...]}
+	// Supporting are further definitions the profile needs (Java loads them for the profile
+	// validation), relative to cases/ as Source is.
+	Supporting []string `json:"supporting"`
 }
 
 // javaIssue is the part of an OperationOutcome issue the tool compares.
