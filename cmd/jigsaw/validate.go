@@ -170,20 +170,18 @@ func runValidate(ctx context.Context, opts validateOptions) error {
 	return nil
 }
 
-// validationMemoryLimit is a soft heap limit for validate and terminology runs: the validator
-// streams, so this only makes the garbage collector work harder before memory grows past it.
-const validationMemoryLimit = 160 << 20
+// validationMemoryLimit is a soft heap limit for validate and terminology runs. Streaming keeps
+// the live heap small for NDJSON and single resources; a large Bundle keeps a summary of each
+// entry (about 0.7 KB: its skeleton, fullUrl, id, references) until it ends: 110 MB of
+// Bundle of 147,000 entries lives in about 140 MB of heap (measured with GODEBUG=gctrace=1).
+// A limit under the live heap only makes the collector run continuously (it did at 160 MB:
+// 2.3 s of CPU for that Bundle instead of 1.6 s).
+const validationMemoryLimit = 512 << 20
 
-// setMemoryLimit applies validationMemoryLimit unless the user set GOMEMLIMIT, and, under that
-// limit, lets the heap grow to five times what is live before collecting (unless GOGC is set):
-// the live heap of a streaming validation is small, and with the default the collector would
-// run every few megabytes of input.
+// setMemoryLimit applies validationMemoryLimit unless the user set GOMEMLIMIT.
 func setMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(validationMemoryLimit)
-		if os.Getenv("GOGC") == "" {
-			debug.SetGCPercent(400)
-		}
 	}
 }
 
