@@ -48,6 +48,8 @@ type typeRef struct {
 	code     string
 	targets  []string // resource types a Reference may point to; nil means any
 	profiles []string
+	// targetProfiles are a canonical's targetProfile URLs as defined (canonical.go).
+	targetProfiles []string
 }
 
 // elemDef is an ElementDefinition compiled for fast validation.
@@ -389,6 +391,9 @@ func (sc *schema) compileElements(t *typeDef, s *model.Structure) error {
 			if tr.t == nil && strings.HasPrefix(mt.Code, "http://hl7.org/fhirpath/System.") {
 				sys := strings.TrimPrefix(mt.Code, "http://hl7.org/fhirpath/System.")
 				tr.t = sc.types[strings.ToLower(sys[:1])+sys[1:]]
+			}
+			if mt.Code == "canonical" {
+				tr.targetProfiles = mt.TargetProfiles
 			}
 			if mt.Code == "Reference" || mt.Code == "canonical" {
 				for _, tp := range mt.TargetProfiles {

@@ -47,6 +47,8 @@ const (
 	CheckStructureDef Check = "structure-definition"
 	CheckSignature    Check = "signature" // a Bundle's digital signature that does not verify
 	CheckMeasure      Check = "measure"   // a MeasureReport against its Measure
+	// CheckSecurity: text that looks like embedded HTML tags (WithSecurityChecks only).
+	CheckSecurity Check = "security"
 )
 
 // CheckSystem is the code system URI of the Check codes in OperationOutcome output.
@@ -82,6 +84,7 @@ var issueType = map[Check]string{
 	CheckStructureDef:  "invalid",
 	CheckSignature:     "invalid",
 	CheckMeasure:       "business-rule",
+	CheckSecurity:      "invalid",
 }
 
 // Issue is one finding, shaped like an OperationOutcome issue.

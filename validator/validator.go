@@ -69,6 +69,8 @@ type config struct {
 	comments bool
 	// matchetype: placeholders ("$instant$") are accepted in primitives (WithMatchetype).
 	matchetype bool
+	// valueChecks are the optional per-value checks (WithSecurityChecks, WithCanonicalTypes).
+	valueChecks uint8
 }
 
 // WithComments accepts JavaScript-style comments in the JSON (the HL7 Java validator's
@@ -214,8 +216,10 @@ func New(version Version, opts ...Option) (*Validator, error) {
 	}
 	v := &Validator{version: version, sc: sc, workers: cfg.workers, comments: cfg.comments}
 	profiles := cfg.profiles
-	matchetype := cfg.matchetype
-	v.pool.New = func() any { return &walker{sc: sc, extraProfiles: profiles, matchetype: matchetype} }
+	matchetype, valueChecks := cfg.matchetype, cfg.valueChecks
+	v.pool.New = func() any {
+		return &walker{sc: sc, extraProfiles: profiles, matchetype: matchetype, valueChecks: valueChecks}
+	}
 	return v, nil
 }
 

@@ -80,6 +80,8 @@ type walker struct {
 	raw *rawCapture
 	// matchetype: placeholders ("$instant$") are accepted in primitives (matchetype.go).
 	matchetype bool
+	// valueChecks are the optional checks of primitive values (valuechecks.go); 0 when none.
+	valueChecks uint8
 	// noCode: coded elements read with no value yet (nocode.go).
 	noCode []noCodeCandidate
 	// inner: trees of inline resources kept for the outer resource's profiles (inner.go).
@@ -778,6 +780,9 @@ func (w *walker) value(tok *jsontok.Token, ce *elemDef, ctr *typeRef, parent int
 		}
 		if kind == valString && ce.binding != nil && t.name == "code" {
 			w.checkCode(tok, ce, tok.Value)
+		}
+		if w.valueChecks != 0 && kind == valString {
+			w.optionalValueChecks(tok, ctr)
 		}
 	}
 	// Join with the node a "_name" companion may already have made.

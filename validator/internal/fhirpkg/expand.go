@@ -69,6 +69,12 @@ func (x *expansion) fail(format string, args ...any) {
 
 // expand computes the expansion of the value set at url from the package's ValueSets and
 // CodeSystems. Anything it cannot enumerate makes the expansion incomplete.
+// MissingValueSetReason is the Reason of the expansion kept for a value set a binding names
+// but no package holds: the definitions have an entry for its URL, yet no such value set.
+func MissingValueSetReason(url string) string {
+	return "value set " + url + " is not in the package"
+}
+
 func (b *Builder) expand(url string, seen map[string]bool) model.ValueSet {
 	x := b.expandSet(url, seen)
 	vs := model.ValueSet{URL: url, Complete: x.complete, Reason: x.reason}
@@ -120,7 +126,7 @@ func (b *Builder) expandSet(url string, seen map[string]bool) *expansion {
 	}
 	m, ok := b.valueSets[url]
 	if !ok {
-		x.fail("value set %s is not in the package", url)
+		x.fail("%s", MissingValueSetReason(url))
 		return x
 	}
 	compose, ok := m["compose"].(map[string]any)

@@ -28,6 +28,18 @@ func caseOptions(tc *testCase) []validator.Option {
 	if v, ok := tc.raw["matchetype"]; ok && string(v) == "true" {
 		opts = append(opts, validator.WithMatchetype())
 	}
+	if v, ok := tc.raw["security-checks"]; ok && string(v) == "true" {
+		opts = append(opts, validator.WithSecurityChecks())
+	}
+	// "validateReference" is Java's reference policy; the policies that check the type of
+	// what a canonical resolves to are Jigsaw's canonical type check.
+	var policy string
+	if v, ok := tc.raw["validateReference"]; ok && json.Unmarshal(v, &policy) == nil {
+		switch policy {
+		case "CHECK_TYPE_IF_EXISTS", "CHECK_EXISTS_AND_TYPE", "CHECK_VALID":
+			opts = append(opts, validator.WithCanonicalTypes())
+		}
+	}
 	return opts
 }
 
@@ -45,7 +57,8 @@ func (r *runner) validator(version validator.Version, supporting []string, profi
 	opts := caseOptions(tc)
 	note := ""
 	files := dedupe(supporting)
-	key := string(version) + "|" + strings.Join(files, ",") + "|" + profileFile + "|" + strings.Join(optionNames(tc), ",") + "|" + string(tc.raw["matchetype"])
+	key := string(version) + "|" + strings.Join(files, ",") + "|" + profileFile + "|" + strings.Join(optionNames(tc), ",") + "|" + string(tc.raw["matchetype"]) +
+		"|" + string(tc.raw["security-checks"]) + "|" + string(tc.raw["validateReference"])
 	if profileFile != "" {
 		url := strings.TrimPrefix(profileFile, "cases/")
 		if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
