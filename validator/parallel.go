@@ -276,6 +276,7 @@ type entryPool struct {
 	ctx    context.Context
 	jobs   chan *entryBatch
 	tokens chan struct{}
+	free   chan []byte // batch buffers the workers are done with, for reuse
 	open   *entryBatch // being filled
 	wg     sync.WaitGroup
 }
@@ -299,7 +300,7 @@ func (p *entryPool) dispatch() error {
 }
 
 func (v *Validator) newEntryPool(ctx context.Context, n int) *entryPool {
-	p := &entryPool{v: v, ctx: ctx, jobs: make(chan *entryBatch, 2*n), tokens: make(chan struct{}, 2*n)}
+	p := &entryPool{v: v, ctx: ctx, jobs: make(chan *entryBatch, 2*n), tokens: make(chan struct{}, 2*n), free: make(chan []byte, 2*n+1)}
 	for i := 0; i < n; i++ {
 		p.wg.Add(1)
 		go func() {
@@ -318,7 +319,13 @@ func (v *Validator) newEntryPool(ctx context.Context, n int) *entryPool {
 				for _, j := range b.jobs {
 					v.validateEntryJob(w, j)
 				}
-				b.buf = nil // the jobs are kept until the Bundle ends; their bytes are not
+				// The jobs are kept until the Bundle ends; their bytes are not: the buffer goes
+				// back to be filled again (fresh memory for every batch costs page faults).
+				select {
+				case p.free <- b.buf[:0]:
+				default:
+				}
+				b.buf = nil
 				close(b.done)
 				<-p.tokens
 			}
@@ -367,7 +374,13 @@ func (w *walker) handOff(start *jsontok.Token, parent int32, name string, e *ele
 	}
 	p := w.par
 	if p.open == nil {
-		p.open = &entryBatch{done: make(chan struct{}), buf: make([]byte, 0, entryBatchBytes+entryBatchBytes/4)}
+		var buf []byte
+		select {
+		case buf = <-p.free:
+		default:
+			buf = make([]byte, 0, entryBatchBytes+entryBatchBytes/4)
+		}
+		p.open = &entryBatch{done: make(chan struct{}), buf: buf}
 	}
 	// The resource's bytes go into the batch's buffer (one allocation per batch, not per
 	// entry), or into their own when they do not fit.

@@ -67,9 +67,14 @@ func (t *tree) add(parent int32, name string, e *elemDef, typ *typeDef, index in
 	}
 	i := int32(len(t.nodes))
 	if len(t.nodes) == cap(t.nodes) && cap(t.nodes) >= 1024 {
-		// Double: append grows large slices by a quarter, which copies a Bundle's skeleton
-		// many times over.
-		grown := make([]node, len(t.nodes), 2*cap(t.nodes))
+		// Double, and past 65,536 nodes (a large Bundle's skeleton) quadruple: append grows
+		// large slices by a quarter, which would copy the skeleton many times over, and each
+		// copy of these pointerful nodes goes through the collector's write barrier.
+		factor := 2
+		if cap(t.nodes) >= 1<<16 {
+			factor = 4
+		}
+		grown := make([]node, len(t.nodes), min(factor*cap(t.nodes), maxTreeNodes))
 		copy(grown, t.nodes)
 		t.nodes = grown
 	}
