@@ -136,7 +136,9 @@ type pendingEntry struct {
 
 // summariseEntry records what the Bundle checks need from a finished entry resource tree.
 // prefix is the path of the resource (Bundle.entry[3].resource).
-func (w *walker) summariseEntry(t *tree, prefix string) {
+// hasFullURL says the entry's fullUrl is known already; its relative references are then not
+// kept (they are only reported for entries without one).
+func (w *walker) summariseEntry(t *tree, prefix string, hasFullURL bool) {
 	if len(w.bundles) == 0 {
 		return
 	}
@@ -174,7 +176,7 @@ func (w *walker) summariseEntry(t *tree, prefix string) {
 			if ref == "" || ref[0] == '#' {
 				continue
 			}
-			relative := !isAbsoluteURL(ref) && len(p.relative) < 10
+			relative := !hasFullURL && !isAbsoluteURL(ref) && len(p.relative) < 10
 			if !relative && !all && !strings.HasPrefix(ref, "urn:") {
 				continue
 			}

@@ -247,15 +247,17 @@ func (v *Validator) validateBatch(ctx context.Context, w *walker, b *lineBatch) 
 // entryJob is one Bundle entry resource validated by a worker.
 type entryJob struct {
 	data      []byte
-	line, col int       // where the resource's '{' is in the input
-	offset    int64     // and its byte offset
-	prefix    []pathSeg // Bundle.entry[i].resource
-	elem      *elemDef
-	batch     *entryBatch
-	issues    []Issue
-	dropped   int
-	summary   pendingEntry
-	err       error
+	line, col int   // where the resource's '{' is in the input
+	offset    int64 // and its byte offset
+	// hasFullURL: the entry's fullUrl came before the resource
+	hasFullURL bool
+	prefix     []pathSeg // Bundle.entry[i].resource
+	elem       *elemDef
+	batch      *entryBatch
+	issues     []Issue
+	dropped    int
+	summary    pendingEntry
+	err        error
 }
 
 // entryBatch is consecutive entry resources handed to a worker together: entries are often
@@ -395,7 +397,8 @@ func (w *walker) handOff(start *jsontok.Token, parent int32, name string, e *ele
 		copy(data[1:], raw)
 	}
 	w.tr.Unmark()
-	j := &entryJob{data: data, line: start.Line, col: start.Col, offset: start.Offset, prefix: append([]pathSeg(nil), w.path...), elem: e, batch: p.open}
+	j := &entryJob{data: data, line: start.Line, col: start.Col, offset: start.Offset, prefix: append([]pathSeg(nil), w.path...), elem: e, batch: p.open,
+		hasFullURL: parent >= 0 && outer.findChild(parent, "fullUrl", -1) >= 0}
 	p.open.jobs = append(p.open.jobs, j)
 	p.open.size += len(data)
 	if p.open.size >= entryBatchBytes {
@@ -425,6 +428,7 @@ func (v *Validator) validateEntryJob(w *walker, j *entryJob) {
 	w.profiles = nil
 	w.bundles = append(w.bundles[:0], &bundleCtx{node: -1})
 	w.pending = pendingEntry{}
+	w.entryHasFullURL = j.hasFullURL
 	tok, err := w.tr.Next()
 	if err == nil {
 		_, _, err = w.resource(&tok, -2, "resource", j.elem, -1, true)

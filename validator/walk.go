@@ -50,29 +50,32 @@ const (
 
 // walker validates one input stream. It is not safe for concurrent use.
 type walker struct {
-	sc       *schema
-	ctx      context.Context
-	tr       *jsontok.Reader
-	issues   []Issue
-	dropped  int
-	path     []pathSeg
-	leaf     pathSeg // the primitive value being read (see setLeaf)
-	hasLeaf  bool
-	trees    []*tree
-	spare    []*tree
-	states   []*objState
-	depth    int
-	profiles []string
-	ops      int
-	eval     fhirpath.Evaluator
-	model    treeModel    // reused by evaluate
-	presence nodePresence // reused by evaluate
-	lineRdr  *jsontok.Reader
-	onTree   func(*tree)  // called with each finished resource tree (terminology analysis)
-	bundles  []*bundleCtx // the Bundles being read, innermost last
-	pending  pendingEntry // the summary of the Bundle entry resource just read
-	par      *entryPool   // workers for the entries of a top-level Bundle (nil: validate here)
-	parStart func() *entryPool
+	sc      *schema
+	ctx     context.Context
+	tr      *jsontok.Reader
+	issues  []Issue
+	dropped int
+	path    []pathSeg
+	leaf    pathSeg // the primitive value being read (see setLeaf)
+	// entryHasFullURL: the Bundle entry whose resource a worker validates had its fullUrl
+	// before the resource (see summariseEntry)
+	entryHasFullURL bool
+	hasLeaf         bool
+	trees           []*tree
+	spare           []*tree
+	states          []*objState
+	depth           int
+	profiles        []string
+	ops             int
+	eval            fhirpath.Evaluator
+	model           treeModel    // reused by evaluate
+	presence        nodePresence // reused by evaluate
+	lineRdr         *jsontok.Reader
+	onTree          func(*tree)  // called with each finished resource tree (terminology analysis)
+	bundles         []*bundleCtx // the Bundles being read, innermost last
+	pending         pendingEntry // the summary of the Bundle entry resource just read
+	par             *entryPool   // workers for the entries of a top-level Bundle (nil: validate here)
+	parStart        func() *entryPool
 	// extraProfiles are the profiles given to the validator (--profile), applied to each
 	// top-level resource.
 	extraProfiles []string
@@ -383,7 +386,14 @@ func (w *walker) resource(start *jsontok.Token, parent int32, name string, e *el
 				w.onTree(w.tree())
 			}
 			if e != nil && e.path == "Bundle.entry.resource" {
-				w.summariseEntry(w.tree(), w.expr())
+				// Whether the entry's fullUrl was read already (before the resource, as usual):
+				// then the resource's relative references need not be kept for the Bundle's
+				// check of entries without one.
+				hasFullURL := w.entryHasFullURL
+				if parent >= 0 && len(w.trees) > 1 {
+					hasFullURL = w.trees[len(w.trees)-2].findChild(parent, "fullUrl", -1) >= 0
+				}
+				w.summariseEntry(w.tree(), w.expr(), hasFullURL)
 			}
 		}
 		if err == nil && stubIdx >= 0 && (e == nil || e.path != "Bundle.entry.resource") {
