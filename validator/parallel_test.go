@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/nhs-jigsaw/jigsaw/validator/internal/benchdata"
@@ -133,5 +135,33 @@ func TestParallelBundleMatchesSequential(t *testing.T) {
 				t.Fatalf("parallel differs from sequential:\n%s\n----\n%s", describe(results[0]), describe(results[1]))
 			}
 		})
+	}
+}
+
+// TestNDJSONLongLines checks lines longer than the reader's 64 KB buffer among short ones: each
+// is validated whole, on its own line number, on one worker (where short lines are read in
+// place and long ones gathered) and on several.
+func TestNDJSONLongLines(t *testing.T) {
+	long := `{"resourceType":"Patient","gender":"femail","name":[{"text":"` + strings.Repeat("x", 200_000) + `"}]}`
+	input := `{"resourceType":"Patient","gender":"male"}` + "\n" + long + "\n" + `{"resourceType":"Patient","gender":"mail"}` + "\n" + long + "\n"
+	for _, workers := range []int{1, 2} {
+		v, err := New(R4, WithWorkers(workers))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		if _, err := v.ValidateStream(context.Background(), strings.NewReader(input), func(r Result) error {
+			for _, is := range r.Issues {
+				if is.Check == CheckBinding {
+					got = append(got, fmt.Sprintf("%d:%d", r.Line, is.Line))
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if want := "2:2 3:3 4:4"; strings.Join(got, " ") != want {
+			t.Errorf("%d workers: binding errors on lines %v, want %s", workers, got, want)
+		}
 	}
 }

@@ -484,27 +484,35 @@ func completeValue(b []byte) bool {
 func (v *Validator) streamLines(ctx context.Context, w *walker, br *bufio.Reader, emit func(Result) error) error {
 	line := 0
 	index := 0
-	var buf []byte
+	var long []byte // gathers a line longer than the reader's buffer
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		buf = buf[:0]
+		var buf []byte
 		tooLong := false
 		var readErr error
-		for {
-			chunk, err := br.ReadSlice('\n')
-			if len(buf)+len(chunk) > maxLineBytes {
-				tooLong = true
-			} else {
-				buf = append(buf, chunk...)
+		// A line that fits in the reader's buffer is validated where it lies (it is read
+		// to the end before the next read); a longer one is gathered into buf.
+		chunk, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long[:0], chunk...)
+			for {
+				chunk, err = br.ReadSlice('\n')
+				if len(long)+len(chunk) > maxLineBytes {
+					tooLong = true
+				} else if !tooLong {
+					long = append(long, chunk...)
+				}
+				if !errors.Is(err, bufio.ErrBufferFull) {
+					break
+				}
 			}
-			if errors.Is(err, bufio.ErrBufferFull) {
-				continue
-			}
-			readErr = err
-			break
+			buf = long
+		} else {
+			buf = chunk
 		}
+		readErr = err
 		if len(buf) == 0 && !tooLong && readErr != nil {
 			if errors.Is(readErr, io.EOF) {
 				return nil
