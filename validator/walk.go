@@ -50,17 +50,20 @@ const (
 
 // walker validates one input stream. It is not safe for concurrent use.
 type walker struct {
-	sc      *schema
-	ctx     context.Context
-	tr      *jsontok.Reader
-	issues  []Issue
-	dropped int
-	path    []pathSeg
-	leaf    pathSeg // the primitive value being read (see setLeaf)
+	sc        *schema
+	ctx       context.Context
+	tr        *jsontok.Reader
+	issues    []Issue
+	dropped   int
+	path      []pathSeg
+	leaf      *elemDef // the primitive value being read (see setLeaf), nil when none
+	leafIndex int32
+	// leafChoice is the type of the choice element being read ("Quantity"); only read
+	// when leaf is a choice
+	leafChoice string
 	// entryHasFullURL: the Bundle entry whose resource a worker validates had its fullUrl
 	// before the resource (see summariseEntry)
 	entryHasFullURL bool
-	hasLeaf         bool
 	trees           []*tree
 	spare           []*tree
 	states          []*objState
@@ -121,11 +124,15 @@ func (w *walker) expr() string {
 		}
 		b = s.render(b)
 	}
-	if w.hasLeaf {
+	if w.leaf != nil {
 		if len(w.path) > 0 {
 			b = append(b, '.')
 		}
-		b = w.leaf.render(b)
+		leaf := pathSeg{name: w.leaf.name, index: w.leafIndex}
+		if w.leaf.choice {
+			leaf.choice = w.leafChoice
+		}
+		b = leaf.render(b)
 	}
 	return string(b)
 }
@@ -146,9 +153,11 @@ func (s *pathSeg) render(b []byte) []byte {
 // setLeaf sets the path segment of the primitive value about to be read. It is kept apart
 // from path, and only rendered when something is reported: most elements are primitives,
 // and pushing and popping a segment for each was a twentieth of the validator's time.
-func (w *walker) setLeaf(name, choice string, index int32) {
-	w.leaf = pathSeg{name: name, choice: choice, index: index}
-	w.hasLeaf = true
+func (w *walker) setLeaf(e *elemDef, choice string, index int32) {
+	w.leaf, w.leafIndex = e, index
+	if e.choice {
+		w.leafChoice = choice
+	}
 }
 
 func (w *walker) push(name, choice string, index int32) {
@@ -526,9 +535,9 @@ func (w *walker) object(start jsontok.Token, e *elemDef, t *typeDef, nodeIdx int
 				err = w.companion(&v, ce, ctr, nodeIdx, -1)
 				w.pop()
 			} else if prim {
-				w.setLeaf(ce.name, choice, -1)
+				w.setLeaf(ce, choice, -1)
 				err = w.value(&v, ce, ctr, nodeIdx, -1, st.flags[ref.ord]&flagCompanion != 0)
-				w.hasLeaf = false
+				w.leaf = nil
 			} else {
 				w.push(ce.name, choice, -1)
 				err = w.value(&v, ce, ctr, nodeIdx, -1, st.flags[ref.ord]&flagCompanion != 0)
@@ -670,9 +679,9 @@ func (w *walker) array(open *jsontok.Token, ce *elemDef, ctr *typeRef, parent in
 			err = w.companion(&tok, ce, ctr, parent, i)
 			w.pop()
 		} else if prim {
-			w.setLeaf(ce.name, "", i)
+			w.setLeaf(ce, "", i)
 			err = w.value(&tok, ce, ctr, parent, i, joined)
-			w.hasLeaf = false
+			w.leaf = nil
 		} else {
 			w.push(ce.name, "", i)
 			err = w.value(&tok, ce, ctr, parent, i, joined)
