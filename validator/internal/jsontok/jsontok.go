@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -631,10 +632,15 @@ const (
 // special8 reports whether any of eight bytes needs care in a string: a quote, a backslash, a
 // control character or a non-ASCII byte. Eight bytes are tested at once (a zero byte shows as
 // a borrow into its top bit), since plain ASCII text is most of a FHIR resource.
-func special8(x uint64) bool {
+func special8(x uint64) bool { return specialMask(x) != 0 }
+
+// specialMask has the top bit of each byte of x that needs care set. A borrow can also set
+// the bit of a byte above a special one, never below: the lowest bit set marks the first
+// special byte exactly.
+func specialMask(x uint64) uint64 {
 	q := x ^ (lsb * '"')
 	b := x ^ (lsb * '\\')
-	return ((q-lsb)&^q|(b-lsb)&^b|(x-lsb*0x20)&^x|x)&msb != 0
+	return ((q-lsb)&^q | (b-lsb)&^b | (x-lsb*0x20)&^x | x) & msb
 }
 
 // readString reads a quoted string starting at pos (which holds '"') and returns its unescaped
@@ -644,8 +650,14 @@ func (r *Reader) readString() ([]byte, error) {
 	i := open + 1
 	escaped := false
 	for {
-		for i+8 <= r.end && !special8(binary.LittleEndian.Uint64(r.buf[i:])) {
-			i += 8
+		for i+8 <= r.end {
+			m := specialMask(binary.LittleEndian.Uint64(r.buf[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3 // the first special byte (see specialMask)
+			break
 		}
 		for i < r.end && plain[r.buf[i]] {
 			i++
@@ -828,8 +840,14 @@ func (r *Reader) SkimContainer() error {
 	for {
 		for r.pos < r.end {
 			if inString {
-				for r.pos+8 <= r.end && !special8(binary.LittleEndian.Uint64(r.buf[r.pos:])) {
-					r.pos += 8
+				for r.pos+8 <= r.end {
+					m := specialMask(binary.LittleEndian.Uint64(r.buf[r.pos:]))
+					if m == 0 {
+						r.pos += 8
+						continue
+					}
+					r.pos += bits.TrailingZeros64(m) >> 3
+					break
 				}
 				for r.pos < r.end && plain[r.buf[r.pos]] {
 					r.pos++

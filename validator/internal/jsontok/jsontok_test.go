@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -251,4 +252,35 @@ func FuzzSkimContainer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSpecialMaskFirstByte checks that the lowest bit of specialMask marks the first byte that
+// needs care, whatever follows it (a borrow may mark later bytes falsely, never earlier ones).
+func TestSpecialMaskFirstByte(t *testing.T) {
+	pool := []byte{'a', 'Z', ' ', '"', '\\', 0x00, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xff, 0x22, 0x5c, 0x5b, 0x23, 0x01}
+	rng := uint64(88172645463325252)
+	for n := 0; n < 300000; n++ {
+		var w [8]byte
+		for i := range w {
+			rng ^= rng << 13
+			rng ^= rng >> 7
+			rng ^= rng << 17
+			w[i] = pool[rng%uint64(len(pool))]
+		}
+		first := 8
+		for i, c := range w {
+			if !plain[c] {
+				first = i
+				break
+			}
+		}
+		m := specialMask(binary.LittleEndian.Uint64(w[:]))
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if got != first {
+			t.Fatalf("%q: first special byte at %d, mask says %d", w, first, got)
+		}
+	}
 }
