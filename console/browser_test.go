@@ -126,7 +126,19 @@ func viewShot(t *testing.T, ctx context.Context, dir, name string) {
 
 func saveShot(t *testing.T, ctx context.Context, dir, name string, shot chromedp.Action[[]byte]) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, shot)
+	// A capture can stall while the page is still streaming progress on a loaded machine (it
+	// once used up the whole test's time): each try gets a minute of its own, and a second
+	// try follows a stalled one.
+	var png []byte
+	var err error
+	for try := 0; try < 2; try++ {
+		tctx, cancel := context.WithTimeout(ctx, time.Minute)
+		png, err = chromedp.Run(tctx, shot)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
