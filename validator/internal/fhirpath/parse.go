@@ -764,6 +764,29 @@ func stringTestOfChild(a *ast) (name, fn, arg string, negate, ok bool) {
 	return name, a.right.name, a.right.args[0].lit.S, negate, true
 }
 
+// not3 and or3 are FHIRPath's not() and or over what a guard knows.
+func not3(v Truth3) Truth3 {
+	switch v {
+	case True:
+		return False
+	case False:
+		return True
+	}
+	return v
+}
+
+func or3(l, r Truth3) Truth3 {
+	switch {
+	case l == True || r == True:
+		return True
+	case l == NeedsEvaluation || r == NeedsEvaluation:
+		return NeedsEvaluation
+	case l == False && r == False:
+		return False
+	}
+	return Empty
+}
+
 // Decide works out the expression's value from which children the focus has, without
 // evaluating it. The result is NeedsEvaluation when that is not enough.
 func (e *Expr) Decide(p Presence) Truth3 {
@@ -788,58 +811,32 @@ func (g *guard) decide(p Presence) Truth3 {
 			return g.absent
 		case g.strOf != "":
 			v := p.StringTest(g.strOf, g.strFn, g.strArg)
-			if g.negate && (v == True || v == False) {
-				v = truth3(v == False)
+			if g.negate {
+				v = not3(v)
 			}
 			return v
 		}
 		return NeedsEvaluation
 	}
+	// In FHIRPath's three-valued logic (empty as unknown) "a implies b" is "not a or b" and
+	// "a and b" is "not (not a or not b)": one rule, for "or", serves all three.
+	negateLeft, negateRight, negateResult := g.op == "implies" || g.op == "and", g.op == "and", g.op == "and"
 	l := g.left.decide(p)
-	switch g.op {
-	case "or":
-		if l == True {
-			return True
-		}
-		r := g.right.decide(p)
-		switch {
-		case r == True:
-			return True
-		case l == NeedsEvaluation || r == NeedsEvaluation:
-			return NeedsEvaluation
-		case l == False && r == False:
-			return False
-		}
-		return Empty
-	case "and":
-		if l == False {
-			return False
-		}
-		r := g.right.decide(p)
-		switch {
-		case r == False:
-			return False
-		case l == NeedsEvaluation || r == NeedsEvaluation:
-			return NeedsEvaluation
-		case l == True && r == True:
-			return True
-		}
-		return Empty
-	default: // implies
-		if l == False {
-			return True
-		}
-		r := g.right.decide(p)
-		switch {
-		case r == True:
-			return True
-		case l == NeedsEvaluation || r == NeedsEvaluation:
-			return NeedsEvaluation
-		case l == True && r == False:
-			return False
-		}
-		return Empty
+	if negateLeft {
+		l = not3(l)
 	}
+	v := True
+	if l != True { // the right side is only worth deciding when the left leaves the answer open
+		r := g.right.decide(p)
+		if negateRight {
+			r = not3(r)
+		}
+		v = or3(l, r)
+	}
+	if negateResult {
+		v = not3(v)
+	}
+	return v
 }
 
 func sortStrings(s []string) {
