@@ -629,14 +629,11 @@ const (
 	msb = 0x8080808080808080
 )
 
-// special8 reports whether any of eight bytes needs care in a string: a quote, a backslash, a
-// control character or a non-ASCII byte. Eight bytes are tested at once (a zero byte shows as
-// a borrow into its top bit), since plain ASCII text is most of a FHIR resource.
-func special8(x uint64) bool { return specialMask(x) != 0 }
-
-// specialMask has the top bit of each byte of x that needs care set. A borrow can also set
-// the bit of a byte above a special one, never below: the lowest bit set marks the first
-// special byte exactly.
+// specialMask tests eight bytes of a string at once for those that need care: a quote, a
+// backslash, a control character or a non-ASCII byte (plain ASCII text is most of a FHIR
+// resource). Each such byte gets its top bit set (a zero byte shows as a borrow into it). A
+// borrow can also set the bit of a byte above a special one, never below: the lowest bit set
+// marks the first special byte exactly.
 func specialMask(x uint64) uint64 {
 	q := x ^ (lsb * '"')
 	b := x ^ (lsb * '\\')

@@ -200,9 +200,9 @@ func TestSpecial8(t *testing.T) {
 					w[i] = fill
 				}
 				w[pos] = byte(b)
-				got := special8(binary.LittleEndian.Uint64(w[:]))
+				got := specialMask(binary.LittleEndian.Uint64(w[:])) != 0
 				if want := !plain[b]; got != want {
-					t.Fatalf("byte 0x%02x at %d among %q: special8=%v, want %v", b, pos, fill, got, want)
+					t.Fatalf("byte 0x%02x at %d among %q: specialMask marks it %v, want %v", b, pos, fill, got, want)
 				}
 			}
 		}
