@@ -138,6 +138,7 @@ func saveShot(t *testing.T, ctx context.Context, dir, name string, shot chromedp
 		if err == nil || ctx.Err() != nil {
 			break
 		}
+		t.Logf("screenshot %s, try %d: %v", name, try+1, err)
 	}
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
