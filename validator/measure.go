@@ -1,7 +1,6 @@
 package validator
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 )
@@ -33,25 +32,7 @@ type measureGroup struct {
 type codingKey struct{ system, code string }
 
 func (sc *schema) measure(url string) *measureDef {
-	if i := strings.IndexByte(url, '|'); i >= 0 {
-		url = url[:i]
-	}
-	if m, ok := sc.mcache.Load(url); ok {
-		return m.(*measureDef)
-	}
-	var md *measureDef
-	for _, r := range sc.defs.Measures {
-		if r.URL != url {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(r.JSON), &m); err == nil {
-			md = readMeasure(m)
-		}
-		break
-	}
-	actual, _ := sc.mcache.LoadOrStore(url, md)
-	return actual.(*measureDef)
+	return rawByURL(&sc.mcache, sc.defs.Measures, url, readMeasure)
 }
 
 func readMeasure(m map[string]any) *measureDef {

@@ -5,7 +5,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/nhs-jigsaw/jigsaw/validator/internal/model"
 )
 
 // QuestionnaireResponse validation against its Questionnaire, when the Questionnaire is in a
@@ -49,14 +52,23 @@ type questionnaireDef struct {
 }
 
 func (sc *schema) questionnaire(url string) *questionnaireDef {
+	return rawByURL(&sc.qcache, sc.defs.Questionnaires, url, func(m map[string]any) *questionnaireDef {
+		return &questionnaireDef{items: readQItems(m["item"])}
+	})
+}
+
+// rawByURL returns what read makes of the package resource with a canonical URL (any version),
+// worked out once per URL and cached; nil when there is none or it is not a JSON object.
+// Numbers are kept as json.Number.
+func rawByURL[T any](cache *sync.Map, resources []model.RawResource, url string, read func(map[string]any) *T) *T {
 	if i := strings.IndexByte(url, '|'); i >= 0 {
 		url = url[:i]
 	}
-	if q, ok := sc.qcache.Load(url); ok {
-		return q.(*questionnaireDef)
+	if v, ok := cache.Load(url); ok {
+		return v.(*T)
 	}
-	var q *questionnaireDef
-	for _, r := range sc.defs.Questionnaires {
+	var out *T
+	for _, r := range resources {
 		if r.URL != url {
 			continue
 		}
@@ -64,12 +76,12 @@ func (sc *schema) questionnaire(url string) *questionnaireDef {
 		dec.UseNumber()
 		var m map[string]any
 		if err := dec.Decode(&m); err == nil {
-			q = &questionnaireDef{items: readQItems(m["item"])}
+			out = read(m)
 		}
 		break
 	}
-	actual, _ := sc.qcache.LoadOrStore(url, q)
-	return actual.(*questionnaireDef)
+	actual, _ := cache.LoadOrStore(url, out)
+	return actual.(*T)
 }
 
 func readQItems(v any) []*qItem {
