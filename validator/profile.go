@@ -53,11 +53,7 @@ type pElem struct {
 
 // profileCache compiles profiles on first use; the schema is shared between goroutines.
 type profileCache struct {
-	mu   sync.Mutex
 	defs sync.Map // URL -> *profileDef (nil when unknown)
-	// byBase lists extension definitions under a canonical base, to tell an unknown
-	// extension from a package this validator has from one it does not.
-	bases map[string]bool
 }
 
 func (sc *schema) profile(url string) *profileDef {
@@ -71,23 +67,6 @@ func (sc *schema) profile(url string) *profileDef {
 	}
 	actual, _ := sc.pcache.defs.LoadOrStore(url, p)
 	return actual.(*profileDef)
-}
-
-// knownBase reports whether the canonical base of url (everything before the last '/') is one
-// some loaded StructureDefinition uses.
-func (sc *schema) knownBase(url string) bool {
-	sc.pcache.mu.Lock()
-	defer sc.pcache.mu.Unlock()
-	if sc.pcache.bases == nil {
-		sc.pcache.bases = map[string]bool{}
-		for _, s := range sc.defs.Structures {
-			if i := strings.LastIndexByte(s.URL, '/'); i > 0 {
-				sc.pcache.bases[s.URL[:i]] = true
-			}
-		}
-	}
-	i := strings.LastIndexByte(url, '/')
-	return i > 0 && sc.pcache.bases[url[:i]]
 }
 
 func (sc *schema) compileProfile(s *model.Structure) *profileDef {

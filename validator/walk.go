@@ -82,8 +82,6 @@ type walker struct {
 	// extraProfiles are the profiles given to the validator (--profile), applied to each
 	// top-level resource.
 	extraProfiles []string
-	// the top-level resource
-	resType, resID string
 	// raw keeps the input's first bytes, to verify a top-level Bundle's signature (nil: not kept)
 	raw *rawCapture
 	// matchetype: placeholders ("$instant$") are accepted in primitives (matchetype.go).
